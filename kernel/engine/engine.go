@@ -1,0 +1,84 @@
+// Package engine defines the small interface between the Jupyter protocol
+// handlers and the code that runs Go cells, in the manner of xeus's
+// interpreter interface: the handlers call Execute, Complete, Inspect and
+// Interrupt, and an engine never sees sockets or messages.
+package engine
+
+import "context"
+
+// Output receives what a running cell produces, in order.
+type Output interface {
+	// Stream shows text on "stdout" or "stderr". From is the execution
+	// count of the cell that produced it when that cell has already ended
+	// (late output of a goroutine), else 0.
+	Stream(name, text string, from int)
+	// Display shows a MIME bundle; with a non-empty id it can later be
+	// updated (update true replaces the earlier display with that id).
+	Display(data, metadata map[string]any, id string, update bool)
+	// Clear clears the cell's output; with wait, when the next output
+	// arrives.
+	Clear(wait bool)
+	// Input asks the user for a line of text (fmt.Scanln in a cell).
+	Input(prompt string, password bool) (string, error)
+}
+
+// Timing is what one cell cost. It is sent as execute_reply
+// metadata.timing.
+type Timing struct {
+	Engine            string `json:"engine"`
+	WallNS            int64  `json:"wall_ns"`
+	UserNS            int64  `json:"user_ns"`
+	SysNS             int64  `json:"sys_ns"`
+	GoroutinesStarted int64  `json:"goroutines_started"`
+	GoroutinesLeft    int64  `json:"goroutines_left"`
+	GOMAXPROCS        int    `json:"gomaxprocs"`
+}
+
+// Error is a failed cell: ename says which kind of failure ("compile
+// error", "panic", "fatal error", ...), evalue the message with its cell
+// position, traceback the lines to show (may contain ANSI colours).
+type Error struct {
+	Name      string   `json:"ename"`
+	Value     string   `json:"evalue"`
+	Traceback []string `json:"traceback"`
+}
+
+func (e *Error) Error() string { return e.Name + ": " + e.Value }
+
+// Result is the outcome of one cell.
+type Result struct {
+	// Data is the execute_result bundle of the final expression, or nil.
+	Data map[string]any `json:"data,omitempty"`
+	// Err is set when the cell failed.
+	Err    *Error `json:"error,omitempty"`
+	Timing Timing `json:"timing"`
+	// Payload items for execute_reply (pager, set_next_input, ...).
+	Payload []map[string]any `json:"payload,omitempty"`
+}
+
+// Completion is the answer to a complete_request.
+type Completion struct {
+	Matches []string `json:"matches"`
+	// Start and End are the replaced range, in Unicode code points.
+	Start int `json:"cursor_start"`
+	End   int `json:"cursor_end"`
+}
+
+// Inspection is the answer to an inspect_request or a ?name help request.
+type Inspection struct {
+	Found bool `json:"found"`
+	// Text is plain text documentation.
+	Text string `json:"text"`
+}
+
+// Engine runs cells. Execute is called for one cell at a time; Interrupt
+// may be called at any moment from another goroutine.
+type Engine interface {
+	Execute(ctx context.Context, code string, count int, out Output) Result
+	Complete(code string, cursor int) Completion
+	Inspect(code string, cursor int, detail int) Inspection
+	Interrupt()
+	// Restart discards the session's state and starts afresh.
+	Restart() error
+	Close() error
+}

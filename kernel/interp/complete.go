@@ -1,0 +1,252 @@
+package interp
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/gocurrent/gocurrent/kernel/engine"
+)
+
+var keywords = []string{
+	"break", "case", "chan", "const", "continue", "default", "defer", "else",
+	"fallthrough", "for", "func", "go", "goto", "if", "import", "interface",
+	"map", "package", "range", "return", "select", "struct", "switch", "type", "var",
+}
+
+var builtins = []string{
+	"append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len",
+	"make", "max", "min", "new", "panic", "print", "println", "real", "recover",
+	"any", "bool", "byte", "comparable", "complex64", "complex128", "error",
+	"float32", "float64", "int", "int8", "int16", "int32", "int64", "rune",
+	"string", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr",
+	"true", "false", "iota", "nil",
+}
+
+func isIdentRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// wordAt returns the identifier (with a package or value qualifier, as in
+// fmt.Pri) that ends at cursor, and where it starts, in code points.
+func wordAt(code []rune, cursor int) (qual, word string, start int) {
+	if cursor > len(code) {
+		cursor = len(code)
+	}
+	if cursor < 0 {
+		cursor = 0
+	}
+	start = cursor
+	for start > 0 && isIdentRune(code[start-1]) {
+		start--
+	}
+	word = string(code[start:cursor])
+	if start > 0 && code[start-1] == '.' {
+		q := start - 1
+		for q > 0 && isIdentRune(code[q-1]) {
+			q--
+		}
+		qual = string(code[q : start-1])
+	}
+	return qual, word, start
+}
+
+// complete lists the names that fit the identifier before the cursor.
+func (s *session) complete(code string, cursor int) engine.Completion {
+	runes := []rune(code)
+	qual, word, start := wordAt(runes, cursor)
+	var cands []string
+	if qual != "" {
+		cands = s.members(qual)
+	} else {
+		cands = append(cands, keywords...)
+		cands = append(cands, builtins...)
+		cands = append(cands, sortedKeys(s.names)...)
+		for name := range s.stdPkgs {
+			cands = append(cands, name)
+		}
+	}
+	seen := map[string]bool{}
+	var matches []string
+	for _, c := range cands {
+		if strings.HasPrefix(c, word) && !seen[c] && !strings.HasPrefix(c, "_gocurrent") && !strings.Contains(c, ".") {
+			seen[c] = true
+			matches = append(matches, c)
+		}
+	}
+	sort.Strings(matches)
+	end := cursor
+	if end > len(runes) {
+		end = len(runes)
+	}
+	// The replaced range covers the rest of the identifier after the
+	// cursor too.
+	for end < len(runes) && isIdentRune(runes[end]) {
+		end++
+	}
+	return engine.Completion{Matches: matches, Start: start, End: end}
+}
+
+// members lists the exported names of the package (imported or not) or
+// the fields and methods of the session value called qual.
+func (s *session) members(qual string) []string {
+	path, ok := s.imports[qual]
+	if !ok {
+		if _, declared := s.names[qual]; !declared {
+			path, ok = s.stdPkgs[qual]
+		}
+	}
+	if ok {
+		name := path[strings.LastIndex(path, "/")+1:]
+		var out []string
+		for _, e := range s.exports {
+			for sym := range e[path+"/"+name] {
+				if sym != "" && unicode.IsUpper([]rune(sym)[0]) {
+					out = append(out, sym)
+				}
+			}
+		}
+		return out
+	}
+	// Methods of the session's own types.
+	var out []string
+	if kind, declared := s.names[qual]; declared && kind == "type" {
+		return nil
+	}
+	for n := range s.names {
+		if t, m, ok := strings.Cut(n, "."); ok && s.names[qual] == "type" && t == qual {
+			out = append(out, m)
+		}
+	}
+	v, err := s.evalQuiet(qual)
+	if err != nil || !v.IsValid() {
+		return out
+	}
+	t := v.Type()
+	for i := 0; i < t.NumMethod(); i++ {
+		out = append(out, t.Method(i).Name)
+	}
+	st := t
+	if st.Kind() == reflect.Pointer {
+		st = st.Elem()
+	}
+	if st.Kind() == reflect.Struct {
+		for i := 0; i < st.NumField(); i++ {
+			f := st.Field(i)
+			if f.IsExported() {
+				out = append(out, f.Name)
+			}
+		}
+	}
+	return out
+}
+
+// inspect documents the identifier at or before the cursor.
+func (s *session) inspect(code string, cursor int, detail int) engine.Inspection {
+	runes := []rune(code)
+	end := cursor
+	if end > len(runes) {
+		end = len(runes)
+	}
+	for end < len(runes) && isIdentRune(runes[end]) {
+		end++
+	}
+	qual, word, _ := wordAt(runes, end)
+	if word == "" && qual == "" {
+		return engine.Inspection{}
+	}
+	name := word
+	if qual != "" {
+		name = qual + "." + word
+	}
+	return s.doc(name)
+}
+
+// doc documents a name: a session declaration by its source, a package or
+// package member by go doc (or its signature when no Go toolchain is
+// installed), a session variable by its type and value.
+func (s *session) doc(name string) engine.Inspection {
+	if src, ok := s.decls[name]; ok {
+		return engine.Inspection{Found: true, Text: src + "\n\n(declared in this session)"}
+	}
+	qual, sym, hasQual := strings.Cut(name, ".")
+	if !hasQual {
+		sym, qual = "", name
+	}
+	path, isPkg := s.imports[qual]
+	if !isPkg {
+		if _, declared := s.names[qual]; !declared {
+			path, isPkg = s.stdPkgs[qual]
+		}
+	}
+	if isPkg {
+		target := path
+		if sym != "" {
+			target += "." + sym
+		}
+		if text, err := goDoc(target); err == nil {
+			return engine.Inspection{Found: true, Text: text}
+		}
+		pkgName := path[strings.LastIndex(path, "/")+1:]
+		for _, e := range s.exports {
+			if sym == "" {
+				if _, ok := e[path+"/"+pkgName]; ok {
+					return engine.Inspection{Found: true, Text: "package " + pkgName + " // import \"" + path + "\""}
+				}
+				continue
+			}
+			if v, ok := e[path+"/"+pkgName][sym]; ok {
+				return engine.Inspection{Found: true, Text: fmt.Sprintf("%s.%s: %s", pkgName, sym, describeSymbol(v))}
+			}
+		}
+		return engine.Inspection{}
+	}
+	if kind, ok := s.names[name]; ok {
+		v, err := s.evalQuiet(name)
+		if err == nil && v.IsValid() {
+			return engine.Inspection{Found: true, Text: fmt.Sprintf("%s %s %s = %s\n\n(declared in this session)", kind, name, v.Type(), s.text(v, name))}
+		}
+		return engine.Inspection{Found: true, Text: kind + " " + name + "\n\n(declared in this session)"}
+	}
+	if text, err := goDoc("builtin." + name); err == nil && contains(builtins, name) {
+		return engine.Inspection{Found: true, Text: text}
+	}
+	return engine.Inspection{}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func describeSymbol(v reflect.Value) string {
+	if !v.IsValid() {
+		return "?"
+	}
+	if v.Kind() == reflect.Pointer && v.IsNil() {
+		return "type " + v.Type().Elem().String()
+	}
+	return v.Type().String()
+}
+
+// goDoc runs go doc for target, when the Go toolchain is installed.
+func goDoc(target string) (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("go doc %s: %w", target, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, goBin, "doc", target).Output()
+	if err != nil {
+		return "", fmt.Errorf("go doc %s: %w", target, err)
+	}
+	return strings.TrimRight(string(out), "\n"), nil
+}

@@ -1,0 +1,692 @@
+package interp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/scanner"
+	"os"
+	"reflect"
+	"regexp"
+	"runtime"
+	"runtime/metrics"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/traefik/yaegi/interp"
+
+	"github.com/gocurrent/gocurrent/kernel/cell"
+	"github.com/gocurrent/gocurrent/kernel/display"
+	"github.com/gocurrent/gocurrent/kernel/engine"
+)
+
+// session is the interpreter and what the kernel knows about the names
+// declared in it.
+type session struct {
+	w       *worker
+	i       *interp.Interpreter
+	disp    *display.Display
+	filter  *panicFilter
+	exports []interp.Exports
+
+	imports map[string]string // bound name -> import path
+	names   map[string]string // declared name -> kind ("func", "type", "var", ...)
+	decls   map[string]string // declared name -> source of its declaration
+	types   map[string]string // type name -> source of its declaration
+
+	stdPkgs map[string]string // package name -> import path, for auto imports
+}
+
+func newSession(w *worker) (*session, error) {
+	s := &session{
+		w:       w,
+		imports: map[string]string{},
+		names:   map[string]string{},
+		decls:   map[string]string{},
+		types:   map[string]string{},
+	}
+	s.disp = display.New(w.display, w.clear)
+	s.filter = &panicFilter{w: w.stderr}
+	s.exports = w.symbols(s.disp)
+	s.stdPkgs = packageNames(s.exports)
+	i, err := s.newInterpreter()
+	if err != nil {
+		return nil, err
+	}
+	s.i = i
+	if _, err := i.Eval(probeSource); err != nil {
+		return nil, fmt.Errorf("define value probe: %w", err)
+	}
+	return s, nil
+}
+
+func (s *session) newInterpreter() (*interp.Interpreter, error) {
+	i := interp.New(interp.Options{
+		Stdin:        &inputReader{w: s.w},
+		Stdout:       s.w.stdout,
+		Stderr:       s.filter,
+		Unrestricted: true,
+		GoPath:       os.DevNull,
+	})
+	for _, e := range s.exports {
+		if err := i.Use(e); err != nil {
+			return nil, fmt.Errorf("load symbols: %w", err)
+		}
+	}
+	return i, nil
+}
+
+// probeSource defines the function that finds rich representations of
+// values of interpreted types, whose methods reflection cannot see.
+const probeSource = `func _gocurrentProbe(x interface{}) (string, string) {
+	switch h := x.(type) {
+	case interface{ HTML() string }:
+		return "text/html", h.HTML()
+	case interface{ SVG() string }:
+		return "image/svg+xml", h.SVG()
+	case interface{ Markdown() string }:
+		return "text/markdown", h.Markdown()
+	case error:
+		return "text/plain", h.Error()
+	case interface{ String() string }:
+		return "text/plain", h.String()
+	}
+	return "", ""
+}`
+
+// packageNames maps each package name in the symbol tables to its import
+// path; where names collide, the shorter path wins (math/rand over
+// crypto/rand, text/template over html/template).
+func packageNames(exports []interp.Exports) map[string]string {
+	out := map[string]string{}
+	for _, e := range exports {
+		for key := range e {
+			i := strings.LastIndex(key, "/")
+			if i < 0 {
+				continue
+			}
+			path, name := key[:i], key[i+1:]
+			if strings.Contains(path, "internal") || strings.HasPrefix(path, "syscall/") {
+				continue
+			}
+			if old, ok := out[name]; !ok || len(path) < len(old) || (len(path) == len(old) && path < old) {
+				out[name] = path
+			}
+		}
+	}
+	return out
+}
+
+// metric names for counting goroutines.
+const goroutinesCreated = "/sched/goroutines-created:goroutines"
+
+func goroutinesCreatedNow() int64 {
+	sample := []metrics.Sample{{Name: goroutinesCreated}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(sample[0].Value.Uint64())
+}
+
+func cpuTimes() (user, sys time.Duration) {
+	var self, children syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	user = time.Duration(self.Utime.Nano() + children.Utime.Nano())
+	sys = time.Duration(self.Stime.Nano() + children.Stime.Nano())
+	return user, sys
+}
+
+// run runs one cell and measures it.
+func (s *session) run(ctx context.Context, code string, count int) engine.Result {
+	u0, s0 := cpuTimes()
+	g0 := runtime.NumGoroutine()
+	c0 := goroutinesCreatedNow()
+	start := time.Now()
+	res := s.runCell(ctx, code)
+	wall := time.Since(start)
+	u1, s1 := cpuTimes()
+	left := runtime.NumGoroutine() - g0
+	if left < 0 {
+		left = 0
+	}
+	started := goroutinesCreatedNow() - c0
+	res.Timing = engine.Timing{
+		Engine:            "interp",
+		WallNS:            wall.Nanoseconds(),
+		UserNS:            (u1 - u0).Nanoseconds(),
+		SysNS:             (s1 - s0).Nanoseconds(),
+		GoroutinesStarted: max(started-1, 0), // less the one that runs the cell
+		GoroutinesLeft:    int64(left),
+		GOMAXPROCS:        runtime.GOMAXPROCS(0),
+	}
+	return res
+}
+
+func (s *session) runCell(ctx context.Context, code string) engine.Result {
+	c, err := cell.Parse(code)
+	if err != nil {
+		return errResult(syntaxError(code, err))
+	}
+	if c.Program {
+		return s.runProgram(ctx, c)
+	}
+	// Everything is checked before anything runs, so that a cell with an
+	// error changes nothing.
+	var imports []cell.ImportSpec
+	for _, ch := range c.Chunks {
+		imports = append(imports, ch.Imports...)
+	}
+	for _, name := range c.Free {
+		if _, ok := s.imports[name]; ok {
+			continue
+		}
+		if _, ok := s.names[name]; ok {
+			continue
+		}
+		if path, ok := s.stdPkgs[name]; ok {
+			imports = append(imports, cell.ImportSpec{Path: path})
+		}
+	}
+	if e := s.checkUndefined(code, c); e != nil {
+		return errResult(e)
+	}
+	if e := s.checkRedeclaredTypes(code, c); e != nil {
+		return errResult(e)
+	}
+	for _, im := range imports {
+		if e := s.importPackage(code, im); e != nil {
+			return errResult(e)
+		}
+	}
+	var groups [][]cell.Chunk
+	var final *cell.Chunk
+	for i, ch := range c.Chunks {
+		switch {
+		case ch.Kind == cell.Import:
+			continue
+		case ch.Kind == cell.Expr:
+			final = &c.Chunks[i]
+			continue
+		}
+		n := len(groups)
+		if n > 0 && (groups[n-1][0].Kind == cell.Decl) == (ch.Kind == cell.Decl) {
+			groups[n-1] = append(groups[n-1], ch)
+		} else {
+			groups = append(groups, []cell.Chunk{ch})
+		}
+	}
+	for _, g := range groups {
+		if _, e := s.eval(ctx, code, assemble(g)); e != nil {
+			return errResult(e)
+		}
+		s.remember(g)
+	}
+	if final == nil {
+		return engine.Result{}
+	}
+	data, e := s.evalFinal(ctx, code, final)
+	if e != nil {
+		return errResult(e)
+	}
+	return engine.Result{Data: data}
+}
+
+func errResult(e *engine.Error) engine.Result { return engine.Result{Err: e} }
+
+// assemble puts chunks back at their own lines, so the interpreter's
+// positions are the cell's: a chunk on cell line L lands on line L+1 (the
+// interpreter puts its own prefix on line 1, which would shift columns).
+func assemble(chunks []cell.Chunk) string {
+	var b strings.Builder
+	line := 1
+	for _, ch := range chunks {
+		if line == ch.Line+1 {
+			b.WriteString("; ")
+		}
+		for line < ch.Line+1 {
+			b.WriteByte('\n')
+			line++
+		}
+		b.WriteString(ch.Src)
+		line += strings.Count(ch.Src, "\n")
+	}
+	return b.String()
+}
+
+// placed returns src so that it starts on cell line line.
+func placed(src string, line int) string {
+	return strings.Repeat("\n", line) + src
+}
+
+func (s *session) remember(chunks []cell.Chunk) {
+	for _, ch := range chunks {
+		kind := "var"
+		switch n := ch.Node.(type) {
+		case *ast.FuncDecl:
+			kind = "func"
+		case *ast.GenDecl:
+			kind = n.Tok.String()
+		}
+		for _, name := range ch.Names {
+			s.names[name] = kind
+			if ch.Kind == cell.Decl {
+				s.decls[name] = ch.Src
+			}
+		}
+		for _, t := range ch.Types {
+			s.types[t] = ch.Src
+			s.names[t] = "type"
+		}
+	}
+}
+
+// checkUndefined reports the first identifier that nothing defines: not
+// the cell, the session, the builtins or the standard library. The
+// interpreter's own message for some of these is misleading ("constant
+// definition loop").
+func (s *session) checkUndefined(code string, c *cell.Cell) *engine.Error {
+	inCell := map[string]bool{}
+	for _, ch := range c.Chunks {
+		for _, n := range ch.Names {
+			inCell[n] = true
+		}
+		for _, t := range ch.Types {
+			inCell[t] = true
+		}
+		for _, im := range ch.Imports {
+			inCell[im.ImportName()] = true
+		}
+	}
+	for _, ch := range c.Chunks {
+		for _, id := range ch.Free {
+			_, session := s.names[id.Name]
+			_, imported := s.imports[id.Name]
+			_, std := s.stdPkgs[id.Name]
+			if inCell[id.Name] || session || imported || std || contains(builtins, id.Name) {
+				continue
+			}
+			return positioned("compile error", code, id.Line, id.Col, "undefined: "+id.Name)
+		}
+	}
+	return nil
+}
+
+// checkRedeclaredTypes refuses a type declaration that changes a type the
+// session already has: the interpreter would keep the old definition.
+func (s *session) checkRedeclaredTypes(code string, c *cell.Cell) *engine.Error {
+	for _, ch := range c.Chunks {
+		for _, t := range ch.Types {
+			old, ok := s.types[t]
+			if ok && old != ch.Src {
+				return positioned("redeclared type", code, ch.Line, 1,
+					fmt.Sprintf("type %s is already declared in this session with a different definition, and the interpreter cannot change a type in place: give the new type another name, or restart the kernel to start over", t))
+			}
+		}
+	}
+	return nil
+}
+
+func (s *session) importPackage(code string, im cell.ImportSpec) *engine.Error {
+	name := im.ImportName()
+	if name == "_" || name == "." {
+		return nil
+	}
+	if old, ok := s.imports[name]; ok {
+		if old == im.Path {
+			return nil // importing again is harmless
+		}
+		return &engine.Error{Name: "import error", Value: fmt.Sprintf("%s is already imported as %q in this session; import %q under another name, as in: import %s2 %q", name, old, im.Path, name, im.Path)}
+	}
+	src := fmt.Sprintf("import %s %q", name, im.Path)
+	if _, err := s.i.Eval(src); err != nil {
+		return &engine.Error{Name: "import error", Value: fmt.Sprintf("import %q: %v", im.Path, err)}
+	}
+	s.imports[name] = im.Path
+	return nil
+}
+
+// eval evaluates src, whose lines are the cell's plus one, and turns every
+// failure into an error in cell coordinates.
+func (s *session) eval(ctx context.Context, code, src string) (v reflect.Value, e *engine.Error) {
+	s.filter.reset()
+	defer func() {
+		if r := recover(); r != nil {
+			// Some compile errors panic out of yaegi instead of returning.
+			e = &engine.Error{Name: "compile error", Value: fmt.Sprint(r)}
+		}
+	}()
+	v, err := s.i.EvalWithContext(ctx, src)
+	if err == nil {
+		return v, nil
+	}
+	return v, s.describe(ctx, code, err)
+}
+
+var posRE = regexp.MustCompile(`^(?:[^:\s]*\.go:)?(\d+):(\d+): `)
+
+func (s *session) describe(ctx context.Context, code string, err error) *engine.Error {
+	var p interp.Panic
+	if errors.As(err, &p) {
+		if ex, ok := p.Value.(exitPanic); ok {
+			return &engine.Error{Name: "exit", Value: fmt.Sprintf("%s(%d) was called: the cell stopped there (the session is kept)", ex.call, ex.code),
+				Traceback: []string{red(fmt.Sprintf("%s(%d)", ex.call, ex.code)) + ": the cell stopped; the session's values are kept"}}
+		}
+		return s.panicError(code, p)
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return &engine.Error{Name: "interrupted", Value: "the cell was interrupted; the session's values are kept",
+			Traceback: []string{red("Interrupted") + ": the cell was stopped; the session's values are kept"}}
+	}
+	var list scanner.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		return positioned("syntax error", code, list[0].Pos.Line-1, list[0].Pos.Column, list[0].Msg)
+	}
+	msg := err.Error()
+	if m := posRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		col, _ := strconv.Atoi(m[2])
+		return positioned("compile error", code, line-1, col, msg[len(m[0]):])
+	}
+	return &engine.Error{Name: "compile error", Value: msg, Traceback: []string{red("compile error") + ": " + msg}}
+}
+
+// panicError describes a panic in the cell with the interpreter's trace of
+// cell positions.
+func (s *session) panicError(code string, p interp.Panic) *engine.Error {
+	val := fmt.Sprint(p.Value)
+	if err, ok := p.Value.(error); ok {
+		val = err.Error()
+	}
+	e := &engine.Error{Name: "panic", Value: val}
+	e.Traceback = append(e.Traceback, red("panic")+": "+val)
+	frames := s.filter.frames()
+	first := true
+	for _, f := range frames {
+		if f.line < 1 {
+			continue
+		}
+		if first {
+			e.Value = fmt.Sprintf("%s (cell line %d)", val, f.line)
+			first = false
+		}
+		e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at cell line %d:%d", f.fn, f.line, f.col))
+		e.Traceback = append(e.Traceback, sourceLines(code, f.line, f.col)...)
+	}
+	e.Traceback = append(e.Traceback, "(the session's values are kept)")
+	return e
+}
+
+func (s *session) evalFinal(ctx context.Context, code string, ch *cell.Chunk) (map[string]any, *engine.Error) {
+	src := ch.Src
+	if call, ok := ch.Node.(*ast.CallExpr); ok {
+		nout := -1
+		if id, ok := call.Fun.(*ast.Ident); ok && noValueBuiltins[id.Name] && s.names[id.Name] == "" {
+			nout = 0
+		} else if isSimpleFunc(call.Fun) {
+			if fv, e := s.evalQuiet(funcText(ch.Src, call)); e == nil && fv.IsValid() && fv.Kind() == reflect.Func {
+				nout = fv.Type().NumOut()
+			}
+		}
+		switch {
+		case nout == 0 || isOutputCall(call.Fun):
+			_, e := s.eval(ctx, code, placed(src, ch.Line))
+			return nil, e
+		case nout >= 2:
+			vars := make([]string, nout)
+			for k := range vars {
+				vars[k] = fmt.Sprintf("_gocurrentV%d", k)
+			}
+			assign := strings.Join(vars, ", ") + " := " + src
+			if _, e := s.eval(ctx, code, placed(assign, ch.Line)); e != nil {
+				return nil, e
+			}
+			var parts []string
+			for _, v := range vars {
+				val, _ := s.evalQuiet(v)
+				parts = append(parts, s.text(val, v))
+			}
+			return map[string]any{"text/plain": strings.Join(parts, " ")}, nil
+		}
+	}
+	v, e := s.eval(ctx, code, placed("_gocurrentV0 := "+src, ch.Line))
+	if e != nil {
+		// Not a value (a type name, a package, nil, a call with no
+		// result): run it as a statement, which reports a real problem.
+		if _, e2 := s.eval(ctx, code, placed(src, ch.Line)); e2 != nil || e.Name == "panic" || e.Name == "interrupted" || e.Name == "exit" {
+			if e2 != nil && e.Name == "compile error" {
+				return nil, e2
+			}
+			return nil, e
+		}
+		return nil, nil
+	}
+	return s.bundle(v, "_gocurrentV0"), nil
+}
+
+// bundle makes the MIME bundle showing v, held in the interpreter variable
+// name.
+func (s *session) bundle(v reflect.Value, name string) map[string]any {
+	if !v.IsValid() {
+		return nil
+	}
+	if v.Kind() == reflect.Struct || v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.CanInterface() {
+			if _, ok := v.Interface().(display.Bundle); ok {
+				return v.Interface().(display.Bundle).Data
+			}
+		}
+		mime, text := s.probe(name)
+		switch mime {
+		case "text/html", "image/svg+xml", "text/markdown":
+			return map[string]any{mime: text, "text/plain": fmt.Sprintf("%v", safeInterface(v))}
+		case "text/plain":
+			return map[string]any{"text/plain": text}
+		}
+	}
+	if !v.CanInterface() {
+		return map[string]any{"text/plain": v.String()}
+	}
+	return display.Value(v.Interface())
+}
+
+func (s *session) text(v reflect.Value, name string) string {
+	b := s.bundle(v, name)
+	if t, ok := b["text/plain"].(string); ok {
+		return t
+	}
+	return "<nil>"
+}
+
+func safeInterface(v reflect.Value) any {
+	if v.CanInterface() {
+		return v.Interface()
+	}
+	return v.String()
+}
+
+func (s *session) probe(name string) (mime, text string) {
+	if _, err := s.evalQuietErr("_gocurrentM, _gocurrentT := _gocurrentProbe(" + name + ")"); err != nil {
+		return "", ""
+	}
+	m, _ := s.evalQuiet("_gocurrentM")
+	t, _ := s.evalQuiet("_gocurrentT")
+	if !m.IsValid() || !t.IsValid() {
+		return "", ""
+	}
+	return m.String(), t.String()
+}
+
+func (s *session) evalQuiet(src string) (reflect.Value, error) {
+	return s.evalQuietErr(src)
+}
+
+func (s *session) evalQuietErr(src string) (v reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return s.i.Eval(src)
+}
+
+// noValueBuiltins are the builtin functions that return nothing.
+var noValueBuiltins = map[string]bool{"panic": true, "print": true, "println": true, "close": true, "delete": true, "clear": true}
+
+// isSimpleFunc reports whether f names a function without side effects
+// of its own: an identifier or a chain of selectors on one.
+func isSimpleFunc(f ast.Expr) bool {
+	for {
+		switch x := f.(type) {
+		case *ast.Ident:
+			return true
+		case *ast.SelectorExpr:
+			f = x.X
+		default:
+			return false
+		}
+	}
+}
+
+func funcText(src string, call *ast.CallExpr) string {
+	// Positions in the chunk's file set are offset by the parser's
+	// wrapper; the function is the text before the call's parenthesis.
+	i := strings.Index(src, "(")
+	if i < 0 {
+		return src
+	}
+	return strings.TrimSpace(src[:i])
+}
+
+// isOutputCall tells calls whose results are about what they wrote
+// (fmt.Println's byte count and error), which a notebook does not show.
+func isOutputCall(f ast.Expr) bool {
+	name := ""
+	switch x := f.(type) {
+	case *ast.Ident:
+		name = x.Name
+	case *ast.SelectorExpr:
+		name = x.Sel.Name
+	}
+	for _, p := range []string{"Print", "Fprint", "Write", "Scan", "Sscan", "Fscan"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *session) runProgram(ctx context.Context, c *cell.Cell) engine.Result {
+	i, err := s.newInterpreter()
+	if err != nil {
+		return errResult(&engine.Error{Name: "internal error", Value: err.Error()})
+	}
+	old := s.i
+	s.i = i
+	defer func() { s.i = old }()
+	// The program's lines are the cell's plus one, as for other cells.
+	if _, e := s.eval(ctx, c.Source, "\n"+c.Body); e != nil {
+		return errResult(e)
+	}
+	return engine.Result{}
+}
+
+// positioned makes an error at a cell position, with the offending line and
+// a caret under the column.
+func positioned(name, code string, line, col int, msg string) *engine.Error {
+	if line < 1 {
+		line = 1
+	}
+	if col < 1 {
+		col = 1
+	}
+	e := &engine.Error{Name: name, Value: fmt.Sprintf("cell line %d:%d: %s", line, col, msg)}
+	e.Traceback = append([]string{red(name) + fmt.Sprintf(" at cell line %d:%d: %s", line, col, msg)}, sourceLines(code, line, col)...)
+	return e
+}
+
+func syntaxError(code string, err error) *engine.Error {
+	var ce *cell.Error
+	if errors.As(err, &ce) {
+		return positioned("syntax error", code, ce.Line, ce.Col, ce.Msg)
+	}
+	return &engine.Error{Name: "syntax error", Value: err.Error(), Traceback: []string{err.Error()}}
+}
+
+// sourceLines shows line of code with a caret under col.
+func sourceLines(code string, line, col int) []string {
+	lines := strings.Split(code, "\n")
+	if line < 1 || line > len(lines) {
+		return nil
+	}
+	l := strings.ReplaceAll(lines[line-1], "\t", "    ")
+	// Columns count bytes; tabs were widened to four spaces.
+	pre := lines[line-1]
+	if col-1 <= len(pre) {
+		pre = pre[:col-1]
+	}
+	width := len([]rune(strings.ReplaceAll(pre, "\t", "    ")))
+	return []string{
+		fmt.Sprintf("%4d | %s", line, l),
+		fmt.Sprintf("     | %s%s", strings.Repeat(" ", width), green("^")),
+	}
+}
+
+func red(s string) string   { return "\x1b[0;31m" + s + "\x1b[0m" }
+func green(s string) string { return "\x1b[0;32m" + s + "\x1b[0m" }
+
+// panicFilter is the interpreter's standard error. It passes text through
+// to the cell's stderr, except the interpreter's own trace lines of a
+// panic ("L:C: panic: f(...)"), which it keeps to build the error.
+type panicFilter struct {
+	w  *os.File
+	mu sync.Mutex
+	fs []frame
+}
+
+type frame struct {
+	line, col int
+	fn        string
+}
+
+var panicLineRE = regexp.MustCompile(`^(?:[^:\s]*\.go:)?(\d+):(\d+): panic(?:: (.*))?\n?$`)
+
+func (f *panicFilter) Write(p []byte) (int, error) {
+	if m := panicLineRE.FindSubmatch(p); m != nil {
+		line, _ := strconv.Atoi(string(m[1]))
+		col, _ := strconv.Atoi(string(m[2]))
+		f.mu.Lock()
+		f.fs = append(f.fs, frame{line: line - 1, col: col, fn: strings.TrimSuffix(string(m[3]), "(...)")})
+		f.mu.Unlock()
+		return len(p), nil
+	}
+	return f.w.Write(p)
+}
+
+func (f *panicFilter) reset() {
+	f.mu.Lock()
+	f.fs = nil
+	f.mu.Unlock()
+}
+
+func (f *panicFilter) frames() []frame {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]frame(nil), f.fs...)
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

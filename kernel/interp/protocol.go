@@ -1,0 +1,112 @@
+// Package interp runs Go cells in the yaegi interpreter, inside a worker
+// child process supervised by the kernel process.
+//
+// The worker is the kernel's own binary started with a hidden command (see
+// RunWorker). Its file descriptors are:
+//
+//	0  /dev/null
+//	1  the cell's standard output (a pipe to the kernel)
+//	2  the Go runtime's own output: crash reports of fatal errors
+//	3  requests from the kernel, one JSON object a line
+//	4  events to the kernel, one JSON object a line
+//	5  the cell's standard error (a pipe to the kernel)
+//
+// Because the cell's output is a real pipe, fmt, os.Stdout writes and
+// child processes started with os/exec all reach the notebook. Ordering of
+// events (a display, the end of a cell) with the text on the output pipes
+// comes from sync markers: before the worker sends an event with sequence
+// number n, it writes marker n to both output pipes, and the supervisor
+// holds the event until it has read the marker from both, so every byte
+// printed before the event is shown before it.
+package interp
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/gocurrent/gocurrent/kernel/engine"
+)
+
+// request is a message from the kernel to the worker.
+type request struct {
+	ID     int64  `json:"id"`
+	Op     string `json:"op"` // execute, complete, inspect, interrupt, input
+	Code   string `json:"code,omitempty"`
+	Count  int    `json:"count,omitempty"`
+	Cursor int    `json:"cursor,omitempty"`
+	Detail int    `json:"detail,omitempty"`
+	Input  string `json:"input,omitempty"`
+	// InputErr is set when the input could not be had (no frontend
+	// allows stdin, or the cell was interrupted).
+	InputErr string `json:"input_err,omitempty"`
+}
+
+// event is a message from the worker to the kernel.
+type event struct {
+	ID  int64  `json:"id"`
+	Op  string `json:"op"` // ready, display, clear, input, result, exit
+	Seq int64  `json:"seq,omitempty"`
+
+	// display
+	Data     map[string]any `json:"data,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+	DispID   string         `json:"display_id,omitempty"`
+	Update   bool           `json:"update,omitempty"`
+	// clear
+	Wait bool `json:"wait,omitempty"`
+	// input
+	Prompt   string `json:"prompt,omitempty"`
+	Password bool   `json:"password,omitempty"`
+	// result of execute
+	Result *engine.Result `json:"result,omitempty"`
+	// result of complete and inspect
+	Completion *engine.Completion `json:"completion,omitempty"`
+	Inspection *engine.Inspection `json:"inspection,omitempty"`
+	// exit: os.Exit or log.Fatal from a goroutine is about to end the
+	// worker.
+	Code int    `json:"code,omitempty"`
+	Call string `json:"call,omitempty"`
+}
+
+// markerPrefix starts a sync marker on an output pipe; the marker is
+// markerPrefix, the decimal sequence number, and markerEnd. It is an
+// operating system command escape that terminals ignore, unlikely in text
+// a cell prints.
+const (
+	markerPrefix = "\x1b]gocurrent-sync;"
+	markerEnd    = '\a'
+)
+
+func marker(seq int64) []byte {
+	b := []byte(markerPrefix)
+	b = strconv.AppendInt(b, seq, 10)
+	return append(b, markerEnd)
+}
+
+// parseMarker looks for a marker in b. It returns the text before it, the
+// marker's sequence number and the rest after it; ok is false when b holds
+// no complete marker (partial reports whether b ends with what could be the
+// beginning of one, which must then wait for more bytes).
+func parseMarker(b []byte) (before []byte, seq int64, rest []byte, ok bool, partial int) {
+	i := bytes.Index(b, []byte(markerPrefix))
+	if i < 0 {
+		// A marker's prefix may be cut at the end of b.
+		for k := len(markerPrefix) - 1; k > 0; k-- {
+			if len(b) >= k && bytes.Equal(b[len(b)-k:], []byte(markerPrefix[:k])) {
+				return b, 0, nil, false, k
+			}
+		}
+		return b, 0, nil, false, 0
+	}
+	j := bytes.IndexByte(b[i+len(markerPrefix):], markerEnd)
+	if j < 0 {
+		return b, 0, nil, false, len(b) - i
+	}
+	num := b[i+len(markerPrefix) : i+len(markerPrefix)+j]
+	n, err := strconv.ParseInt(string(num), 10, 64)
+	if err != nil {
+		// Not ours after all: pass it through as text.
+		return b, 0, nil, false, 0
+	}
+	return b[:i], n, b[i+len(markerPrefix)+j+1:], true, 0
+}

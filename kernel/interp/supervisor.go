@@ -1,0 +1,677 @@
+package interp
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gocurrent/gocurrent/kernel/engine"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Executable is the gocurrent binary to start workers from; empty
+	// means the running one.
+	Executable string
+	// Late receives output that goroutines print after their cell ended,
+	// with the execution count of that cell, and notices about workers
+	// that died between cells.
+	Late func(name, text string, from int)
+	// Logf logs problems of the kernel itself.
+	Logf func(format string, args ...any)
+	// InterruptGrace is how long an interrupted cell may take to stop
+	// before the worker is restarted; 0 means 2 s.
+	InterruptGrace time.Duration
+}
+
+// Engine runs cells in a worker process and restarts the worker when it
+// dies. It implements engine.Engine.
+type Engine struct {
+	opt Options
+
+	mu      sync.Mutex
+	w       *proc
+	nextID  int64
+	lastRun int // execution count of the last cell started
+
+	interrupts chan struct{}
+}
+
+var _ engine.Engine = (*Engine)(nil)
+
+// New starts an engine and its first worker.
+func New(opt Options) (*Engine, error) {
+	if opt.Executable == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find own executable to start workers: %w", err)
+		}
+		opt.Executable = exe
+	}
+	if opt.Logf == nil {
+		opt.Logf = func(string, ...any) {}
+	}
+	if opt.Late == nil {
+		opt.Late = func(string, string, int) {}
+	}
+	if opt.InterruptGrace == 0 {
+		opt.InterruptGrace = 2 * time.Second
+	}
+	e := &Engine{opt: opt, interrupts: make(chan struct{}, 1)}
+	w, err := e.start()
+	if err != nil {
+		return nil, err
+	}
+	e.w = w
+	return e, nil
+}
+
+// proc is one worker process.
+type proc struct {
+	cmd  *exec.Cmd
+	reqs *os.File
+	enc  *json.Encoder
+	encM sync.Mutex
+
+	// pump state
+	mu      sync.Mutex
+	out     engine.Output // the running cell's output, or nil
+	count   int           // its execution count
+	waiters map[int64]chan event
+	exitEv  *event // os.Exit from a goroutine, announced before dying
+
+	crash strings.Builder // what the runtime wrote on fd 2 (bounded)
+	ready chan struct{}
+	dead  chan struct{} // closed when the process has exited and all its output was read
+	err   error         // how it exited
+}
+
+const maxCrashText = 256 << 10
+
+func (e *Engine) start() (*proc, error) {
+	var files []*os.File
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	pipe := func() (r, w *os.File, err error) {
+		r, w, err = os.Pipe()
+		if err == nil {
+			files = append(files, r, w)
+		}
+		return r, w, err
+	}
+	outR, outW, err1 := pipe()
+	crashR, crashW, err2 := pipe()
+	reqR, reqW, err3 := pipe()
+	evR, evW, err4 := pipe()
+	errR, errW, err5 := pipe()
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		closeAll()
+		return nil, fmt.Errorf("start worker: pipes: %w", err)
+	}
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	cmd := exec.Command(e.opt.Executable, WorkerCommand)
+	cmd.Stdin = devnull
+	cmd.Stdout = outW
+	cmd.Stderr = crashW
+	cmd.ExtraFiles = []*os.File{reqR, evW, errW}
+	cmd.Env = append(os.Environ(), "GOTRACEBACK=all")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		closeAll()
+		devnull.Close()
+		return nil, fmt.Errorf("start worker %s: %w", e.opt.Executable, err)
+	}
+	devnull.Close()
+	for _, f := range []*os.File{outW, crashW, reqR, evW, errW} {
+		f.Close()
+	}
+	p := &proc{
+		cmd:     cmd,
+		reqs:    reqW,
+		enc:     json.NewEncoder(reqW),
+		waiters: map[int64]chan event{},
+		ready:   make(chan struct{}),
+		dead:    make(chan struct{}),
+	}
+	go p.pump(e, outR, errR, crashR, evR)
+	return p, nil
+}
+
+// chunk is text read from an output pipe, or a sync marker.
+type chunk struct {
+	stream string
+	text   []byte
+	seq    int64 // > 0: a marker
+	eof    bool
+}
+
+// readStream reads an output pipe, splitting out sync markers and never
+// cutting a UTF-8 character in two.
+func readStream(name string, r io.Reader, ch chan<- chunk) {
+	buf := make([]byte, 64<<10)
+	var pending []byte
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			pending = append(pending, buf[:n]...)
+			for {
+				before, seq, rest, ok, partial := parseMarker(pending)
+				if !ok {
+					keep := partial
+					text := before[:len(before)-keep]
+					// Hold back an incomplete UTF-8 character.
+					cut := len(text)
+					for k := 1; k <= 3 && k <= len(text); k++ {
+						if utf8.RuneStart(text[len(text)-k]) {
+							if !utf8.FullRune(text[len(text)-k:]) {
+								cut = len(text) - k
+							}
+							break
+						}
+					}
+					if cut > 0 {
+						ch <- chunk{stream: name, text: append([]byte(nil), text[:cut]...)}
+					}
+					pending = append([]byte(nil), pending[cut:]...)
+					break
+				}
+				if len(before) > 0 {
+					ch <- chunk{stream: name, text: append([]byte(nil), before...)}
+				}
+				ch <- chunk{stream: name, seq: seq}
+				pending = append([]byte(nil), rest...)
+			}
+		}
+		if err != nil {
+			if len(pending) > 0 {
+				ch <- chunk{stream: name, text: pending}
+			}
+			ch <- chunk{stream: name, eof: true}
+			return
+		}
+	}
+}
+
+// pump moves the worker's output and events to the running cell's Output,
+// in order, until the worker has exited.
+func (p *proc) pump(e *Engine, outR, errR, crashR, evR *os.File) {
+	chunks := make(chan chunk, 256)
+	events := make(chan event, 256)
+	go readStream("stdout", outR, chunks)
+	go readStream("stderr", errR, chunks)
+	crashDone := make(chan struct{})
+	go func() {
+		defer close(crashDone)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := crashR.Read(buf)
+			if n > 0 {
+				p.mu.Lock()
+				if p.crash.Len() < maxCrashText {
+					p.crash.Write(buf[:n])
+				}
+				p.mu.Unlock()
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(events)
+		sc := bufio.NewScanner(evR)
+		sc.Buffer(make([]byte, 1<<20), 1<<30)
+		for sc.Scan() {
+			var ev event
+			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+				e.opt.Logf("worker event: %v", err)
+				continue
+			}
+			events <- ev
+		}
+	}()
+
+	// Text is coalesced per stream and flushed every 50 ms, at 64 KiB,
+	// and before any event, so a flood of output makes few messages. Each
+	// piece remembers the last marker seen before it on its stream, so
+	// that an event waiting for its markers is shown after exactly the
+	// text written before it.
+	type piece struct {
+		epoch int64
+		text  []byte
+	}
+	pending := map[string][]piece{}
+	pendingBytes := 0
+	seen := map[string]int64{}
+	var held []event // events waiting for their markers
+	flushBefore := func(limit int64) {
+		for _, name := range []string{"stdout", "stderr"} {
+			var text []byte
+			keep := pending[name][:0]
+			for _, pc := range pending[name] {
+				if pc.epoch < limit {
+					text = append(text, pc.text...)
+				} else {
+					keep = append(keep, pc)
+				}
+			}
+			pending[name] = keep
+			pendingBytes -= len(text)
+			if len(text) == 0 {
+				continue
+			}
+			p.mu.Lock()
+			out, count := p.out, p.count
+			p.mu.Unlock()
+			if out != nil {
+				out.Stream(name, string(text), 0)
+			} else {
+				e.opt.Late(name, string(text), count)
+			}
+		}
+	}
+	flush := func() {
+		if len(held) > 0 {
+			flushBefore(held[0].Seq)
+		} else {
+			flushBefore(1 << 62)
+		}
+	}
+	deliver := func() {
+		for len(held) > 0 && seen["stdout"] >= held[0].Seq && seen["stderr"] >= held[0].Seq {
+			ev := held[0]
+			held = held[1:]
+			flushBefore(ev.Seq)
+			p.handle(e, ev)
+		}
+	}
+	ticker := time.NewTicker(50 * time.Millisecond)
+	defer ticker.Stop()
+	exited := make(chan struct{})
+	go func() {
+		p.err = p.cmd.Wait()
+		close(exited)
+	}()
+	// After the worker exits, its pipes may stay open in children that
+	// inherited them: read what is there for a moment, then stop.
+	var drained <-chan time.Time
+	eofs := 0
+loop:
+	for eofs < 2 || events != nil {
+		select {
+		case <-exited:
+			exited = nil
+			drained = time.After(500 * time.Millisecond)
+		case <-drained:
+			break loop
+		case c := <-chunks:
+			switch {
+			case c.eof:
+				eofs++
+				seen[c.stream] = 1 << 62
+			case c.seq > 0:
+				seen[c.stream] = c.seq
+			default:
+				pending[c.stream] = append(pending[c.stream], piece{epoch: seen[c.stream], text: c.text})
+				pendingBytes += len(c.text)
+				if pendingBytes >= 64<<10 {
+					flush()
+				}
+			}
+			deliver()
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			if ev.Seq > 0 {
+				held = append(held, ev)
+				deliver()
+			} else {
+				flush()
+				p.handle(e, ev)
+			}
+		case <-ticker.C:
+			flush()
+		}
+	}
+	flush()
+	for _, ev := range held {
+		p.handle(e, ev)
+	}
+	if exited != nil {
+		<-exited
+	}
+	// Children of the worker die with it.
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	select {
+	case <-crashDone:
+	case <-time.After(500 * time.Millisecond):
+	}
+	p.reqs.Close()
+	close(p.dead)
+}
+
+// handle acts on one event in order with the output.
+func (p *proc) handle(e *Engine, ev event) {
+	p.mu.Lock()
+	out := p.out
+	p.mu.Unlock()
+	switch ev.Op {
+	case "ready":
+		close(p.ready)
+	case "display":
+		if out != nil {
+			out.Display(ev.Data, ev.Metadata, ev.DispID, ev.Update)
+		}
+	case "clear":
+		if out != nil {
+			out.Clear(ev.Wait)
+		}
+	case "input":
+		go func() {
+			r := request{Op: "input"}
+			if out == nil {
+				r.InputErr = "no cell is running"
+			} else if text, err := out.Input(ev.Prompt, ev.Password); err != nil {
+				r.InputErr = err.Error()
+			} else {
+				r.Input = text
+			}
+			_ = p.send(r)
+		}()
+	case "exit":
+		p.mu.Lock()
+		p.exitEv = &ev
+		p.mu.Unlock()
+	case "result":
+		p.mu.Lock()
+		ch := p.waiters[ev.ID]
+		delete(p.waiters, ev.ID)
+		p.mu.Unlock()
+		if ch != nil {
+			ch <- ev
+		}
+	}
+}
+
+func (p *proc) send(r request) error {
+	p.encM.Lock()
+	defer p.encM.Unlock()
+	if err := p.enc.Encode(r); err != nil {
+		return fmt.Errorf("send %s request to worker: %w", r.Op, err)
+	}
+	return nil
+}
+
+// call sends r and returns the channel its result will arrive on.
+func (e *Engine) call(p *proc, r request) (chan event, error) {
+	ch := make(chan event, 1)
+	p.mu.Lock()
+	p.waiters[r.ID] = ch
+	p.mu.Unlock()
+	if err := p.send(r); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// worker returns the live worker, starting a new one if the last one died.
+func (e *Engine) worker() (*proc, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	select {
+	case <-e.w.dead:
+		w, err := e.start()
+		if err != nil {
+			return nil, err
+		}
+		e.w = w
+	default:
+	}
+	return e.w, nil
+}
+
+func (e *Engine) id() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.nextID++
+	return e.nextID
+}
+
+// Execute runs one cell in the worker.
+func (e *Engine) Execute(ctx context.Context, code string, count int, out engine.Output) engine.Result {
+	start := time.Now()
+	p, err := e.worker()
+	if err != nil {
+		return engine.Result{Err: &engine.Error{Name: "worker error", Value: err.Error(), Traceback: []string{red("worker error") + ": " + err.Error()}}}
+	}
+	select {
+	case <-e.interrupts: // an interrupt that came while no cell ran
+	default:
+	}
+	p.mu.Lock()
+	p.out, p.count = out, count
+	p.mu.Unlock()
+	e.mu.Lock()
+	e.lastRun = count
+	e.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		if p.out == out {
+			p.out = nil
+		}
+		p.mu.Unlock()
+	}()
+	id := e.id()
+	ch, err := e.call(p, request{ID: id, Op: "execute", Code: code, Count: count})
+	if err != nil {
+		<-p.dead
+		return e.died(p, start)
+	}
+	var grace <-chan time.Time
+	for {
+		select {
+		case ev := <-ch:
+			return *ev.Result
+		case <-p.dead:
+			return e.died(p, start)
+		case <-ctx.Done():
+			e.Interrupt()
+		case <-e.interrupts:
+			_ = p.send(request{Op: "interrupt"})
+			if grace == nil {
+				grace = time.After(e.opt.InterruptGrace)
+			}
+		case <-grace:
+			// The cell is stuck where the interpreter cannot stop it
+			// (a goroutine blocked in a lock, a sleep, a system call).
+			e.kill(p)
+			<-p.dead
+			res := engine.Result{Err: &engine.Error{
+				Name:  "interrupted",
+				Value: fmt.Sprintf("the cell did not stop within %v of the interrupt (it is blocked where the interpreter cannot stop it, such as a lock, a channel, a sleep or a system call), so the worker was restarted: the session's values were lost", e.opt.InterruptGrace),
+			}}
+			res.Err.Traceback = []string{red("Interrupted") + ": " + res.Err.Value}
+			res.Timing = engine.Timing{Engine: "interp", WallNS: time.Since(start).Nanoseconds()}
+			e.restartAfterDeath()
+			return res
+		}
+	}
+}
+
+func (e *Engine) restartAfterDeath() {
+	if _, err := e.worker(); err != nil {
+		e.opt.Logf("restart worker: %v", err)
+	}
+}
+
+// died describes the death of the worker while it ran a cell.
+func (e *Engine) died(p *proc, start time.Time) engine.Result {
+	res := engine.Result{Err: p.deathError()}
+	res.Timing = engine.Timing{Engine: "interp", WallNS: time.Since(start).Nanoseconds()}
+	e.restartAfterDeath()
+	return res
+}
+
+// deathError tells what killed the worker, from the runtime's report.
+func (p *proc) deathError() *engine.Error {
+	p.mu.Lock()
+	crash := p.crash.String()
+	exitEv := p.exitEv
+	p.mu.Unlock()
+	lost := "The worker process ended and a fresh one was started: the session's values were lost, as after a restart."
+	e := &engine.Error{}
+	switch {
+	case exitEv != nil:
+		e.Name = "exit"
+		e.Value = fmt.Sprintf("%s(%d) was called from a goroutine, which ends the whole program", exitEv.Call, exitEv.Code)
+	case strings.Contains(crash, "fatal error:"):
+		e.Name = "fatal error"
+		e.Value = firstLineWith(crash, "fatal error:")
+	case strings.HasPrefix(crash, "panic:") || strings.Contains(crash, "\npanic:"):
+		e.Name = "panic in goroutine"
+		e.Value = firstLineWith(crash, "panic:")
+	default:
+		e.Name = "worker died"
+		e.Value = fmt.Sprintf("the worker process ended unexpectedly (%v)", p.err)
+		if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			e.Value += "; it was killed, possibly by the system for using too much memory"
+		}
+	}
+	e.Traceback = append(e.Traceback, red(e.Name)+": "+e.Value)
+	if crash != "" {
+		lines := strings.Split(strings.TrimRight(crash, "\n"), "\n")
+		if len(lines) > 60 {
+			lines = append(lines[:60], fmt.Sprintf("... (%d more lines)", len(lines)-60))
+		}
+		e.Traceback = append(e.Traceback, lines...)
+	}
+	e.Traceback = append(e.Traceback, lost)
+	e.Value += ". " + lost
+	return e
+}
+
+func firstLineWith(text, prefix string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if i := strings.Index(l, prefix); i >= 0 {
+			return strings.TrimSpace(l[i:])
+		}
+	}
+	return prefix
+}
+
+func (e *Engine) kill(p *proc) {
+	if p.cmd.Process != nil {
+		// The worker leads its own process group: children the cell
+		// started go with it.
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// Interrupt stops the running cell; see Execute for the escalation.
+func (e *Engine) Interrupt() {
+	select {
+	case e.interrupts <- struct{}{}:
+	default:
+	}
+}
+
+// Complete asks the worker for completions.
+func (e *Engine) Complete(code string, cursor int) engine.Completion {
+	ev, ok := e.ask(request{Op: "complete", Code: code, Cursor: cursor})
+	if !ok || ev.Completion == nil {
+		return engine.Completion{Start: cursor, End: cursor}
+	}
+	return *ev.Completion
+}
+
+// Inspect asks the worker for documentation.
+func (e *Engine) Inspect(code string, cursor, detail int) engine.Inspection {
+	ev, ok := e.ask(request{Op: "inspect", Code: code, Cursor: cursor, Detail: detail})
+	if !ok || ev.Inspection == nil {
+		return engine.Inspection{}
+	}
+	return *ev.Inspection
+}
+
+func (e *Engine) ask(r request) (event, bool) {
+	p, err := e.worker()
+	if err != nil {
+		return event{}, false
+	}
+	r.ID = e.id()
+	ch, err := e.call(p, r)
+	if err != nil {
+		return event{}, false
+	}
+	select {
+	case ev := <-ch:
+		return ev, true
+	case <-p.dead:
+	case <-time.After(15 * time.Second):
+		e.opt.Logf("worker did not answer a %s request", r.Op)
+	}
+	return event{}, false
+}
+
+// Restart replaces the worker with a fresh one.
+func (e *Engine) Restart() error {
+	e.mu.Lock()
+	p := e.w
+	e.mu.Unlock()
+	e.kill(p)
+	<-p.dead
+	_, err := e.worker()
+	return err
+}
+
+// Close stops the worker.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	p := e.w
+	e.mu.Unlock()
+	p.reqs.Close()
+	select {
+	case <-p.dead:
+	case <-time.After(time.Second):
+		e.kill(p)
+		<-p.dead
+	}
+	return nil
+}
+
+// WaitReady waits until the worker has loaded the interpreter.
+func (e *Engine) WaitReady(timeout time.Duration) error {
+	p, err := e.worker()
+	if err != nil {
+		return err
+	}
+	select {
+	case <-p.ready:
+		return nil
+	case <-p.dead:
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return fmt.Errorf("worker died while starting (%v): %s", p.err, p.crash.String())
+	case <-time.After(timeout):
+		return fmt.Errorf("worker not ready after %v", timeout)
+	}
+}

@@ -1,0 +1,252 @@
+package interp
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/unrestricted"
+
+	"github.com/gocurrent/gocurrent/kernel/display"
+	"github.com/gocurrent/gocurrent/kernel/engine"
+)
+
+// WorkerCommand is the hidden command line argument that makes the
+// gocurrent binary run as a worker.
+const WorkerCommand = "__worker"
+
+// DisplayPath is the import path of the display package in cells.
+const DisplayPath = "gocurrent/display"
+
+// worker is the state of the worker process.
+type worker struct {
+	stdout, stderr *os.File // the cell's output pipes
+	events         *json.Encoder
+	eventsMu       sync.Mutex
+	seq            int64 // last sync marker; under eventsMu
+
+	inputs chan request // input replies
+
+	mu     sync.Mutex
+	cancel context.CancelFunc // of the running cell
+	cur    int64              // id of the running execute request
+
+	sess *session
+}
+
+// RunWorker is the worker process's main function. It returns when the
+// kernel closes the request pipe.
+func RunWorker() error {
+	w := &worker{
+		stdout: os.Stdout,
+		stderr: os.NewFile(5, "cell-stderr"),
+		inputs: make(chan request, 1),
+	}
+	reqs := os.NewFile(3, "requests")
+	evs := os.NewFile(4, "events")
+	if w.stderr == nil || reqs == nil || evs == nil {
+		return errors.New("worker: file descriptors 3, 4 and 5 must be open (the worker is started by the kernel)")
+	}
+	// Programs the cell starts inherit only standard input and output.
+	for _, fd := range []int{3, 4, 5} {
+		syscall.CloseOnExec(fd)
+	}
+	w.events = json.NewEncoder(evs)
+	s, err := newSession(w)
+	if err != nil {
+		return fmt.Errorf("worker: start interpreter: %w", err)
+	}
+	w.sess = s
+	w.send(event{Op: "ready"})
+
+	work := make(chan request, 16)
+	go func() {
+		defer close(work)
+		sc := bufio.NewScanner(reqs)
+		sc.Buffer(make([]byte, 1<<20), 1<<30)
+		for sc.Scan() {
+			var r request
+			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+				fmt.Fprintf(os.Stderr, "gocurrent worker: bad request: %v\n", err)
+				continue
+			}
+			switch r.Op {
+			case "interrupt":
+				w.interrupt()
+			case "input":
+				select {
+				case w.inputs <- r:
+				default:
+				}
+			default:
+				work <- r
+			}
+		}
+	}()
+	for r := range work {
+		switch r.Op {
+		case "execute":
+			res := w.execute(r)
+			w.sendSynced(event{ID: r.ID, Op: "result", Result: &res})
+		case "complete":
+			c := s.complete(r.Code, r.Cursor)
+			w.send(event{ID: r.ID, Op: "result", Completion: &c})
+		case "inspect":
+			in := s.inspect(r.Code, r.Cursor, r.Detail)
+			w.send(event{ID: r.ID, Op: "result", Inspection: &in})
+		}
+	}
+	return nil
+}
+
+func (w *worker) execute(r request) engine.Result {
+	ctx, cancel := context.WithCancel(context.Background())
+	w.mu.Lock()
+	w.cancel, w.cur = cancel, r.ID
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.cancel, w.cur = nil, 0
+		w.mu.Unlock()
+		cancel()
+	}()
+	// Drop an input reply left over from an earlier cell.
+	select {
+	case <-w.inputs:
+	default:
+	}
+	return w.sess.run(ctx, r.Code, r.Count)
+}
+
+func (w *worker) interrupt() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cancel != nil {
+		w.cancel()
+	}
+}
+
+func (w *worker) currentID() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.cur
+}
+
+func (w *worker) send(e event) {
+	w.eventsMu.Lock()
+	defer w.eventsMu.Unlock()
+	if err := w.events.Encode(e); err != nil {
+		fmt.Fprintf(os.Stderr, "gocurrent worker: send event: %v\n", err)
+	}
+}
+
+// sendSynced writes a sync marker to both output pipes, then sends e with
+// the marker's number, so that the kernel shows e after all output written
+// before it.
+func (w *worker) sendSynced(e event) {
+	w.eventsMu.Lock()
+	defer w.eventsMu.Unlock()
+	w.seq++
+	e.Seq = w.seq
+	m := marker(w.seq)
+	_, _ = w.stdout.Write(m)
+	_, _ = w.stderr.Write(m)
+	if err := w.events.Encode(e); err != nil {
+		fmt.Fprintf(os.Stderr, "gocurrent worker: send event: %v\n", err)
+	}
+}
+
+func (w *worker) display(b display.Bundle) {
+	w.sendSynced(event{ID: w.currentID(), Op: "display", Data: b.Data, Metadata: b.Metadata, DispID: b.ID, Update: b.Update})
+}
+
+func (w *worker) clear(wait bool) {
+	w.sendSynced(event{ID: w.currentID(), Op: "clear", Wait: wait})
+}
+
+// input asks the kernel for a line of input and waits for it.
+func (w *worker) input(prompt string) (string, error) {
+	w.sendSynced(event{ID: w.currentID(), Op: "input", Prompt: prompt})
+	r, ok := <-w.inputs
+	if !ok || r.InputErr != "" {
+		return "", fmt.Errorf("input: %s", r.InputErr)
+	}
+	return r.Input, nil
+}
+
+// inputReader is the cell's standard input as fmt.Scan sees it: each time
+// its buffer runs dry it asks the frontend for a line.
+type inputReader struct {
+	w   *worker
+	buf []byte
+}
+
+func (r *inputReader) Read(p []byte) (int, error) {
+	if len(r.buf) == 0 {
+		line, err := r.w.input("")
+		if err != nil {
+			return 0, io.EOF
+		}
+		r.buf = []byte(line + "\n")
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// exitPanic unwinds a cell that called os.Exit or log.Fatal.
+type exitPanic struct {
+	call string
+	code int
+}
+
+// exit replaces os.Exit in cells. On the cell's own goroutine it ends the
+// cell with an error and keeps the session; from a goroutine the cell
+// started there is no way to stop just that goroutine, so it tells the
+// kernel and ends the worker with the code, as Go would.
+func (w *worker) exit(call string, code int) {
+	buf := make([]byte, 64<<10)
+	stack := string(buf[:runtime.Stack(buf, false)])
+	if strings.Contains(stack, "yaegi/interp.(*Interpreter).Execute(") {
+		panic(exitPanic{call: call, code: code})
+	}
+	w.sendSynced(event{ID: w.currentID(), Op: "exit", Code: code, Call: call})
+	os.Exit(code)
+}
+
+// symbols returns the standard library as the interpreter sees it, with
+// os.Exit and log.Fatal replaced and the display package added.
+func (w *worker) symbols(d *display.Display) []interp.Exports {
+	exit := func(code int) { w.exit("os.Exit", code) }
+	fatal := func(call string, msg string) {
+		if !strings.HasSuffix(msg, "\n") {
+			msg += "\n"
+		}
+		_, _ = io.WriteString(w.stderr, msg)
+		w.exit(call, 1)
+	}
+	overrides := interp.Exports{
+		"os/os": {
+			"Exit":   reflect.ValueOf(exit),
+			"Stdout": reflect.ValueOf(&w.stdout).Elem(),
+			"Stderr": reflect.ValueOf(&w.stderr).Elem(),
+		},
+		"log/log": {
+			"Fatal":   reflect.ValueOf(func(v ...any) { fatal("log.Fatal", fmt.Sprint(v...)) }),
+			"Fatalf":  reflect.ValueOf(func(f string, v ...any) { fatal("log.Fatalf", fmt.Sprintf(f, v...)) }),
+			"Fatalln": reflect.ValueOf(func(v ...any) { fatal("log.Fatalln", fmt.Sprintln(v...)) }),
+		},
+	}
+	return []interp.Exports{stdlib.Symbols, unrestricted.Symbols, overrides, d.Symbols(DisplayPath)}
+}

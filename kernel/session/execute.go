@@ -1,0 +1,327 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/cell"
+	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/jupyter"
+)
+
+type executeRequest struct {
+	Code         string         `json:"code"`
+	Silent       bool           `json:"silent"`
+	StoreHistory *bool          `json:"store_history"`
+	UserExprs    map[string]any `json:"user_expressions"`
+	AllowStdin   *bool          `json:"allow_stdin"`
+	StopOnError  *bool          `json:"stop_on_error"`
+}
+
+// output publishes a cell's output on iopub with the execute request as
+// parent.
+type output struct {
+	k      *Kernel
+	parent *jupyter.Message
+	stdin  bool
+	silent bool
+}
+
+func (o *output) Stream(name, text string, from int) {
+	if o.silent {
+		return
+	}
+	_ = o.k.conn.Publish(o.parent, "stream", map[string]any{"name": name, "text": text}, nil)
+}
+
+func (o *output) Display(data, metadata map[string]any, id string, update bool) {
+	if o.silent {
+		return
+	}
+	if metadata == nil {
+		metadata = map[string]any{}
+	}
+	content := map[string]any{"data": data, "metadata": metadata, "transient": map[string]any{}}
+	if id != "" {
+		content["transient"] = map[string]any{"display_id": id}
+	}
+	t := "display_data"
+	if update {
+		t = "update_display_data"
+	}
+	_ = o.k.conn.Publish(o.parent, t, content, nil)
+}
+
+func (o *output) Clear(wait bool) {
+	if o.silent {
+		return
+	}
+	_ = o.k.conn.Publish(o.parent, "clear_output", map[string]any{"wait": wait}, nil)
+}
+
+// Input asks the frontend for a line with an input_request on stdin.
+func (o *output) Input(prompt string, password bool) (string, error) {
+	if !o.stdin {
+		return "", fmt.Errorf("this frontend does not support input (allow_stdin is false)")
+	}
+	// Forget a reply left over from an earlier request.
+	select {
+	case <-o.k.inputs:
+	default:
+	}
+	if _, err := o.k.conn.SendStdin(o.parent, "input_request", map[string]any{"prompt": prompt, "password": password}); err != nil {
+		return "", fmt.Errorf("send input_request: %w", err)
+	}
+	m := <-o.k.inputs
+	var rep struct {
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(m.Content, &rep); err != nil {
+		return "", fmt.Errorf("input_reply: %w", err)
+	}
+	return rep.Value, nil
+}
+
+// execute runs an execute_request; it returns false when the cell failed
+// and queued cells should be aborted.
+func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) bool {
+	var req executeRequest
+	if err := json.Unmarshal(m.Content, &req); err != nil {
+		k.reply(m, "execute_reply", map[string]any{"status": "error", "ename": "bad request", "evalue": err.Error(), "traceback": []string{}, "execution_count": k.executionCount()}, nil)
+		return true
+	}
+	store := req.StoreHistory == nil || *req.StoreHistory
+	if req.Silent {
+		store = false
+	}
+	k.mu.Lock()
+	if store {
+		k.count++
+	}
+	count := k.count
+	if !req.Silent {
+		k.parents[count] = m
+		delete(k.parents, count-100)
+	}
+	showTiming := k.timing
+	k.mu.Unlock()
+	if !req.Silent {
+		_ = k.conn.Publish(m, "execute_input", map[string]any{"code": req.Code, "execution_count": count}, nil)
+	}
+	out := &output{k: k, parent: m, stdin: req.AllowStdin == nil || *req.AllowStdin, silent: req.Silent}
+
+	res, handled := k.magics(ctx, req.Code, out)
+	if !handled {
+		res = k.eng.Execute(ctx, req.Code, count, out)
+	}
+	if store {
+		k.history.Add(count, req.Code, resultText(res))
+	}
+	metadata := map[string]any{"timing": res.Timing}
+	timingLine := ""
+	if showTiming && res.Timing.Engine != "" {
+		timingLine = FormatTiming(res.Timing)
+	}
+	content := map[string]any{"execution_count": count, "payload": payload(res), "user_expressions": map[string]any{}}
+	if res.Err != nil {
+		tb := res.Err.Traceback
+		if len(tb) == 0 {
+			tb = []string{res.Err.Name + ": " + res.Err.Value}
+		}
+		if timingLine != "" {
+			// Part of the error output, so the cell has exactly one.
+			tb = append(append([]string(nil), tb...), "\x1b[2m"+timingLine+"\x1b[0m")
+		}
+		if !req.Silent {
+			_ = k.conn.Publish(m, "error", map[string]any{"ename": res.Err.Name, "evalue": res.Err.Value, "traceback": tb}, nil)
+		}
+		content["status"] = "error"
+		content["ename"] = res.Err.Name
+		content["evalue"] = res.Err.Value
+		content["traceback"] = tb
+		k.reply(m, "execute_reply", content, metadata)
+		return !(req.StopOnError == nil || *req.StopOnError)
+	}
+	if !req.Silent {
+		if res.Data != nil {
+			_ = k.conn.Publish(m, "execute_result", map[string]any{"execution_count": count, "data": res.Data, "metadata": map[string]any{}}, nil)
+		}
+		if timingLine != "" {
+			_ = k.conn.Publish(m, "display_data", map[string]any{
+				"data": map[string]any{
+					"text/plain": timingLine,
+					"text/html":  `<div style="font-size:smaller;opacity:0.7;font-family:monospace">` + htmlEscape(timingLine) + `</div>`,
+				},
+				"metadata":  map[string]any{"gocurrent": map[string]any{"timing": res.Timing}},
+				"transient": map[string]any{},
+			}, nil)
+		}
+	}
+	content["status"] = "ok"
+	k.reply(m, "execute_reply", content, metadata)
+	return true
+}
+
+func payload(res engine.Result) []map[string]any {
+	if res.Payload == nil {
+		return []map[string]any{}
+	}
+	return res.Payload
+}
+
+func resultText(res engine.Result) string {
+	if res.Err != nil {
+		return res.Err.Name + ": " + res.Err.Value
+	}
+	if t, ok := res.Data["text/plain"].(string); ok {
+		return t
+	}
+	return ""
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// FormatTiming is the one-line timing summary shown under a cell.
+func FormatTiming(t engine.Timing) string {
+	cpu := time.Duration(t.UserNS + t.SysNS)
+	wall := time.Duration(t.WallNS)
+	cores := 0.0
+	if wall > 0 {
+		cores = float64(cpu) / float64(wall)
+	}
+	s := fmt.Sprintf("⏱ wall %s · CPU %s (user %s, sys %s) · %.2f cores busy · GOMAXPROCS %d · %s",
+		FormatDuration(wall), FormatDuration(cpu), FormatDuration(time.Duration(t.UserNS)), FormatDuration(time.Duration(t.SysNS)),
+		cores, t.GOMAXPROCS, t.Engine)
+	if t.GoroutinesStarted > 0 || t.GoroutinesLeft > 0 {
+		s += fmt.Sprintf(" · goroutines: %d started, %d still running", t.GoroutinesStarted, t.GoroutinesLeft)
+	}
+	return s
+}
+
+// FormatDuration writes d with three significant digits, as IPython does:
+// 1.21 s, 620 ms, 8 µs.
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0 s"
+	}
+	s := d.Seconds()
+	var v float64
+	var unit string
+	switch {
+	case s >= 1:
+		v, unit = s, "s"
+	case s >= 1e-3:
+		v, unit = s*1e3, "ms"
+	case s >= 1e-6:
+		v, unit = s*1e6, "µs"
+	default:
+		v, unit = s*1e9, "ns"
+	}
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f %s", v, unit)
+	case v >= 10:
+		return fmt.Sprintf("%.1f %s", v, unit)
+	}
+	return fmt.Sprintf("%.2f %s", v, unit)
+}
+
+// magicHelp is what %help prints.
+const magicHelp = `gocurrent: Go cells for Jupyter, made for concurrency
+
+A cell is Go without a package clause: imports, declarations (func, type,
+var, const) and statements, in any order. Values persist between cells.
+The value of a final expression is shown (6*7 shows 42). Standard-library
+packages used by their usual names (fmt, sync, time, strings, os, ...) are
+imported automatically. A cell that is a whole program (package main with
+func main) runs as a program.
+
+Every cell reports its cost on one line: wall time, CPU time (user and
+system, including child processes), cores busy (CPU / wall), GOMAXPROCS,
+and goroutines started and still running. The same numbers are in the
+execute_reply's metadata.timing.
+
+Magics:
+  %help              this text
+  %timing on|off     show or hide the timing line under each cell
+  ?name, name?       documentation of a package, symbol or session name
+                     (also Shift-Tab in the notebook)
+
+The display package is available without import:
+  display.HTML(s), display.Markdown(s), display.SVG(s), display.LaTeX(s),
+  display.PNG(b), display.JPEG(b), display.JSON(v), display.Text(s),
+  display.Image(img), display.Clear(), display.ID("name").HTML(s) (shows,
+  then updates in place on later calls).
+A final value that is an image.Image shows as PNG; one with an HTML() or
+SVG() string method shows as that.
+
+Failures: a compile error or a panic in the cell ends the cell and keeps the
+session. os.Exit and log.Fatal in the cell end the cell with an error. A
+fatal runtime error (concurrent map writes, stack overflow, out of memory),
+a panic in a goroutine, or os.Exit from a goroutine end the worker process
+that runs the cells: the kernel stays connected, reports what happened, and
+starts a fresh worker, but the session's values are lost. Interrupt (the
+stop button) stops a running cell and keeps the session; a cell stuck where
+the interpreter cannot stop it is ended by restarting the worker, which is
+said in the error.`
+
+// magics handles help requests and line magics. A cell with magics and Go
+// code runs the Go code after the magics; handled is true when nothing
+// is left to run.
+func (k *Kernel) magics(ctx context.Context, code string, out *output) (engine.Result, bool) {
+	c, err := cell.Parse(code)
+	if err != nil {
+		return engine.Result{}, false // the engine reports the error
+	}
+	if c.Help != "" {
+		in := k.eng.Inspect(c.Help, len([]rune(c.Help)), 0)
+		if !in.Found {
+			out.Stream("stdout", fmt.Sprintf("No documentation found for %s.\n", c.Help), 0)
+			return engine.Result{}, true
+		}
+		return engine.Result{Payload: []map[string]any{{
+			"source": "page", "data": map[string]any{"text/plain": in.Text}, "start": 0,
+		}}}, true
+	}
+	if c.CellMagic != nil {
+		return engine.Result{Err: &engine.Error{Name: "unknown magic", Value: fmt.Sprintf("%%%%%s is not a cell magic gocurrent knows; %%help lists them", c.CellMagic.Name),
+			Traceback: []string{fmt.Sprintf("\x1b[0;31munknown magic\x1b[0m: %%%%%s is not a cell magic gocurrent knows; %%help lists them", c.CellMagic.Name)}}}, true
+	}
+	for _, mg := range c.Magics {
+		switch mg.Name {
+		case "help":
+			out.Stream("stdout", magicHelp+"\n", 0)
+		case "timing":
+			switch mg.Args {
+			case "on", "":
+				k.setTiming(true)
+			case "off":
+				k.setTiming(false)
+			default:
+				return magicError(mg, "usage: %timing on|off"), true
+			}
+		default:
+			return magicError(mg, fmt.Sprintf("%%%s is not a magic gocurrent knows; %%help lists them", mg.Name)), true
+		}
+	}
+	if len(c.Magics) > 0 && len(c.Chunks) == 0 && !c.Program {
+		return engine.Result{}, true
+	}
+	return engine.Result{}, false
+}
+
+func magicError(mg cell.Magic, msg string) engine.Result {
+	return engine.Result{Err: &engine.Error{Name: "magic error", Value: fmt.Sprintf("line %d: %s", mg.Line, msg),
+		Traceback: []string{fmt.Sprintf("\x1b[0;31mmagic error\x1b[0m at line %d: %s", mg.Line, msg)}}}
+}
+
+func (k *Kernel) setTiming(on bool) {
+	k.mu.Lock()
+	k.timing = on
+	k.mu.Unlock()
+}

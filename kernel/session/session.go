@@ -1,0 +1,359 @@
+// Package session answers Jupyter requests: execute, complete, inspect,
+// is_complete, history, comm_info, comm_open, kernel_info, interrupt and
+// shutdown. It turns them into calls of an engine.Engine and publishes what
+// the engine produces, in the order the protocol wants: status busy, the
+// request's outputs, the reply, status idle.
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/cell"
+	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/jupyter"
+)
+
+// Conn is what the handlers need of the protocol edge: jupyter.Sockets,
+// or an in-process stand-in for running notebooks headless.
+type Conn interface {
+	Reply(parent *jupyter.Message, msgType string, content any, metadata map[string]any) error
+	Publish(parent *jupyter.Message, msgType string, content any, metadata map[string]any) error
+	SendStdin(parent *jupyter.Message, msgType string, content any) (jupyter.Header, error)
+}
+
+// Info describes the kernel for kernel_info_reply.
+type Info struct {
+	Version string // gocurrent's version
+}
+
+// Kernel holds a session's state and handles its requests.
+type Kernel struct {
+	conn    Conn
+	eng     engine.Engine
+	info    Info
+	history *History
+	logf    func(format string, args ...any)
+
+	mu       sync.Mutex
+	count    int               // execution count
+	parents  map[int]*jupyter.Message // execute requests by count, for late output
+	timing   bool              // show the timing line
+	inputs   chan *jupyter.Message
+	running  bool
+	shutdown chan bool // restart flag of a shutdown request
+
+	shell chan *jupyter.Message
+}
+
+// New makes a kernel. history may be nil (no persistent history).
+func New(conn Conn, eng engine.Engine, info Info, history *History, logf func(string, ...any)) *Kernel {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	if history == nil {
+		history = NewMemoryHistory()
+	}
+	return &Kernel{
+		conn:     conn,
+		eng:      eng,
+		info:     info,
+		history:  history,
+		logf:     logf,
+		parents:  map[int]*jupyter.Message{},
+		timing:   true,
+		inputs:   make(chan *jupyter.Message, 1),
+		shutdown: make(chan bool, 1),
+		shell:    make(chan *jupyter.Message, 1024),
+	}
+}
+
+// Shutdown is closed... it delivers the restart flag of a shutdown_request
+// once the reply has been sent.
+func (k *Kernel) Shutdown() <-chan bool { return k.shutdown }
+
+// Late publishes output that a goroutine printed after its cell ended,
+// marked with that cell, as the engine reports it.
+func (k *Kernel) Late(name, text string, from int) {
+	k.mu.Lock()
+	parent := k.parents[from]
+	k.mu.Unlock()
+	if from > 0 {
+		text = markLate(text, from)
+	}
+	_ = k.conn.Publish(parent, "stream", map[string]any{"name": name, "text": text}, nil)
+}
+
+// markLate prefixes each line with the cell it came from.
+func markLate(text string, from int) string {
+	prefix := fmt.Sprintf("[from cell %d] ", from)
+	lines := strings.SplitAfter(text, "\n")
+	var b strings.Builder
+	for _, l := range lines {
+		if l != "" {
+			b.WriteString(prefix + l)
+		}
+	}
+	return b.String()
+}
+
+// Serve handles messages until in closes or ctx ends. Control requests are
+// answered at once; shell requests one at a time, in order, on their own
+// goroutine; stdin replies go to the cell waiting for input.
+func (k *Kernel) Serve(ctx context.Context, in <-chan *jupyter.Message) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case m, ok := <-k.shell:
+				if !ok {
+					return
+				}
+				k.handleShell(ctx, m)
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	defer wg.Wait()
+	defer close(k.shell)
+	for {
+		select {
+		case m, ok := <-in:
+			if !ok {
+				return
+			}
+			k.Dispatch(ctx, m)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Dispatch routes one incoming message.
+func (k *Kernel) Dispatch(ctx context.Context, m *jupyter.Message) {
+	switch m.Channel {
+	case jupyter.Control:
+		k.handleControl(ctx, m)
+	case jupyter.Stdin:
+		if m.Header.MsgType == "input_reply" {
+			select {
+			case k.inputs <- m:
+			default:
+				k.logf("input_reply with no cell waiting for input: dropped")
+			}
+		}
+	default:
+		if m.Header.MsgType == "interrupt_request" {
+			// Accepted on shell too, for clients that send it there;
+			// answered at once, not behind the running cell.
+			k.handleControl(ctx, m)
+			return
+		}
+		select {
+		case k.shell <- m:
+		default:
+			k.logf("shell queue full: %s request dropped", m.Header.MsgType)
+		}
+	}
+}
+
+func (k *Kernel) status(parent *jupyter.Message, state string) {
+	_ = k.conn.Publish(parent, "status", map[string]any{"execution_state": state}, nil)
+}
+
+func (k *Kernel) reply(parent *jupyter.Message, msgType string, content any, metadata map[string]any) {
+	if err := k.conn.Reply(parent, msgType, content, metadata); err != nil {
+		k.logf("reply %s: %v", msgType, err)
+	}
+}
+
+func (k *Kernel) handleControl(ctx context.Context, m *jupyter.Message) {
+	k.status(m, "busy")
+	defer k.status(m, "idle")
+	switch t := m.Header.MsgType; t {
+	case "kernel_info_request":
+		k.reply(m, "kernel_info_reply", k.kernelInfo(), nil)
+	case "interrupt_request":
+		k.eng.Interrupt()
+		k.reply(m, "interrupt_reply", map[string]any{"status": "ok"}, nil)
+	case "shutdown_request":
+		var req struct {
+			Restart bool `json:"restart"`
+		}
+		_ = json.Unmarshal(m.Content, &req)
+		k.eng.Interrupt()
+		if req.Restart {
+			if err := k.eng.Restart(); err != nil {
+				k.logf("restart: %v", err)
+			}
+			k.mu.Lock()
+			k.count = 0
+			k.mu.Unlock()
+		}
+		k.reply(m, "shutdown_reply", map[string]any{"status": "ok", "restart": req.Restart}, nil)
+		if !req.Restart {
+			select {
+			case k.shutdown <- req.Restart:
+			default:
+			}
+		}
+	case "debug_request":
+		k.reply(m, "debug_reply", map[string]any{"status": "error", "ename": "not supported", "evalue": "gocurrent has no debugger"}, nil)
+	default:
+		k.unknown(m)
+	}
+}
+
+func (k *Kernel) unknown(m *jupyter.Message) {
+	t := m.Header.MsgType
+	k.logf("unknown message type %q on %s: answered with an error", t, m.Channel)
+	if strings.HasSuffix(t, "_request") {
+		k.reply(m, strings.TrimSuffix(t, "_request")+"_reply", map[string]any{
+			"status": "error", "ename": "unknown request", "evalue": fmt.Sprintf("gocurrent does not handle %s", t), "traceback": []string{},
+		}, nil)
+	}
+}
+
+func (k *Kernel) handleShell(ctx context.Context, m *jupyter.Message) {
+	k.status(m, "busy")
+	defer k.status(m, "idle")
+	switch t := m.Header.MsgType; t {
+	case "kernel_info_request":
+		k.reply(m, "kernel_info_reply", k.kernelInfo(), nil)
+	case "execute_request":
+		ok := k.execute(ctx, m)
+		if !ok {
+			k.abortQueued()
+		}
+	case "complete_request":
+		k.complete(m)
+	case "inspect_request":
+		k.inspect(m)
+	case "is_complete_request":
+		k.isComplete(m)
+	case "history_request":
+		k.historyRequest(m)
+	case "comm_info_request":
+		k.reply(m, "comm_info_reply", map[string]any{"status": "ok", "comms": map[string]any{}}, nil)
+	case "comm_open":
+		var req struct {
+			CommID string `json:"comm_id"`
+			Target string `json:"target_name"`
+		}
+		_ = json.Unmarshal(m.Content, &req)
+		// No comm targets are registered: close the comm, as the
+		// protocol asks for unknown targets.
+		_ = k.conn.Publish(m, "comm_close", map[string]any{"comm_id": req.CommID, "data": map[string]any{}}, nil)
+	case "comm_msg", "comm_close":
+		// Nothing is open.
+	case "shutdown_request", "interrupt_request", "debug_request":
+		k.handleControl(ctx, m)
+	default:
+		k.unknown(m)
+	}
+}
+
+// abortQueued answers the execute requests already waiting behind a cell
+// that failed with stop_on_error, as IPython does: they are not run.
+func (k *Kernel) abortQueued() {
+	deadline := time.After(50 * time.Millisecond)
+	for {
+		select {
+		case m, ok := <-k.shell:
+			if !ok {
+				return
+			}
+			if m.Header.MsgType != "execute_request" {
+				k.handleShell(context.Background(), m)
+				continue
+			}
+			k.status(m, "busy")
+			k.reply(m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.executionCount()}, nil)
+			k.status(m, "idle")
+		case <-deadline:
+			return
+		}
+	}
+}
+
+func (k *Kernel) executionCount() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.count
+}
+
+func (k *Kernel) kernelInfo() map[string]any {
+	return map[string]any{
+		"status":                 "ok",
+		"protocol_version":       jupyter.ProtocolVersion,
+		"implementation":         "gocurrent",
+		"implementation_version": k.info.Version,
+		"language_info": map[string]any{
+			"name":               "go",
+			"version":            strings.TrimPrefix(runtime.Version(), "go"),
+			"mimetype":           "text/x-go",
+			"file_extension":     ".go",
+			"codemirror_mode":    "go",
+			"pygments_lexer":     "go",
+			"nbconvert_exporter": "script",
+		},
+		"banner": fmt.Sprintf("gocurrent %s: Go %s for Jupyter, made for concurrency (goroutines, locks, processes).\nEvery cell reports wall time, CPU time and cores busy. %%help lists the magics.", k.info.Version, strings.TrimPrefix(runtime.Version(), "go")),
+		"help_links": []map[string]string{
+			{"text": "Go documentation", "url": "https://go.dev/doc/"},
+			{"text": "Go standard library", "url": "https://pkg.go.dev/std"},
+			{"text": "Effective Go", "url": "https://go.dev/doc/effective_go"},
+			{"text": "The Go memory model", "url": "https://go.dev/ref/mem"},
+		},
+	}
+}
+
+func (k *Kernel) complete(m *jupyter.Message) {
+	var req struct {
+		Code   string `json:"code"`
+		Cursor int    `json:"cursor_pos"`
+	}
+	_ = json.Unmarshal(m.Content, &req)
+	c := k.eng.Complete(req.Code, req.Cursor)
+	if c.Matches == nil {
+		c.Matches = []string{}
+	}
+	k.reply(m, "complete_reply", map[string]any{
+		"status": "ok", "matches": c.Matches, "cursor_start": c.Start, "cursor_end": c.End, "metadata": map[string]any{},
+	}, nil)
+}
+
+func (k *Kernel) inspect(m *jupyter.Message) {
+	var req struct {
+		Code   string `json:"code"`
+		Cursor int    `json:"cursor_pos"`
+		Detail int    `json:"detail_level"`
+	}
+	_ = json.Unmarshal(m.Content, &req)
+	in := k.eng.Inspect(req.Code, req.Cursor, req.Detail)
+	data := map[string]any{}
+	if in.Found {
+		data["text/plain"] = in.Text
+	}
+	k.reply(m, "inspect_reply", map[string]any{"status": "ok", "found": in.Found, "data": data, "metadata": map[string]any{}}, nil)
+}
+
+func (k *Kernel) isComplete(m *jupyter.Message) {
+	var req struct {
+		Code string `json:"code"`
+	}
+	_ = json.Unmarshal(m.Content, &req)
+	status, indent := cell.IsComplete(req.Code)
+	content := map[string]any{"status": string(status)}
+	if status == cell.Incomplete {
+		content["indent"] = indent
+	}
+	k.reply(m, "is_complete_reply", content, nil)
+}

@@ -1,0 +1,280 @@
+// Command gocurrent is a Jupyter kernel for Go, made for showing and
+// measuring concurrency: goroutines, locks and processes. Every cell
+// reports its wall time, CPU time and how many cores were busy.
+//
+// Usage:
+//
+//	gocurrent kernel CONNECTION_FILE          run as a kernel (kernel.json's argv)
+//	gocurrent install [--user | --sys-prefix | --prefix DIR]
+//	gocurrent uninstall [--user | --sys-prefix | --prefix DIR]
+//	gocurrent run NOTEBOOK.ipynb [-o OUT.ipynb]   run a notebook headless
+//	gocurrent version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gocurrent/gocurrent/install"
+	"github.com/gocurrent/gocurrent/kernel/interp"
+	"github.com/gocurrent/gocurrent/kernel/jupyter"
+	"github.com/gocurrent/gocurrent/kernel/notebook"
+	"github.com/gocurrent/gocurrent/kernel/session"
+)
+
+// version is gocurrent's version; release builds may set it with
+// -ldflags "-X main.version=...".
+var version = "0.1.0"
+
+const usage = `gocurrent: a Jupyter kernel for Go, made for concurrency
+
+Usage:
+  gocurrent kernel CONNECTION_FILE                  run as a Jupyter kernel
+  gocurrent install [--user | --sys-prefix | --prefix DIR]
+                                                    register the kernelspec "gocurrent"
+  gocurrent uninstall [--user | --sys-prefix | --prefix DIR]
+  gocurrent run NOTEBOOK.ipynb [-o OUT.ipynb]       run a notebook headless, print its outputs
+  gocurrent version
+`
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == interp.WorkerCommand {
+		if err := interp.RunWorker(); err != nil {
+			fmt.Fprintln(os.Stderr, "gocurrent worker:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gocurrent:", err)
+		var ex exitCode
+		if errors.As(err, &ex) {
+			os.Exit(int(ex))
+		}
+		os.Exit(1)
+	}
+}
+
+// exitCode is an error that sets the exit status.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitCode(2)
+	}
+	switch args[0] {
+	case "kernel":
+		if len(args) != 2 {
+			return fmt.Errorf("usage: gocurrent kernel CONNECTION_FILE")
+		}
+		return runKernel(args[1], stderr)
+	case "install", "uninstall":
+		return runInstall(args[0], args[1:], stdout)
+	case "run":
+		return runNotebook(args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "gocurrent %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func runInstall(cmd string, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	user := fs.Bool("user", false, "install for the current user (the default)")
+	sysPrefix := fs.Bool("sys-prefix", false, "install into the Python environment's prefix")
+	prefix := fs.String("prefix", "", "install into `DIR`/share/jupyter/kernels/gocurrent")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var t install.Target
+	switch {
+	case *prefix != "":
+		t.Prefix = *prefix
+	case *sysPrefix:
+		t.SysPrefix = true
+	default:
+		t.User = true
+	}
+	_ = user
+	if cmd == "uninstall" {
+		removed, err := install.Uninstall(t)
+		if err != nil {
+			return err
+		}
+		dir, _ := install.Dir(t)
+		if removed {
+			fmt.Fprintf(stdout, "removed the gocurrent kernelspec from %s\n", dir)
+		} else {
+			fmt.Fprintf(stdout, "no gocurrent kernelspec in %s\n", dir)
+		}
+		return nil
+	}
+	bin, err := install.StableBinary()
+	if err != nil {
+		return err
+	}
+	dir, err := install.Install(t, bin)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "installed the gocurrent kernelspec in %s (runs %s)\n", dir, bin)
+	return nil
+}
+
+// dataDir is where gocurrent keeps its history.
+func dataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "gocurrent")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "gocurrent")
+	}
+	return filepath.Join(home, ".local", "share", "gocurrent")
+}
+
+func runKernel(connFile string, stderr io.Writer) error {
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(stderr, "gocurrent: "+format+"\n", args...)
+	}
+	info, err := jupyter.ReadConnectionFile(connFile)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	socks, err := jupyter.Bind(ctx, info, logf)
+	if err != nil {
+		return err
+	}
+	defer socks.Close()
+
+	var k *session.Kernel
+	eng, err := interp.New(interp.Options{
+		Logf: logf,
+		Late: func(name, text string, from int) {
+			if k != nil {
+				k.Late(name, text, from)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	hist, err := session.OpenHistory(filepath.Join(dataDir(), "history.jsonl"))
+	if err != nil {
+		logf("history is kept in memory only: %v", err)
+		hist = nil
+	}
+	k = session.New(socks, eng, session.Info{Version: version}, hist, logf)
+
+	// Interrupts come as interrupt_request (interrupt_mode "message"), but
+	// clients may still send SIGINT, and jupyter_client does so before a
+	// shutdown: it interrupts the cell and never kills the kernel.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		for s := range sigs {
+			if s == syscall.SIGTERM {
+				cancel()
+				return
+			}
+			eng.Interrupt()
+		}
+	}()
+	done := make(chan struct{})
+	go func() {
+		k.Serve(ctx, socks.Incoming())
+		close(done)
+	}()
+	select {
+	case <-k.Shutdown():
+		socks.Flush(time.Second)
+	case <-ctx.Done():
+	case <-done:
+	}
+	return nil
+}
+
+func runNotebook(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	out := fs.String("o", "", "write the executed notebook to `OUT.ipynb` (default NOTEBOOK.nbconvert.ipynb beside the input)")
+	var path string
+	// Accept the notebook before or after the flags.
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		path, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if path == "" && fs.NArg() > 0 {
+		path = fs.Arg(0)
+	}
+	if path == "" {
+		return fmt.Errorf("usage: gocurrent run NOTEBOOK.ipynb [-o OUT.ipynb]")
+	}
+	if *out == "" {
+		*out = strings.TrimSuffix(path, ".ipynb") + ".nbconvert.ipynb"
+	}
+	nb, err := notebook.Read(path)
+	if err != nil {
+		return err
+	}
+	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "gocurrent: "+format+"\n", args...) }
+	conn := notebook.NewConn(stdout, os.Stdin)
+	var k *session.Kernel
+	eng, err := interp.New(interp.Options{Logf: logf, Late: func(name, text string, from int) {
+		if k != nil {
+			k.Late(name, text, from)
+		}
+	}})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	k = session.New(conn, eng, session.Info{Version: version}, nil, logf)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in := make(chan *jupyter.Message)
+	go k.Serve(ctx, in)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	go func() {
+		for range sigs {
+			eng.Interrupt()
+		}
+	}()
+	start := time.Now()
+	res, err := notebook.Run(ctx, nb, func(m *jupyter.Message) { in <- m }, conn)
+	if err != nil {
+		return err
+	}
+	if err := notebook.Write(*out, nb); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nran %d code cells of %s in %s; %d failed; wrote %s\n", res.Cells, path, session.FormatDuration(time.Since(start)), res.Errors, *out)
+	if res.Errors > 0 {
+		return exitCode(1)
+	}
+	return nil
+}
