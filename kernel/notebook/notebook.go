@@ -145,7 +145,6 @@ func Write(path string, nb *Notebook) error {
 	return nil
 }
 
-
 // Conn is the in-process protocol edge: it collects what the kernel sends
 // for the cell being run. It implements session.Conn.
 type Conn struct {

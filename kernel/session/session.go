@@ -41,9 +41,9 @@ type Kernel struct {
 	logf    func(format string, args ...any)
 
 	mu       sync.Mutex
-	count    int               // execution count
+	count    int                      // execution count
 	parents  map[int]*jupyter.Message // execute requests by count, for late output
-	timing   bool              // show the timing line
+	timing   bool                     // show the timing line
 	inputs   chan *jupyter.Message
 	running  bool
 	shutdown chan bool // restart flag of a shutdown request
