@@ -526,8 +526,7 @@ func freeSelectors(n ast.Node) []string {
 		if !ok {
 			return true
 		}
-		//lint:ignore SA1019 object resolution is what tells free identifiers here.
-		if id, ok := se.X.(*ast.Ident); ok && id.Obj == nil { //nolint:staticcheck
+		if id, ok := se.X.(*ast.Ident); ok && id.Obj == nil {
 			out = append(out, id.Name)
 		}
 		return true
@@ -577,8 +576,7 @@ func freeIdents(ch *Chunk) []Ident {
 	var out []Ident
 	ast.Inspect(ch.Node, func(n ast.Node) bool {
 		id, ok := n.(*ast.Ident)
-		//lint:ignore SA1019 object resolution is what tells free identifiers here.
-		if !ok || skip[id] || id.Obj != nil || id.Name == "_" { //nolint:staticcheck
+		if !ok || skip[id] || id.Obj != nil || id.Name == "_" {
 			return true
 		}
 		out = append(out, Ident{Name: id.Name, Line: ch.fset.Position(id.Pos()).Line, Col: ch.fset.Position(id.Pos()).Column - ch.shift(id.Pos())})

@@ -45,7 +45,6 @@ type Kernel struct {
 	parents  map[int]*jupyter.Message // execute requests by count, for late output
 	timing   bool                     // show the timing line
 	inputs   chan *jupyter.Message
-	running  bool
 	shutdown chan bool // restart flag of a shutdown request
 
 	shell chan *jupyter.Message
