@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -201,6 +202,7 @@ func runKernel(connFile string, stderr io.Writer) error {
 			eng.Interrupt()
 		}
 	}()
+	go watchParent(cancel, logf)
 	done := make(chan struct{})
 	go func() {
 		k.Serve(ctx, socks.Incoming())
@@ -213,6 +215,23 @@ func runKernel(connFile string, stderr io.Writer) error {
 	case <-done:
 	}
 	return nil
+}
+
+// watchParent ends the kernel when the process that started it is gone:
+// jupyter_client passes its pid in JPY_PARENT_PID, as for IPython's
+// parent poller, so a client that crashes leaves no kernel behind.
+func watchParent(cancel context.CancelFunc, logf func(string, ...any)) {
+	pid, err := strconv.Atoi(os.Getenv("JPY_PARENT_PID"))
+	if err != nil || pid <= 1 {
+		return
+	}
+	for range time.Tick(time.Second) {
+		if os.Getppid() != pid {
+			logf("parent process %d is gone: shutting down", pid)
+			cancel()
+			return
+		}
+	}
 }
 
 func runNotebook(args []string, stdout, stderr io.Writer) error {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +41,8 @@ type session struct {
 	types   map[string]string // type name -> source of its declaration
 
 	stdPkgs map[string]string // package name -> import path, for auto imports
+
+	evals int64 // evaluations so far; each runs on a goroutine of its own
 }
 
 func newSession(w *worker) (*session, error) {
@@ -148,6 +151,7 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 	u0, s0 := cpuTimes()
 	g0 := runtime.NumGoroutine()
 	c0 := goroutinesCreatedNow()
+	e0 := s.evals
 	start := time.Now()
 	res := s.runCell(ctx, code)
 	wall := time.Since(start)
@@ -162,7 +166,7 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 		WallNS:            wall.Nanoseconds(),
 		UserNS:            (u1 - u0).Nanoseconds(),
 		SysNS:             (s1 - s0).Nanoseconds(),
-		GoroutinesStarted: max(started-1, 0), // less the one that runs the cell
+		GoroutinesStarted: max(started-(s.evals-e0), 0), // less those that ran the evaluations
 		GoroutinesLeft:    int64(left),
 		GOMAXPROCS:        runtime.GOMAXPROCS(0),
 	}
@@ -207,12 +211,12 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 	}
 	var groups [][]cell.Chunk
 	var final *cell.Chunk
-	for i, ch := range c.Chunks {
+	for _, ch := range hoist(c.Chunks) {
 		switch {
 		case ch.Kind == cell.Import:
 			continue
 		case ch.Kind == cell.Expr:
-			final = &c.Chunks[i]
+			final = &ch
 			continue
 		}
 		n := len(groups)
@@ -236,6 +240,39 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 		return errResult(e)
 	}
 	return engine.Result{Data: data}
+}
+
+// hoist moves each declaration that uses a variable defined by a later
+// statement of the same cell (x := ... after a func that reads x) to just
+// after that statement: Go allows that order at package level, but the
+// interpreter runs the cell's pieces in order.
+func hoist(chunks []cell.Chunk) []cell.Chunk {
+	out := append([]cell.Chunk(nil), chunks...)
+	for i := 0; i < len(out); i++ {
+		ch := out[i]
+		if ch.Kind != cell.Decl {
+			continue
+		}
+		after := -1
+		for j := i + 1; j < len(out); j++ {
+			if out[j].Kind != cell.Stmt {
+				continue
+			}
+			for _, f := range ch.Free {
+				if slices.Contains(out[j].Names, f.Name) {
+					after = j
+				}
+			}
+		}
+		if after < 0 {
+			continue
+		}
+		// Move chunk i to just after chunk after.
+		copy(out[i:after], out[i+1:after+1])
+		out[after] = ch
+		i--
+	}
+	return out
 }
 
 func errResult(e *engine.Error) engine.Result { return engine.Result{Err: e} }
@@ -362,6 +399,7 @@ func (s *session) eval(ctx context.Context, code, src string) (v reflect.Value, 
 			e = &engine.Error{Name: "compile error", Value: fmt.Sprint(r)}
 		}
 	}()
+	s.evals++
 	v, err := s.i.EvalWithContext(ctx, src)
 	if err == nil {
 		return v, nil

@@ -1,0 +1,154 @@
+"""Small helpers to drive a kernel through jupyter_client in tests."""
+
+import queue
+import time
+
+TIMEOUT = 30  # default seconds for one request
+
+
+class Run:
+    """What one execute_request produced: the reply and the iopub messages
+    that had it as parent, from busy to idle."""
+
+    def __init__(self, msg_id, reply, iopub):
+        self.msg_id = msg_id
+        self.reply = reply
+        self.iopub = iopub  # every iopub message with this parent, in order
+
+    @property
+    def content(self):
+        return self.reply["content"]
+
+    @property
+    def status(self):
+        return self.reply["content"]["status"]
+
+    @property
+    def outputs(self):
+        """iopub messages other than status and execute_input."""
+        return [m for m in self.iopub if m["msg_type"] not in ("status", "execute_input")]
+
+    def of_type(self, *types):
+        return [m for m in self.iopub if m["msg_type"] in types]
+
+    @property
+    def stdout(self):
+        return "".join(
+            m["content"]["text"] for m in self.of_type("stream") if m["content"]["name"] == "stdout"
+        )
+
+    @property
+    def stderr(self):
+        return "".join(
+            m["content"]["text"] for m in self.of_type("stream") if m["content"]["name"] == "stderr"
+        )
+
+    @property
+    def results(self):
+        return self.of_type("execute_result")
+
+    @property
+    def result_text(self):
+        rs = self.results
+        return rs[-1]["content"]["data"].get("text/plain") if rs else None
+
+    @property
+    def errors(self):
+        return self.of_type("error")
+
+    @property
+    def error(self):
+        errs = self.errors
+        assert len(errs) == 1, f"expected exactly one error output, got {len(errs)}: {self.describe()}"
+        return errs[0]["content"]
+
+    def describe(self):
+        lines = [f"reply: {self.reply['content']!r}"]
+        for m in self.iopub:
+            lines.append(f"  {m['msg_type']}: {m['content']!r}"[:2000])
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return "<Run " + self.describe() + ">"
+
+
+def collect_iopub(kc, msg_id, timeout=TIMEOUT, others=None):
+    """Read iopub until the status idle for msg_id. Messages of other
+    parents are appended to `others` (if given) and otherwise dropped."""
+    deadline = time.monotonic() + timeout
+    msgs = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no idle on iopub for {msg_id} within {timeout} s; got {msgs!r}"[:4000])
+        try:
+            m = kc.get_iopub_msg(timeout=left)
+        except queue.Empty:
+            continue
+        if m["parent_header"].get("msg_id") != msg_id:
+            if others is not None:
+                others.append(m)
+            continue
+        msgs.append(m)
+        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+            return msgs
+
+
+def shell_reply(kc, msg_id, timeout=TIMEOUT):
+    """The shell reply to msg_id (other replies are dropped)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no shell reply to {msg_id} within {timeout} s")
+        try:
+            m = kc.get_shell_msg(timeout=left)
+        except queue.Empty:
+            continue
+        if m["parent_header"].get("msg_id") == msg_id:
+            return m
+
+
+def control_reply(kc, msg_id, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no control reply to {msg_id} within {timeout} s")
+        try:
+            m = kc.get_control_msg(timeout=left)
+        except queue.Empty:
+            continue
+        if m["parent_header"].get("msg_id") == msg_id:
+            return m
+
+
+def execute(kc, code, timeout=TIMEOUT, **kw):
+    """Execute code and return a Run (reply + this request's iopub)."""
+    kw.setdefault("allow_stdin", False)
+    msg_id = kc.execute(code, **kw)
+    reply = shell_reply(kc, msg_id, timeout)
+    iopub = collect_iopub(kc, msg_id, timeout)
+    return Run(msg_id, reply, iopub)
+
+
+def execute_ok(kc, code, timeout=TIMEOUT, **kw):
+    r = execute(kc, code, timeout=timeout, **kw)
+    assert r.status == "ok", f"cell failed:\n{code}\n{r.describe()}"
+    return r
+
+
+def flush(kc, wait=0.2):
+    """Drop whatever is waiting on shell and iopub."""
+    for get in (kc.get_shell_msg, kc.get_iopub_msg):
+        while True:
+            try:
+                get(timeout=wait)
+            except queue.Empty:
+                break
+
+
+def strip_ansi(s):
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", s)
