@@ -212,3 +212,37 @@ func TestComplete(t *testing.T) {
 		t.Errorf("inspect = %+v", in)
 	}
 }
+
+// TestWaitGroupPatternStress runs the most common goroutine pattern, a
+// WaitGroup and goroutines calling interpreted functions, many times in one
+// worker. A race in yaegi's function lookup was reported to crash v0.16.1
+// on this pattern; go.mod pins v0.16.0, and this test is the guard for any
+// version change.
+func TestWaitGroupPatternStress(t *testing.T) {
+	e := newEngine(t)
+	code := `var wg sync.WaitGroup
+var mu sync.Mutex
+count := 0
+func square(n int) int { return n * n }
+func add(n int) {
+	mu.Lock()
+	defer mu.Unlock()
+	count += n
+}
+for i := 0; i < 200; i++ {
+	wg.Add(1)
+	go func(n int) {
+		defer wg.Done()
+		add(square(n) - square(n) + 1)
+	}(i)
+}
+wg.Wait()
+count`
+	for run := 1; run <= 40; run++ {
+		var r record
+		res := e.Execute(context.Background(), code, run, &r)
+		if res.Err != nil || res.Data["text/plain"] != "200" {
+			t.Fatalf("run %d: %+v %v", run, res.Err, res.Data)
+		}
+	}
+}
