@@ -514,19 +514,19 @@ func (s *session) bundle(v reflect.Value, name string) map[string]any {
 	if !v.IsValid() {
 		return nil
 	}
-	if v.Kind() == reflect.Struct || v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.CanInterface() {
-			if _, ok := v.Interface().(display.Bundle); ok {
-				return v.Interface().(display.Bundle).Data
-			}
+	if v.CanInterface() {
+		if b, ok := v.Interface().(display.Bundle); ok {
+			return b.Data
 		}
-		mime, text := s.probe(name)
-		switch mime {
-		case "text/html", "image/svg+xml", "text/markdown":
-			return map[string]any{mime: text, "text/plain": fmt.Sprintf("%v", safeInterface(v))}
-		case "text/plain":
-			return map[string]any{"text/plain": text}
-		}
+	}
+	// Methods of interpreted types are invisible to reflection: ask the
+	// interpreter.
+	mime, text := s.probe(name)
+	switch mime {
+	case "text/html", "image/svg+xml", "text/markdown":
+		return map[string]any{mime: text, "text/plain": fmt.Sprintf("%v", safeInterface(v))}
+	case "text/plain":
+		return map[string]any{"text/plain": text}
 	}
 	if !v.CanInterface() {
 		return map[string]any{"text/plain": v.String()}

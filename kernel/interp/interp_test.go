@@ -106,6 +106,8 @@ func TestExecute(t *testing.T) {
 		{code: "var wg sync.WaitGroup\ntotal := int64(0)\nfor i := 0; i < 8; i++ {\n\twg.Add(1)\n\tgo func() { defer wg.Done(); atomic.AddInt64(&total, 1) }()\n}\nwg.Wait()\ntotal", result: "8"},
 		{code: "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"program\") }", stdout: "program\n"},
 		{code: "func useLater() int { return later * 2 }\nlater := 21\nuseLater()", result: "42"},
+		{code: "type Bold struct{ s string }\nfunc (b Bold) HTML() string { return \"<b>\" + b.s + \"</b>\" }\nfunc (b Bold) String() string { return b.s }\nBold{\"x\"}", result: "{x}"},
+		{code: "errors.New(\"bad\")", result: "bad"},
 		{code: "x", result: "5"},
 	}
 	for n, tt := range tests {

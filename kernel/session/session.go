@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
@@ -72,8 +71,8 @@ func New(conn Conn, eng engine.Engine, info Info, history *History, logf func(st
 	}
 }
 
-// Shutdown is closed... it delivers the restart flag of a shutdown_request
-// once the reply has been sent.
+// Shutdown delivers the restart flag of a shutdown_request once the reply
+// has been sent; the kernel process should then end.
 func (k *Kernel) Shutdown() <-chan bool { return k.shutdown }
 
 // Late publishes output that a goroutine printed after its cell ended,
@@ -189,20 +188,12 @@ func (k *Kernel) handleControl(ctx context.Context, m *jupyter.Message) {
 		}
 		_ = json.Unmarshal(m.Content, &req)
 		k.eng.Interrupt()
-		if req.Restart {
-			if err := k.eng.Restart(); err != nil {
-				k.logf("restart: %v", err)
-			}
-			k.mu.Lock()
-			k.count = 0
-			k.mu.Unlock()
-		}
 		k.reply(m, "shutdown_reply", map[string]any{"status": "ok", "restart": req.Restart}, nil)
-		if !req.Restart {
-			select {
-			case k.shutdown <- req.Restart:
-			default:
-			}
+		// The kernel process ends in both cases, as IPython's does: on a
+		// restart the client starts a new process.
+		select {
+		case k.shutdown <- req.Restart:
+		default:
 		}
 	case "debug_request":
 		k.reply(m, "debug_reply", map[string]any{"status": "error", "ename": "not supported", "evalue": "gocurrent has no debugger"}, nil)
@@ -262,8 +253,8 @@ func (k *Kernel) handleShell(ctx context.Context, m *jupyter.Message) {
 
 // abortQueued answers the execute requests already waiting behind a cell
 // that failed with stop_on_error, as IPython does: they are not run.
+// Requests that arrive later run as usual.
 func (k *Kernel) abortQueued() {
-	deadline := time.After(50 * time.Millisecond)
 	for {
 		select {
 		case m, ok := <-k.shell:
@@ -277,7 +268,7 @@ func (k *Kernel) abortQueued() {
 			k.status(m, "busy")
 			k.reply(m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.executionCount()}, nil)
 			k.status(m, "idle")
-		case <-deadline:
+		default:
 			return
 		}
 	}
