@@ -442,6 +442,11 @@ func (s *session) panicError(code string, p interp.Panic) *engine.Error {
 	if err, ok := p.Value.(error); ok {
 		val = err.Error()
 	}
+	if goMsg, ok := reflectPanics[val]; ok {
+		// The interpreter's reflection message for what compiled Go
+		// reports as a runtime error.
+		val = goMsg
+	}
 	e := &engine.Error{Name: "panic", Value: val}
 	e.Traceback = append(e.Traceback, red("panic")+": "+val)
 	frames := s.filter.frames()
@@ -481,8 +486,10 @@ func (s *session) evalFinal(ctx context.Context, code string, ch *cell.Chunk) (m
 			for k := range vars {
 				vars[k] = fmt.Sprintf("_gocurrentV%d", k)
 			}
-			assign := strings.Join(vars, ", ") + " := " + src
-			if _, e := s.eval(ctx, code, placed(assign, ch.Line)); e != nil {
+			// The assignment goes on the line before, so positions in src
+			// stay the cell's.
+			assign := strings.Join(vars, ", ") + " :=\n" + src
+			if _, e := s.eval(ctx, code, placed(assign, ch.Line-1)); e != nil {
 				return nil, e
 			}
 			var parts []string
@@ -493,7 +500,7 @@ func (s *session) evalFinal(ctx context.Context, code string, ch *cell.Chunk) (m
 			return map[string]any{"text/plain": strings.Join(parts, " ")}, nil
 		}
 	}
-	v, e := s.eval(ctx, code, placed("_gocurrentV0 := "+src, ch.Line))
+	v, e := s.eval(ctx, code, placed("_gocurrentV0 :=\n"+src, ch.Line-1))
 	if e != nil {
 		// Not a value (a type name, a package, nil, a call with no
 		// result): run it as a statement, which reports a real problem.
@@ -572,6 +579,16 @@ func (s *session) evalQuietErr(src string) (v reflect.Value, err error) {
 		}
 	}()
 	return s.i.Eval(src)
+}
+
+// reflectPanics translates the interpreter's reflection panics into the
+// runtime errors compiled Go reports for the same mistakes.
+var reflectPanics = map[string]string{
+	"reflect: slice index out of range":                  "runtime error: index out of range",
+	"reflect: array index out of range":                  "runtime error: index out of range",
+	"reflect: string index out of range":                 "runtime error: index out of range",
+	"reflect: call of reflect.Value.Field on zero Value": "runtime error: invalid memory address or nil pointer dereference",
+	"reflect: call of reflect.Value.Elem on zero Value":  "runtime error: invalid memory address or nil pointer dereference",
 }
 
 // noValueBuiltins are the builtin functions that return nothing.

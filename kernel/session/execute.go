@@ -28,6 +28,7 @@ type output struct {
 	parent *jupyter.Message
 	stdin  bool
 	silent bool
+	done   chan struct{} // closed when the cell has ended
 }
 
 func (o *output) Stream(name, text string, from int) {
@@ -75,7 +76,12 @@ func (o *output) Input(prompt string, password bool) (string, error) {
 	if _, err := o.k.conn.SendStdin(o.parent, "input_request", map[string]any{"prompt": prompt, "password": password}); err != nil {
 		return "", fmt.Errorf("send input_request: %w", err)
 	}
-	m := <-o.k.inputs
+	var m *jupyter.Message
+	select {
+	case m = <-o.k.inputs:
+	case <-o.done:
+		return "", fmt.Errorf("the cell ended while waiting for input")
+	}
 	var rep struct {
 		Value string `json:"value"`
 	}
@@ -111,7 +117,8 @@ func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) bool {
 	if !req.Silent {
 		_ = k.conn.Publish(m, "execute_input", map[string]any{"code": req.Code, "execution_count": count}, nil)
 	}
-	out := &output{k: k, parent: m, stdin: req.AllowStdin == nil || *req.AllowStdin, silent: req.Silent}
+	out := &output{k: k, parent: m, stdin: req.AllowStdin == nil || *req.AllowStdin, silent: req.Silent, done: make(chan struct{})}
+	defer close(out.done)
 
 	res, handled := k.magics(ctx, req.Code, out)
 	if !handled {
