@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -447,6 +448,7 @@ func TestSlowSubscriber(t *testing.T) {
 	const n = 3000
 	text := strings.Repeat("x", 8<<10)
 	received := make(chan int, 1)
+	var got atomic.Int64
 	go func() {
 		for i := range n {
 			msg, err := good.Recv()
@@ -459,6 +461,7 @@ func TestSlowSubscriber(t *testing.T) {
 				received <- i
 				return
 			}
+			got.Add(1)
 		}
 		received <- n
 	}()
@@ -469,8 +472,18 @@ func TestSlowSubscriber(t *testing.T) {
 			t.Fatal(err)
 		}
 		slowest = max(slowest, time.Since(start))
+		if i%100 == 99 {
+			// Let the good subscriber keep up, however loaded the
+			// machine is: only the stuck one may fall behind.
+			deadline := time.Now().Add(20 * time.Second)
+			for got.Load() < int64(i+1) && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+		}
 	}
-	if slowest > 200*time.Millisecond {
+	// Publish must never wait for the stuck subscriber; the bound is
+	// generous because the machine may be busy.
+	if slowest > 5*time.Second {
 		t.Errorf("slowest Publish took %v", slowest)
 	}
 	start := time.Now()
