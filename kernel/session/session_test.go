@@ -1,0 +1,301 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/jupyter"
+)
+
+// fakeEngine runs "cells" of a tiny language: "print X" streams X,
+// "fail" fails, "slow" takes a while, anything else is its own result.
+type fakeEngine struct {
+	mu         sync.Mutex
+	interrupts int
+}
+
+func (f *fakeEngine) Execute(ctx context.Context, code string, count int, out engine.Output) engine.Result {
+	t := engine.Timing{Engine: "fake", WallNS: 1000, UserNS: 500, GOMAXPROCS: 2}
+	switch {
+	case strings.HasPrefix(code, "print "):
+		out.Stream("stdout", strings.TrimPrefix(code, "print ")+"\n", 0)
+		return engine.Result{Timing: t}
+	case code == "fail":
+		time.Sleep(50 * time.Millisecond)
+		return engine.Result{Err: &engine.Error{Name: "panic", Value: "boom", Traceback: []string{"panic: boom"}}, Timing: t}
+	}
+	return engine.Result{Data: map[string]any{"text/plain": code}, Timing: t}
+}
+
+func (f *fakeEngine) Complete(code string, cursor int) engine.Completion {
+	return engine.Completion{Matches: []string{"x"}, Start: cursor, End: cursor}
+}
+
+func (f *fakeEngine) Inspect(code string, cursor, detail int) engine.Inspection {
+	return engine.Inspection{Found: code == "known", Text: "doc of " + code}
+}
+
+func (f *fakeEngine) Interrupt() {
+	f.mu.Lock()
+	f.interrupts++
+	f.mu.Unlock()
+}
+func (f *fakeEngine) Restart() error { return nil }
+func (f *fakeEngine) Close() error   { return nil }
+
+type sent struct {
+	kind, msgType string
+	parent        string
+	content       map[string]any
+	metadata      map[string]any
+}
+
+// recConn records what the kernel sends, in order.
+type recConn struct {
+	mu   sync.Mutex
+	msgs []sent
+}
+
+func (c *recConn) add(kind string, parent *jupyter.Message, msgType string, content any, md map[string]any) {
+	b, _ := json.Marshal(content)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	p := ""
+	if parent != nil {
+		p = parent.Header.MsgID
+	}
+	c.mu.Lock()
+	c.msgs = append(c.msgs, sent{kind, msgType, p, m, md})
+	c.mu.Unlock()
+}
+
+func (c *recConn) Reply(parent *jupyter.Message, msgType string, content any, md map[string]any) error {
+	c.add("reply", parent, msgType, content, md)
+	return nil
+}
+
+func (c *recConn) Publish(parent *jupyter.Message, msgType string, content any, md map[string]any) error {
+	c.add("pub", parent, msgType, content, md)
+	return nil
+}
+
+func (c *recConn) SendStdin(parent *jupyter.Message, msgType string, content any) (jupyter.Header, error) {
+	return jupyter.Header{}, fmt.Errorf("no stdin")
+}
+
+func (c *recConn) of(id string) []sent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []sent
+	for _, m := range c.msgs {
+		if m.parent == id {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+var nextID int
+
+func request(ch jupyter.Channel, msgType string, content map[string]any) *jupyter.Message {
+	nextID++
+	h := jupyter.Header{MsgID: fmt.Sprintf("m%d", nextID), MsgType: msgType, Session: "s", Version: "5.3"}
+	raw, _ := json.Marshal(h)
+	c, _ := json.Marshal(content)
+	return &jupyter.Message{Channel: ch, Header: h, RawHeader: raw, Content: c}
+}
+
+// serve runs a kernel and returns a function that sends a request and
+// waits until its idle status.
+func serve(t *testing.T) (*recConn, *fakeEngine, func(*jupyter.Message) []sent, chan<- *jupyter.Message) {
+	conn := &recConn{}
+	eng := &fakeEngine{}
+	k := New(conn, eng, Info{Version: "test"}, nil, t.Logf)
+	in := make(chan *jupyter.Message, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { k.Serve(ctx, in); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	wait := func(m *jupyter.Message) []sent {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			msgs := conn.of(m.Header.MsgID)
+			if n := len(msgs); n > 0 && msgs[n-1].msgType == "status" && msgs[n-1].content["execution_state"] == "idle" {
+				return msgs
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		t.Fatalf("no idle status for %s", m.Header.MsgType)
+		return nil
+	}
+	send := func(m *jupyter.Message) []sent {
+		in <- m
+		return wait(m)
+	}
+	return conn, eng, send, in
+}
+
+func types(msgs []sent) []string {
+	var out []string
+	for _, m := range msgs {
+		out = append(out, m.kind+":"+m.msgType)
+	}
+	return out
+}
+
+func TestExecuteOrder(t *testing.T) {
+	_, _, send, _ := serve(t)
+	msgs := send(request(jupyter.Shell, "execute_request", map[string]any{"code": "print hi"}))
+	want := []string{"pub:status", "pub:execute_input", "pub:stream", "pub:display_data", "reply:execute_reply", "pub:status"}
+	if fmt.Sprint(types(msgs)) != fmt.Sprint(want) {
+		t.Fatalf("messages = %v, want %v", types(msgs), want)
+	}
+	reply := msgs[4]
+	if reply.content["status"] != "ok" || reply.content["execution_count"] != 1.0 {
+		t.Errorf("reply = %v", reply.content)
+	}
+	timing, ok := reply.metadata["timing"].(engine.Timing)
+	if !ok || timing.Engine != "fake" || timing.WallNS != 1000 {
+		t.Errorf("reply metadata = %v", reply.metadata)
+	}
+	if !strings.Contains(msgs[3].content["data"].(map[string]any)["text/plain"].(string), "wall") {
+		t.Errorf("timing line = %v", msgs[3].content)
+	}
+}
+
+func TestErrorHasOneOutput(t *testing.T) {
+	_, _, send, _ := serve(t)
+	msgs := send(request(jupyter.Shell, "execute_request", map[string]any{"code": "fail"}))
+	want := []string{"pub:status", "pub:execute_input", "pub:error", "reply:execute_reply", "pub:status"}
+	if fmt.Sprint(types(msgs)) != fmt.Sprint(want) {
+		t.Fatalf("messages = %v, want %v", types(msgs), want)
+	}
+	tb := msgs[2].content["traceback"].([]any)
+	if !strings.Contains(fmt.Sprint(tb[len(tb)-1]), "wall") || msgs[3].content["status"] != "error" || msgs[3].content["ename"] != "panic" {
+		t.Errorf("error = %v, reply = %v", msgs[2].content, msgs[3].content)
+	}
+}
+
+func TestStopOnErrorAbortsQueued(t *testing.T) {
+	conn, _, _, in := serve(t)
+	first := request(jupyter.Shell, "execute_request", map[string]any{"code": "fail"})
+	second := request(jupyter.Shell, "execute_request", map[string]any{"code": "6*7"})
+	third := request(jupyter.Shell, "execute_request", map[string]any{"code": "print later"})
+	in <- first
+	in <- second
+	in <- third
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && len(conn.of(third.Header.MsgID)) < 3 {
+		time.Sleep(2 * time.Millisecond)
+	}
+	for _, m := range []*jupyter.Message{second, third} {
+		msgs := conn.of(m.Header.MsgID)
+		if len(msgs) != 3 || msgs[1].content["status"] != "aborted" {
+			t.Errorf("queued request got %v", types(msgs))
+		}
+	}
+}
+
+func TestSilentAndStoreHistory(t *testing.T) {
+	_, _, send, _ := serve(t)
+	msgs := send(request(jupyter.Shell, "execute_request", map[string]any{"code": "print quiet", "silent": true}))
+	if fmt.Sprint(types(msgs)) != "[pub:status reply:execute_reply pub:status]" {
+		t.Errorf("silent cell sent %v", types(msgs))
+	}
+	msgs = send(request(jupyter.Shell, "execute_request", map[string]any{"code": "1", "store_history": false}))
+	msgs = send(request(jupyter.Shell, "execute_request", map[string]any{"code": "2"}))
+	for _, m := range msgs {
+		if m.msgType == "execute_reply" && m.content["execution_count"] != 1.0 {
+			t.Errorf("execution count = %v, want 1 (silent and store_history=false do not count)", m.content["execution_count"])
+		}
+	}
+}
+
+func TestControlAndMisc(t *testing.T) {
+	_, eng, send, _ := serve(t)
+	msgs := send(request(jupyter.Control, "kernel_info_request", nil))
+	if fmt.Sprint(types(msgs)) != "[pub:status reply:kernel_info_reply pub:status]" {
+		t.Fatalf("kernel_info on control: %v", types(msgs))
+	}
+	li := msgs[1].content["language_info"].(map[string]any)
+	if li["name"] != "go" || li["mimetype"] != "text/x-go" || li["file_extension"] != ".go" {
+		t.Errorf("language_info = %v", li)
+	}
+	send(request(jupyter.Shell, "interrupt_request", nil))
+	send(request(jupyter.Control, "interrupt_request", nil))
+	if eng.interrupts != 2 {
+		t.Errorf("interrupts = %d, want 2", eng.interrupts)
+	}
+	msgs = send(request(jupyter.Shell, "comm_open", map[string]any{"comm_id": "c1", "target_name": "nobody"}))
+	if fmt.Sprint(types(msgs)) != "[pub:status pub:comm_close pub:status]" || msgs[1].content["comm_id"] != "c1" {
+		t.Errorf("comm_open: %v", types(msgs))
+	}
+	msgs = send(request(jupyter.Shell, "is_complete_request", map[string]any{"code": "func f() {"}))
+	if msgs[1].content["status"] != "incomplete" {
+		t.Errorf("is_complete = %v", msgs[1].content)
+	}
+	msgs = send(request(jupyter.Shell, "execute_request", map[string]any{"code": "?known"}))
+	pl := msgs[len(msgs)-2].content["payload"].([]any)
+	if len(pl) != 1 || pl[0].(map[string]any)["source"] != "page" {
+		t.Errorf("help payload = %v", msgs[len(msgs)-2].content)
+	}
+	msgs = send(request(jupyter.Shell, "frobnicate_request", nil))
+	if msgs[1].msgType != "frobnicate_reply" || msgs[1].content["status"] != "error" {
+		t.Errorf("unknown request: %v", types(msgs))
+	}
+}
+
+func TestHistory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h", "history.jsonl")
+	h, err := OpenHistory(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Add(1, "6*7", "42")
+	h.Add(2, "x := 1", "")
+	h.Add(3, "6*7", "42")
+	h2, err := OpenHistory(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h2.Session() != h.Session()+1 {
+		t.Errorf("next session = %d, want %d", h2.Session(), h.Session()+1)
+	}
+	h2.Add(1, "6*8", "48")
+	if got := h2.Tail(2); len(got) != 2 || got[0].Input != "6*7" || got[1].Input != "6*8" {
+		t.Errorf("tail = %+v", got)
+	}
+	if got := h2.Range(h.Session(), 2, 3); len(got) != 1 || got[0].Input != "x := 1" {
+		t.Errorf("range = %+v", got)
+	}
+	if got := h2.Search("6*", 0, false); len(got) != 3 {
+		t.Errorf("search = %+v", got)
+	}
+	if got := h2.Search("6\\*7", 0, true); len(got) != 0 {
+		t.Errorf("glob with a backslash matched %+v", got)
+	}
+	if got := h2.Search("6*", 0, true); len(got) != 2 {
+		t.Errorf("unique search = %+v", got)
+	}
+	if got := h2.Search("6*", 1, false); len(got) != 1 || got[0].Input != "6*8" {
+		t.Errorf("search n=1 = %+v", got)
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0 s", 8 * time.Microsecond: "8.00 µs", 620 * time.Millisecond: "620 ms",
+		1210 * time.Millisecond: "1.21 s", 12500 * time.Microsecond: "12.5 ms",
+	} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
