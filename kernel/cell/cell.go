@@ -328,7 +328,7 @@ func split(src string) ([]Chunk, error) {
 		if start < 0 {
 			start = off
 		}
-		end = off + tokenLen(tok, lit)
+		end = min(off+tokenLen(tok, lit), len(src))
 	}
 	if serr != nil {
 		return nil, serr
