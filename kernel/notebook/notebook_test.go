@@ -1,0 +1,60 @@
+package notebook
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReadWriteKeepsNbformat(t *testing.T) {
+	src := `{"cells": [
+ {"cell_type": "markdown", "metadata": {}, "source": ["# Title\n", "text"]},
+ {"cell_type": "code", "execution_count": null, "metadata": {"tags": ["raises-exception"]}, "outputs": [], "source": "6*7"}
+], "metadata": {"kernelspec": {"name": "gocurrent"}}, "nbformat": 4, "nbformat_minor": 5}`
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.ipynb")
+	if err := os.WriteFile(in, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nb, err := Read(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(nb.Cells[0].Source) != "# Title\ntext" || !hasTag(nb.Cells[1], "raises-exception") {
+		t.Fatalf("read %+v", nb.Cells)
+	}
+	count := 3
+	nb.Cells[1].ExecutionCount = &count
+	nb.Cells[1].Outputs = []Output{{"output_type": "stream", "name": "stdout", "text": "hi\n"}}
+	out := filepath.Join(dir, "out.ipynb")
+	if err := Write(out, nb); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	var raw struct {
+		Cells []map[string]any `json:"cells"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	md, code := raw.Cells[0], raw.Cells[1]
+	if _, ok := md["outputs"]; ok {
+		t.Error("markdown cell has outputs")
+	}
+	if code["execution_count"] != 3.0 || len(code["outputs"].([]any)) != 1 {
+		t.Errorf("code cell = %v", code)
+	}
+	if !strings.Contains(string(b), `"source": [`) {
+		t.Error("source not written as a list of lines")
+	}
+}
+
+func TestReadRejectsOldFormat(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "old.ipynb")
+	_ = os.WriteFile(p, []byte(`{"nbformat": 3, "cells": []}`), 0o644)
+	if _, err := Read(p); err == nil || !strings.Contains(err.Error(), "nbformat 3") {
+		t.Errorf("Read = %v", err)
+	}
+}
