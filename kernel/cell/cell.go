@@ -312,6 +312,10 @@ func split(src string) ([]Chunk, error) {
 			depth++
 		case token.RPAREN, token.RBRACK, token.RBRACE:
 			depth--
+			if depth < 0 {
+				p := fset.Position(pos)
+				return nil, &Error{Line: p.Line, Col: p.Column, Msg: "unexpected " + tok.String() + " with nothing open before it"}
+			}
 		}
 		if tok == token.SEMICOLON && depth <= 0 && (header < 0 || lit == "\n") {
 			header = -1

@@ -129,6 +129,8 @@ func TestIsComplete(t *testing.T) {
 		{"func f() {", Incomplete, "\t"},
 		{"for {\n\tif x {", Incomplete, "\t\t"},
 		{"x := )", Invalid, ""},
+		{"}", Invalid, ""},
+		{"f(x))", Invalid, ""},
 		{"", Complete, ""},
 		{"%timing on", Complete, ""},
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
@@ -29,11 +30,25 @@ type output struct {
 	stdin  bool
 	silent bool
 	done   chan struct{} // closed when the cell has ended
+
+	mu      sync.Mutex
+	midLine bool // the last stdout text did not end a line
+}
+
+func (o *output) atLineStart() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return !o.midLine
 }
 
 func (o *output) Stream(name, text string, from int) {
 	if o.silent {
 		return
+	}
+	if name == "stdout" && text != "" {
+		o.mu.Lock()
+		o.midLine = !strings.HasSuffix(text, "\n")
+		o.mu.Unlock()
 	}
 	_ = o.k.conn.Publish(o.parent, "stream", map[string]any{"name": name, "text": text}, nil)
 }
@@ -157,14 +172,13 @@ func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) bool {
 			_ = k.conn.Publish(m, "execute_result", map[string]any{"execution_count": count, "data": res.Data, "metadata": map[string]any{}}, nil)
 		}
 		if timingLine != "" {
-			_ = k.conn.Publish(m, "display_data", map[string]any{
-				"data": map[string]any{
-					"text/plain": timingLine,
-					"text/html":  `<div style="font-size:smaller;opacity:0.7;font-family:monospace">` + htmlEscape(timingLine) + `</div>`,
-				},
-				"metadata":  map[string]any{"gocurrent": map[string]any{"timing": res.Timing}},
-				"transient": map[string]any{},
-			}, nil)
+			// A stream, not a display: every frontend shows it, and
+			// display_data stays for what the cell displays.
+			text := timingLine + "\n"
+			if !out.atLineStart() {
+				text = "\n" + text
+			}
+			_ = k.conn.Publish(m, "stream", map[string]any{"name": "stdout", "text": text}, nil)
 		}
 	}
 	content["status"] = "ok"

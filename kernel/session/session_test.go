@@ -153,7 +153,7 @@ func types(msgs []sent) []string {
 func TestExecuteOrder(t *testing.T) {
 	_, _, send, _ := serve(t)
 	msgs := send(request(jupyter.Shell, "execute_request", map[string]any{"code": "print hi"}))
-	want := []string{"pub:status", "pub:execute_input", "pub:stream", "pub:display_data", "reply:execute_reply", "pub:status"}
+	want := []string{"pub:status", "pub:execute_input", "pub:stream", "pub:stream", "reply:execute_reply", "pub:status"}
 	if fmt.Sprint(types(msgs)) != fmt.Sprint(want) {
 		t.Fatalf("messages = %v, want %v", types(msgs), want)
 	}
@@ -165,7 +165,7 @@ func TestExecuteOrder(t *testing.T) {
 	if !ok || timing.Engine != "fake" || timing.WallNS != 1000 {
 		t.Errorf("reply metadata = %v", reply.metadata)
 	}
-	if !strings.Contains(msgs[3].content["data"].(map[string]any)["text/plain"].(string), "wall") {
+	if !strings.HasPrefix(msgs[3].content["text"].(string), "⏱ wall") {
 		t.Errorf("timing line = %v", msgs[3].content)
 	}
 }
