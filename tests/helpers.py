@@ -1,9 +1,14 @@
 """Small helpers to drive a kernel through jupyter_client in tests."""
 
 import queue
+import re
 import time
 
 TIMEOUT = 30  # default seconds for one request
+
+# The one-line timing summary the kernel shows under each cell, e.g.
+# "⏱ wall 487 µs · CPU 664 µs (user 332 µs, sys 332 µs) · 1.36 cores busy ..."
+TIMING_LINE = re.compile(r"^.*\bwall [0-9.]+ ?[nµm]?s\b.*\bCPU\b.*$", re.M)
 
 
 class Run:
@@ -32,10 +37,40 @@ class Run:
         return [m for m in self.iopub if m["msg_type"] in types]
 
     @property
+    def timing_lines(self):
+        """The timing line the kernel prints as the cell's last stdout message."""
+        return [
+            m["content"]["text"].strip()
+            for m in self.of_type("stream")
+            if m["content"]["name"] == "stdout" and m["content"]["text"].lstrip("\n").startswith("\u23f1 wall")
+        ]
+
+    @property
     def stdout(self):
+        """What the cell printed, without the kernel's timing line."""
         return "".join(
-            m["content"]["text"] for m in self.of_type("stream") if m["content"]["name"] == "stdout"
+            m["content"]["text"]
+            for m in self.of_type("stream")
+            if m["content"]["name"] == "stdout"
+            and not m["content"]["text"].lstrip("\n").startswith("\u23f1 wall")
         )
+
+    @property
+    def timing_lines(self):
+        """The timing summaries shown for this cell, wherever they are (a
+        stream, a display_data, or the error's traceback)."""
+        texts = [m["content"]["text"] for m in self.of_type("stream")]
+        for m in self.of_type("display_data"):
+            texts.append(m["content"]["data"].get("text/plain", ""))
+        for m in self.of_type("error"):
+            texts.extend(strip_ansi(t) for t in m["content"]["traceback"])
+        return [l.strip() for t in texts for l in TIMING_LINE.findall(t)]
+
+    @property
+    def user_stdout(self):
+        """stdout without the lines of the kernel's timing summary."""
+        lines = self.stdout.splitlines(keepends=True)
+        return "".join(l for l in lines if not TIMING_LINE.match(l.rstrip("\n")))
 
     @property
     def stderr(self):

@@ -35,10 +35,12 @@ type session struct {
 	filter  *panicFilter
 	exports []interp.Exports
 
-	imports map[string]string // bound name -> import path
-	names   map[string]string // declared name -> kind ("func", "type", "var", ...)
-	decls   map[string]string // declared name -> source of its declaration
-	types   map[string]string // type name -> source of its declaration
+	imports map[string]string   // bound name -> import path
+	names   map[string]string   // declared name -> kind ("func", "type", "var", ...)
+	decls   map[string]string   // declared name -> source of its declaration
+	types   map[string]string   // type name -> source of its declaration
+	uses    map[string][]string // declared name -> identifiers its declaration uses
+	order   []string            // declared names, in the order first declared
 
 	stdPkgs map[string]string // package name -> import path, for auto imports
 
@@ -52,6 +54,7 @@ func newSession(w *worker) (*session, error) {
 		names:   map[string]string{},
 		decls:   map[string]string{},
 		types:   map[string]string{},
+		uses:    map[string][]string{},
 	}
 	s.disp = display.New(w.display, w.clear)
 	s.filter = &panicFilter{w: w.stderr}
@@ -230,7 +233,10 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 		if _, e := s.eval(ctx, code, assemble(g)); e != nil {
 			return errResult(e)
 		}
-		s.remember(g)
+		redefined := s.remember(g)
+		if e := s.recompileCallers(ctx, redefined, g); e != nil {
+			return errResult(e)
+		}
 	}
 	if final == nil {
 		return engine.Result{}
@@ -302,7 +308,10 @@ func placed(src string, line int) string {
 	return strings.Repeat("\n", line) + src
 }
 
-func (s *session) remember(chunks []cell.Chunk) {
+// remember records the names chunks declared, and returns the functions
+// among them that replace earlier definitions.
+func (s *session) remember(chunks []cell.Chunk) map[string]bool {
+	redefined := map[string]bool{}
 	for _, ch := range chunks {
 		kind := "var"
 		switch n := ch.Node.(type) {
@@ -312,9 +321,19 @@ func (s *session) remember(chunks []cell.Chunk) {
 			kind = n.Tok.String()
 		}
 		for _, name := range ch.Names {
+			if kind == "func" && s.names[name] == "func" && s.decls[name] != ch.Src {
+				redefined[name] = true
+			}
 			s.names[name] = kind
 			if ch.Kind == cell.Decl {
+				if _, seen := s.decls[name]; !seen {
+					s.order = append(s.order, name)
+				}
 				s.decls[name] = ch.Src
+				s.uses[name] = nil
+				for _, f := range ch.Free {
+					s.uses[name] = append(s.uses[name], f.Name)
+				}
 			}
 		}
 		for _, t := range ch.Types {
@@ -322,6 +341,43 @@ func (s *session) remember(chunks []cell.Chunk) {
 			s.names[t] = "type"
 		}
 	}
+	return redefined
+}
+
+// recompileCallers evaluates again the session's functions that call a
+// redefined function, directly or through others: the interpreter binds a
+// call to the function that existed when the caller was compiled, and a
+// redefinition must take effect everywhere.
+func (s *session) recompileCallers(ctx context.Context, redefined map[string]bool, group []cell.Chunk) *engine.Error {
+	if len(redefined) == 0 {
+		return nil
+	}
+	inGroup := map[string]bool{}
+	for _, ch := range group {
+		for _, n := range ch.Names {
+			inGroup[n] = true
+		}
+	}
+	done := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, name := range s.order {
+			if inGroup[name] || done[name] || s.names[name] != "func" {
+				continue
+			}
+			for _, u := range s.uses[name] {
+				if !redefined[u] {
+					continue
+				}
+				if _, e := s.eval(ctx, s.decls[name], "\n"+s.decls[name]); e != nil {
+					return e
+				}
+				done[name], redefined[name], changed = true, true, true
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // checkUndefined reports the first identifier that nothing defines: not

@@ -108,6 +108,8 @@ func TestExecute(t *testing.T) {
 		{code: "func useLater() int { return later * 2 }\nlater := 21\nuseLater()", result: "42"},
 		{code: "type Bold struct{ s string }\nfunc (b Bold) HTML() string { return \"<b>\" + b.s + \"</b>\" }\nfunc (b Bold) String() string { return b.s }\nBold{\"x\"}", result: "{x}"},
 		{code: "errors.New(\"bad\")", result: "bad"},
+		{code: "func base() int { return 1 }\nfunc user() int { return base() + 10 }\nfunc top() int { return user() * 2 }\ntop()", result: "22"},
+		{code: "func base() int { return 11 }\ntop()", result: "42"},
 		{code: "x", result: "5"},
 	}
 	for n, tt := range tests {

@@ -272,6 +272,7 @@ Magics:
   %timing on|off     show or hide the timing line under each cell
   ?name, name?       documentation of a package, symbol or session name
                      (also Shift-Tab in the notebook)
+  exit, quit         leave jupyter console (ignored by notebooks)
 
 The display package is available without import:
   display.HTML(s), display.Markdown(s), display.SVG(s), display.LaTeX(s),
@@ -295,6 +296,12 @@ said in the error.`
 // code runs the Go code after the magics; handled is true when nothing
 // is left to run.
 func (k *Kernel) magics(ctx context.Context, code string, out *output) (engine.Result, bool) {
+	switch strings.TrimSpace(code) {
+	case "exit", "quit", "exit()", "quit()":
+		// As IPython does: terminal frontends (jupyter console) leave
+		// on this payload; notebooks ignore it.
+		return engine.Result{Payload: []map[string]any{{"source": "ask_exit", "keepkernel": false}}}, true
+	}
 	c, err := cell.Parse(code)
 	if err != nil {
 		return engine.Result{}, false // the engine reports the error

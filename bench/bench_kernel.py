@@ -1,0 +1,279 @@
+#!/usr/bin/python3
+"""Benchmark: the gocurrent kernel beside the IPython kernel, measured with
+the same jupyter_client in one run. Not a test.
+
+    /usr/bin/python3 bench/bench_kernel.py [--binary PATH] [--starts 5] [--runs 300]
+
+Reports, side by side, as a Markdown table:
+  * startup: from KernelManager.start_kernel() to the first kernel_info
+    reply (median of --starts fresh starts);
+  * execute round trip for the trivial cell `1`: from sending the
+    execute_request to receiving both its execute_reply and the status idle
+    that ends its output (what a client waits for), p50 and p99 over --runs
+    runs after a warm-up; the time to the execute_reply alone is shown too;
+  * resident memory after the runs: RSS of the kernel process plus all its
+    children (gocurrent's worker), via psutil.
+
+Without --binary, gocurrent is built from this repository into a temporary
+directory. The kernelspec is installed under a temporary prefix (with HOME
+and XDG_DATA_HOME there too), so nothing of the user's Jupyter is touched.
+The IPython kernel is Debian's python3-ipykernel, kernel name "python3".
+"""
+
+import argparse
+import os
+import platform
+import queue
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def die(msg):
+    print(f"bench_kernel: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+try:
+    import psutil
+    from jupyter_client.manager import KernelManager
+except ImportError as exc:
+    die(
+        f"{exc}: run with /usr/bin/python3 and install the Debian packages "
+        "python3-jupyter-client python3-ipykernel python3-psutil"
+    )
+
+
+def build(tmp):
+    go = shutil.which("go")
+    if not go:
+        die("no go toolchain on PATH to build gocurrent (or pass --binary)")
+    out = os.path.join(tmp, "bin", "gocurrent")
+    t0 = time.perf_counter()
+    proc = subprocess.run([go, "build", "-o", out, "."], cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        die(f"go build failed:\n{proc.stderr}")
+    print(f"built {out} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return out
+
+
+def install(binary, tmp):
+    prefix = os.path.join(tmp, "prefix")
+    proc = subprocess.run([binary, "install", "--prefix", prefix], capture_output=True, text=True)
+    if proc.returncode != 0:
+        die(f"gocurrent install failed:\n{proc.stdout}{proc.stderr}")
+    return os.path.join(prefix, "share", "jupyter")
+
+
+def start(kernel_name, timeout=60.0):
+    """Start a kernel; return (km, kc, seconds to the first kernel_info reply)."""
+    km = KernelManager(kernel_name=kernel_name)
+    t0 = time.perf_counter()
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    deadline = t0 + timeout
+    ids = set()
+    while True:
+        if time.perf_counter() > deadline:
+            km.shutdown_kernel(now=True)
+            die(f"{kernel_name}: no kernel_info reply within {timeout} s")
+        ids.add(kc.kernel_info())
+        try:
+            msg = kc.get_shell_msg(timeout=0.05)
+        except queue.Empty:
+            # keep the one request pending; resend only if it is slow
+            try:
+                msg = kc.get_shell_msg(timeout=0.5)
+            except queue.Empty:
+                continue
+        if msg["parent_header"].get("msg_id") in ids and msg["msg_type"] == "kernel_info_reply":
+            elapsed = time.perf_counter() - t0
+            break
+    # drain the other kernel_info replies and let iopub settle
+    time.sleep(0.3)
+    for get in (kc.get_shell_msg, kc.get_iopub_msg):
+        while True:
+            try:
+                get(timeout=0.05)
+            except queue.Empty:
+                break
+    return km, kc, elapsed
+
+
+def stop(km, kc):
+    kc.stop_channels()
+    km.shutdown_kernel(now=False)
+
+
+def execute_once(kc, code="1", timeout=30.0):
+    """Seconds to the execute_reply and to the status idle of one cell."""
+    t0 = time.perf_counter()
+    msg_id = kc.execute(code, silent=False, store_history=True, allow_stdin=False)
+    t_reply = t_idle = None
+    deadline = t0 + timeout
+    while t_reply is None:
+        msg = kc.get_shell_msg(timeout=max(0.001, deadline - time.perf_counter()))
+        if msg["parent_header"].get("msg_id") == msg_id:
+            t_reply = time.perf_counter() - t0
+            if msg["content"]["status"] != "ok":
+                die(f"cell failed: {msg['content']}")
+    while t_idle is None:
+        msg = kc.get_iopub_msg(timeout=max(0.001, deadline - time.perf_counter()))
+        if (
+            msg["parent_header"].get("msg_id") == msg_id
+            and msg["msg_type"] == "status"
+            and msg["content"]["execution_state"] == "idle"
+        ):
+            t_idle = time.perf_counter() - t0
+    return t_reply, t_idle
+
+
+def percentile(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = (len(xs) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def rss_tree(pid):
+    proc = psutil.Process(pid)
+    procs = [proc] + proc.children(recursive=True)
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total, len(procs)
+
+
+def measure(kernel_name, starts, runs, warmup):
+    startup = []
+    for _ in range(starts):
+        km, kc, s = start(kernel_name)
+        startup.append(s)
+        stop(km, kc)
+    km, kc, _ = start(kernel_name)
+    try:
+        for _ in range(warmup):
+            execute_once(kc)
+        replies, idles = [], []
+        for _ in range(runs):
+            r, i = execute_once(kc)
+            replies.append(r)
+            idles.append(i)
+        rss, nprocs = rss_tree(km.provisioner.process.pid)
+    finally:
+        stop(km, kc)
+    return {
+        "startup": statistics.median(startup),
+        "startup_all": startup,
+        "reply_p50": percentile(replies, 50),
+        "idle_p50": percentile(idles, 50),
+        "idle_p99": percentile(idles, 99),
+        "rss": rss,
+        "procs": nprocs,
+    }
+
+
+def ms(s):
+    return f"{s * 1e3:.1f} ms"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", help="gocurrent binary to use (default: build it from this repository)")
+    ap.add_argument("--starts", type=int, default=5, help="fresh starts for the startup median (5)")
+    ap.add_argument("--runs", type=int, default=300, help="timed executions of the trivial cell (300)")
+    ap.add_argument("--warmup", type=int, default=30, help="untimed executions first (30)")
+    args = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="gocurrent-bench-")
+    saved = dict(os.environ)
+    try:
+        binary = os.path.abspath(args.binary) if args.binary else build(tmp)
+        if not os.access(binary, os.X_OK):
+            die(f"{binary} is not an executable")
+        # Everything Jupyter writes goes to the temporary directory.
+        home = os.path.join(tmp, "home")
+        os.makedirs(home)
+        os.environ.update(
+            {
+                "HOME": home,
+                "XDG_DATA_HOME": os.path.join(tmp, "xdg-data"),
+                "JUPYTER_RUNTIME_DIR": os.path.join(tmp, "runtime"),
+                "JUPYTER_DATA_DIR": os.path.join(tmp, "xdg-data", "jupyter"),
+                "JUPYTER_CONFIG_DIR": os.path.join(tmp, "jupyter-config"),
+                "IPYTHONDIR": os.path.join(home, ".ipython"),
+                "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            }
+        )
+        for k in ("GOCACHE", "GOMODCACHE", "GOPATH"):
+            if k not in saved and shutil.which("go"):
+                v = subprocess.run(["go", "env", k], capture_output=True, text=True, env=saved).stdout.strip()
+                if v:
+                    os.environ[k] = v
+        os.environ["JUPYTER_PATH"] = install(binary, tmp)
+
+        version = subprocess.run([binary, "version"], capture_output=True, text=True).stdout.strip()
+        print(f"measuring gocurrent ({version}) ...", file=sys.stderr)
+        go = measure("gocurrent", args.starts, args.runs, args.warmup)
+        print("measuring IPython kernel (python3) ...", file=sys.stderr)
+        py = measure("python3", args.starts, args.runs, args.warmup)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    try:
+        import ipykernel
+
+        ipyv = ipykernel.__version__
+    except ImportError:
+        ipyv = "?"
+    import jupyter_client
+
+    load = os.getloadavg()
+    print()
+    print(
+        f"gocurrent vs IPython kernel, same client (jupyter_client {jupyter_client.__version__}); "
+        f"{os.cpu_count()} cores, load average {load[0]:.2f}; {platform.python_implementation()} "
+        f"{platform.python_version()}, ipykernel {ipyv}; {version}"
+    )
+    print()
+    rows = [
+        (f"startup to first kernel_info reply (median of {args.starts})", go["startup"], py["startup"], ms),
+        (f"execute `1`, to execute_reply, p50 ({args.runs} runs)", go["reply_p50"], py["reply_p50"], ms),
+        (f"execute `1`, to status idle, p50 ({args.runs} runs)", go["idle_p50"], py["idle_p50"], ms),
+        (f"execute `1`, to status idle, p99 ({args.runs} runs)", go["idle_p99"], py["idle_p99"], ms),
+        (
+            f"resident memory after the runs (kernel + children: {go['procs']} vs {py['procs']} processes)",
+            go["rss"],
+            py["rss"],
+            lambda b: f"{b / 2**20:.1f} MiB",
+        ),
+    ]
+    print("| metric | gocurrent | IPython | gocurrent / IPython |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, g, p, fmt in rows:
+        ratio = g / p if p else float("nan")
+        print(f"| {name} | {fmt(g)} | {fmt(p)} | {ratio:.2f} |")
+    print()
+    print(
+        "startups (s): gocurrent "
+        + ", ".join(f"{s:.3f}" for s in go["startup_all"])
+        + "; IPython "
+        + ", ".join(f"{s:.3f}" for s in py["startup_all"])
+    )
+
+
+if __name__ == "__main__":
+    main()
