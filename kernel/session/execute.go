@@ -203,9 +203,6 @@ func resultText(res engine.Result) string {
 	return ""
 }
 
-func htmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
 
 // FormatTiming is the one-line timing summary shown under a cell.
 func FormatTiming(t engine.Timing) string {

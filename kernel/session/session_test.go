@@ -209,7 +209,7 @@ func TestSilentAndStoreHistory(t *testing.T) {
 	if fmt.Sprint(types(msgs)) != "[pub:status reply:execute_reply pub:status]" {
 		t.Errorf("silent cell sent %v", types(msgs))
 	}
-	msgs = send(request(jupyter.Shell, "execute_request", map[string]any{"code": "1", "store_history": false}))
+	send(request(jupyter.Shell, "execute_request", map[string]any{"code": "1", "store_history": false}))
 	msgs = send(request(jupyter.Shell, "execute_request", map[string]any{"code": "2"}))
 	for _, m := range msgs {
 		if m.msgType == "execute_reply" && m.content["execution_count"] != 1.0 {
