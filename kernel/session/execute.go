@@ -203,7 +203,6 @@ func resultText(res engine.Result) string {
 	return ""
 }
 
-
 // FormatTiming is the one-line timing summary shown under a cell.
 func FormatTiming(t engine.Timing) string {
 	cpu := time.Duration(t.UserNS + t.SysNS)
