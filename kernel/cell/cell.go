@@ -57,6 +57,7 @@ type Chunk struct {
 	Kind Kind
 	Src  string // the chunk's source text
 	Line int    // the cell line (1-based) where Src starts
+	Col  int    // the column (1-based, in bytes) where Src starts on Line
 	// Names are the identifiers the chunk declares at session level:
 	// functions, types, variables and constants; methods appear as T.M.
 	Names []string
@@ -324,7 +325,8 @@ func split(src string) ([]Chunk, error) {
 				if lit == "\n" || off >= len(src) {
 					stop = end
 				}
-				chunks = append(chunks, Chunk{Src: src[start:stop], Line: fset.Position(file.Pos(start)).Line})
+				pos := fset.Position(file.Pos(start))
+				chunks = append(chunks, Chunk{Src: src[start:stop], Line: pos.Line, Col: pos.Column})
 			}
 			start = -1
 			continue
@@ -342,7 +344,8 @@ func split(src string) ([]Chunk, error) {
 		return nil, &Error{Line: p.Line, Col: p.Column, Msg: "unclosed bracket at end of cell", AtEOF: true}
 	}
 	if start >= 0 {
-		chunks = append(chunks, Chunk{Src: src[start:end], Line: fset.Position(file.Pos(start)).Line})
+		pos := fset.Position(file.Pos(start))
+		chunks = append(chunks, Chunk{Src: src[start:end], Line: pos.Line, Col: pos.Column})
 	}
 	return chunks, nil
 }
@@ -418,11 +421,11 @@ func parseDecl(ch *Chunk) (*ast.File, error) {
 	// numbers after Line-1 newlines; columns on its first line shift by
 	// the prefix, which errorAt takes back.
 	const prefix = "package p;"
-	src := prefix + strings.Repeat("\n", ch.Line-1) + ch.Src
+	src := prefix + strings.Repeat("\n", ch.Line-1) + strings.Repeat(" ", ch.Col-1) + ch.Src
 	ch.fset, ch.prefix = token.NewFileSet(), len(prefix)
 	f, err := parser.ParseFile(ch.fset, "", src, parser.DeclarationErrors)
 	if err != nil {
-		return nil, errorAt(err, ch.Line, len(prefix), len(src), ch.Src)
+		return nil, errorAt(err, ch.Line, ch.Col, len(prefix), len(src), ch.Src)
 	}
 	if len(f.Decls) != 1 {
 		return nil, &Error{Line: ch.Line, Col: 1, Msg: "expected one declaration"}
@@ -433,11 +436,11 @@ func parseDecl(ch *Chunk) (*ast.File, error) {
 // parseStmt parses the chunk as one statement inside a function body.
 func parseStmt(ch *Chunk) (ast.Stmt, error) {
 	const prefix = "package p;func _(){"
-	src := prefix + strings.Repeat("\n", ch.Line-1) + ch.Src + "\n}"
+	src := prefix + strings.Repeat("\n", ch.Line-1) + strings.Repeat(" ", ch.Col-1) + ch.Src + "\n}"
 	ch.fset, ch.prefix = token.NewFileSet(), len(prefix)
 	f, err := parser.ParseFile(ch.fset, "", src, 0)
 	if err != nil {
-		return nil, errorAt(err, ch.Line, len(prefix), len(src)-2, ch.Src)
+		return nil, errorAt(err, ch.Line, ch.Col, len(prefix), len(src)-2, ch.Src)
 	}
 	body := f.Decls[0].(*ast.FuncDecl).Body.List
 	if len(body) != 1 {
@@ -449,9 +452,12 @@ func parseStmt(ch *Chunk) (ast.Stmt, error) {
 // errorAt converts a parser error to *Error. Positions on line 1 of the
 // wrapped source are shifted by the prefix length when the chunk starts on
 // the cell's first line.
-func errorAt(err error, line, prefixLen, eofOffset int, chunk string) error {
+func errorAt(err error, line, col0, prefixLen, eofOffset int, chunk string) error {
 	endLine := line + strings.Count(chunk, "\n")
 	endCol := len(chunk) - strings.LastIndex(chunk, "\n")
+	if !strings.Contains(chunk, "\n") {
+		endCol += col0 - 1
+	}
 	var list scanner.ErrorList
 	if !errors.As(err, &list) || len(list) == 0 {
 		return &Error{Line: line, Col: 1, Msg: err.Error()}

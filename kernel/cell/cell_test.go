@@ -66,6 +66,24 @@ func TestNamesAndFree(t *testing.T) {
 	}
 }
 
+func TestColumns(t *testing.T) {
+	c, err := Parse("x := 1; undefinedX\n  y := x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Chunks[1].Free; len(got) != 1 || got[0] != (Ident{Name: "undefinedX", Line: 1, Col: 9}) {
+		t.Errorf("free = %+v", got)
+	}
+	if c.Chunks[1].Col != 9 || c.Chunks[2].Col != 3 {
+		t.Errorf("columns = %d, %d", c.Chunks[1].Col, c.Chunks[2].Col)
+	}
+	_, err = Parse("a := 1; b := := 2")
+	var e *Error
+	if !errors.As(err, &e) || e.Line != 1 || e.Col != 14 {
+		t.Errorf("error = %v", err)
+	}
+}
+
 func TestMagicsHelpProgram(t *testing.T) {
 	c, err := Parse("%timing off\nx := 1\n%time x++\n")
 	if err != nil {

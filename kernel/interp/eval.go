@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/scanner"
+	"go/token"
 	"os"
 	"reflect"
 	"regexp"
@@ -89,7 +90,9 @@ func (s *session) newInterpreter() (*interp.Interpreter, error) {
 
 // probeSource defines the function that finds rich representations of
 // values of interpreted types, whose methods reflection cannot see.
-const probeSource = `func _gocurrentProbe(x interface{}) (string, string) {
+const probeSource = `var _gocurrentBlank interface{}
+
+func _gocurrentProbe(x interface{}) (string, string) {
 	switch h := x.(type) {
 	case interface{ HTML() string }:
 		return "text/html", h.HTML()
@@ -288,19 +291,48 @@ func errResult(e *engine.Error) engine.Result { return engine.Result{Err: e} }
 // interpreter puts its own prefix on line 1, which would shift columns).
 func assemble(chunks []cell.Chunk) string {
 	var b strings.Builder
-	line := 1
+	line, col := 1, 1
 	for _, ch := range chunks {
 		if line == ch.Line+1 {
-			b.WriteString("; ")
+			b.WriteString(";")
+			col++
 		}
 		for line < ch.Line+1 {
 			b.WriteByte('\n')
 			line++
+			col = 1
 		}
-		b.WriteString(ch.Src)
-		line += strings.Count(ch.Src, "\n")
+		for col < ch.Col {
+			b.WriteByte(' ')
+			col++
+		}
+		src := ch.Src
+		if blankAssign(ch) {
+			// yaegi fails to compile "_ = a / b" (a CFG panic); an
+			// assignment to a throwaway interface{} variable behaves the
+			// same.
+			_, rest, _ := strings.Cut(src, "=")
+			src = "_gocurrentBlank =" + rest
+		}
+		b.WriteString(src)
+		line += strings.Count(src, "\n")
+		if i := strings.LastIndex(src, "\n"); i >= 0 {
+			col = len(src) - i
+		} else {
+			col += len(src)
+		}
 	}
 	return b.String()
+}
+
+// blankAssign reports whether ch is "_ = expr".
+func blankAssign(ch cell.Chunk) bool {
+	as, ok := ch.Node.(*ast.AssignStmt)
+	if !ok || as.Tok != token.ASSIGN || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+		return false
+	}
+	id, ok := as.Lhs[0].(*ast.Ident)
+	return ok && id.Name == "_" && strings.HasPrefix(strings.TrimSpace(ch.Src), "_")
 }
 
 // placed returns src so that it starts on cell line line.
@@ -452,7 +484,8 @@ func (s *session) eval(ctx context.Context, code, src string) (v reflect.Value, 
 	defer func() {
 		if r := recover(); r != nil {
 			// Some compile errors panic out of yaegi instead of returning.
-			e = &engine.Error{Name: "compile error", Value: fmt.Sprint(r)}
+			msg := fmt.Sprintf("the interpreter could not compile this cell (%v); rewriting the statement usually helps", r)
+			e = &engine.Error{Name: "compile error", Value: msg, Traceback: []string{red("compile error") + ": " + msg}}
 		}
 	}()
 	s.evals++
@@ -497,6 +530,9 @@ func (s *session) panicError(code string, p interp.Panic) *engine.Error {
 	val := fmt.Sprint(p.Value)
 	if err, ok := p.Value.(error); ok {
 		val = err.Error()
+	}
+	if strings.HasPrefix(val, "reflect: call of reflect.Value.") && strings.HasSuffix(val, " on zero Value") {
+		val = "runtime error: invalid memory address or nil pointer dereference"
 	}
 	if goMsg, ok := reflectPanics[val]; ok {
 		// The interpreter's reflection message for what compiled Go
@@ -583,8 +619,12 @@ func (s *session) bundle(v reflect.Value, name string) map[string]any {
 		}
 	}
 	// Methods of interpreted types are invisible to reflection: ask the
-	// interpreter.
-	mime, text := s.probe(name)
+	// interpreter, first by calling the session's own methods on the value
+	// (which works for every named type), then with a type switch.
+	mime, text := s.callMethods(name)
+	if mime == "" {
+		mime, text = s.probe(name)
+	}
 	switch mime {
 	case "text/html", "image/svg+xml", "text/markdown":
 		return map[string]any{mime: text, "text/plain": fmt.Sprintf("%v", safeInterface(v))}
@@ -610,6 +650,35 @@ func safeInterface(v reflect.Value) any {
 		return v.Interface()
 	}
 	return v.String()
+}
+
+// displayMethods are the methods that choose how a value is shown, best
+// first.
+var displayMethods = []struct{ method, mime string }{
+	{"HTML", "text/html"}, {"SVG", "image/svg+xml"}, {"Markdown", "text/markdown"},
+	{"Error", "text/plain"}, {"String", "text/plain"},
+}
+
+// callMethods calls on the value held in name the first display method
+// that some type of the session declares and that the value has.
+func (s *session) callMethods(name string) (mime, text string) {
+	for _, dm := range displayMethods {
+		declared := false
+		for n, kind := range s.names {
+			if kind == "func" && strings.HasSuffix(n, "."+dm.method) {
+				declared = true
+				break
+			}
+		}
+		if !declared {
+			continue
+		}
+		v, err := s.evalQuiet(name + "." + dm.method + "()")
+		if err == nil && v.IsValid() && v.Kind() == reflect.String {
+			return dm.mime, v.String()
+		}
+	}
+	return "", ""
 }
 
 func (s *session) probe(name string) (mime, text string) {

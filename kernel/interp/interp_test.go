@@ -110,6 +110,11 @@ func TestExecute(t *testing.T) {
 		{code: "errors.New(\"bad\")", result: "bad"},
 		{code: "func base() int { return 1 }\nfunc user() int { return base() + 10 }\nfunc top() int { return user() * 2 }\ntop()", result: "22"},
 		{code: "func base() int { return 11 }\ntop()", result: "42"},
+		{code: "zero := 0\n_ = 10 / zero", errName: "panic", errContain: "integer divide by zero"},
+		{code: "_ = \"blank\"\n_ = 3\nx", result: "5"},
+		{code: "var np *int\n*np", errName: "panic", errContain: "nil pointer dereference (cell line 2)"},
+		{code: "x := 1; undefinedX", errName: "compile error", errContain: "cell line 1:9: undefined: undefinedX"},
+		{code: "type Temp float64\nfunc (t Temp) String() string { return fmt.Sprintf(\"%.1f C\", float64(t)) }\nTemp(21.5)", result: "21.5 C"},
 		{code: "x", result: "5"},
 	}
 	for n, tt := range tests {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -480,11 +482,20 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 		}
 		p.mu.Unlock()
 	}()
+	u0, s0 := procCPU(p.cmd.Process.Pid)
+	died := func() engine.Result {
+		res := e.died(p, start)
+		if st := p.cmd.ProcessState; st != nil {
+			res.Timing.UserNS = max(int64(st.UserTime()-u0), 0)
+			res.Timing.SysNS = max(int64(st.SystemTime()-s0), 0)
+		}
+		return res
+	}
 	id := e.id()
 	ch, err := e.call(p, request{ID: id, Op: "execute", Code: code, Count: count})
 	if err != nil {
 		<-p.dead
-		return e.died(p, start)
+		return died()
 	}
 	var grace <-chan time.Time
 	for {
@@ -492,7 +503,7 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 		case ev := <-ch:
 			return *ev.Result
 		case <-p.dead:
-			return e.died(p, start)
+			return died()
 		case <-ctx.Done():
 			e.Interrupt()
 		case <-e.interrupts:
@@ -510,7 +521,7 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 				Value: fmt.Sprintf("the cell did not stop within %v of the interrupt (it is blocked where the interpreter cannot stop it, such as a lock, a channel, a sleep or a system call), so the worker was restarted: the session's values were lost", e.opt.InterruptGrace),
 			}}
 			res.Err.Traceback = []string{red("Interrupted") + ": " + res.Err.Value}
-			res.Timing = engine.Timing{Engine: "interp", WallNS: time.Since(start).Nanoseconds()}
+			res.Timing = deathTiming(start)
 			e.restartAfterDeath()
 			return res
 		}
@@ -526,9 +537,37 @@ func (e *Engine) restartAfterDeath() {
 // died describes the death of the worker while it ran a cell.
 func (e *Engine) died(p *proc, start time.Time) engine.Result {
 	res := engine.Result{Err: p.deathError()}
-	res.Timing = engine.Timing{Engine: "interp", WallNS: time.Since(start).Nanoseconds()}
+	res.Timing = deathTiming(start)
 	e.restartAfterDeath()
 	return res
+}
+
+// deathTiming is the timing of a cell whose worker died: its wall time;
+// the caller adds CPU times when it knows them.
+func deathTiming(start time.Time) engine.Timing {
+	return engine.Timing{Engine: "interp", WallNS: time.Since(start).Nanoseconds(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+}
+
+// procCPU reads a process's CPU times so far from /proc (Linux); zero
+// where that is not available.
+func procCPU(pid int) (user, sys time.Duration) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0
+	}
+	// Fields after the command name, which is in parentheses.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, 0
+	}
+	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut) * tick, time.Duration(st) * tick
 }
 
 // deathError tells what killed the worker, from the runtime's report.
