@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/scanner"
 	"go/token"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -46,6 +47,8 @@ type session struct {
 	stdPkgs map[string]string // package name -> import path, for auto imports
 
 	evals int64 // evaluations so far; each runs on a goroutine of its own
+
+	late *origins // which cell started the goroutines still running
 }
 
 func newSession(w *worker) (*session, error) {
@@ -58,7 +61,8 @@ func newSession(w *worker) (*session, error) {
 		uses:    map[string][]string{},
 	}
 	s.disp = display.New(w.display, w.clear)
-	s.filter = &panicFilter{w: w.stderr}
+	s.late = newOrigins()
+	s.filter = &panicFilter{w: &markingWriter{w: w.stderr, o: s.late}}
 	s.exports = w.symbols(s.disp)
 	s.stdPkgs = packageNames(s.exports)
 	i, err := s.newInterpreter()
@@ -75,7 +79,7 @@ func newSession(w *worker) (*session, error) {
 func (s *session) newInterpreter() (*interp.Interpreter, error) {
 	i := interp.New(interp.Options{
 		Stdin:        &inputReader{w: s.w},
-		Stdout:       s.w.stdout,
+		Stdout:       &markingWriter{w: s.w.stdout, o: s.late},
 		Stderr:       s.filter,
 		Unrestricted: true,
 		GoPath:       os.DevNull,
@@ -154,6 +158,7 @@ func cpuTimes() (user, sys time.Duration) {
 
 // run runs one cell and measures it.
 func (s *session) run(ctx context.Context, code string, count int) engine.Result {
+	s.late.cellStarted(count)
 	u0, s0 := cpuTimes()
 	g0 := runtime.NumGoroutine()
 	c0 := goroutinesCreatedNow()
@@ -825,7 +830,7 @@ func green(s string) string { return "\x1b[0;32m" + s + "\x1b[0m" }
 // to the cell's stderr, except the interpreter's own trace lines of a
 // panic ("L:C: panic: f(...)"), which it keeps to build the error.
 type panicFilter struct {
-	w  *os.File
+	w  io.Writer
 	mu sync.Mutex
 	fs []frame
 }

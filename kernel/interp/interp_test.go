@@ -156,6 +156,23 @@ func TestOrderAndDisplay(t *testing.T) {
 	}
 }
 
+func TestLateOutputIsMarked(t *testing.T) {
+	e := newEngine(t)
+	var r record
+	res := e.Execute(context.Background(), "go func() {\n\ttime.Sleep(300 * time.Millisecond)\n\tfmt.Println(\"late\")\n}()", 1, &r)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	var next record
+	res = e.Execute(context.Background(), "time.Sleep(time.Second)\nfmt.Println(\"own\")", 2, &next)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got := next.stdout.String(); got != "[from cell 1] late\nown\n" {
+		t.Errorf("stdout of the next cell = %q", got)
+	}
+}
+
 func TestInput(t *testing.T) {
 	e := newEngine(t)
 	var r record

@@ -93,9 +93,13 @@ func markLate(text string, from int) string {
 	lines := strings.SplitAfter(text, "\n")
 	var b strings.Builder
 	for _, l := range lines {
-		if l != "" {
-			b.WriteString(prefix + l)
+		if l == "" {
+			continue
 		}
+		if !strings.HasPrefix(l, "[from cell ") { // marked by the worker already
+			b.WriteString(prefix)
+		}
+		b.WriteString(l)
 	}
 	return b.String()
 }
