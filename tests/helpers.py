@@ -1,5 +1,7 @@
 """Small helpers to drive a kernel through jupyter_client in tests."""
 
+import json
+import os
 import queue
 import re
 import time
@@ -162,6 +164,10 @@ def execute(kc, code, timeout=TIMEOUT, **kw):
     """Execute code and return a Run (reply + this request's iopub)."""
     kw.setdefault("allow_stdin", False)
     msg_id = kc.execute(code, **kw)
+    log = os.environ.get("GOCURRENT_TEST_CELL_LOG")
+    if log:  # for replaying a failing sequence of cells by hand
+        with open(log, "a") as f:
+            f.write(json.dumps({"kernel": id(kc), "code": code}) + "\n")
     reply = shell_reply(kc, msg_id, timeout)
     iopub = collect_iopub(kc, msg_id, timeout)
     return Run(msg_id, reply, iopub)

@@ -16,7 +16,9 @@ import pytest
 
 from conftest import JUPYTER, KERNEL_NAME, ROOT, TESTS_DIR, need, need_program
 
-NOTEBOOKS = sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
+NOTEBOOKS = sorted(
+    p for p in glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")) if not p.endswith(".nbconvert.ipynb")
+)
 TESTDATA = sorted(glob.glob(os.path.join(TESTS_DIR, "testdata", "*.ipynb")))
 ALL = [p for p in NOTEBOOKS + TESTDATA if not p.endswith(".nbconvert.ipynb")]
 

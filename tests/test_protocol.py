@@ -834,3 +834,385 @@ def test_timing_off_and_on(kernel):
     execute_ok(kc, "%timing on")
     r = execute_ok(kc, "1")
     assert len(r.timing_lines) == 1
+
+
+# --------------------------------------------------------------------------
+# more failure modes
+
+
+def test_late_output_during_next_cell_is_marked(kernel):
+    """A goroutine of cell N that prints while cell N+1 runs: the text is
+    late output of cell N and is marked so, not shown as cell N+1's own."""
+    km, kc = kernel
+    r = execute_ok(
+        kc, 'go func() {\n\ttime.Sleep(300 * time.Millisecond)\n\tfmt.Println("late during next")\n}()'
+    )
+    n = r.content["execution_count"]
+    nxt = execute_ok(kc, "time.Sleep(time.Second)")
+    late = [
+        m
+        for m in nxt.of_type("stream")
+        if "late during next" in m["content"]["text"]
+    ]
+    if not late:  # published with the earlier cell as parent: fine too
+        m, seen = wait_for_iopub(
+            kc, lambda m: m["msg_type"] == "stream" and "late during next" in m["content"]["text"], 5
+        )
+        assert m is not None, "late output lost"
+        late = [m]
+    assert f"[from cell {n}]" in late[0]["content"]["text"], late[0]["content"]
+
+
+def test_compile_error_column_after_semicolon(kernel):
+    km, kc = kernel
+    r = execute(kc, "x := 1; undefinedX")
+    assert r.status == "error"
+    assert "cell line 1:9" in r.error["evalue"], r.error["evalue"]
+
+
+def test_nil_pointer_dereference_is_worded_as_go_does(kernel):
+    km, kc = kernel
+    r = execute(kc, "var p *int\n*p")
+    assert r.status == "error"
+    assert r.error["ename"] == "panic", r.error
+    assert "nil pointer dereference" in r.error["evalue"], r.error["evalue"]
+    assert "cell line 2" in r.error["evalue"], r.error["evalue"]
+    assert execute_ok(kc, "2 + 2").result_text == "4"
+
+
+@pytest.mark.parametrize(
+    "code,expected",
+    [
+        ("var ch = make(chan int)\nclose(ch)\nclose(ch)", "close of closed channel"),
+        ("var arr []int\n_ = arr[3]", "index out of range"),
+        ("zero := 0\nfmt.Println(10 / zero)", "integer divide by zero"),
+        ("var mm map[string]int\nmm[\"a\"] = 1", "assignment to entry in nil map"),
+    ],
+    ids=["closed-channel", "index", "divide", "nil-map"],
+)
+def test_runtime_panics_keep_the_session(kernel, code, expected):
+    km, kc = kernel
+    execute_ok(kc, "stillHere := 1")
+    r = execute(kc, code)
+    assert r.status == "error"
+    assert r.error["ename"] == "panic", r.error
+    assert expected in r.error["evalue"], r.error["evalue"]
+    assert execute_ok(kc, "stillHere").result_text == "1"
+
+
+def test_blank_assignment_of_a_panicking_expression(fresh_kernel):
+    km, kc = fresh_kernel
+    r = execute(kc, "zero := 0\n_ = 10 / zero")
+    assert r.status == "error"
+    assert r.error["ename"] == "panic", r.error
+    assert "integer divide by zero" in r.error["evalue"], r.error["evalue"]
+    # yaegi reports arithmetic panics at the enclosing statement list, so
+    # the line is not checked here.
+
+
+def test_immediately_invoked_func_literal_runs_once(fresh_kernel):
+    km, kc = fresh_kernel
+    r = execute_ok(kc, 'func() {\n\tfmt.Println("iife")\n}()\nfmt.Println("after")')
+    assert r.user_stdout == "iife\nafter\n", r.describe()
+    r = execute_ok(kc, "1")
+    assert r.user_stdout == "", "an earlier cell's statement ran again:\n" + r.describe()
+
+
+def test_immediately_invoked_func_literal_as_last_line(fresh_kernel):
+    km, kc = fresh_kernel
+    r = execute(kc, 'func() {\n\tfmt.Println("hi")\n}()')
+    assert r.status == "ok", r.describe()
+    assert r.user_stdout == "hi\n", r.describe()
+    assert not r.results
+    r = execute_ok(kc, 'func() int { return 3 }()')
+    assert r.result_text == "3"
+    assert r.user_stdout == "", "an earlier cell's statement ran again:\n" + r.describe()
+
+
+def test_top_level_defer_runs_once_at_cell_end(fresh_kernel):
+    km, kc = fresh_kernel
+    r = execute_ok(kc, 'defer fmt.Println("deferred")\nfmt.Println("body")')
+    assert r.user_stdout == "body\ndeferred\n", r.describe()
+    r = execute_ok(kc, "1")
+    assert r.user_stdout == "", "an earlier cell's defer ran again:\n" + r.describe()
+
+
+@pytest.mark.timeout(90)
+def test_os_exit_from_goroutine_restarts_worker(fresh_kernel):
+    km, kc = fresh_kernel
+    execute_ok(kc, "lostValue := 1")
+    r = execute(kc, "go func() { os.Exit(4) }()\ntime.Sleep(2 * time.Second)", timeout=60)
+    assert r.status == "error"
+    assert r.error["ename"] == "exit", r.error
+    assert "lost" in r.error["evalue"]
+    r2 = execute(kc, "lostValue")
+    assert r2.status == "error", "the worker was restarted: values are gone"
+    assert execute_ok(kc, "3 * 3").result_text == "9"
+
+
+@pytest.mark.timeout(90)
+def test_stack_overflow_restarts_worker(fresh_kernel):
+    km, kc = fresh_kernel
+    r = execute(kc, "func down(n int) int { return down(n+1) + 1 }\ndown(0)", timeout=80)
+    assert r.status == "error"
+    assert r.error["ename"] == "fatal error", r.error
+    assert "stack overflow" in r.error["evalue"], r.error["evalue"]
+    assert execute_ok(kc, "3 * 4").result_text == "12"
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize(
+    "code",
+    [
+        'go func() { panic("p") }()\ntime.Sleep(2 * time.Second)',
+        "go func() { os.Exit(4) }()\ntime.Sleep(2 * time.Second)",
+    ],
+    ids=["goroutine-panic", "goroutine-exit"],
+)
+def test_timing_metadata_when_worker_dies(fresh_kernel, code):
+    """The cell that killed the worker still reports sane timing."""
+    km, kc = fresh_kernel
+    r = execute(kc, code, timeout=60)
+    assert r.status == "error"
+    check_timing(r.reply["metadata"].get("timing"))
+
+
+# --------------------------------------------------------------------------
+# interrupting the classic concurrency hangs
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "select {}",
+        "var mu sync.Mutex\nmu.Lock()\nmu.Lock()",
+        "<-make(chan int)",
+        "var wg sync.WaitGroup\nwg.Add(1)\nwg.Wait()",
+        "ch := make(chan int)\nch <- 1",
+    ],
+    ids=["empty-select", "double-lock", "receive", "waitgroup", "send"],
+)
+def test_interrupt_blocked_cell_keeps_session(fresh_kernel, code):
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 5")
+    msg_id = kc.execute(code, allow_stdin=False)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id, timeout=20)
+    assert time.monotonic() - t0 < 10
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "interrupted", reply["content"]
+    collect_iopub(kc, msg_id)
+    assert execute_ok(kc, "kept").result_text == "5"
+
+
+def test_interrupt_stops_spinning_goroutines(fresh_kernel):
+    """After an interrupt, goroutines the cell left spinning do not keep
+    burning CPU."""
+    psutil = need("psutil", "python3-psutil")
+    km, kc = fresh_kernel
+    msg_id = kc.execute(
+        "for i := 0; i < 2; i++ {\n\tgo func() {\n\t\tfor {\n\t\t}\n\t}()\n}\ntime.Sleep(time.Hour)",
+        allow_stdin=False,
+    )
+    time.sleep(1.0)
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id, timeout=20)
+    assert reply["content"]["status"] == "error"
+    collect_iopub(kc, msg_id)
+    root = psutil.Process(kernel_pid(km))
+    time.sleep(1.0)
+    procs = [root] + root.children(recursive=True)
+
+    def cpu():
+        total = 0.0
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+        return total
+
+    c0 = cpu()
+    time.sleep(2.0)
+    used = cpu() - c0
+    assert used < 0.5, f"the kernel's processes used {used:.2f} s of CPU in 2 s after the interrupt"
+
+
+# --------------------------------------------------------------------------
+# output plumbing
+
+
+def test_stream_never_splits_a_utf8_character(kernel):
+    km, kc = kernel
+    code = (
+        'b := []byte("😀é")\n'
+        "os.Stdout.Write(b[:2])\n"
+        "time.Sleep(200 * time.Millisecond)\n"
+        "os.Stdout.Write(b[2:5])\n"
+        "time.Sleep(200 * time.Millisecond)\n"
+        "os.Stdout.Write(b[5:])"
+    )
+    r = execute_ok(kc, code)
+    texts = [m["content"]["text"] for m in r.of_type("stream") if m["content"]["name"] == "stdout"]
+    assert all("\ufffd" not in t for t in texts), texts
+    assert r.stdout.startswith("😀é"), texts
+
+
+def test_many_prints_are_coalesced(kernel):
+    km, kc = kernel
+    r = execute_ok(kc, 'for i := 0; i < 5000; i++ {\n\tfmt.Println("line", i)\n}')
+    assert r.user_stdout.count("\n") == 5000
+    assert "line 4999\n" in r.stdout
+    assert len(r.of_type("stream")) <= 50, len(r.of_type("stream"))
+
+
+def test_child_process_output_is_captured(kernel):
+    km, kc = kernel
+    r = execute_ok(
+        kc,
+        'cmd := exec.Command("sh", "-c", "echo child-out; echo child-err >&2")\n'
+        "cmd.Stdout = os.Stdout\ncmd.Stderr = os.Stderr\n_ = cmd.Run()",
+    )
+    assert "child-out\n" in r.stdout, r.describe()
+    assert "child-err\n" in r.stderr, r.describe()
+
+
+@pytest.mark.timeout(180)
+def test_stalled_iopub_subscriber_does_not_stall_cells(kernel):
+    zmq = need("zmq", "python3-zmq")
+    km, kc = kernel
+    ci = km.get_connection_info()
+    ctx = zmq.Context.instance()
+    sub = ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.setsockopt(zmq.RCVHWM, 1)
+    sub.setsockopt(zmq.RCVBUF, 4096)
+    sub.connect(f"{ci['transport']}://{ci['ip']}:{ci['iopub_port']}")
+    try:
+        time.sleep(0.5)  # let it subscribe; then never read
+        code = 'chunk := strings.Repeat("z", 1023) + "\\n"\nfor i := 0; i < 20000; i++ {\n\tfmt.Print(chunk)\n}'
+        for _ in range(3):  # 60 MB in all, far more than any socket buffer
+            t0 = time.monotonic()
+            r = execute_ok(kc, code, timeout=120)
+            assert len(r.user_stdout) == 20000 * 1024
+            assert time.monotonic() - t0 < 60
+    finally:
+        sub.close()
+
+
+def test_program_cell_runs_as_program(kernel):
+    km, kc = kernel
+    r = execute_ok(kc, 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("program ran")\n}')
+    assert "program ran\n" in r.stdout, r.describe()
+
+
+def test_value_with_html_method_shows_as_html(kernel):
+    km, kc = kernel
+    r = execute_ok(
+        kc, 'type badge string\nfunc (b badge) HTML() string { return "<b>" + string(b) + "</b>" }\nbadge("ok")'
+    )
+    assert r.results[0]["content"]["data"].get("text/html") == "<b>ok</b>", r.describe()
+
+
+def test_declarations_in_any_order(kernel):
+    km, kc = kernel
+    r = execute_ok(kc, "func laterUse() int { return laterValue * 2 }\nvar laterValue = 21\nlaterUse()")
+    assert r.result_text == "42"
+
+
+@pytest.mark.parametrize("code", ["fmt.Println?", "?strings.ToUpper"])
+def test_help_suffix_and_prefix(kernel, code):
+    km, kc = kernel
+    r = execute_ok(kc, code)
+    pages = [p for p in r.content["payload"] if p.get("source") == "page"]
+    assert len(pages) == 1 and "func " in pages[0]["data"]["text/plain"], r.content
+
+
+# --------------------------------------------------------------------------
+# wire level
+
+
+def test_two_clients_share_iopub_and_get_their_own_replies(kernel):
+    km, kc = kernel
+    # A client of its own session (km.client() would share kc's session,
+    # and with it the ZeroMQ identity of the shell socket).
+    blocking = need("jupyter_client.blocking", "python3-jupyter-client")
+    kc2 = blocking.BlockingKernelClient()
+    kc2.load_connection_info(km.get_connection_info())
+    assert kc2.session.session != kc.session.session
+    kc2.start_channels()
+    try:
+        kc2.wait_for_ready(timeout=30)
+        a = kc.execute('fmt.Println("from one")', allow_stdin=False)
+        b = kc2.execute('fmt.Println("from two")', allow_stdin=False)
+        ra = shell_reply(kc, a)
+        rb = shell_reply(kc2, b)
+        assert ra["content"]["status"] == rb["content"]["status"] == "ok"
+        # each client sees both cells' output on iopub
+        for client in (kc, kc2):
+            got = collect_all(client, [a, b])
+            assert "from one" in "".join(m["content"].get("text", "") for m in got[a])
+            assert "from two" in "".join(m["content"].get("text", "") for m in got[b])
+    finally:
+        kc2.stop_channels()
+
+
+def test_heartbeat_echoes(kernel):
+    zmq = need("zmq", "python3-zmq")
+    km, kc = kernel
+    ci = km.get_connection_info()
+    sock = zmq.Context.instance().socket(zmq.REQ)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(f"{ci['transport']}://{ci['ip']}:{ci['hb_port']}")
+    try:
+        for payload in (b"ping", b"\x00\x01binary"):
+            sock.send(payload)
+            assert sock.poll(5000), "no heartbeat echo"
+            assert sock.recv() == payload
+    finally:
+        sock.close()
+
+
+def test_wire_headers(kernel):
+    """Dates with at most 6 fractional digits, unique msg_ids, parent
+    headers set, signatures lowercase hex."""
+    km, kc = kernel
+    frames = _raw_kernel_info(km, km.session.key)
+    assert frames is not None
+    sig = frames[1].decode()
+    assert len(sig) == 64 and sig == sig.lower() and all(c in "0123456789abcdef" for c in sig)
+    header = json.loads(frames[2])
+    assert header["msg_type"] == "kernel_info_reply"
+    import re
+
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)", header["date"]), header
+    assert json.loads(frames[3])["msg_type"] == "kernel_info_request"
+    r = execute_ok(kc, 'fmt.Println("a")\n1')
+    ids = [r.reply["header"]["msg_id"]] + [m["header"]["msg_id"] for m in r.iopub]
+    assert len(ids) == len(set(ids)), ids
+
+
+def test_history_persists_across_kernels(gocurrent_env):
+    marker = "histMarker := " + str(uuid.uuid4().int % 10**9)
+    km, kc = start_kernel()
+    try:
+        execute_ok(kc, marker)
+        msg_id = kc.history(hist_access_type="tail", n=1, output=False, raw=True)
+        first_session = shell_reply(kc, msg_id)["content"]["history"][-1][0]
+    finally:
+        stop_kernel(km, kc)
+    km, kc = start_kernel()
+    try:
+        msg_id = kc.history(hist_access_type="search", pattern=marker, output=False, raw=True)
+        hist = shell_reply(kc, msg_id)["content"]["history"]
+        assert [h[2] for h in hist] == [marker], hist
+        assert hist[0][0] == first_session
+        execute_ok(kc, "1")
+        msg_id = kc.history(hist_access_type="tail", n=1, output=False, raw=True)
+        assert shell_reply(kc, msg_id)["content"]["history"][-1][0] > first_session
+    finally:
+        stop_kernel(km, kc)

@@ -96,6 +96,8 @@ func (s *session) newInterpreter() (*interp.Interpreter, error) {
 // values of interpreted types, whose methods reflection cannot see.
 const probeSource = `var _gocurrentBlank interface{}
 
+var _gocurrentDefers []func()
+
 func _gocurrentProbe(x interface{}) (string, string) {
 	switch h := x.(type) {
 	case interface{ HTML() string }:
@@ -220,6 +222,12 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 			return errResult(e)
 		}
 	}
+	for _, ch := range c.Chunks {
+		if _, ok := ch.Node.(*ast.DeferStmt); ok {
+			defer s.runDefers()
+			break
+		}
+	}
 	var groups [][]cell.Chunk
 	var final *cell.Chunk
 	for _, ch := range hoist(c.Chunks) {
@@ -289,6 +297,11 @@ func hoist(chunks []cell.Chunk) []cell.Chunk {
 	return out
 }
 
+// runDefers runs the cell's top-level defers, last first.
+func (s *session) runDefers() {
+	_, _ = s.evalQuiet(";for _gocurrentI := len(_gocurrentDefers) - 1; _gocurrentI >= 0; _gocurrentI-- {\n\t_gocurrentDefers[_gocurrentI]()\n}\n_gocurrentDefers = nil")
+}
+
 func errResult(e *engine.Error) engine.Result { return engine.Result{Err: e} }
 
 // assemble puts chunks back at their own lines, so the interpreter's
@@ -297,6 +310,14 @@ func errResult(e *engine.Error) engine.Result { return engine.Result{Err: e} }
 func assemble(chunks []cell.Chunk) string {
 	var b strings.Builder
 	line, col := 1, 1
+	if len(chunks) > 0 && chunks[0].Kind != cell.Decl {
+		// yaegi decides by the first token how to parse a source, and a
+		// statement starting with "func" (a function literal called at
+		// once) sends it down a path that runs the statement again in
+		// later evaluations: an empty statement first avoids that.
+		b.WriteString(";")
+		col++
+	}
 	for _, ch := range chunks {
 		if line == ch.Line+1 {
 			b.WriteString(";")
@@ -312,7 +333,14 @@ func assemble(chunks []cell.Chunk) string {
 			col++
 		}
 		src := ch.Src
-		if blankAssign(ch) {
+		if _, ok := ch.Node.(*ast.DeferStmt); ok {
+			// yaegi keeps a top-level defer in the session's frame and
+			// runs it again after every later evaluation; the cell's
+			// defers are collected and run once when the cell ends
+			// (their arguments are evaluated then, not at the defer).
+			call := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(ch.Src), "defer"))
+			src = "_gocurrentDefers = append(_gocurrentDefers, func() { " + call + " })"
+		} else if blankAssign(ch) {
 			// yaegi fails to compile "_ = a / b" (a CFG panic); an
 			// assignment to a throwaway interface{} variable behaves the
 			// same.
@@ -340,9 +368,13 @@ func blankAssign(ch cell.Chunk) bool {
 	return ok && id.Name == "_" && strings.HasPrefix(strings.TrimSpace(ch.Src), "_")
 }
 
-// placed returns src so that it starts on cell line line.
+// placed returns src so that it starts on cell line line (see assemble
+// for the leading empty statement).
 func placed(src string, line int) string {
-	return strings.Repeat("\n", line) + src
+	if line == 0 {
+		return ";" + src
+	}
+	return ";" + strings.Repeat("\n", line) + src
 }
 
 // remember records the names chunks declared, and returns the functions
@@ -567,7 +599,9 @@ func (s *session) evalFinal(ctx context.Context, code string, ch *cell.Chunk) (m
 	src := ch.Src
 	if call, ok := ch.Node.(*ast.CallExpr); ok {
 		nout := -1
-		if id, ok := call.Fun.(*ast.Ident); ok && noValueBuiltins[id.Name] && s.names[id.Name] == "" {
+		if lit, ok := call.Fun.(*ast.FuncLit); ok {
+			nout = lit.Type.Results.NumFields()
+		} else if id, ok := call.Fun.(*ast.Ident); ok && noValueBuiltins[id.Name] && s.names[id.Name] == "" {
 			nout = 0
 		} else if isSimpleFunc(call.Fun) {
 			if fv, e := s.evalQuiet(funcText(ch.Src, call)); e == nil && fv.IsValid() && fv.Kind() == reflect.Func {

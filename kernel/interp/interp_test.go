@@ -115,6 +115,11 @@ func TestExecute(t *testing.T) {
 		{code: "var np *int\n*np", errName: "panic", errContain: "nil pointer dereference (cell line 2)"},
 		{code: "x := 1; undefinedX", errName: "compile error", errContain: "cell line 1:9: undefined: undefinedX"},
 		{code: "type Temp float64\nfunc (t Temp) String() string { return fmt.Sprintf(\"%.1f C\", float64(t)) }\nTemp(21.5)", result: "21.5 C"},
+		{code: "func() {\n\tfmt.Println(\"iife\")\n}()\nfmt.Println(\"after\")", stdout: "iife\nafter\n"},
+		{code: "func() {\n\tfmt.Println(\"last\")\n}()", stdout: "last\n"},
+		{code: "func() int { return 7 }()", result: "7"},
+		{code: "defer fmt.Println(\"deferred\")\nfmt.Println(\"body\")", stdout: "body\ndeferred\n"},
+		{code: "1 + 1", result: "2"},
 		{code: "x", result: "5"},
 	}
 	for n, tt := range tests {

@@ -106,13 +106,14 @@ func (o *output) Input(prompt string, password bool) (string, error) {
 	return rep.Value, nil
 }
 
-// execute runs an execute_request; it returns false when the cell failed
-// and queued cells should be aborted.
-func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) bool {
+// execute runs an execute_request. When the cell failed with
+// stop_on_error, it returns how many requests were queued before its reply
+// was sent: those are aborted, and requests sent after the reply are not.
+func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) (abort int) {
 	var req executeRequest
 	if err := json.Unmarshal(m.Content, &req); err != nil {
 		k.reply(m, "execute_reply", map[string]any{"status": "error", "ename": "bad request", "evalue": err.Error(), "traceback": []string{}, "execution_count": k.executionCount()}, nil)
-		return true
+		return 0
 	}
 	store := req.StoreHistory == nil || *req.StoreHistory
 	if req.Silent {
@@ -164,8 +165,11 @@ func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) bool {
 		content["ename"] = res.Err.Name
 		content["evalue"] = res.Err.Value
 		content["traceback"] = tb
+		if req.StopOnError == nil || *req.StopOnError {
+			abort = len(k.shell)
+		}
 		k.reply(m, "execute_reply", content, metadata)
-		return !(req.StopOnError == nil || *req.StopOnError)
+		return abort
 	}
 	if !req.Silent {
 		if res.Data != nil {
@@ -183,7 +187,7 @@ func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) bool {
 	}
 	content["status"] = "ok"
 	k.reply(m, "execute_reply", content, metadata)
-	return true
+	return 0
 }
 
 func payload(res engine.Result) []map[string]any {

@@ -223,9 +223,8 @@ func (k *Kernel) handleShell(ctx context.Context, m *jupyter.Message) {
 	case "kernel_info_request":
 		k.reply(m, "kernel_info_reply", k.kernelInfo(), nil)
 	case "execute_request":
-		ok := k.execute(ctx, m)
-		if !ok {
-			k.abortQueued()
+		if n := k.execute(ctx, m); n > 0 {
+			k.abortQueued(n)
 		}
 	case "complete_request":
 		k.complete(m)
@@ -255,11 +254,11 @@ func (k *Kernel) handleShell(ctx context.Context, m *jupyter.Message) {
 	}
 }
 
-// abortQueued answers the execute requests already waiting behind a cell
-// that failed with stop_on_error, as IPython does: they are not run.
-// Requests that arrive later run as usual.
-func (k *Kernel) abortQueued() {
-	for {
+// abortQueued answers the n requests that were waiting behind a cell that
+// failed with stop_on_error, as IPython does: execute requests among them
+// are not run. Requests that arrive later run as usual.
+func (k *Kernel) abortQueued(n int) {
+	for ; n > 0; n-- {
 		select {
 		case m, ok := <-k.shell:
 			if !ok {
