@@ -366,7 +366,9 @@ func (s *Sockets) accept(ln net.Listener, name, typ string, serve func(*zconn)) 
 			defer s.untrack(nc)
 			c, err := handshake(nc, typ, handshakeTimeout)
 			if err != nil {
-				if !s.isClosed() {
+				// A peer that goes away during the handshake (a client
+				// shutting down right after connecting) is not a problem.
+				if !s.isClosed() && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 					s.logf("jupyter: %s: handshake with %s failed: %v", name, remoteName(nc), err)
 				}
 				return
