@@ -84,7 +84,11 @@ class TimeLimitExceeded(Exception):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    """Arm SIGALRM around the whole test (setup, call, teardown)."""
+    """Arm SIGALRM around the whole test (setup, call, teardown). Not when
+    the pytest-timeout plugin is there: it reads the same marker."""
+    if item.config.pluginmanager.hasplugin("timeout"):
+        yield
+        return
     marker = item.get_closest_marker("timeout")
     limit = int(marker.args[0]) if marker and marker.args else DEFAULT_TIMEOUT
 

@@ -1216,3 +1216,48 @@ def test_history_persists_across_kernels(gocurrent_env):
         assert shell_reply(kc, msg_id)["content"]["history"][-1][0] > first_session
     finally:
         stop_kernel(km, kc)
+
+
+# --------------------------------------------------------------------------
+# the control channel while a cell runs
+
+
+def test_control_answers_while_a_cell_runs(fresh_kernel):
+    km, kc = fresh_kernel
+    busy = kc.execute("time.Sleep(3 * time.Second)", allow_stdin=False)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    msg_id = send(kc, "control", "kernel_info_request")
+    reply = control_reply(kc, msg_id, timeout=10)
+    assert reply["content"]["status"] == "ok"
+    assert time.monotonic() - t0 < 1.0, "kernel_info on control waited for the running cell"
+    assert shell_reply(kc, busy, timeout=20)["content"]["status"] == "ok"
+
+
+def test_shutdown_while_a_cell_runs(gocurrent_env):
+    psutil = need("psutil", "python3-psutil")
+    km, kc = start_kernel()
+    try:
+        proc = psutil.Process(kernel_pid(km))
+        procs = [proc] + proc.children(recursive=True)
+        kc.execute("for {\n}", allow_stdin=False)
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        km.shutdown_kernel(now=False)
+        elapsed = time.monotonic() - t0
+        gone, alive = psutil.wait_procs(procs, timeout=10)
+        assert not alive, f"still running: {alive}"
+        assert elapsed < 3.0, f"shutdown_kernel took {elapsed:.1f} s (jupyter_client had to kill it?)"
+    finally:
+        kc.stop_channels()
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+
+
+def test_interrupt_when_idle_is_harmless(kernel):
+    km, kc = kernel
+    execute_ok(kc, "idleKept := 8")
+    msg_id = send(kc, "control", "interrupt_request")
+    assert control_reply(kc, msg_id)["content"]["status"] == "ok"
+    time.sleep(0.2)
+    assert execute_ok(kc, "idleKept").result_text == "8"
