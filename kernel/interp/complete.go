@@ -126,8 +126,13 @@ func (s *session) members(qual string) []string {
 		return out
 	}
 	t := v.Type()
-	for i := 0; i < t.NumMethod(); i++ {
-		out = append(out, t.Method(i).Name)
+	mt := t
+	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface {
+		// Methods with pointer receivers, as on a strings.Builder.
+		mt = reflect.PointerTo(t)
+	}
+	for i := 0; i < mt.NumMethod(); i++ {
+		out = append(out, mt.Method(i).Name)
 	}
 	st := t
 	if st.Kind() == reflect.Pointer {

@@ -238,6 +238,11 @@ func TestComplete(t *testing.T) {
 	if len(c.Matches) != 2 || c.Matches[0] != "ToUpper" || c.Start != 18 || c.End != 22 {
 		t.Errorf("complete package member = %+v", c)
 	}
+	e.Execute(context.Background(), "var sb strings.Builder", 2, &r)
+	c = e.Complete("sb.Wr", 5)
+	if len(c.Matches) < 3 || c.Matches[0] != "Write" || c.Start != 3 {
+		t.Errorf("complete methods of a session value = %+v", c)
+	}
 	in := e.Inspect("myVariable", 3, 0)
 	if !in.Found || !strings.Contains(in.Text, "int") {
 		t.Errorf("inspect = %+v", in)

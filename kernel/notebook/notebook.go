@@ -341,7 +341,11 @@ func Run(ctx context.Context, nb *Notebook, send func(*jupyter.Message), c *Conn
 		if cl.Outputs == nil {
 			cl.Outputs = []Output{}
 		}
-		if reply["status"] == "error" && !hasTag(cl, "raises-exception") {
+		switch {
+		case reply["status"] == "aborted":
+			fmt.Fprintln(c.term, "(not run: aborted after an earlier error)")
+			res.Errors++
+		case reply["status"] == "error" && !hasTag(cl, "raises-exception"):
 			res.Errors++
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
@@ -171,7 +172,17 @@ func (k *Kernel) status(parent *jupyter.Message, state string) {
 	_ = k.conn.Publish(parent, "status", map[string]any{"execution_state": state}, nil)
 }
 
+// flusher is a Conn whose iopub messages are sent asynchronously.
+type flusher interface {
+	Flush(timeout time.Duration)
+}
+
 func (k *Kernel) reply(parent *jupyter.Message, msgType string, content any, metadata map[string]any) {
+	// Everything a request produced goes out before its reply: clients
+	// take the reply (and the idle after it) as the end of the outputs.
+	if f, ok := k.conn.(flusher); ok {
+		f.Flush(500 * time.Millisecond)
+	}
 	if err := k.conn.Reply(parent, msgType, content, metadata); err != nil {
 		k.logf("reply %s: %v", msgType, err)
 	}
