@@ -41,6 +41,13 @@ func (o *origins) cellStarted(count int) {
 	defer o.mu.Unlock()
 	old := *o.byID.Load()
 	next := map[int64]int{}
+	defer func() { o.prev = count }()
+	if runtime.NumGoroutine() > maxTracked {
+		// Listing that many stacks at every cell would cost more than
+		// the marks are worth: stop marking until they are gone.
+		o.byID.Store(&next)
+		return
+	}
 	for _, id := range goroutineIDs() {
 		if o.baseline[id] {
 			continue
@@ -52,8 +59,10 @@ func (o *origins) cellStarted(count int) {
 		}
 	}
 	o.byID.Store(&next)
-	o.prev = count
 }
+
+// maxTracked bounds the goroutines whose origin is tracked.
+const maxTracked = 10000
 
 // from returns the cell that started the calling goroutine, if that was
 // an earlier cell.
