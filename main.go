@@ -99,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 func runInstall(cmd string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	user := fs.Bool("user", false, "install for the current user (the default)")
+	fs.Bool("user", false, "install for the current user (the default)")
 	sysPrefix := fs.Bool("sys-prefix", false, "install into the Python environment's prefix")
 	prefix := fs.String("prefix", "", "install into `DIR`/share/jupyter/kernels/gocurrent")
 	if err := fs.Parse(args); err != nil {
@@ -114,7 +114,6 @@ func runInstall(cmd string, args []string, stdout io.Writer) error {
 	default:
 		t.User = true
 	}
-	_ = user
 	if cmd == "uninstall" {
 		removed, err := install.Uninstall(t)
 		if err != nil {
@@ -259,7 +258,7 @@ func runNotebook(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "gocurrent: "+format+"\n", args...) }
-	conn := notebook.NewConn(stdout, os.Stdin)
+	conn := notebook.NewConn(stdout)
 	var k *session.Kernel
 	eng, err := interp.New(interp.Options{Logf: logf, Late: func(name, text string, from int) {
 		if k != nil {

@@ -6,7 +6,6 @@
 package notebook
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -151,7 +150,6 @@ type Conn struct {
 	mu      sync.Mutex
 	cur     *run
 	session string
-	input   *bufio.Reader
 	term    io.Writer
 }
 
@@ -164,10 +162,10 @@ type run struct {
 	term    io.Writer
 }
 
-// NewConn returns a Conn that prints outputs to term and answers input
-// requests from in.
-func NewConn(term io.Writer, in io.Reader) *Conn {
-	return &Conn{session: fmt.Sprintf("gocurrent-run-%d", os.Getpid()), input: bufio.NewReader(in), term: term}
+// NewConn returns a Conn that prints outputs to term. A headless run has
+// no one to type input: cells that read standard input get end of file.
+func NewConn(term io.Writer) *Conn {
+	return &Conn{session: fmt.Sprintf("gocurrent-run-%d", os.Getpid()), term: term}
 }
 
 func (c *Conn) current(parent *jupyter.Message) *run {
@@ -216,7 +214,7 @@ func (c *Conn) Publish(parent *jupyter.Message, msgType string, content any, met
 	return nil
 }
 
-// SendStdin answers an input request with a line from the Conn's input.
+// SendStdin refuses input requests: the run has no one to answer them.
 func (c *Conn) SendStdin(parent *jupyter.Message, msgType string, content any) (jupyter.Header, error) {
 	return jupyter.Header{}, fmt.Errorf("input is not available when running a notebook headless")
 }
