@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -216,19 +217,10 @@ func (s *session) doc(name string) engine.Inspection {
 		}
 		return engine.Inspection{Found: true, Text: kind + " " + name + "\n\n(declared in this session)"}
 	}
-	if text, err := goDoc("builtin." + name); err == nil && contains(builtins, name) {
+	if text, err := goDoc("builtin." + name); err == nil && slices.Contains(builtins, name) {
 		return engine.Inspection{Found: true, Text: text}
 	}
 	return engine.Inspection{}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func describeSymbol(v reflect.Value) string {

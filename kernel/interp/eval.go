@@ -43,6 +43,7 @@ type session struct {
 	types   map[string]string   // type name -> source of its declaration
 	uses    map[string][]string // declared name -> identifiers its declaration uses
 	order   []string            // declared names, in the order first declared
+	methods map[string]bool     // names of the methods the session's types declare
 
 	stdPkgs map[string]string // package name -> import path, for auto imports
 
@@ -59,6 +60,7 @@ func newSession(w *worker) (*session, error) {
 		decls:   map[string]string{},
 		types:   map[string]string{},
 		uses:    map[string][]string{},
+		methods: map[string]bool{},
 	}
 	s.disp = display.New(w.display, w.clear)
 	s.late = newOrigins()
@@ -390,6 +392,9 @@ func (s *session) remember(chunks []cell.Chunk) map[string]bool {
 			kind = n.Tok.String()
 		}
 		for _, name := range ch.Names {
+			if _, method, ok := strings.Cut(name, "."); ok {
+				s.methods[method] = true
+			}
 			if kind == "func" && s.names[name] == "func" && s.decls[name] != ch.Src {
 				redefined[name] = true
 			}
@@ -471,7 +476,7 @@ func (s *session) checkUndefined(code string, c *cell.Cell) *engine.Error {
 			_, session := s.names[id.Name]
 			_, imported := s.imports[id.Name]
 			_, std := s.stdPkgs[id.Name]
-			if inCell[id.Name] || session || imported || std || contains(builtins, id.Name) {
+			if inCell[id.Name] || session || imported || std || slices.Contains(builtins, id.Name) {
 				continue
 			}
 			return positioned("compile error", code, id.Line, id.Col, "undefined: "+id.Name)
@@ -660,9 +665,14 @@ func (s *session) bundle(v reflect.Value, name string) map[string]any {
 	// Methods of interpreted types are invisible to reflection: ask the
 	// interpreter, first by calling the session's own methods on the value
 	// (which works for every named type), then with a type switch.
-	mime, text := s.callMethods(name)
-	if mime == "" {
-		mime, text = s.probe(name)
+	// Only the session's own methods can be invisible, so with none of
+	// these declared there is nothing to ask (and no evaluation to pay).
+	var mime, text string
+	if s.declaresDisplayMethod() {
+		mime, text = s.callMethods(name)
+		if mime == "" {
+			mime, text = s.probe(name)
+		}
 	}
 	switch mime {
 	case "text/html", "image/svg+xml", "text/markdown":
@@ -702,14 +712,7 @@ var displayMethods = []struct{ method, mime string }{
 // that some type of the session declares and that the value has.
 func (s *session) callMethods(name string) (mime, text string) {
 	for _, dm := range displayMethods {
-		declared := false
-		for n, kind := range s.names {
-			if kind == "func" && strings.HasSuffix(n, "."+dm.method) {
-				declared = true
-				break
-			}
-		}
-		if !declared {
+		if !s.methods[dm.method] {
 			continue
 		}
 		v, err := s.evalQuiet(name + "." + dm.method + "()")
@@ -720,8 +723,19 @@ func (s *session) callMethods(name string) (mime, text string) {
 	return "", ""
 }
 
+// declaresDisplayMethod reports whether a type of the session has one of
+// the displayMethods.
+func (s *session) declaresDisplayMethod() bool {
+	for _, dm := range displayMethods {
+		if s.methods[dm.method] {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *session) probe(name string) (mime, text string) {
-	if _, err := s.evalQuietErr("_gocurrentM, _gocurrentT := _gocurrentProbe(" + name + ")"); err != nil {
+	if _, err := s.evalQuiet("_gocurrentM, _gocurrentT := _gocurrentProbe(" + name + ")"); err != nil {
 		return "", ""
 	}
 	m, _ := s.evalQuiet("_gocurrentM")
@@ -732,11 +746,9 @@ func (s *session) probe(name string) (mime, text string) {
 	return m.String(), t.String()
 }
 
-func (s *session) evalQuiet(src string) (reflect.Value, error) {
-	return s.evalQuietErr(src)
-}
-
-func (s *session) evalQuietErr(src string) (v reflect.Value, err error) {
+// evalQuiet evaluates src for the kernel's own purposes, turning any
+// failure, a panic included, into an error.
+func (s *session) evalQuiet(src string) (v reflect.Value, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
