@@ -131,33 +131,29 @@ def collect_iopub(kc, msg_id, timeout=TIMEOUT, others=None):
             return msgs
 
 
-def shell_reply(kc, msg_id, timeout=TIMEOUT):
-    """The shell reply to msg_id (other replies are dropped)."""
+def _reply(get_msg, channel, msg_id, timeout):
+    """The reply to msg_id read with get_msg (other replies are dropped)."""
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise TimeoutError(f"no shell reply to {msg_id} within {timeout} s")
+            raise TimeoutError(f"no {channel} reply to {msg_id} within {timeout} s")
         try:
-            m = kc.get_shell_msg(timeout=left)
+            m = get_msg(timeout=left)
         except queue.Empty:
             continue
         if m["parent_header"].get("msg_id") == msg_id:
             return m
+
+
+def shell_reply(kc, msg_id, timeout=TIMEOUT):
+    """The shell reply to msg_id (other replies are dropped)."""
+    return _reply(kc.get_shell_msg, "shell", msg_id, timeout)
 
 
 def control_reply(kc, msg_id, timeout=TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"no control reply to {msg_id} within {timeout} s")
-        try:
-            m = kc.get_control_msg(timeout=left)
-        except queue.Empty:
-            continue
-        if m["parent_header"].get("msg_id") == msg_id:
-            return m
+    """The control reply to msg_id (other replies are dropped)."""
+    return _reply(kc.get_control_msg, "control", msg_id, timeout)
 
 
 def execute(kc, code, timeout=TIMEOUT, **kw):
