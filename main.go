@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -167,25 +168,16 @@ func runKernel(connFile string, stderr io.Writer) error {
 	}
 	defer socks.Close()
 
-	var k *session.Kernel
-	eng, err := interp.New(interp.Options{
-		Logf: logf,
-		Late: func(name, text string, from int) {
-			if k != nil {
-				k.Late(name, text, from)
-			}
-		},
-	})
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
 	hist, err := session.OpenHistory(filepath.Join(dataDir(), "history.jsonl"))
 	if err != nil {
 		logf("history is kept in memory only: %v", err)
 		hist = nil
 	}
-	k = session.New(socks, eng, session.Info{Version: version}, hist, logf)
+	k, eng, err := newKernel(socks, hist, logf)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
 
 	// Interrupts come as interrupt_request (interrupt_mode "message"), but
 	// clients may still send SIGINT, and jupyter_client does so before a
@@ -214,6 +206,24 @@ func runKernel(connFile string, stderr io.Writer) error {
 	case <-done:
 	}
 	return nil
+}
+
+// newKernel starts the interpreter engine and the request handlers on
+// conn. The engine reports late output through the handlers, which exist
+// only once the engine does: the pointer hands them over safely.
+func newKernel(conn session.Conn, hist *session.History, logf func(string, ...any)) (*session.Kernel, *interp.Engine, error) {
+	var handlers atomic.Pointer[session.Kernel]
+	eng, err := interp.New(interp.Options{Logf: logf, Late: func(name, text string, from int) {
+		if k := handlers.Load(); k != nil {
+			k.Late(name, text, from)
+		}
+	}})
+	if err != nil {
+		return nil, nil, err
+	}
+	k := session.New(conn, eng, session.Info{Version: version}, hist, logf)
+	handlers.Store(k)
+	return k, eng, nil
 }
 
 // watchParent ends the kernel when the process that started it is gone:
@@ -259,17 +269,11 @@ func runNotebook(args []string, stdout, stderr io.Writer) error {
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "gocurrent: "+format+"\n", args...) }
 	conn := notebook.NewConn(stdout)
-	var k *session.Kernel
-	eng, err := interp.New(interp.Options{Logf: logf, Late: func(name, text string, from int) {
-		if k != nil {
-			k.Late(name, text, from)
-		}
-	}})
+	k, eng, err := newKernel(conn, nil, logf)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
-	k = session.New(conn, eng, session.Info{Version: version}, nil, logf)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	in := make(chan *jupyter.Message)
