@@ -189,3 +189,22 @@ def strip_ansi(s):
     import re
 
     return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", s)
+
+
+def wait_for_iopub(kc, predicate, timeout):
+    """Read iopub until a message satisfies predicate; return it, or None."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        try:
+            m = kc.get_iopub_msg(timeout=max(0.05, deadline - time.monotonic()))
+        except queue.Empty:
+            continue
+        seen.append(m)
+        if predicate(m):
+            return m, seen
+    return None, seen
+
+
+def kernel_pid(km):
+    return km.provisioner.process.pid

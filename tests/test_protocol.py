@@ -25,8 +25,10 @@ from helpers import (
     control_reply,
     execute,
     execute_ok,
+    kernel_pid,
     shell_reply,
     strip_ansi,
+    wait_for_iopub,
 )
 
 TIMING_KEYS = {
@@ -67,25 +69,6 @@ def collect_all(kc, msg_ids, timeout=TIMEOUT):
             if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
                 done.add(pid)
     return got
-
-
-def wait_for_iopub(kc, predicate, timeout):
-    """Read iopub until a message satisfies predicate; return it, or None."""
-    deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        try:
-            m = kc.get_iopub_msg(timeout=max(0.05, deadline - time.monotonic()))
-        except queue.Empty:
-            continue
-        seen.append(m)
-        if predicate(m):
-            return m, seen
-    return None, seen
-
-
-def kernel_pid(km):
-    return km.provisioner.process.pid
 
 
 # --------------------------------------------------------------------------
@@ -556,17 +539,6 @@ def test_log_fatal_in_cell_keeps_session(fresh_kernel):
     assert execute_ok(kc, "survivor").result_text == "98"
 
 
-def test_panic_in_goroutine(fresh_kernel):
-    km, kc = fresh_kernel
-    r = execute(kc, 'go func() { panic("in a goroutine") }()\ntime.Sleep(2 * time.Second)', timeout=60)
-    assert r.status == "error", r.describe()
-    err = r.error
-    assert err["ename"] == "panic in goroutine", err
-    assert "in a goroutine" in err["evalue"] + "\n".join(err["traceback"])
-    assert "lost" in err["evalue"]
-    assert execute_ok(kc, "5 * 5").result_text == "25"
-
-
 def test_panic_in_cell_keeps_session(kernel):
     km, kc = kernel
     execute_ok(kc, "kept2 := 4")
@@ -938,19 +910,6 @@ def test_top_level_defer_runs_once_at_cell_end(fresh_kernel):
 
 
 @pytest.mark.timeout(90)
-def test_os_exit_from_goroutine_restarts_worker(fresh_kernel):
-    km, kc = fresh_kernel
-    execute_ok(kc, "lostValue := 1")
-    r = execute(kc, "go func() { os.Exit(4) }()\ntime.Sleep(2 * time.Second)", timeout=60)
-    assert r.status == "error"
-    assert r.error["ename"] == "exit", r.error
-    assert "lost" in r.error["evalue"]
-    r2 = execute(kc, "lostValue")
-    assert r2.status == "error", "the worker was restarted: values are gone"
-    assert execute_ok(kc, "3 * 3").result_text == "9"
-
-
-@pytest.mark.timeout(90)
 def test_stack_overflow_restarts_worker(fresh_kernel):
     km, kc = fresh_kernel
     r = execute(kc, "func down(n int) int { return down(n+1) + 1 }\ndown(0)", timeout=80)
@@ -964,10 +923,10 @@ def test_stack_overflow_restarts_worker(fresh_kernel):
 @pytest.mark.parametrize(
     "code",
     [
-        'go func() { panic("p") }()\ntime.Sleep(2 * time.Second)',
-        "go func() { os.Exit(4) }()\ntime.Sleep(2 * time.Second)",
+        'time.AfterFunc(0, func() { panic("p") })\ntime.Sleep(2 * time.Second)',
+        "m := map[int]int{}\nfor i := 0; i < 4; i++ {\n\tgo func() {\n\t\tfor j := 0; ; j++ {\n\t\t\tm[j] = j\n\t\t}\n\t}()\n}\ntime.Sleep(5 * time.Second)",
     ],
-    ids=["goroutine-panic", "goroutine-exit"],
+    ids=["library-goroutine-panic", "fatal-error"],
 )
 def test_timing_metadata_when_worker_dies(fresh_kernel, code):
     """The cell that killed the worker still reports sane timing."""
@@ -979,32 +938,6 @@ def test_timing_metadata_when_worker_dies(fresh_kernel, code):
 
 # --------------------------------------------------------------------------
 # interrupting the classic concurrency hangs
-
-
-@pytest.mark.parametrize(
-    "code",
-    [
-        "select {}",
-        "var mu sync.Mutex\nmu.Lock()\nmu.Lock()",
-        "<-make(chan int)",
-        "var wg sync.WaitGroup\nwg.Add(1)\nwg.Wait()",
-        "ch := make(chan int)\nch <- 1",
-    ],
-    ids=["empty-select", "double-lock", "receive", "waitgroup", "send"],
-)
-def test_interrupt_blocked_cell_keeps_session(fresh_kernel, code):
-    km, kc = fresh_kernel
-    execute_ok(kc, "kept := 5")
-    msg_id = kc.execute(code, allow_stdin=False)
-    time.sleep(0.5)
-    t0 = time.monotonic()
-    km.interrupt_kernel()
-    reply = shell_reply(kc, msg_id, timeout=20)
-    assert time.monotonic() - t0 < 10
-    assert reply["content"]["status"] == "error"
-    assert reply["content"]["ename"] == "interrupted", reply["content"]
-    collect_iopub(kc, msg_id)
-    assert execute_ok(kc, "kept").result_text == "5"
 
 
 def test_interrupt_stops_spinning_goroutines(fresh_kernel):
@@ -1094,11 +1027,12 @@ def test_stalled_iopub_subscriber_does_not_stall_cells(kernel):
     sub.connect(f"{ci['transport']}://{ci['ip']}:{ci['iopub_port']}")
     try:
         time.sleep(0.5)  # let it subscribe; then never read
-        code = 'chunk := strings.Repeat("z", 1023) + "\\n"\nfor i := 0; i < 20000; i++ {\n\tfmt.Print(chunk)\n}'
-        for _ in range(3):  # 60 MB in all, far more than any socket buffer
+        # 8,000 KiB a cell stays under the kernel's 8 MiB output limit
+        code = 'chunk := strings.Repeat("z", 1023) + "\\n"\nfor i := 0; i < 8000; i++ {\n\tfmt.Print(chunk)\n}'
+        for _ in range(8):  # 64 MB in all, far more than any socket buffer
             t0 = time.monotonic()
             r = execute_ok(kc, code, timeout=120)
-            assert len(r.user_stdout) == 20000 * 1024
+            assert len(r.user_stdout) == 8000 * 1024
             assert time.monotonic() - t0 < 60
     finally:
         sub.close()

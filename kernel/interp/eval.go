@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -50,30 +51,50 @@ type session struct {
 	evals int64 // evaluations so far; each runs on a goroutine of its own
 
 	late *origins // which cell started the goroutines still running
+
+	count      int                  // execution count of the cell being evaluated
+	cur        atomic.Int64         // the same, for goroutines
+	code       map[int]string       // source of each cell, by execution count
+	declCell   map[string]int       // declared name -> cell that declared it last
+	declLine   map[string]int       // declared name -> its line in that cell
+	sites      *sites               // go statements, for supervised goroutines
+	twins      map[string]string    // function -> declaration its twin was made from
+	parsed     map[string]*funcDecl // function -> its parsed declaration
+	cellConsts map[string]bool      // constants the cell being evaluated declares
+	inProgram  atomic.Bool          // a program cell runs, in an interpreter of its own
+	timers     timers               // timers cells started, for the deadlock watchdog
 }
 
 func newSession(w *worker) (*session, error) {
 	s := &session{
-		w:       w,
-		imports: map[string]string{},
-		names:   map[string]string{},
-		decls:   map[string]string{},
-		types:   map[string]string{},
-		uses:    map[string][]string{},
-		methods: map[string]bool{},
+		w:        w,
+		imports:  map[string]string{},
+		names:    map[string]string{},
+		decls:    map[string]string{},
+		types:    map[string]string{},
+		uses:     map[string][]string{},
+		methods:  map[string]bool{},
+		code:     map[int]string{},
+		declCell: map[string]int{},
+		declLine: map[string]int{},
+		twins:    map[string]string{},
+		parsed:   map[string]*funcDecl{},
 	}
+	s.sites = newSites(func() int { return int(s.cur.Load()) })
 	s.disp = display.New(w.display, w.clear)
 	s.late = newOrigins()
 	s.filter = &panicFilter{w: &markingWriter{w: w.stderr, o: s.late}}
-	s.exports = w.symbols(s.disp)
+	s.exports = append(w.symbols(s.disp), s.superviseSymbols(), s.timers.symbols())
 	s.stdPkgs = packageNames(s.exports)
 	i, err := s.newInterpreter()
 	if err != nil {
 		return nil, err
 	}
 	s.i = i
-	if _, err := i.Eval(probeSource); err != nil {
-		return nil, fmt.Errorf("define value probe: %w", err)
+	for _, src := range []string{probeSource, superviseSource} {
+		if _, err := i.Eval(src); err != nil {
+			return nil, fmt.Errorf("define the kernel's helpers: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -163,12 +184,24 @@ func cpuTimes() (user, sys time.Duration) {
 // run runs one cell and measures it.
 func (s *session) run(ctx context.Context, code string, count int) engine.Result {
 	s.late.cellStarted(count)
+	s.count = count
+	s.cur.Store(int64(count))
+	s.code[count] = code
 	u0, s0 := cpuTimes()
 	g0 := runtime.NumGoroutine()
 	c0 := goroutinesCreatedNow()
 	e0 := s.evals
 	start := time.Now()
 	res := s.runCell(ctx, code)
+	if runtime.NumGoroutine() > g0 {
+		// A goroutine of the cell may be panicking right now, its
+		// deferred calls (a WaitGroup's Done) having let the cell end:
+		// its panic is the cell's error.
+		s.w.awaitPanics()
+		if e := s.w.takeFault(); e != nil && (res.Err == nil || res.Err.Name == "interrupted") {
+			res.Err = e
+		}
+	}
 	wall := time.Since(start)
 	u1, s1 := cpuTimes()
 	left := runtime.NumGoroutine() - g0
@@ -247,11 +280,20 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 			groups = append(groups, []cell.Chunk{ch})
 		}
 	}
+	s.cellConsts = map[string]bool{}
+	for _, ch := range c.Chunks {
+		if gd, ok := ch.Node.(*ast.GenDecl); ok && gd.Tok == token.CONST {
+			for _, n := range ch.Names {
+				s.cellConsts[n] = true
+			}
+		}
+	}
 	for _, g := range groups {
-		if _, e := s.eval(ctx, code, assemble(g)); e != nil {
+		if _, e := s.eval(ctx, code, s.assembleSupervised(g)); e != nil {
 			return errResult(e)
 		}
 		redefined := s.remember(g)
+		s.refreshTwins(redefined)
 		if e := s.recompileCallers(ctx, redefined, g); e != nil {
 			return errResult(e)
 		}
@@ -259,11 +301,61 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 	if final == nil {
 		return engine.Result{}
 	}
-	data, e := s.evalFinal(ctx, code, final)
+	fin := *final
+	var twins map[string]bool
+	fin.Src, twins = s.supervise(fin.Src, false, s.count, fin.Line, nil)
+	s.ensureTwins(twins)
+	data, e := s.evalFinal(ctx, code, &fin)
 	if e != nil {
 		return errResult(e)
 	}
 	return engine.Result{Data: data}
+}
+
+// assembleSupervised assembles a group of chunks with their go statements
+// supervised, evaluating first the twins they need of earlier functions
+// and appending those of functions the group declares.
+func (s *session) assembleSupervised(g []cell.Chunk) string {
+	funcs := map[string]*funcDecl{}
+	for _, ch := range g {
+		if fd, ok := ch.Node.(*ast.FuncDecl); ok && fd.Recv == nil {
+			if d := parseFuncDecl(ch.Src); d != nil {
+				funcs[fd.Name.Name] = d
+			}
+		}
+	}
+	out := make([]cell.Chunk, len(g))
+	need := map[string]bool{}
+	for k, ch := range g {
+		src, twins := s.supervise(ch.Src, ch.Kind == cell.Decl, s.count, ch.Line, funcs)
+		ch.Src = src
+		out[k] = ch
+		for t := range twins {
+			need[t] = true
+		}
+	}
+	var extra strings.Builder
+	for _, name := range sortedKeys(need) {
+		if fd := funcs[name]; fd != nil {
+			extra.WriteString("\n" + twinSource(name, fd))
+			s.twins[name] = fd.src
+			delete(need, name)
+		}
+	}
+	s.ensureTwins(need)
+	return assemble(out) + extra.String()
+}
+
+// refreshTwins evaluates again the twins of redefined functions, before
+// their callers are compiled again.
+func (s *session) refreshTwins(redefined map[string]bool) {
+	stale := map[string]bool{}
+	for name := range redefined {
+		if _, ok := s.twins[name]; ok {
+			stale[name] = true
+		}
+	}
+	s.ensureTwins(stale)
 }
 
 // hoist moves each declaration that uses a variable defined by a later
@@ -399,6 +491,7 @@ func (s *session) remember(chunks []cell.Chunk) map[string]bool {
 				redefined[name] = true
 			}
 			s.names[name] = kind
+			s.declCell[name], s.declLine[name] = s.count, ch.Line
 			if ch.Kind == cell.Decl {
 				if _, seen := s.decls[name]; !seen {
 					s.order = append(s.order, name)
@@ -443,7 +536,9 @@ func (s *session) recompileCallers(ctx context.Context, redefined map[string]boo
 				if !redefined[u] {
 					continue
 				}
-				if _, e := s.eval(ctx, s.decls[name], "\n"+s.decls[name]); e != nil {
+				src, twins := s.supervise(s.decls[name], true, s.declCell[name], s.declLine[name], nil)
+				s.ensureTwins(twins)
+				if _, e := s.eval(ctx, s.code[s.declCell[name]], strings.Repeat("\n", max(s.declLine[name], 1))+src); e != nil {
 					return e
 				}
 				done[name], redefined[name], changed = true, true, true
@@ -547,9 +642,12 @@ func (s *session) describe(ctx context.Context, code string, err error) *engine.
 			return &engine.Error{Name: "exit", Value: fmt.Sprintf("%s(%d) was called: the cell stopped there (the session is kept)", ex.call, ex.code),
 				Traceback: []string{red(fmt.Sprintf("%s(%d)", ex.call, ex.code)) + ": the cell stopped; the session's values are kept"}}
 		}
-		return s.panicError(code, p)
+		return s.panicError(s.count, p.Value, s.filter.takeFirst())
 	}
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		if e := s.w.takeFault(); e != nil {
+			return e
+		}
 		return &engine.Error{Name: "interrupted", Value: "the cell was interrupted; the session's values are kept",
 			Traceback: []string{red("Interrupted") + ": the cell was stopped; the session's values are kept"}}
 	}
@@ -566,38 +664,66 @@ func (s *session) describe(ctx context.Context, code string, err error) *engine.
 	return &engine.Error{Name: "compile error", Value: msg, Traceback: []string{red("compile error") + ": " + msg}}
 }
 
-// panicError describes a panic in the cell with the interpreter's trace of
-// cell positions.
-func (s *session) panicError(code string, p interp.Panic) *engine.Error {
-	val := fmt.Sprint(p.Value)
-	if err, ok := p.Value.(error); ok {
-		val = err.Error()
+// panicError describes the panic val, with the interpreter's trace of
+// positions; frames in functions of earlier cells show those cells' lines,
+// other frames those of cell cell.
+func (s *session) panicError(cell int, val any, frames []frame) *engine.Error {
+	msg := fmt.Sprint(val)
+	if err, ok := val.(error); ok {
+		msg = err.Error()
 	}
-	if strings.HasPrefix(val, "reflect: call of reflect.Value.") && strings.HasSuffix(val, " on zero Value") {
-		val = "runtime error: invalid memory address or nil pointer dereference"
+	if strings.HasPrefix(msg, "reflect: call of reflect.Value.") && strings.HasSuffix(msg, " on zero Value") {
+		msg = "runtime error: invalid memory address or nil pointer dereference"
 	}
-	if goMsg, ok := reflectPanics[val]; ok {
+	if goMsg, ok := reflectPanics[msg]; ok {
 		// The interpreter's reflection message for what compiled Go
 		// reports as a runtime error.
-		val = goMsg
+		msg = goMsg
 	}
-	e := &engine.Error{Name: "panic", Value: val}
-	e.Traceback = append(e.Traceback, red("panic")+": "+val)
-	frames := s.filter.frames()
+	e := &engine.Error{Name: "panic", Value: msg}
+	e.Traceback = append(e.Traceback, red("panic")+": "+msg)
 	first := true
 	for _, f := range frames {
 		if f.line < 1 {
 			continue
 		}
+		c := s.frameCell(f, cell)
+		where := fmt.Sprintf("cell line %d", f.line)
+		if c != s.count {
+			where = fmt.Sprintf("cell %d, line %d", c, f.line)
+		}
 		if first {
-			e.Value = fmt.Sprintf("%s (cell line %d)", val, f.line)
+			e.Value = fmt.Sprintf("%s (%s)", msg, where)
 			first = false
 		}
-		e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at cell line %d:%d", f.fn, f.line, f.col))
-		e.Traceback = append(e.Traceback, sourceLines(code, f.line, f.col)...)
+		e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at %s:%d", funcName(f.fn), where, f.col))
+		e.Traceback = append(e.Traceback, sourceLines(s.code[c], f.line, f.col)...)
 	}
 	e.Traceback = append(e.Traceback, "(the session's values are kept)")
 	return e
+}
+
+// funcName is how a user names the function of an interpreter's frame.
+func funcName(fn string) string {
+	fn = strings.TrimPrefix(fn, "main.")
+	if fn == "func" || strings.HasPrefix(fn, "func.") || fn == "" {
+		return "a function literal"
+	}
+	if fn == "main" {
+		return "the cell"
+	}
+	return fn
+}
+
+// frameCell returns the cell whose source holds a frame of the
+// interpreter's panic trace: the declaring cell of a session function, else
+// cell.
+func (s *session) frameCell(f frame, cell int) int {
+	name := strings.TrimPrefix(f.fn, "main.")
+	if c, ok := s.declCell[name]; ok && s.names[name] == "func" {
+		return c
+	}
+	return cell
 }
 
 func (s *session) evalFinal(ctx context.Context, code string, ch *cell.Chunk) (map[string]any, *engine.Error) {
@@ -820,7 +946,11 @@ func (s *session) runProgram(ctx context.Context, c *cell.Cell) engine.Result {
 	}
 	old := s.i
 	s.i = i
-	defer func() { s.i = old }()
+	s.inProgram.Store(true)
+	defer func() {
+		s.i = old
+		s.inProgram.Store(false)
+	}()
 	// The program's lines are the cell's plus one, as for other cells.
 	if _, e := s.eval(ctx, c.Source, "\n"+c.Body); e != nil {
 		return errResult(e)
@@ -884,6 +1014,7 @@ type panicFilter struct {
 type frame struct {
 	line, col int
 	fn        string
+	gid       int64 // the goroutine that panicked
 }
 
 var panicLineRE = regexp.MustCompile(`^(?:[^:\s]*\.go:)?(\d+):(\d+): panic(?:: (.*))?\n?$`)
@@ -893,7 +1024,11 @@ func (f *panicFilter) Write(p []byte) (int, error) {
 		line, _ := strconv.Atoi(string(m[1]))
 		col, _ := strconv.Atoi(string(m[2]))
 		f.mu.Lock()
-		f.fs = append(f.fs, frame{line: line - 1, col: col, fn: strings.TrimSuffix(string(m[3]), "(...)")})
+		fr := frame{line: line - 1, col: col, fn: strings.TrimSuffix(string(m[3]), "(...)"), gid: currentGoroutineID()}
+		f.fs = append(f.fs, fr)
+		if len(f.fs) > maxFrames {
+			f.fs = f.fs[len(f.fs)-maxFrames:]
+		}
 		f.mu.Unlock()
 		return len(p), nil
 	}
@@ -906,10 +1041,36 @@ func (f *panicFilter) reset() {
 	f.mu.Unlock()
 }
 
-func (f *panicFilter) frames() []frame {
+// maxFrames bounds the frames kept of panics nobody asked about (panics
+// recovered by the cell's own code also leave frames).
+const maxFrames = 1000
+
+// take removes and returns the frames of goroutine gid.
+func (f *panicFilter) take(gid int64) []frame {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]frame(nil), f.fs...)
+	var out, rest []frame
+	for _, fr := range f.fs {
+		if fr.gid == gid {
+			out = append(out, fr)
+		} else {
+			rest = append(rest, fr)
+		}
+	}
+	f.fs = rest
+	return out
+}
+
+// takeFirst removes and returns the frames of the goroutine that panicked
+// first.
+func (f *panicFilter) takeFirst() []frame {
+	f.mu.Lock()
+	var gid int64
+	if len(f.fs) > 0 {
+		gid = f.fs[0].gid
+	}
+	f.mu.Unlock()
+	return f.take(gid)
 }
 
 // sortedKeys returns m's keys in order.

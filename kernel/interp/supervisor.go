@@ -263,6 +263,21 @@ func (p *proc) pump(e *Engine, outR, errR, crashR, evR *os.File) {
 	pendingBytes := 0
 	seen := map[string]int64{}
 	var held []event // events waiting for their markers
+	// Each cell's text (and the late text between cells) passes a
+	// limiter; its tail is sent before the cell's result.
+	lim := newLimiter()
+	var limOut engine.Output
+	limCount := 0
+	emit := func(name, text string, out engine.Output, count int) {
+		if out != nil {
+			out.Stream(name, text, 0)
+		} else {
+			e.opt.Late(name, text, count)
+		}
+	}
+	finishLimit := func() {
+		lim.finish(func(name, text string) { emit(name, text, limOut, limCount) })
+	}
 	flushBefore := func(limit int64) {
 		for _, name := range []string{"stdout", "stderr"} {
 			var text []byte
@@ -282,10 +297,12 @@ func (p *proc) pump(e *Engine, outR, errR, crashR, evR *os.File) {
 			p.mu.Lock()
 			out, count := p.out, p.count
 			p.mu.Unlock()
-			if out != nil {
-				out.Stream(name, string(text), 0)
-			} else {
-				e.opt.Late(name, string(text), count)
+			if out != limOut || (out == nil && count != limCount) {
+				finishLimit()
+				limOut, limCount = out, count
+			}
+			if text = lim.pass(name, text); len(text) > 0 {
+				emit(name, string(text), out, count)
 			}
 		}
 	}
@@ -301,6 +318,9 @@ func (p *proc) pump(e *Engine, outR, errR, crashR, evR *os.File) {
 			ev := held[0]
 			held = held[1:]
 			flushBefore(ev.Seq)
+			if ev.Op == "result" {
+				finishLimit()
+			}
 			p.handle(e, ev)
 		}
 	}
@@ -355,6 +375,7 @@ loop:
 		}
 	}
 	flush()
+	finishLimit()
 	for _, ev := range held {
 		p.handle(e, ev)
 	}
@@ -620,7 +641,8 @@ func firstLineWith(text, prefix string) string {
 func (e *Engine) kill(p *proc) {
 	if p.cmd.Process != nil {
 		// The worker leads its own process group: children the cell
-		// started go with it.
+		// started go with it, and so do those that left the group.
+		killDescendants(p.cmd.Process.Pid)
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	}
 }
@@ -713,4 +735,15 @@ func (e *Engine) WaitReady(timeout time.Duration) error {
 	case <-time.After(timeout):
 		return fmt.Errorf("worker not ready after %v", timeout)
 	}
+}
+
+// Goroutines describes the goroutines that cells started and that are
+// still there: where each started and what it does now.
+func (e *Engine) Goroutines() (string, error) {
+	ev, ok := e.ask(request{Op: "goroutines"})
+	if !ok || ev.Result == nil {
+		return "", errors.New("the worker did not answer")
+	}
+	text, _ := ev.Result.Data["text/plain"].(string)
+	return text, nil
 }

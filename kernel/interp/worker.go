@@ -10,6 +10,8 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,9 +40,10 @@ type worker struct {
 
 	inputs chan request // input replies
 
-	mu     sync.Mutex
-	cancel context.CancelFunc // of the running cell
-	cur    int64              // id of the running execute request
+	mu       sync.Mutex
+	cancel   context.CancelFunc // of the running cell
+	cur      int64              // id of the running execute request
+	faultErr *engine.Error      // why the running cell was stopped, if not by an interrupt
 
 	sess *session
 }
@@ -62,6 +65,7 @@ func RunWorker() error {
 	for _, fd := range []int{3, 4, 5} {
 		syscall.CloseOnExec(fd)
 	}
+	limitMemory()
 	w.events = json.NewEncoder(evs)
 	s, err := newSession(w)
 	if err != nil {
@@ -99,6 +103,9 @@ func RunWorker() error {
 		case "execute":
 			res := w.execute(r)
 			w.sendSynced(event{ID: r.ID, Op: "result", Result: &res})
+		case "goroutines":
+			text := w.listGoroutines()
+			w.send(event{ID: r.ID, Op: "result", Result: &engine.Result{Data: map[string]any{"text/plain": text}}})
 		case "complete":
 			c := s.complete(r.Code, r.Cursor)
 			w.send(event{ID: r.ID, Op: "result", Completion: &c})
@@ -113,11 +120,11 @@ func RunWorker() error {
 func (w *worker) execute(r request) engine.Result {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.mu.Lock()
-	w.cancel, w.cur = cancel, r.ID
+	w.cancel, w.cur, w.faultErr = cancel, r.ID, nil
 	w.mu.Unlock()
 	defer func() {
 		w.mu.Lock()
-		w.cancel, w.cur = nil, 0
+		w.cancel, w.cur, w.faultErr = nil, 0, nil
 		w.mu.Unlock()
 		cancel()
 	}()
@@ -126,15 +133,51 @@ func (w *worker) execute(r request) engine.Result {
 	case <-w.inputs:
 	default:
 	}
+	// The cell's goroutines inherit the label of the cell, which says in
+	// the deadlock report and %goroutines where they come from.
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(labelCell, strconv.Itoa(r.Count))))
+	defer pprof.SetGoroutineLabels(context.Background())
+	go w.watch(ctx, r.Count)
 	return w.sess.run(ctx, r.Code, r.Count)
 }
 
+// interrupt stops the running cell, its goroutines and the processes it
+// started.
 func (w *worker) interrupt() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.cancel != nil {
+	running := w.cancel != nil
+	if running {
 		w.cancel()
 	}
+	w.mu.Unlock()
+	if running {
+		reapLater(killDescendants(os.Getpid()))
+	}
+}
+
+// fault stops the running cell because of e (a panic in one of its
+// goroutines, a deadlock); the cell's error will be e. It reports false
+// when no cell is running.
+func (w *worker) fault(e *engine.Error) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cancel == nil {
+		return false
+	}
+	if w.faultErr == nil {
+		w.faultErr = e
+	}
+	w.cancel()
+	return true
+}
+
+// takeFault returns why the running cell was stopped, if fault stopped it.
+func (w *worker) takeFault() *engine.Error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e := w.faultErr
+	w.faultErr = nil
+	return e
 }
 
 func (w *worker) currentID() int64 {
@@ -211,14 +254,17 @@ type exitPanic struct {
 	code int
 }
 
-// exit replaces os.Exit in cells. On the cell's own goroutine it ends the
-// cell with an error and keeps the session; from a goroutine the cell
-// started there is no way to stop just that goroutine, so it tells the
-// kernel and ends the worker with the code, as Go would.
+// exit replaces os.Exit in cells. On the cell's own goroutine, and on
+// goroutines started by go statements of cells (which are supervised, see
+// supervise.go), it unwinds with exitPanic: the cell ends with an error and
+// the session is kept. From other goroutines (started by library code,
+// such as an HTTP handler's) there is no way to stop just that goroutine,
+// so it tells the kernel and ends the worker with the code, as Go would.
 func (w *worker) exit(call string, code int) {
 	buf := make([]byte, 64<<10)
 	stack := string(buf[:runtime.Stack(buf, false)])
-	if strings.Contains(stack, "yaegi/interp.(*Interpreter).Execute(") {
+	if strings.Contains(stack, "yaegi/interp.(*Interpreter).Execute(") ||
+		(w.sess != nil && !w.sess.inProgram.Load() && strings.Contains(stack, "\ncreated by github.com/traefik/yaegi/interp.")) {
 		panic(exitPanic{call: call, code: code})
 	}
 	w.sendSynced(event{ID: w.currentID(), Op: "exit", Code: code, Call: call})
@@ -249,4 +295,31 @@ func (w *worker) symbols(d *display.Display) []interp.Exports {
 		},
 	}
 	return []interp.Exports{stdlib.Symbols, unrestricted.Symbols, overrides, d.Symbols(DisplayPath)}
+}
+
+// limitMemory caps the worker's heap (and that of the programs it starts)
+// with RLIMIT_DATA, so that a cell that allocates without end gets Go's
+// "fatal error: out of memory" instead of pushing the machine into swap or
+// the kernel's OOM killer: half the machine's memory, or
+// GOCURRENT_WORKER_MEMORY_MB megabytes.
+func limitMemory() {
+	limit := uint64(0)
+	if mb, err := strconv.ParseUint(os.Getenv("GOCURRENT_WORKER_MEMORY_MB"), 10, 64); err == nil && mb > 0 {
+		limit = mb << 20
+	} else if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb uint64
+		if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kb); err == nil {
+			limit = kb << 10 / 2
+		}
+	}
+	if limit == 0 {
+		return
+	}
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_DATA, &rl); err == nil && rl.Cur > limit {
+		rl.Cur = limit
+		if err := syscall.Setrlimit(syscall.RLIMIT_DATA, &rl); err != nil {
+			fmt.Fprintf(os.Stderr, "gocurrent worker: limit memory: %v\n", err)
+		}
+	}
 }

@@ -270,6 +270,8 @@ execute_reply's metadata.timing.
 Magics:
   %help              this text
   %timing on|off     show or hide the timing line under each cell
+  %goroutines        the goroutines cells left behind: the cell and go
+                     statement that started them, and what they do now
   ?name, name?       documentation of a package, symbol or session name
                      (also Shift-Tab in the notebook)
   exit, quit         leave jupyter console (ignored by notebooks)
@@ -282,15 +284,18 @@ The display package is available without import:
 A final value that is an image.Image shows as PNG; one with an HTML() or
 SVG() string method shows as that.
 
-Failures: a compile error or a panic in the cell ends the cell and keeps the
-session. os.Exit and log.Fatal in the cell end the cell with an error. A
-fatal runtime error (concurrent map writes, stack overflow, out of memory),
-a panic in a goroutine, or os.Exit from a goroutine end the worker process
-that runs the cells: the kernel stays connected, reports what happened, and
-starts a fresh worker, but the session's values are lost. Interrupt (the
-stop button) stops a running cell and keeps the session; a cell stuck where
-the interpreter cannot stop it is ended by restarting the worker, which is
-said in the error.`
+Failures: a compile error, a panic in the cell or in a goroutine it
+started (named by its go statement), os.Exit and log.Fatal end the cell
+with an error and keep the session. When every goroutine is blocked (a
+mutex locked twice, a receive nobody sends to, a WaitGroup that never
+reaches zero), the cell ends with "deadlock" and where each goroutine is
+blocked. A fatal runtime error (concurrent map writes, stack overflow, out
+of memory) ends the worker process that runs the cells: the kernel stays
+connected, reports what happened, and starts a fresh worker, but the
+session's values are lost. Interrupt (the stop button) stops a running cell,
+its goroutines and its child processes, and keeps the session; a cell stuck
+where the interpreter cannot stop it is ended by restarting the worker,
+which is said in the error.`
 
 // magics handles help requests and line magics. A cell with magics and Go
 // code runs the Go code after the magics; handled is true when nothing
@@ -324,6 +329,16 @@ func (k *Kernel) magics(ctx context.Context, code string, out *output) (engine.R
 		switch mg.Name {
 		case "help":
 			out.Stream("stdout", magicHelp+"\n", 0)
+		case "goroutines":
+			lister, ok := k.eng.(interface{ Goroutines() (string, error) })
+			if !ok {
+				return magicError(mg, "this engine cannot list goroutines"), true
+			}
+			text, err := lister.Goroutines()
+			if err != nil {
+				return magicError(mg, fmt.Sprintf("list goroutines: %v", err)), true
+			}
+			out.Stream("stdout", text, 0)
 		case "timing":
 			switch mg.Args {
 			case "on", "":

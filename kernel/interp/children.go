@@ -1,0 +1,102 @@
+package interp
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Child processes of cells.
+//
+// Programs a cell starts with os/exec are children of the worker, in its
+// process group. An interrupt kills them all (the cell and its goroutines
+// stop, so nothing would wait for them), and so does a worker restart.
+// Children that nothing waits for any more are reaped, so that no zombies
+// are left.
+
+// descendants returns the processes that descend from pid, children
+// first, read from /proc (Linux; elsewhere none).
+func descendants(pid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	kids := map[int][]int{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if pp, ok := parentOf(p); ok {
+			kids[pp] = append(kids[pp], p)
+		}
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, k := range kids[p] {
+			out = append(out, k)
+			queue = append(queue, k)
+		}
+	}
+	return out
+}
+
+// procStat returns the fields of /proc/pid/stat after the command name:
+// state, ppid, pgrp, ...
+func procStat(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(string(b[i+1:]))
+}
+
+func parentOf(pid int) (int, bool) {
+	f := procStat(pid)
+	if len(f) < 2 {
+		return 0, false
+	}
+	pp, err := strconv.Atoi(f[1])
+	return pp, err == nil
+}
+
+// killDescendants kills every process descending from pid, and the process
+// groups of those that lead one of their own.
+func killDescendants(pid int) []int {
+	ds := descendants(pid)
+	for _, d := range ds {
+		if f := procStat(d); len(f) > 2 && f[2] == strconv.Itoa(d) {
+			_ = syscall.Kill(-d, syscall.SIGKILL)
+		}
+		_ = syscall.Kill(d, syscall.SIGKILL)
+	}
+	return ds
+}
+
+// reapLater waits a moment for the goroutines that wait for the killed
+// children, then reaps those of them that nobody waited for.
+func reapLater(pids []int) {
+	if len(pids) == 0 {
+		return
+	}
+	go func() {
+		time.Sleep(time.Second)
+		self := os.Getpid()
+		for _, p := range pids {
+			f := procStat(p)
+			if len(f) > 1 && f[0] == "Z" && f[1] == strconv.Itoa(self) {
+				var ws syscall.WaitStatus
+				_, _ = syscall.Wait4(p, &ws, syscall.WNOHANG, nil)
+			}
+		}
+	}()
+}

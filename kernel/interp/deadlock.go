@@ -1,0 +1,537 @@
+package interp
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"reflect"
+	"regexp"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/traefik/yaegi/interp"
+
+	"github.com/gocurrent/gocurrent/kernel/engine"
+)
+
+// Deadlock detection.
+//
+// Go reports "all goroutines are asleep" only when the whole program is
+// stuck, which never happens in a worker that waits for requests. The
+// worker does the same check for the cell: while a cell runs, a watchdog
+// looks at all goroutines now and then, and when every goroutine of the
+// session is blocked on a channel, a lock, a WaitGroup or a select, no
+// timer is pending that could wake one, and that is still so a moment
+// later, nothing can ever make progress: the cell is stopped with an error
+// that says where each goroutine is blocked. Goroutines sleeping, waiting
+// for input, for the network, a file or a child process are not blocked
+// in this sense.
+//
+// The interpreter's stop frees goroutines blocked on channels; goroutines
+// blocked in a lock or a WaitGroup stay blocked, using no CPU, and
+// %goroutines lists them.
+
+// blockedStates are the goroutine states (as tracebacks name them) in which
+// only another goroutine can wake a goroutine up.
+var blockedStates = []string{
+	"chan receive", "chan send", "select", "sync.Mutex.Lock", "sync.RWMutex.Lock",
+	"sync.RWMutex.RLock", "sync.WaitGroup.Wait", "sync.Cond.Wait", "semacquire",
+}
+
+// goroutine is one goroutine of a traceback of all goroutines.
+type goroutine struct {
+	id      int64
+	state   string
+	funcs   []string // innermost first
+	creator string   // function of the "created by" line
+}
+
+var headerRE = regexp.MustCompile(`^goroutine (\d+) \[([^\]]*)\]:`)
+
+// allGoroutines lists the goroutines of the worker.
+func allGoroutines() []goroutine {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var out []goroutine
+	for _, block := range bytes.Split(buf, []byte("\n\n")) {
+		lines := strings.Split(string(block), "\n")
+		m := headerRE.FindStringSubmatch(lines[0])
+		if m == nil {
+			continue
+		}
+		g := goroutine{state: m[2]}
+		g.id, _ = strconv.ParseInt(m[1], 10, 64)
+		if i := strings.Index(g.state, ", "); i >= 0 {
+			g.state = g.state[:i]
+		}
+		for _, l := range lines[1:] {
+			if l == "" || strings.HasPrefix(l, "\t") {
+				continue
+			}
+			if c, ok := strings.CutPrefix(l, "created by "); ok {
+				if i := strings.Index(c, " in goroutine"); i >= 0 {
+					c = c[:i]
+				}
+				g.creator = c
+				continue
+			}
+			if i := strings.LastIndexByte(l, '('); i > 0 {
+				l = l[:i]
+			}
+			g.funcs = append(g.funcs, l)
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+const ownPackage = "github.com/gocurrent/gocurrent/kernel/interp."
+
+// kind tells whether g belongs to the worker, waits for input, is blocked,
+// or is busy in some other way.
+func (w *worker) kind(g goroutine) string {
+	for _, f := range g.funcs {
+		if strings.HasPrefix(f, ownPackage+"(*worker).input") {
+			return "input"
+		}
+	}
+	if w.sess.late.baseline[g.id] || strings.HasPrefix(g.creator, ownPackage) || strings.HasPrefix(g.creator, "os/signal.") {
+		return "worker"
+	}
+	for _, s := range blockedStates {
+		if strings.HasPrefix(g.state, s) {
+			return "blocked"
+		}
+	}
+	return "busy"
+}
+
+// awaitPanics waits, for up to 200 ms, until no goroutine of the session
+// is panicking, so that the panic is reported before the cell's result.
+func (w *worker) awaitPanics() {
+	if runtime.NumGoroutine() > maxWatched {
+		return
+	}
+	deadline := time.Now().Add(200 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		panicking := false
+		for _, g := range allGoroutines() {
+			if w.kind(g) != "worker" && slices.Contains(g.funcs, "panic") {
+				panicking = true
+				break
+			}
+		}
+		if !panicking {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// timers remembers when the timers cells create fire, so that a goroutine
+// waiting for one is not taken for deadlocked. Timer.Reset is not seen
+// (the interpreter calls methods of library types directly).
+type timers struct {
+	until   atomic.Int64 // the latest deadline, in Unix nanoseconds
+	tickers atomic.Int64 // tickers alive
+}
+
+func (t *timers) add(d time.Duration) {
+	at := time.Now().Add(d).UnixNano()
+	for {
+		old := t.until.Load()
+		if at <= old || t.until.CompareAndSwap(old, at) {
+			return
+		}
+	}
+}
+
+func (t *timers) pending() bool {
+	return t.tickers.Load() > 0 || time.Now().UnixNano() < t.until.Load()+int64(50*time.Millisecond)
+}
+
+// symbols wraps the functions of time and context that start timers.
+func (t *timers) symbols() interp.Exports {
+	ticker := func(tk *time.Ticker) *time.Ticker {
+		t.tickers.Add(1)
+		runtime.SetFinalizer(tk, func(*time.Ticker) { t.tickers.Add(-1) })
+		return tk
+	}
+	return interp.Exports{
+		"time/time": {
+			"After":     reflect.ValueOf(func(d time.Duration) <-chan time.Time { t.add(d); return time.After(d) }),
+			"NewTimer":  reflect.ValueOf(func(d time.Duration) *time.Timer { t.add(d); return time.NewTimer(d) }),
+			"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer { t.add(d); return time.AfterFunc(d, f) }),
+			"NewTicker": reflect.ValueOf(func(d time.Duration) *time.Ticker { return ticker(time.NewTicker(d)) }),
+			// A channel from Tick cannot be watched for its end: it
+			// counts as a ticker for the rest of the session.
+			"Tick": reflect.ValueOf(func(d time.Duration) <-chan time.Time { t.tickers.Add(1); return time.Tick(d) }),
+		},
+		"context/context": {
+			"WithTimeout": reflect.ValueOf(func(p context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+				t.add(d)
+				return context.WithTimeout(p, d)
+			}),
+			"WithDeadline": reflect.ValueOf(func(p context.Context, at time.Time) (context.Context, context.CancelFunc) {
+				t.add(time.Until(at))
+				return context.WithDeadline(p, at)
+			}),
+			"WithTimeoutCause": reflect.ValueOf(func(p context.Context, d time.Duration, cause error) (context.Context, context.CancelFunc) {
+				t.add(d)
+				return context.WithTimeoutCause(p, d, cause)
+			}),
+			"WithDeadlineCause": reflect.ValueOf(func(p context.Context, at time.Time, cause error) (context.Context, context.CancelFunc) {
+				t.add(time.Until(at))
+				return context.WithDeadlineCause(p, at, cause)
+			}),
+		},
+	}
+}
+
+// maxWatched is the number of goroutines above which the watchdog does not
+// look (listing them all would cost more than it is worth).
+const maxWatched = 10000
+
+// watch looks for a deadlock of the running cell until ctx ends; count is
+// the cell's execution count.
+func (w *worker) watch(ctx context.Context, count int) {
+	delay := 100 * time.Millisecond
+	start := time.Now()
+	var prev []int64 // ids of the blocked goroutines at the last look
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		if time.Since(start) > 5*time.Second {
+			delay = time.Second
+		} else {
+			delay = 200 * time.Millisecond
+		}
+		ids := w.deadlocked()
+		if ids == nil {
+			prev = nil
+			continue
+		}
+		if !slicesEqual(ids, prev) {
+			prev = ids
+			continue
+		}
+		w.fault(w.deadlockError(count))
+		return
+	}
+}
+
+// deadlocked returns the ids of the session's goroutines when all of them
+// are blocked, else nil.
+func (w *worker) deadlocked() []int64 {
+	if runtime.NumGoroutine() > maxWatched || w.sess.timers.pending() {
+		return nil
+	}
+	var ids []int64
+	for _, g := range allGoroutines() {
+		switch w.kind(g) {
+		case "worker":
+			continue
+		case "blocked":
+			ids = append(ids, g.id)
+		default:
+			return nil
+		}
+	}
+	if w.sess.timers.pending() { // a timer started while we looked
+		return nil
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+func slicesEqual(a, b []int64) bool {
+	if len(a) != len(b) || a == nil {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// deadlockError describes the deadlock of cell count.
+func (w *worker) deadlockError(count int) *engine.Error {
+	groups := w.groups()
+	e := &engine.Error{Name: "deadlock", Value: "all goroutines started by this cell are blocked"}
+	e.Traceback = []string{red("deadlock") + ": all goroutines started by this cell are blocked"}
+	others := 0
+	for _, g := range groups {
+		if g.cell != count {
+			others += g.count
+			continue
+		}
+		e.Traceback = append(e.Traceback, "  "+w.describeGroup(g, count))
+	}
+	if others > 0 {
+		e.Traceback = append(e.Traceback, fmt.Sprintf("  (and %d goroutine(s) of earlier cells, blocked too)", others))
+	}
+	e.Traceback = append(e.Traceback,
+		"(the cell was stopped, as an interrupt would stop it; the session's values are kept. Goroutines blocked in a lock or a WaitGroup stay blocked, using no CPU: %goroutines lists them)")
+	return e
+}
+
+// group is goroutines that started at the same place and are in the same
+// state.
+type group struct {
+	count     int
+	cell      int  // cell that was running when they started; 0 if unknown
+	site      int  // their go statement; -1 for a cell's own flow or code of a library
+	main      bool // a cell's own flow
+	state     string
+	createdBy string
+}
+
+// groups lists the session's goroutines by where they started and what
+// they do now. Labels (set by supervised go statements and inherited by
+// the goroutines they start) say where each started; the goroutine profile
+// gives labels, a traceback gives states, and their stacks match them up.
+func (w *worker) groups() []group {
+	labelled := labelledStacks()
+	var out []group
+	index := map[group]int{}
+	for _, g := range allGoroutines() {
+		k := w.kind(g)
+		if k == "worker" {
+			continue
+		}
+		gr := group{site: -1, state: describeState(g, k), createdBy: g.creator}
+		if l, ok := labelled.take(signature(g.funcs)); ok {
+			gr.cell, _ = strconv.Atoi(l[labelCell])
+			if s, ok := l[labelSite]; ok {
+				gr.site, _ = strconv.Atoi(s)
+			}
+		}
+		if gr.site < 0 {
+			gr.main = strings.Contains(strings.Join(g.funcs, " "), "yaegi/interp.(*Interpreter).EvalWithContext.func")
+		}
+		if gr.site >= 0 || gr.main {
+			gr.createdBy = ""
+		}
+		key := gr
+		if i, ok := index[key]; ok {
+			out[i].count++
+			continue
+		}
+		gr.count = 1
+		index[key] = len(out)
+		out = append(out, gr)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].cell != out[j].cell {
+			return out[i].cell < out[j].cell
+		}
+		return out[i].main && !out[j].main
+	})
+	return out
+}
+
+// describeGroup tells where a group of goroutines started and what they
+// do, as seen from cell count.
+func (w *worker) describeGroup(g group, count int) string {
+	n := "1 goroutine"
+	if g.count > 1 {
+		n = fmt.Sprintf("%d goroutines", g.count)
+	}
+	var from string
+	switch {
+	case g.main && g.cell == count:
+		from = "the cell itself"
+	case g.main && g.cell > 0:
+		from = fmt.Sprintf("the flow of cell %d (stopped, left blocked)", g.cell)
+	case g.site >= 0:
+		st, _ := w.sess.sites.get(g.site)
+		place := fmt.Sprintf("cell %d, line %d", st.cell, st.line)
+		if st.cell == count {
+			place = fmt.Sprintf("cell line %d", st.line)
+		}
+		from = fmt.Sprintf("%s started at %s (%s)", n, place, st.text)
+		if g.cell > 0 && g.cell != st.cell {
+			from += fmt.Sprintf(" during cell %d", g.cell)
+		}
+	case g.createdBy != "":
+		from = fmt.Sprintf("%s started by %s", n, g.createdBy)
+		if g.cell > 0 {
+			from += fmt.Sprintf(" during cell %d", g.cell)
+		}
+	default:
+		from = n
+	}
+	return from + ": " + g.state
+}
+
+// describeState says what goroutine g waits for, in Go's words.
+func describeState(g goroutine, kind string) string {
+	if kind == "input" {
+		return "waiting for input"
+	}
+	for _, f := range g.funcs {
+		switch {
+		case strings.HasPrefix(f, "github.com/traefik/yaegi/interp.recv"):
+			return "blocked in a channel receive"
+		case strings.HasPrefix(f, "github.com/traefik/yaegi/interp.rangeChan"):
+			return "blocked in a channel receive (for range)"
+		case strings.HasPrefix(f, "github.com/traefik/yaegi/interp.send"):
+			return "blocked in a channel send"
+		case strings.HasPrefix(f, "github.com/traefik/yaegi/interp._select"):
+			if g.state == "select (no cases)" {
+				return "blocked forever in an empty select"
+			}
+			return "blocked in a select"
+		case strings.HasPrefix(f, "sync.(*") && !strings.Contains(f, "Slow") && !strings.HasSuffix(f, ".func1"):
+			// sync.(*Mutex).Lock -> sync.Mutex.Lock
+			name := strings.NewReplacer("(*", "", ")", "").Replace(f)
+			if kind == "blocked" {
+				return "blocked in " + name
+			}
+		}
+	}
+	switch {
+	case kind == "blocked":
+		return "blocked (" + g.state + ")"
+	case g.state == "running" || g.state == "runnable":
+		return "running"
+	case g.state == "sleep":
+		return "sleeping"
+	case g.state == "IO wait":
+		return "waiting for input/output"
+	case g.state == "syscall":
+		return "in a system call"
+	}
+	return g.state
+}
+
+// signature is a stack as the goroutine profile and tracebacks both show
+// it: the innermost functions from the first one outside the runtime (both
+// cut deep stacks, differently).
+func signature(funcs []string) string {
+	i := 0
+	for i < len(funcs) && (strings.HasPrefix(funcs[i], "runtime.") || strings.HasPrefix(funcs[i], "internal/runtime/")) {
+		i++
+	}
+	var b strings.Builder
+	for k, f := range funcs[i:] {
+		if f == "runtime.goexit" || k >= 16 {
+			break
+		}
+		b.WriteString(f)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// stackLabels hands out, for each stack, the labels of the goroutines
+// with that stack.
+type stackLabels map[string][]map[string]string
+
+func (s stackLabels) take(sig string) (map[string]string, bool) {
+	ls := s[sig]
+	if len(ls) == 0 {
+		return nil, false
+	}
+	l := ls[0]
+	s[sig] = ls[1:]
+	return l, true
+}
+
+var labelRE = regexp.MustCompile(`"([^"]*)":"([^"]*)"`)
+
+// labelledStacks reads the goroutine profile: for each stack, the labels
+// of each goroutine with that stack.
+func labelledStacks() stackLabels {
+	var buf bytes.Buffer
+	out := stackLabels{}
+	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
+		return out
+	}
+	text := buf.String()
+	if _, rest, ok := strings.Cut(text, "\n"); ok { // "goroutine profile: total N"
+		text = rest
+	}
+	for _, rec := range strings.Split(text, "\n\n") {
+		lines := strings.Split(strings.TrimSpace(rec), "\n")
+		if len(lines) < 2 {
+			continue
+		}
+		head := lines[0]
+		if i := strings.Index(head, " @ "); i >= 0 {
+			head = head[:i]
+		}
+		n, err := strconv.Atoi(head)
+		if err != nil {
+			continue
+		}
+		labels := map[string]string{}
+		var funcs []string
+		for _, l := range lines[1:] {
+			if rest, ok := strings.CutPrefix(l, "# labels: "); ok {
+				for _, m := range labelRE.FindAllStringSubmatch(rest, -1) {
+					labels[m[1]] = m[2]
+				}
+				continue
+			}
+			f := strings.Fields(strings.TrimPrefix(l, "#"))
+			if len(f) < 2 {
+				continue
+			}
+			name := f[1]
+			if i := strings.LastIndex(name, "+0x"); i >= 0 {
+				name = name[:i]
+			}
+			funcs = append(funcs, name)
+		}
+		if len(labels) == 0 {
+			continue
+		}
+		sig := signature(funcs)
+		for range n {
+			out[sig] = append(out[sig], labels)
+		}
+	}
+	return out
+}
+
+// listGoroutines describes the goroutines cells left running, for
+// %goroutines.
+func (w *worker) listGoroutines() string {
+	groups := w.groups()
+	total := 0
+	for _, g := range groups {
+		total += g.count
+	}
+	if total == 0 {
+		return "No goroutines of cells are running.\n"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d goroutine(s) started by cells are still there:\n", total)
+	for _, g := range groups {
+		where := w.describeGroup(g, 0)
+		if g.cell > 0 && !strings.Contains(where, "cell ") {
+			where = fmt.Sprintf("cell %d: %s", g.cell, where)
+		}
+		fmt.Fprintf(&b, "  %s\n", where)
+	}
+	return b.String()
+}
