@@ -90,3 +90,13 @@ func TestDeadlockIsReported(t *testing.T) {
 		t.Fatalf("session lost: %+v", res)
 	}
 }
+
+func TestFatalErrorIsSummarized(t *testing.T) {
+	e := newEngine(t)
+	_, msg := run(t, e, 1, "m := map[int]int{}\nfor i := 0; i < 4; i++ {\n\tgo func() {\n\t\tfor j := 0; ; j++ {\n\t\t\tm[j] = j\n\t\t}\n\t}()\n}\ntime.Sleep(5 * time.Second)")
+	t.Log(msg)
+	if !strings.Contains(msg, "fatal error: concurrent map writes") || !strings.Contains(msg, "(started by a go statement of a cell): ") ||
+		!strings.Contains(msg, "interpreted code") || strings.Contains(msg, "yaegi") {
+		t.Errorf("crash report: %s", msg)
+	}
+}

@@ -605,7 +605,7 @@ func (p *proc) deathError() *engine.Error {
 		e.Value = fmt.Sprintf("%s(%d) was called from a goroutine, which ends the whole program", exitEv.Call, exitEv.Code)
 	case strings.Contains(crash, "fatal error:"):
 		e.Name = "fatal error"
-		e.Value = firstLineWith(crash, "fatal error:")
+		e.Value = strings.TrimPrefix(firstLineWith(crash, "fatal error:"), "fatal error: ")
 	case strings.HasPrefix(crash, "panic:") || strings.Contains(crash, "\npanic:"):
 		e.Name = "panic in goroutine"
 		e.Value = firstLineWith(crash, "panic:")
@@ -618,11 +618,7 @@ func (p *proc) deathError() *engine.Error {
 	}
 	e.Traceback = append(e.Traceback, red(e.Name)+": "+e.Value)
 	if crash != "" {
-		lines := strings.Split(strings.TrimRight(crash, "\n"), "\n")
-		if len(lines) > 60 {
-			lines = append(lines[:60], fmt.Sprintf("... (%d more lines)", len(lines)-60))
-		}
-		e.Traceback = append(e.Traceback, lines...)
+		e.Traceback = append(e.Traceback, summarizeCrash(crash)...)
 	}
 	e.Traceback = append(e.Traceback, lost)
 	e.Value += ". " + lost
