@@ -166,22 +166,31 @@ func Decode(frames [][]byte, s Signer) (*Message, error) {
 	if m.Header.MsgType == "" {
 		return nil, fmt.Errorf("jupyter: header %.200s has no msg_type", header)
 	}
+	// From here on the header is known (and signed): the errors name the
+	// message, so that a log line says which request of which client was
+	// dropped.
 	if err := checkObject(parent, true); err != nil {
-		return nil, fmt.Errorf("jupyter: invalid parent_header: %w", err)
+		return nil, fmt.Errorf("jupyter: %s: invalid parent_header: %w", m.Header.describe(), err)
 	}
 	if !isNull(parent) {
 		m.Parent = parent
 	}
 	if err := checkObject(metadata, true); err != nil {
-		return nil, fmt.Errorf("jupyter: invalid metadata: %w", err)
+		return nil, fmt.Errorf("jupyter: %s: invalid metadata: %w", m.Header.describe(), err)
 	}
 	if err := json.Unmarshal(metadata, &m.Metadata); err != nil {
-		return nil, fmt.Errorf("jupyter: invalid metadata: %w", err)
+		return nil, fmt.Errorf("jupyter: %s: invalid metadata: %w", m.Header.describe(), err)
 	}
 	if err := checkObject(content, false); err != nil {
-		return nil, fmt.Errorf("jupyter: invalid content: %w", err)
+		return nil, fmt.Errorf("jupyter: %s: invalid content: %w", m.Header.describe(), err)
 	}
 	return m, nil
+}
+
+// describe names a message by its type and id, quoted and shortened: they
+// come from a peer.
+func (h Header) describe() string {
+	return fmt.Sprintf("%.64q (msg_id %.64q)", h.MsgType, h.MsgID)
 }
 
 var errNotObject = errors.New("not a JSON object")

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
@@ -146,12 +147,16 @@ func (k *Kernel) Dispatch(ctx context.Context, m *jupyter.Message) {
 	case jupyter.Control:
 		k.handleControl(ctx, m)
 	case jupyter.Stdin:
-		if m.Header.MsgType == "input_reply" {
-			select {
-			case k.inputs <- m:
-			default:
-				k.logf("input_reply with no cell waiting for input: dropped")
-			}
+		if m.Header.MsgType != "input_reply" {
+			// Nothing else may come on stdin; a frontend that sends
+			// something else should learn why it gets no answer.
+			k.logf("unexpected %q on stdin (only input_reply is accepted): dropped", m.Header.MsgType)
+			return
+		}
+		select {
+		case k.inputs <- m:
+		default:
+			k.logf("input_reply with no cell waiting for input: dropped")
 		}
 	default:
 		if m.Header.MsgType == "interrupt_request" {
@@ -217,14 +222,84 @@ func (k *Kernel) handleControl(ctx context.Context, m *jupyter.Message) {
 	}
 }
 
+// unknown answers a message of a type the kernel does not handle. The
+// messaging spec names no reply for that, but a client that sent a
+// request waits for its reply: a request (the type ends in _request) gets
+// the matching _reply with status error, so the client learns at once.
+// Anything else has no reply type and is only logged.
 func (k *Kernel) unknown(m *jupyter.Message) {
 	t := m.Header.MsgType
-	k.logf("unknown message type %q on %s: answered with an error", t, m.Channel)
-	if strings.HasSuffix(t, "_request") {
-		k.reply(m, strings.TrimSuffix(t, "_request")+"_reply", map[string]any{
-			"status": "error", "ename": "unknown request", "evalue": fmt.Sprintf("gocurrent does not handle %s", t), "traceback": []string{},
-		}, nil)
+	if !strings.HasSuffix(t, "_request") {
+		k.logf("unknown message type %q on %s (msg_id %q): ignored, it is not a request", t, m.Channel, m.Header.MsgID)
+		return
 	}
+	k.logf("unknown message type %q on %s (msg_id %q): answered with an error", t, m.Channel, m.Header.MsgID)
+	k.reply(m, strings.TrimSuffix(t, "_request")+"_reply", map[string]any{
+		"status": "error", "ename": "unknown request", "evalue": fmt.Sprintf("gocurrent does not handle %s", t), "traceback": []string{},
+	}, nil)
+}
+
+// badRequest answers a request whose content lacks a field it needs, or
+// has one of the wrong type, with its _reply and status error, the problem
+// in evalue, and logs it. The messaging spec makes these fields required
+// and names no other answer; dropping the request would leave the client
+// waiting for a reply that never comes, and guessing a value (cursor 0, no
+// code) would answer a question the client did not ask. extra adds fields
+// the reply type always carries (execution_count for execute_reply).
+func (k *Kernel) badRequest(m *jupyter.Message, problem string, extra map[string]any) {
+	t := m.Header.MsgType
+	k.logf("bad %s on %s (msg_id %q): %s: answered with an error", t, m.Channel, m.Header.MsgID, problem)
+	content := map[string]any{"status": "error", "ename": "bad request", "evalue": t + ": " + problem, "traceback": []string{}}
+	for key, v := range extra {
+		content[key] = v
+	}
+	k.reply(m, strings.TrimSuffix(t, "_request")+"_reply", content, nil)
+}
+
+// decodeRequest unmarshals m's content into req, after checking that each
+// of the required fields is there and not null. On failure it has answered
+// with badRequest and returns false.
+func (k *Kernel) decodeRequest(m *jupyter.Message, req any, required ...string) bool {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(m.Content, &fields); err != nil {
+		k.badRequest(m, fmt.Sprintf("content is not a JSON object: %v", err), nil)
+		return false
+	}
+	for _, f := range required {
+		if v, ok := fields[f]; !ok || string(v) == "null" {
+			k.badRequest(m, fmt.Sprintf("the required field %s is missing", f), nil)
+			return false
+		}
+	}
+	if err := json.Unmarshal(m.Content, req); err != nil {
+		k.badRequest(m, fmt.Sprintf("invalid field: %v", err), nil)
+		return false
+	}
+	return true
+}
+
+// checkExecute reports whether an execute_request has its code; when it
+// has not, it answers with an error and the execution count unchanged:
+// nothing ran, so nothing is counted. (Before, a request without code ran
+// an empty cell and answered ok.) The rest of the content is decoded, and
+// checked, by execute.
+func (k *Kernel) checkExecute(m *jupyter.Message) bool {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(m.Content, &fields); err == nil {
+		if v, ok := fields["code"]; ok && string(v) != "null" {
+			return true
+		}
+	}
+	k.badRequest(m, "the required field code is missing", map[string]any{"execution_count": k.executionCount()})
+	return false
+}
+
+// clampCursor makes a cursor position (in code points) one that exists in
+// code: a cursor before the start is the start, one beyond the end is the
+// end. The engine indexes the code with it, and a negative cursor made the
+// worker process panic, losing the session's values without a word.
+func clampCursor(code string, cursor int) int {
+	return max(0, min(cursor, utf8.RuneCountInString(code)))
 }
 
 func (k *Kernel) handleShell(ctx context.Context, m *jupyter.Message) {
@@ -234,6 +309,9 @@ func (k *Kernel) handleShell(ctx context.Context, m *jupyter.Message) {
 	case "kernel_info_request":
 		k.reply(m, "kernel_info_reply", k.kernelInfo(), nil)
 	case "execute_request":
+		if !k.checkExecute(m) {
+			return
+		}
 		if n := k.execute(ctx, m); n > 0 {
 			k.abortQueued(n)
 		}
@@ -244,7 +322,21 @@ func (k *Kernel) handleShell(ctx context.Context, m *jupyter.Message) {
 	case "is_complete_request":
 		k.isComplete(m)
 	case "history_request":
-		k.historyRequest(m)
+		// hist_access_type decides what the request means; with another
+		// value than the spec's three the kernel answered ok with an empty
+		// history, which a client cannot tell from "no history".
+		var req struct {
+			Access *string `json:"hist_access_type"`
+		}
+		if !k.decodeRequest(m, &req, "hist_access_type") {
+			return
+		}
+		switch *req.Access {
+		case "range", "tail", "search":
+			k.historyRequest(m)
+		default:
+			k.badRequest(m, fmt.Sprintf("hist_access_type %q is none of range, tail, search", *req.Access), nil)
+		}
 	case "comm_info_request":
 		k.reply(m, "comm_info_reply", map[string]any{"status": "ok", "comms": map[string]any{}}, nil)
 	case "comm_open":
@@ -319,13 +411,39 @@ func (k *Kernel) kernelInfo() map[string]any {
 	}
 }
 
-func (k *Kernel) complete(m *jupyter.Message) {
-	var req struct {
-		Code   string `json:"code"`
-		Cursor int    `json:"cursor_pos"`
+// cursorRequest is the content of complete_request and inspect_request.
+// code and cursor_pos are required; a null cursor_pos means the end of the
+// code, as ipykernel takes it.
+type cursorRequest struct {
+	Code   string `json:"code"`
+	Cursor *int   `json:"cursor_pos"`
+	Detail int    `json:"detail_level"`
+}
+
+func (k *Kernel) decodeCursorRequest(m *jupyter.Message) (req cursorRequest, cursor int, ok bool) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(m.Content, &fields); err == nil {
+		if _, ok := fields["cursor_pos"]; !ok {
+			k.badRequest(m, "the required field cursor_pos is missing", nil)
+			return req, 0, false
+		}
 	}
-	_ = json.Unmarshal(m.Content, &req)
-	c := k.eng.Complete(req.Code, req.Cursor)
+	if !k.decodeRequest(m, &req, "code") {
+		return req, 0, false
+	}
+	cursor = utf8.RuneCountInString(req.Code)
+	if req.Cursor != nil {
+		cursor = clampCursor(req.Code, *req.Cursor)
+	}
+	return req, cursor, true
+}
+
+func (k *Kernel) complete(m *jupyter.Message) {
+	req, cursor, ok := k.decodeCursorRequest(m)
+	if !ok {
+		return
+	}
+	c := k.eng.Complete(req.Code, cursor)
 	if c.Matches == nil {
 		c.Matches = []string{}
 	}
@@ -335,13 +453,11 @@ func (k *Kernel) complete(m *jupyter.Message) {
 }
 
 func (k *Kernel) inspect(m *jupyter.Message) {
-	var req struct {
-		Code   string `json:"code"`
-		Cursor int    `json:"cursor_pos"`
-		Detail int    `json:"detail_level"`
+	req, cursor, ok := k.decodeCursorRequest(m)
+	if !ok {
+		return
 	}
-	_ = json.Unmarshal(m.Content, &req)
-	in := k.eng.Inspect(req.Code, req.Cursor, req.Detail)
+	in := k.eng.Inspect(req.Code, cursor, req.Detail)
 	data := map[string]any{}
 	if in.Found {
 		data["text/plain"] = in.Text
