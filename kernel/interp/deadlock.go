@@ -211,16 +211,26 @@ func (w *worker) watch(ctx context.Context, count int) {
 	delay := 100 * time.Millisecond
 	start := time.Now()
 	var prev []int64 // ids of the blocked goroutines at the last look
+	u0, s0 := cpuTimes()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(delay):
 		}
+		// A worker that used more than a tenth of a core since the last
+		// look is not deadlocked, and is not worth stopping to look at.
+		u1, s1 := cpuTimes()
+		busy := (u1-u0)+(s1-s0) > delay/10
+		u0, s0 = u1, s1
 		if time.Since(start) > 5*time.Second {
 			delay = time.Second
 		} else {
 			delay = 200 * time.Millisecond
+		}
+		if busy {
+			prev = nil
+			continue
 		}
 		ids := w.deadlocked()
 		if ids == nil {
