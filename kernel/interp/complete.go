@@ -58,6 +58,7 @@ func wordAt(code []rune, cursor int) (qual, word string, start int) {
 // complete lists the names that fit the identifier before the cursor.
 func (s *session) complete(code string, cursor int) engine.Completion {
 	runes := []rune(code)
+	cursor = min(max(cursor, 0), len(runes))
 	qual, word, start := wordAt(runes, cursor)
 	var cands []string
 	if qual != "" {
@@ -153,10 +154,7 @@ func (s *session) members(qual string) []string {
 // inspect documents the identifier at or before the cursor.
 func (s *session) inspect(code string, cursor int, detail int) engine.Inspection {
 	runes := []rune(code)
-	end := cursor
-	if end > len(runes) {
-		end = len(runes)
-	}
+	end := min(max(cursor, 0), len(runes))
 	for end < len(runes) && isIdentRune(runes[end]) {
 		end++
 	}

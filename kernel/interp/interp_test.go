@@ -284,3 +284,19 @@ count`
 		}
 	}
 }
+
+func TestCursorOutsideTheCode(t *testing.T) {
+	e := newEngine(t)
+	pid := e.w.cmd.Process.Pid
+	for _, c := range []int{-5, 0, 3, 1000} {
+		e.Complete("fmt", c)
+		e.Inspect("fmt", c, 0)
+	}
+	var r record
+	if res := e.Execute(context.Background(), "1 + 1", 1, &r); res.Err != nil || res.Data["text/plain"] != "2" {
+		t.Fatalf("after odd cursors: %+v", res)
+	}
+	if e.w.cmd.Process.Pid != pid {
+		t.Error("the worker was restarted")
+	}
+}

@@ -100,6 +100,9 @@ type proc struct {
 
 const maxCrashText = 256 << 10
 
+// workerNice is the worker's scheduling priority (nice value).
+const workerNice = 5
+
 func (e *Engine) start() (*proc, error) {
 	var files []*os.File
 	closeAll := func() {
@@ -141,6 +144,13 @@ func (e *Engine) start() (*proc, error) {
 		return nil, fmt.Errorf("start worker %s: %w", e.opt.Executable, err)
 	}
 	devnull.Close()
+	// The worker runs a little below the kernel's priority, so that when
+	// cells keep every core busy the kernel still answers heartbeats,
+	// interrupts and other clients at once. Without other load this
+	// changes no timing.
+	if err := syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, workerNice); err != nil {
+		e.opt.Logf("lower the worker's priority: %v", err)
+	}
 	for _, f := range []*os.File{outW, crashW, reqR, evW, errW} {
 		f.Close()
 	}
