@@ -319,7 +319,19 @@ type group struct {
 // the goroutines they start) say where each started; the goroutine profile
 // gives labels, a traceback gives states, and their stacks match them up.
 func (w *worker) groups() []group {
-	labelled := labelledStacks()
+	records := profile()
+	if runtime.NumGoroutine() > maxDetailed {
+		return w.profileGroups(records)
+	}
+	labelled := stackLabels{}
+	for _, r := range records {
+		if len(r.labels) > 0 {
+			sig := signature(r.funcs)
+			for range r.count {
+				labelled[sig] = append(labelled[sig], r.labels)
+			}
+		}
+	}
 	var out []group
 	index := map[group]int{}
 	for _, g := range allGoroutines() {
@@ -349,13 +361,52 @@ func (w *worker) groups() []group {
 		index[key] = len(out)
 		out = append(out, gr)
 	}
+	sortGroups(out)
+	return out
+}
+
+// maxDetailed is the number of goroutines above which groups reads only
+// the goroutine profile, which aggregates goroutines with the same stack:
+// listing each goroutine's state would take seconds.
+const maxDetailed = 2000
+
+// profileGroups makes groups from the goroutine profile alone: states are
+// told from the stacks.
+func (w *worker) profileGroups(records []profileRecord) []group {
+	var out []group
+	index := map[group]int{}
+	for _, r := range records {
+		if len(r.labels) == 0 || slices.ContainsFunc(r.funcs, func(f string) bool { return strings.HasPrefix(f, ownPackage) }) {
+			continue
+		}
+		gr := group{site: -1, state: describeState(goroutine{funcs: r.funcs}, "profile")}
+		gr.cell, _ = strconv.Atoi(r.labels[labelCell])
+		if s, ok := r.labels[labelSite]; ok {
+			gr.site, _ = strconv.Atoi(s)
+		} else {
+			gr.main = slices.ContainsFunc(r.funcs, func(f string) bool {
+				return strings.HasPrefix(f, "github.com/traefik/yaegi/interp.(*Interpreter).EvalWithContext.func")
+			})
+		}
+		if i, ok := index[gr]; ok {
+			out[i].count += r.count
+			continue
+		}
+		index[gr] = len(out)
+		gr.count = r.count
+		out = append(out, gr)
+	}
+	sortGroups(out)
+	return out
+}
+
+func sortGroups(out []group) {
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].cell != out[j].cell {
 			return out[i].cell < out[j].cell
 		}
 		return out[i].main && !out[j].main
 	})
-	return out
 }
 
 // describeGroup tells where a group of goroutines started and what they
@@ -370,7 +421,7 @@ func (w *worker) describeGroup(g group, count int) string {
 	case g.main && g.cell == count:
 		from = "the cell itself"
 	case g.main && g.cell > 0:
-		from = fmt.Sprintf("the flow of cell %d (stopped, left blocked)", g.cell)
+		from = fmt.Sprintf("the flow of cell %d (stopped)", g.cell)
 	case g.site >= 0:
 		st, _ := w.sess.sites.get(g.site)
 		place := fmt.Sprintf("cell %d, line %d", st.cell, st.line)
@@ -413,9 +464,14 @@ func describeState(g goroutine, kind string) string {
 		case strings.HasPrefix(f, "sync.(*") && !strings.Contains(f, "Slow") && !strings.HasSuffix(f, ".func1"):
 			// sync.(*Mutex).Lock -> sync.Mutex.Lock
 			name := strings.NewReplacer("(*", "", ")", "").Replace(f)
-			if kind == "blocked" {
+			switch kind {
+			case "blocked":
 				return "blocked in " + name
+			case "profile":
+				return "in " + name
 			}
+		case kind == "profile" && f == "time.Sleep":
+			return "sleeping"
 		}
 	}
 	switch {
@@ -468,11 +524,17 @@ func (s stackLabels) take(sig string) (map[string]string, bool) {
 
 var labelRE = regexp.MustCompile(`"([^"]*)":"([^"]*)"`)
 
-// labelledStacks reads the goroutine profile: for each stack, the labels
-// of each goroutine with that stack.
-func labelledStacks() stackLabels {
+// profileRecord is the goroutines with the same stack and labels.
+type profileRecord struct {
+	count  int
+	labels map[string]string
+	funcs  []string
+}
+
+// profile reads the goroutine profile.
+func profile() []profileRecord {
 	var buf bytes.Buffer
-	out := stackLabels{}
+	var out []profileRecord
 	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
 		return out
 	}
@@ -512,13 +574,7 @@ func labelledStacks() stackLabels {
 			}
 			funcs = append(funcs, name)
 		}
-		if len(labels) == 0 {
-			continue
-		}
-		sig := signature(funcs)
-		for range n {
-			out[sig] = append(out[sig], labels)
-		}
+		out = append(out, profileRecord{count: n, labels: labels, funcs: funcs})
 	}
 	return out
 }

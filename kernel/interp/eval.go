@@ -696,6 +696,14 @@ func (s *session) panicError(cell int, val any, frames []frame) *engine.Error {
 			e.Value = fmt.Sprintf("%s (%s)", msg, where)
 			first = false
 		}
+		if s.sites.shifted(c, f.line) {
+			// A rewritten go statement moved the columns of this line.
+			e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at %s", funcName(f.fn), where))
+			if ls := sourceLines(s.code[c], f.line, 1); len(ls) > 0 {
+				e.Traceback = append(e.Traceback, ls[0])
+			}
+			continue
+		}
 		e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at %s:%d", funcName(f.fn), where, f.col))
 		e.Traceback = append(e.Traceback, sourceLines(s.code[c], f.line, f.col)...)
 	}

@@ -63,11 +63,12 @@ type sites struct {
 	list   []site
 	byKey  map[site]int
 	labels sync.Map // site<<32 | cell -> context.Context with pprof labels
+	lines  map[[2]int]bool
 	cell   func() int
 }
 
 func newSites(cell func() int) *sites {
-	return &sites{byKey: map[site]int{}, cell: cell}
+	return &sites{byKey: map[site]int{}, cell: cell, lines: map[[2]int]bool{}}
 }
 
 func (ss *sites) add(s site) int {
@@ -79,6 +80,21 @@ func (ss *sites) add(s site) int {
 	ss.list = append(ss.list, s)
 	ss.byKey[s] = len(ss.list) - 1
 	return len(ss.list) - 1
+}
+
+// rewrote records that a go statement on line of cell was rewritten: the
+// interpreter's columns on that line are not the cell's.
+func (ss *sites) rewrote(cell, line int) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.lines[[2]int{cell, line}] = true
+}
+
+// shifted reports whether columns on line of cell are not the cell's.
+func (ss *sites) shifted(cell, line int) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.lines[[2]int{cell, line}]
 }
 
 func (ss *sites) get(id int) (site, bool) {
@@ -122,8 +138,18 @@ const superviseSource = `import ` + supImport + ` "` + supervisePath + `"
 
 func ` + recoverFn + `(site int) {
 	if r := recover(); r != nil {
-		` + supImport + `.Panicked(site, r)
+		` + supImport + `.Panicked(site, r, _gocurrentPanicText(r))
 	}
+}
+
+func _gocurrentPanicText(r interface{}) string {
+	switch v := r.(type) {
+	case error:
+		return v.Error()
+	case interface{ String() string }:
+		return v.String()
+	}
+	return ""
 }`
 
 // goRewriter rewrites the go statements of one chunk of source.
@@ -223,6 +249,7 @@ func (r *goRewriter) goStmt(g *ast.GoStmt) string {
 	call := g.Call
 	line := r.line0 + r.fset.Position(g.Pos()).Line - 1
 	id := r.s.sites.add(site{cell: r.cell, line: line, text: shorten(r.src[r.off(g.Pos()):r.off(g.End())])})
+	r.s.sites.rewrote(r.cell, line)
 	prologue := fmt.Sprintf("%s.Start(%d); defer %s(%d); ", supImport, id, recoverFn, id)
 	args := r.text(r.off(call.Lparen), r.off(call.Rparen)+1) // "(...)", with any "..."
 	fun := ast.Unparen(call.Fun)
@@ -454,7 +481,7 @@ func (s *session) ensureTwins(names map[string]bool) {
 // A goroutine of the running cell stops the cell with the panic as its
 // error (as Go would end the program); a goroutine of an earlier cell
 // reports the panic as that cell's late output.
-func (s *session) goroutinePanicked(id int, r any) {
+func (s *session) goroutinePanicked(id int, r any, text string) {
 	st, _ := s.sites.get(id)
 	frames := s.filter.take(currentGoroutineID())
 	from, late := s.late.from()
@@ -463,7 +490,11 @@ func (s *session) goroutinePanicked(id int, r any) {
 		e = &engine.Error{Name: "exit", Value: fmt.Sprintf("%s(%d) was called in the goroutine started at %s: %s", ex.call, ex.code, s.where(st, from, late), st.text)}
 		e.Traceback = []string{red(fmt.Sprintf("%s(%d)", ex.call, ex.code)) + " in a goroutine: " + e.Value}
 	} else {
-		e = s.panicError(st.cell, r, frames)
+		var val any = r
+		if text != "" {
+			val = text // the Error or String method of a type of the session
+		}
+		e = s.panicError(st.cell, val, frames)
 		e.Value += fmt.Sprintf(" (in the goroutine started at %s: %s)", s.where(st, from, late), st.text)
 		e.Traceback = slices.Insert(e.Traceback, 1, fmt.Sprintf("  in the goroutine started at %s: %s", s.where(st, from, late), st.text))
 		e.Traceback[0] = red("panic in goroutine") + strings.TrimPrefix(e.Traceback[0], red("panic"))
