@@ -2,8 +2,14 @@ package interp
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
+
+// runtimeMessageRE matches the lines of a crash report that say what
+// happened (other lines are stacks, or reports of tools such as the race
+// detector in test builds).
+var runtimeMessageRE = regexp.MustCompile(`^(fatal error|runtime|panic|\[signal|SIG[A-Z]+:|unexpected)`)
 
 // summarizeCrash turns the runtime's report of a fatal error into lines a
 // user can read: the runtime's messages, then one line per goroutine of
@@ -24,7 +30,7 @@ func summarizeCrash(crash string) []string {
 			continue // the scheduler's own stack
 		}
 		for _, l := range lines {
-			if l != "" && !strings.HasPrefix(l, "\t") && !strings.HasPrefix(l, "runtime stack:") {
+			if runtimeMessageRE.MatchString(l) {
 				msgs = append(msgs, l)
 			}
 		}
