@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +34,8 @@ type output struct {
 
 	mu      sync.Mutex
 	midLine bool // the last stdout text did not end a line
+
+	metadata map[string]any // execute_reply metadata set by magics (%status)
 }
 
 func (o *output) atLineStart() bool {
@@ -144,6 +147,7 @@ func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) (abort int) {
 		k.history.Add(count, req.Code, resultText(res))
 	}
 	metadata := map[string]any{"timing": res.Timing}
+	maps.Copy(metadata, out.metadata)
 	timingLine := ""
 	if showTiming && res.Timing.Engine != "" {
 		timingLine = FormatTiming(res.Timing)
@@ -272,6 +276,7 @@ Magics:
   %timing on|off     show or hide the timing line under each cell
   %goroutines        the goroutines cells left behind: the cell and go
                      statement that started them, and what they do now
+  %status            kernel and worker health: pids, uptime, memory, goroutines, restarts
   ?name, name?       documentation of a package, symbol or session name
                      (also Shift-Tab in the notebook)
   exit, quit         leave jupyter console (ignored by notebooks)
@@ -329,6 +334,11 @@ func (k *Kernel) magics(ctx context.Context, code string, out *output) (engine.R
 		switch mg.Name {
 		case "help":
 			out.Stream("stdout", magicHelp+"\n", 0)
+		case "status":
+			if mg.Args != "" {
+				return magicError(mg, "usage: %status"), true
+			}
+			k.showStatus(out)
 		case "goroutines":
 			lister, ok := k.eng.(interface{ Goroutines() (string, error) })
 			if !ok {
