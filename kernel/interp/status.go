@@ -5,30 +5,20 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
 // Status describes the worker for the %status magic, with these keys:
 //
-//	worker_pid                     int    pid of the current worker process
-//	worker_alive                   bool   false when it died and no request has started the next one yet
-//	worker_rss_bytes               int64  its resident memory (0 when unknown or dead)
-//	worker_uptime_ns               int64  how long it has run (0 when unknown)
-//	worker_restarts                int    how many times a worker was replaced by a fresh one
-//	worker_restarts_counted_since  string when counting began (RFC 3339)
-//
-// The supervisor keeps no count of its restarts, so Status counts them
-// itself: the first call starts watching the engine's worker, and every
-// replacement from then on is counted (deaths in a cell, interrupts that
-// had to kill the worker, Restart). Restarts before the first call are not
-// known; worker_restarts_counted_since says when counting began.
+//	worker_pid        int    pid of the current worker process
+//	worker_alive      bool   false when it died and no request has started the next one yet
+//	worker_rss_bytes  int64  its resident memory (0 when unknown or dead)
+//	worker_uptime_ns  int64  how long it has run (0 when unknown)
+//	worker_restarts   int    how many times a worker was replaced by a fresh one
 func (e *Engine) Status() map[string]any {
-	rw := e.restartWatch()
 	e.mu.Lock()
-	p := e.w
+	p, restarts := e.w, e.restarts
 	e.mu.Unlock()
-	rw.observe(p)
 	alive := true
 	select {
 	case <-p.dead:
@@ -44,85 +34,12 @@ func (e *Engine) Status() map[string]any {
 		rss = procRSS(pid)
 		up = int64(procUptime(pid))
 	}
-	rw.mu.Lock()
-	restarts, since := rw.restarts, rw.since
-	rw.mu.Unlock()
 	return map[string]any{
-		"worker_pid":                    pid,
-		"worker_alive":                  alive,
-		"worker_rss_bytes":              rss,
-		"worker_uptime_ns":              up,
-		"worker_restarts":               restarts,
-		"worker_restarts_counted_since": since.Format(time.RFC3339),
-	}
-}
-
-// restartWatch counts the replacements of one engine's worker.
-type restartWatch struct {
-	mu       sync.Mutex
-	since    time.Time
-	seen     *proc // the newest worker seen
-	restarts int
-}
-
-// observe notes that p is the engine's worker, counting a replacement if
-// it is new, and returns the newest worker seen.
-func (rw *restartWatch) observe(p *proc) *proc {
-	rw.mu.Lock()
-	defer rw.mu.Unlock()
-	if p != rw.seen {
-		rw.seen = p
-		rw.restarts++
-	}
-	return rw.seen
-}
-
-// restartWatches holds the watch of each engine that was asked for its
-// status (an Engine has no field for it).
-var restartWatches sync.Map // *Engine → *restartWatch
-
-func (e *Engine) restartWatch() *restartWatch {
-	if v, ok := restartWatches.Load(e); ok {
-		return v.(*restartWatch)
-	}
-	e.mu.Lock()
-	first := e.w
-	e.mu.Unlock()
-	v, loaded := restartWatches.LoadOrStore(e, &restartWatch{since: time.Now(), seen: first})
-	rw := v.(*restartWatch)
-	if !loaded {
-		go e.watchRestarts(rw)
-	}
-	return rw
-}
-
-// watchRestarts waits for each worker to die, then for the engine to
-// replace it, and counts the replacement (unless Status saw it first). The
-// engine replaces a worker that died in a cell at once, and one that died
-// between cells at the next request, so after a death it polls: often at
-// first, then slowly. A worker replaced within one poll of its own start
-// would be missed; in the kernel a replacement must first load the
-// interpreter and run a request before it can die, which takes longer.
-func (e *Engine) watchRestarts(rw *restartWatch) {
-	for {
-		rw.mu.Lock()
-		p := rw.seen
-		rw.mu.Unlock()
-		<-p.dead
-		dead := time.Now()
-		for {
-			wait := 10 * time.Millisecond
-			if time.Since(dead) > 2*time.Second {
-				wait = 100 * time.Millisecond
-			}
-			time.Sleep(wait)
-			e.mu.Lock()
-			q := e.w
-			e.mu.Unlock()
-			if rw.observe(q) != p {
-				break
-			}
-		}
+		"worker_pid":       pid,
+		"worker_alive":     alive,
+		"worker_rss_bytes": rss,
+		"worker_uptime_ns": up,
+		"worker_restarts":  restarts,
 	}
 }
 
@@ -153,15 +70,7 @@ func procRSS(pid int) int64 {
 // /proc/PID/stat and the system's uptime (Linux); 0 where that is not
 // available.
 func procUptime(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
+	f := procStat(pid)
 	if len(f) < 20 {
 		return 0
 	}

@@ -23,34 +23,19 @@ func TestStatus(t *testing.T) {
 	if st["worker_restarts"] != 0 {
 		t.Errorf("worker_restarts = %v before any restart", st["worker_restarts"])
 	}
-	if _, err := time.Parse(time.RFC3339, st["worker_restarts_counted_since"].(string)); err != nil {
-		t.Errorf("worker_restarts_counted_since: %v", err)
-	}
 
 	// A fatal error in a cell, then an explicit restart: two new workers.
-	// (The count comes from watching the engine; a worker replaced within
-	// a poll of its own start would be missed, so the test lets the first
-	// replacement be seen before the second.)
-	waitRestarts := func(n int) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for e.Status()["worker_restarts"] != n && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
 	var r record
 	res := e.Execute(context.Background(), "m := map[int]int{}\nfor i := 0; i < 4; i++ {\n\tgo func() { for j := 0; ; j++ { m[j] = j } }()\n}\ntime.Sleep(5 * time.Second)", 1, &r)
 	if res.Err == nil || res.Err.Name != "fatal error" {
 		t.Fatalf("fatal cell: %+v", res.Err)
 	}
-	waitRestarts(1)
 	if got := e.Status()["worker_restarts"]; got != 1 {
 		t.Errorf("worker_restarts = %v after a fatal error, want 1", got)
 	}
 	if err := e.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	waitRestarts(2)
 	st = e.Status()
 	if st["worker_restarts"] != 2 {
 		t.Errorf("worker_restarts = %v, want 2", st["worker_restarts"])

@@ -41,10 +41,11 @@ type Options struct {
 type Engine struct {
 	opt Options
 
-	mu      sync.Mutex
-	w       *proc
-	nextID  int64
-	lastRun int // execution count of the last cell started
+	mu       sync.Mutex
+	w        *proc
+	nextID   int64
+	lastRun  int // execution count of the last cell started
+	restarts int // workers replaced by a fresh one
 
 	interrupts chan struct{}
 }
@@ -477,6 +478,7 @@ func (e *Engine) worker() (*proc, error) {
 			return nil, err
 		}
 		e.w = w
+		e.restarts++
 	default:
 	}
 	return e.w, nil
@@ -582,16 +584,7 @@ func deathTiming(start time.Time) engine.Timing {
 // procCPU reads a process's CPU times so far from /proc (Linux); zero
 // where that is not available.
 func procCPU(pid int) (user, sys time.Duration) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0
-	}
-	// Fields after the command name, which is in parentheses.
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0, 0
-	}
-	f := strings.Fields(string(b[i+1:]))
+	f := procStat(pid)
 	if len(f) < 13 {
 		return 0, 0
 	}

@@ -70,7 +70,7 @@ var statusRows = []struct{ key, label string }{
 func formatStatus(st map[string]any) string {
 	type row struct{ label, value string }
 	var rows []row
-	shown := map[string]bool{"worker_alive": true, "worker_restarts_counted_since": true}
+	shown := map[string]bool{"worker_alive": true}
 	for _, r := range statusRows {
 		v, ok := st[r.key]
 		if !ok {
@@ -118,12 +118,6 @@ func statusValue(key string, v any, st map[string]any) string {
 			return "-"
 		}
 		return formatBytes(n)
-	case key == "worker_restarts":
-		if since, ok := st["worker_restarts_counted_since"].(string); ok {
-			if t, err := time.Parse(time.RFC3339, since); err == nil && t.Sub(processStart) > 5*time.Second {
-				return fmt.Sprintf("%v (counted since %s, the first %%status)", v, t.Local().Format("15:04:05"))
-			}
-		}
 	}
 	return fmt.Sprint(v)
 }
