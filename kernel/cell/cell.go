@@ -81,7 +81,7 @@ type Chunk struct {
 
 // shift is how many columns the wrapper added before pos.
 func (ch *Chunk) shift(pos token.Pos) int {
-	if ch.fset.Position(pos).Line == 1 {
+	if rawPosition(ch.fset, pos).Line == 1 {
 		return ch.prefix
 	}
 	return 0
@@ -281,7 +281,9 @@ func split(src string) ([]Chunk, error) {
 	var serr *Error
 	s.Init(file, []byte(src), func(pos token.Position, msg string) {
 		if serr == nil {
-			serr = &Error{Line: pos.Line, Col: pos.Column, Msg: msg, AtEOF: pos.Offset >= len(src) || strings.Contains(msg, "not terminated")}
+			// pos obeys line directives; its offset does not.
+			p := rawPosition(fset, file.Pos(pos.Offset))
+			serr = &Error{Line: p.Line, Col: p.Column, Msg: msg, AtEOF: pos.Offset >= len(src) || strings.Contains(msg, "not terminated")}
 		}
 	}, 0)
 	var chunks []Chunk
@@ -314,7 +316,7 @@ func split(src string) ([]Chunk, error) {
 		case token.RPAREN, token.RBRACK, token.RBRACE:
 			depth--
 			if depth < 0 {
-				p := fset.Position(pos)
+				p := rawPosition(fset, pos)
 				return nil, &Error{Line: p.Line, Col: p.Column, Msg: "unexpected " + tok.String() + " with nothing open before it"}
 			}
 		}
@@ -325,7 +327,7 @@ func split(src string) ([]Chunk, error) {
 				if lit == "\n" || off >= len(src) {
 					stop = end
 				}
-				pos := fset.Position(file.Pos(start))
+				pos := rawPosition(fset, file.Pos(start))
 				chunks = append(chunks, Chunk{Src: src[start:stop], Line: pos.Line, Col: pos.Column})
 			}
 			start = -1
@@ -334,23 +336,41 @@ func split(src string) ([]Chunk, error) {
 		if start < 0 {
 			start = off
 		}
-		end = min(off+tokenLen(tok, lit), len(src))
+		end = min(off+tokenLen(src, off, tok, lit), len(src))
 	}
 	if serr != nil {
 		return nil, serr
 	}
 	if depth > 0 {
-		p := fset.Position(lastPos)
+		p := rawPosition(fset, lastPos)
 		return nil, &Error{Line: p.Line, Col: p.Column, Msg: "unclosed bracket at end of cell", AtEOF: true}
 	}
 	if start >= 0 {
-		pos := fset.Position(file.Pos(start))
+		pos := rawPosition(fset, file.Pos(start))
 		chunks = append(chunks, Chunk{Src: src[start:end], Line: pos.Line, Col: pos.Column})
 	}
 	return chunks, nil
 }
 
-func tokenLen(tok token.Token, lit string) int {
+// rawPosition is the position of pos in fset, ignoring line directives
+// (//line f:n and /*line f:n:c*/ comments): a cell's positions are its own
+// lines and columns, whatever its comments say. Without this, a directive
+// moved chunks to lines that are not in the cell, and a chunk's column
+// could drop below 1 (a panic in the wrappers' strings.Repeat).
+func rawPosition(fset *token.FileSet, pos token.Pos) token.Position {
+	return fset.PositionFor(pos, false)
+}
+
+// tokenLen is the length in src of the token tok at offset off, whose
+// literal is lit. The scanner drops the carriage returns from a raw string
+// literal (a cell with Windows line endings has them), so that lit is
+// shorter than the source: a raw string lasts up to its closing backquote.
+func tokenLen(src string, off int, tok token.Token, lit string) int {
+	if tok == token.STRING && strings.HasPrefix(lit, "`") {
+		if i := strings.IndexByte(src[off+1:], '`'); i >= 0 {
+			return i + 2
+		}
+	}
 	if lit != "" {
 		return len(lit)
 	}
@@ -425,7 +445,7 @@ func parseDecl(ch *Chunk) (*ast.File, error) {
 	ch.fset, ch.prefix = token.NewFileSet(), len(prefix)
 	f, err := parser.ParseFile(ch.fset, "", src, parser.DeclarationErrors)
 	if err != nil {
-		return nil, errorAt(err, ch.Line, ch.Col, len(prefix), len(src), ch.Src)
+		return nil, errorAt(err, src, ch.Line, ch.Col, len(prefix), len(src), ch.Src)
 	}
 	if len(f.Decls) != 1 {
 		return nil, &Error{Line: ch.Line, Col: 1, Msg: "expected one declaration"}
@@ -440,7 +460,7 @@ func parseStmt(ch *Chunk) (ast.Stmt, error) {
 	ch.fset, ch.prefix = token.NewFileSet(), len(prefix)
 	f, err := parser.ParseFile(ch.fset, "", src, 0)
 	if err != nil {
-		return nil, errorAt(err, ch.Line, ch.Col, len(prefix), len(src)-2, ch.Src)
+		return nil, errorAt(err, src, ch.Line, ch.Col, len(prefix), len(src)-2, ch.Src)
 	}
 	body := f.Decls[0].(*ast.FuncDecl).Body.List
 	if len(body) != 1 {
@@ -449,10 +469,10 @@ func parseStmt(ch *Chunk) (ast.Stmt, error) {
 	return body[0], nil
 }
 
-// errorAt converts a parser error to *Error. Positions on line 1 of the
-// wrapped source are shifted by the prefix length when the chunk starts on
-// the cell's first line.
-func errorAt(err error, line, col0, prefixLen, eofOffset int, chunk string) error {
+// errorAt converts a parser error in the wrapped source to *Error.
+// Positions on line 1 of the wrapped source are shifted by the prefix
+// length when the chunk starts on the cell's first line.
+func errorAt(err error, wrapped string, line, col0, prefixLen, eofOffset int, chunk string) error {
 	endLine := line + strings.Count(chunk, "\n")
 	endCol := len(chunk) - strings.LastIndex(chunk, "\n")
 	if !strings.Contains(chunk, "\n") {
@@ -463,6 +483,11 @@ func errorAt(err error, line, col0, prefixLen, eofOffset int, chunk string) erro
 		return &Error{Line: line, Col: 1, Msg: err.Error()}
 	}
 	e := list[0]
+	// The error's line and column obey line directives (//line f:n) in
+	// the cell; its offset does not, and gives the cell's own position.
+	before := wrapped[:min(max(e.Pos.Offset, 0), len(wrapped))]
+	e.Pos.Line = 1 + strings.Count(before, "\n")
+	e.Pos.Column = len(before) - strings.LastIndex(before, "\n")
 	col := e.Pos.Column
 	if e.Pos.Line == 1 {
 		col -= prefixLen
@@ -589,7 +614,8 @@ func freeIdents(ch *Chunk) []Ident {
 		if !ok || skip[id] || id.Obj != nil || id.Name == "_" {
 			return true
 		}
-		out = append(out, Ident{Name: id.Name, Line: ch.fset.Position(id.Pos()).Line, Col: ch.fset.Position(id.Pos()).Column - ch.shift(id.Pos())})
+		p := rawPosition(ch.fset, id.Pos())
+		out = append(out, Ident{Name: id.Name, Line: p.Line, Col: p.Column - ch.shift(id.Pos())})
 		return true
 	})
 	return out

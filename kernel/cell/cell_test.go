@@ -33,6 +33,8 @@ func TestParseChunks(t *testing.T) {
 			"decl@1:type T struct{ A int }", "decl@2:func (t *T) M() {}", "decl@3:var v T"}},
 		{"// comment only\n", nil},
 		{"x := []int{\n1,\n2,\n}\nx", []string{"stmt@1:x := []int{\n1,\n2,\n}", "expr@5:x"}},
+		// Windows line endings: the raw string keeps its carriage return.
+		{"x := `a\r\nb`\r\nx", []string{"stmt@1:x := `a\r\nb`", "expr@3:x"}},
 	}
 	for _, tt := range tests {
 		c, err := Parse(tt.src)
@@ -76,6 +78,14 @@ func TestColumns(t *testing.T) {
 	}
 	if c.Chunks[1].Col != 9 || c.Chunks[2].Col != 3 {
 		t.Errorf("columns = %d, %d", c.Chunks[1].Col, c.Chunks[2].Col)
+	}
+	// Line directives do not move positions off the cell's own lines.
+	c, err = Parse("//line a.go:100\nx := 1\n/*line b.go:7:7*/y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := c.Chunks[1]; ch.Line != 3 || ch.Col != 18 || len(ch.Free) != 1 || ch.Free[0] != (Ident{Name: "y", Line: 3, Col: 18}) {
+		t.Errorf("after line directives: chunk %d:%d, free %+v", ch.Line, ch.Col, ch.Free)
 	}
 	_, err = Parse("a := 1; b := := 2")
 	var e *Error
@@ -151,6 +161,7 @@ func TestIsComplete(t *testing.T) {
 		{"f(x))", Invalid, ""},
 		{"", Complete, ""},
 		{"%timing on", Complete, ""},
+		{"\f", Invalid, ""},
 	}
 	for _, tt := range tests {
 		s, ind := IsComplete(tt.src)
@@ -158,26 +169,4 @@ func TestIsComplete(t *testing.T) {
 			t.Errorf("IsComplete(%q) = %s %q, want %s %q", tt.src, s, ind, tt.status, tt.indent)
 		}
 	}
-}
-
-func FuzzParse(f *testing.F) {
-	for _, s := range []string{"6*7", "x := 1\nx", "func f() {", "%%time\nx", "import \"fmt\"\nfmt.Println(1)", "package main\nfunc main(){}", "?x", "a := []int{\n1,\n}"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, src string) {
-		c, err := Parse(src)
-		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("error %v is not *Error", err)
-			}
-			return
-		}
-		for _, ch := range c.Chunks {
-			if ch.Line < 1 || ch.Node == nil {
-				t.Fatalf("bad chunk %+v", ch)
-			}
-		}
-		IsComplete(src)
-	})
 }

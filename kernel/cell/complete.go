@@ -19,7 +19,10 @@ const (
 // IsComplete tells whether src can run as it is, needs more lines (then
 // indent is what the next line should start with), or can never be valid.
 func IsComplete(src string) (status Completeness, indent string) {
-	if strings.TrimSpace(src) == "" {
+	// A blank cell is complete. Blank means Go's white space only: other
+	// Unicode spaces (a form feed, a no-break space) are illegal
+	// characters in Go source, which Parse reports.
+	if strings.Trim(src, " \t\r\n") == "" {
 		return Complete, ""
 	}
 	_, err := Parse(src)

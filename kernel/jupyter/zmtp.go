@@ -217,12 +217,19 @@ func parseProperties(b []byte) (map[string]string, error) {
 }
 
 // readMsg reads one message, all of its frames together at most limit
-// bytes. A command is returned as one frame with isCmd set.
+// bytes. A command is returned as one frame with isCmd set. It returns
+// io.EOF only when the stream ends between messages; a stream that ends
+// inside one, even between two of its frames, is io.ErrUnexpectedEOF.
 func (c *zconn) readMsg(limit int64) (frames [][]byte, isCmd bool, err error) {
 	var total int64
 	for {
 		flags, err := c.r.ReadByte()
 		if err != nil {
+			if len(frames) > 0 {
+				// The previous frame had the MORE flag: the
+				// message was cut short.
+				err = fmt.Errorf("after frame %d of a message: %w", len(frames), unexpected(err))
+			}
 			return nil, false, err
 		}
 		var size uint64
