@@ -61,6 +61,7 @@ type session struct {
 	twins      map[string]string    // function -> declaration its twin was made from
 	parsed     map[string]*funcDecl // function -> its parsed declaration
 	cellConsts map[string]bool      // constants the cell being evaluated declares
+	runs       int                  // functions made to run statements (see evalGroup)
 	inProgram  atomic.Bool          // a program cell runs, in an interpreter of its own
 	timers     timers               // timers cells started, for the deadlock watchdog
 }
@@ -288,8 +289,8 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 			}
 		}
 	}
-	for _, g := range groups {
-		if _, e := s.eval(ctx, code, s.assembleSupervised(g)); e != nil {
+	for _, g := range splitRuns(groups) {
+		if e := s.evalGroup(ctx, code, g); e != nil {
 			return errResult(e)
 		}
 		redefined := s.remember(g)
@@ -311,6 +312,53 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 	}
 	return engine.Result{Data: data}
 }
+
+// splitRuns splits each group of statements into runs of statements that
+// declare session variables (x := ...) and runs that declare none.
+func splitRuns(groups [][]cell.Chunk) [][]cell.Chunk {
+	var out [][]cell.Chunk
+	for _, g := range groups {
+		if g[0].Kind == cell.Decl {
+			out = append(out, g)
+			continue
+		}
+		start := 0
+		for k := 1; k <= len(g); k++ {
+			if k == len(g) || (len(g[k].Names) > 0) != (len(g[start].Names) > 0) {
+				out = append(out, g[start:k])
+				start = k
+			}
+		}
+	}
+	return out
+}
+
+// evalGroup evaluates a group of chunks. Statements that declare no
+// session variable run inside a function of their own: the interpreter
+// copies the whole frame a function literal is evaluated in (yaegi
+// v0.16.0, interp/run.go getFunc), and at the top level that is the
+// session's frame, which grows with every cell; each go func(){...}() of
+// a top-level loop would copy it again and keep the copy, so memory grew
+// with the square of the session's length.
+func (s *session) evalGroup(ctx context.Context, code string, g []cell.Chunk) *engine.Error {
+	src := s.assembleSupervised(g)
+	if g[0].Kind == cell.Decl || len(g[0].Names) > 0 || !strings.HasPrefix(src, ";") {
+		_, e := s.eval(ctx, code, src)
+		return e
+	}
+	s.runs++
+	name := fmt.Sprintf("%s%d", runPrefix, s.runs)
+	// The function's header takes the first line, which assemble leaves
+	// empty but for the ";", so the statements keep their lines.
+	if _, e := s.eval(ctx, code, "func "+name+"() {"+src[1:]+"\n}"); e != nil {
+		return e
+	}
+	_, e := s.eval(ctx, code, ";"+name+"()")
+	return e
+}
+
+// runPrefix names the functions that run a cell's statements.
+const runPrefix = "_gocurrentRun"
 
 // assembleSupervised assembles a group of chunks with their go statements
 // supervised, evaluating first the twins they need of earlier functions
@@ -714,6 +762,12 @@ func (s *session) panicError(cell int, val any, frames []frame) *engine.Error {
 // funcName is how a user names the function of an interpreter's frame.
 func funcName(fn string) string {
 	fn = strings.TrimPrefix(fn, "main.")
+	if strings.HasPrefix(fn, runPrefix) {
+		if strings.Contains(fn, ".func") {
+			return "a function literal"
+		}
+		return "the cell"
+	}
 	if fn == "func" || strings.HasPrefix(fn, "func.") || fn == "" {
 		return "a function literal"
 	}
