@@ -665,7 +665,6 @@ func (s *session) importPackage(code string, im cell.ImportSpec) *engine.Error {
 // eval evaluates src, whose lines are the cell's plus one, and turns every
 // failure into an error in cell coordinates.
 func (s *session) eval(ctx context.Context, code, src string) (v reflect.Value, e *engine.Error) {
-	s.filter.reset()
 	defer func() {
 		if r := recover(); r != nil {
 			// Some compile errors panic out of yaegi instead of returning.
@@ -690,7 +689,10 @@ func (s *session) describe(ctx context.Context, code string, err error) *engine.
 			return &engine.Error{Name: "exit", Value: fmt.Sprintf("%s(%d) was called: the cell stopped there (the session is kept)", ex.call, ex.code),
 				Traceback: []string{red(fmt.Sprintf("%s(%d)", ex.call, ex.code)) + ": the cell stopped; the session's values are kept"}}
 		}
-		return s.panicError(s.count, p.Value, s.filter.takeFirst())
+		// The frames the evaluation's goroutine printed while the panic
+		// unwound it; p.Stack is that goroutine's stack.
+		gid, _ := parseGoroutineID(p.Stack)
+		return s.panicError(s.count, p.Value, s.filter.take(gid))
 	}
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		if e := s.w.takeFault(); e != nil {
@@ -1097,14 +1099,10 @@ func (f *panicFilter) Write(p []byte) (int, error) {
 	return f.w.Write(p)
 }
 
-func (f *panicFilter) reset() {
-	f.mu.Lock()
-	f.fs = nil
-	f.mu.Unlock()
-}
-
 // maxFrames bounds the frames kept of panics nobody asked about (panics
-// recovered by the cell's own code also leave frames).
+// recovered by the cell's own code also leave frames). Frames are taken by
+// goroutine, never cleared wholesale: a goroutine's panic may unwind while
+// the cell goes on to its next evaluation.
 const maxFrames = 1000
 
 // take removes and returns the frames of goroutine gid.
@@ -1121,18 +1119,6 @@ func (f *panicFilter) take(gid int64) []frame {
 	}
 	f.fs = rest
 	return out
-}
-
-// takeFirst removes and returns the frames of the goroutine that panicked
-// first.
-func (f *panicFilter) takeFirst() []frame {
-	f.mu.Lock()
-	var gid int64
-	if len(f.fs) > 0 {
-		gid = f.fs[0].gid
-	}
-	f.mu.Unlock()
-	return f.take(gid)
 }
 
 // sortedKeys returns m's keys in order.
