@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -48,8 +49,14 @@ func (o *origins) cellStarted(count int) {
 		o.byID.Store(&next)
 		return
 	}
-	for _, id := range goroutineIDs() {
-		if o.baseline[id] {
+	for _, g := range allGoroutines() {
+		id := g.id
+		// The worker's own goroutines (its request reader, a cell's
+		// watchdog) are not a cell's: leaving them out keeps the map
+		// empty while no cell's goroutine outlives its cell, and then
+		// writing costs no lookup (a lookup reads the goroutine's stack,
+		// which for interpreted code is deep and costs tens of µs).
+		if o.baseline[id] || strings.HasPrefix(g.creator, ownPackage) {
 			continue
 		}
 		if c, ok := old[id]; ok {
