@@ -30,6 +30,7 @@ import (
 	"github.com/gocurrent/gocurrent/install"
 	"github.com/gocurrent/gocurrent/kernel/interp"
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
+	"github.com/gocurrent/gocurrent/kernel/native"
 	"github.com/gocurrent/gocurrent/kernel/notebook"
 	"github.com/gocurrent/gocurrent/kernel/session"
 )
@@ -221,7 +222,7 @@ func newKernel(conn session.Conn, hist *session.History, logf func(string, ...an
 	if err != nil {
 		return nil, nil, err
 	}
-	k := session.New(conn, eng, session.Info{Version: version}, hist, logf)
+	k := session.New(conn, native.With(eng, logf), session.Info{Version: version}, hist, logf)
 	handlers.Store(k)
 	return k, eng, nil
 }

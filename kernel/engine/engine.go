@@ -32,6 +32,30 @@ type Timing struct {
 	GoroutinesStarted int64  `json:"goroutines_started"`
 	GoroutinesLeft    int64  `json:"goroutines_left"`
 	GOMAXPROCS        int    `json:"gomaxprocs"`
+	// BuildNS is how long compiling the cell took (native cells; the
+	// run's wall time is WallNS less BuildNS).
+	BuildNS int64 `json:"build_ns,omitempty"`
+}
+
+// Declarations are what a session has declared, for engines that build
+// cells as programs.
+type Declarations struct {
+	// Imports maps each name a package is imported under to its path.
+	Imports map[string]string `json:"imports"`
+	// Decls are the session's declarations, first declared first.
+	Decls []Declaration `json:"decls"`
+	// Vars are the session's variables that statements declared (x :=
+	// ...): runtime values, which a program built from declarations does
+	// not have.
+	Vars []string `json:"vars"`
+}
+
+// Declaration is one declaration of a session, with where it was written.
+type Declaration struct {
+	Names []string `json:"names"`
+	Src   string   `json:"src"`
+	Cell  int      `json:"cell"` // execution count of its cell
+	Line  int      `json:"line"` // its first line in that cell
 }
 
 // Error is a failed cell: ename says which kind of failure ("compile

@@ -62,6 +62,8 @@ type event struct {
 	// result of complete and inspect
 	Completion *engine.Completion `json:"completion,omitempty"`
 	Inspection *engine.Inspection `json:"inspection,omitempty"`
+	// result of declarations
+	Declarations *engine.Declarations `json:"declarations,omitempty"`
 	// exit: os.Exit or log.Fatal from a goroutine is about to end the
 	// worker.
 	Code int    `json:"code,omitempty"`

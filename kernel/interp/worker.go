@@ -103,6 +103,9 @@ func RunWorker() error {
 		case "execute":
 			res := w.execute(r)
 			w.sendSynced(event{ID: r.ID, Op: "result", Result: &res})
+		case "declarations":
+			d := s.declarations()
+			w.send(event{ID: r.ID, Op: "result", Declarations: &d})
 		case "goroutines":
 			text := w.listGoroutines()
 			w.send(event{ID: r.ID, Op: "result", Result: &engine.Result{Data: map[string]any{"text/plain": text}}})

@@ -215,12 +215,17 @@ func resultText(res engine.Result) string {
 func FormatTiming(t engine.Timing) string {
 	cpu := time.Duration(t.UserNS + t.SysNS)
 	wall := time.Duration(t.WallNS)
+	run := wall - time.Duration(t.BuildNS) // a native cell's CPU is its run's
 	cores := 0.0
-	if wall > 0 {
-		cores = float64(cpu) / float64(wall)
+	if run > 0 {
+		cores = float64(cpu) / float64(run)
+	}
+	wallText := FormatDuration(wall)
+	if t.BuildNS > 0 {
+		wallText += fmt.Sprintf(" (build %s, run %s)", FormatDuration(time.Duration(t.BuildNS)), FormatDuration(run))
 	}
 	s := fmt.Sprintf("⏱ wall %s · CPU %s (user %s, sys %s) · %.2f cores busy · GOMAXPROCS %d · %s",
-		FormatDuration(wall), FormatDuration(cpu), FormatDuration(time.Duration(t.UserNS)), FormatDuration(time.Duration(t.SysNS)),
+		wallText, FormatDuration(cpu), FormatDuration(time.Duration(t.UserNS)), FormatDuration(time.Duration(t.SysNS)),
 		cores, t.GOMAXPROCS, t.Engine)
 	if t.GoroutinesStarted > 0 || t.GoroutinesLeft > 0 {
 		s += fmt.Sprintf(" · goroutines: %d started, %d still running", t.GoroutinesStarted, t.GoroutinesLeft)
@@ -264,7 +269,7 @@ var, const) and statements, in any order. Values persist between cells.
 The value of a final expression is shown (6*7 shows 42). Standard-library
 packages used by their usual names (fmt, sync, time, strings, os, ...) are
 imported automatically. A cell that is a whole program (package main with
-func main) runs as a program.
+func main) is built and run as a program (see %%native).
 
 Every cell reports its cost on one line: wall time, CPU time (user and
 system, including child processes), cores busy (CPU / wall), GOMAXPROCS,
@@ -274,6 +279,14 @@ execute_reply's metadata.timing.
 Magics:
   %help              this text
   %timing on|off     show or hide the timing line under each cell
+  %%native [-race] [-gomaxprocs N] [-- ARGS]
+                     (first line of a cell) build the cell with the Go
+                     toolchain and run it as a program, at compiled speed;
+                     -race runs it under the race detector. Native cells
+                     see the session's declarations (imports, types,
+                     functions, constants, var declarations), not the
+                     values interpreted cells computed. A cell that is a
+                     whole program (package main, func main) runs natively.
   %goroutines        the goroutines cells left behind: the cell and go
                      statement that started them, and what they do now
   %status            kernel and worker health: pids, uptime, memory, goroutines, restarts
@@ -325,6 +338,18 @@ func (k *Kernel) magics(ctx context.Context, code string, out *output) (engine.R
 		return engine.Result{Payload: []map[string]any{{
 			"source": "page", "data": map[string]any{"text/plain": in.Text}, "start": 0,
 		}}}, true
+	}
+	nativeRunner, canNative := k.eng.(interface {
+		ExecuteNative(ctx context.Context, code, args string, count int, out engine.Output) engine.Result
+	})
+	if c.CellMagic != nil && c.CellMagic.Name == "native" && canNative {
+		// The body keeps its cell lines: the magic's line is left blank.
+		body := strings.Repeat("\n", c.BodyLine-1) + c.Body
+		return nativeRunner.ExecuteNative(ctx, body, c.CellMagic.Args, k.executionCount(), out), true
+	}
+	if c.Program && canNative && len(c.Magics) == 0 {
+		// A whole program runs as a program.
+		return nativeRunner.ExecuteNative(ctx, code, "", k.executionCount(), out), true
 	}
 	if c.CellMagic != nil {
 		return engine.Result{Err: &engine.Error{Name: "unknown magic", Value: fmt.Sprintf("%%%%%s is not a cell magic gocurrent knows; %%help lists them", c.CellMagic.Name),

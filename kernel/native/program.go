@@ -1,0 +1,269 @@
+// Package native runs cells as compiled Go programs: the cell, with the
+// session's declarations it uses, is written to a per-session module,
+// built with the Go toolchain (its build cache makes repeated builds
+// fast), and run as a child process whose output streams into the cell.
+//
+// Native cells see the session's declarations (imports, types, functions,
+// constants, var declarations), not the values the interpreter computed.
+// Positions in build errors, panics and race reports are the cell's own:
+// the generated source carries //line directives naming the cell each
+// piece comes from.
+package native
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"sort"
+	"strings"
+
+	"github.com/gocurrent/gocurrent/kernel/cell"
+	"github.com/gocurrent/gocurrent/kernel/engine"
+)
+
+// program is the source of a cell built as a program.
+type program struct {
+	src string
+	// dropped are session declarations left out because they cannot
+	// build natively (they use the kernel's display package).
+	dropped []string
+}
+
+// fileName is the //line file name of cell count; positions in it are
+// mapped back by cellPosRE.
+func fileName(count int) string { return fmt.Sprintf("cell%d", count) }
+
+// assemble writes the program for cell code (execution count count): the
+// cell's declarations at package level, its statements as main's body, and
+// the session's declarations the cell uses, directly or not. pkgPath maps
+// a package name to a standard library path, for packages the cell uses
+// without importing them.
+func assemble(d engine.Declarations, code string, count int, pkgPath func(string) (string, bool)) (program, error) {
+	c, err := cell.Parse(code)
+	if err != nil {
+		return program{}, err
+	}
+	if c.Program {
+		return program{src: fmt.Sprintf("//line %s:1:1\n%s", fileName(count), c.Source)}, nil
+	}
+	var decls, stmts strings.Builder
+	imports := map[string]string{} // name -> path
+	maps := func(name, path string) { imports[name] = path }
+	for name, path := range d.Imports {
+		maps(name, path)
+	}
+	declared := map[string]bool{} // names the cell declares at package level
+	var used []string
+	for _, ch := range c.Chunks {
+		for _, im := range ch.Imports {
+			maps(im.ImportName(), im.Path)
+		}
+		for _, f := range ch.Free {
+			used = append(used, f.Name)
+		}
+		if ch.Kind == cell.Decl {
+			declared = addAll(declared, ch.Names)
+			for _, t := range ch.Types {
+				declared[t] = true
+			}
+		}
+	}
+	for _, ch := range c.Chunks {
+		directive := fmt.Sprintf("//line %s:%d:%d\n", fileName(count), ch.Line, ch.Col)
+		switch ch.Kind {
+		case cell.Import:
+			continue
+		case cell.Decl:
+			decls.WriteString(directive + ch.Src + "\n")
+		case cell.Expr:
+			src := ch.Src
+			if _, call := ch.Node.(*ast.CallExpr); !call {
+				// A final value is printed, as the interpreter shows it.
+				src = "fmt.Println(" + src + ")"
+				imports["fmt"] = "fmt"
+				used = append(used, "fmt")
+			}
+			stmts.WriteString(directive + src + "\n")
+		default:
+			stmts.WriteString(directive + ch.Src + "\n")
+		}
+	}
+	// The session's declarations the cell needs, and those they need.
+	var session strings.Builder
+	var dropped []string
+	need := map[string]bool{}
+	for _, u := range used {
+		need[u] = true
+	}
+	include := make([]bool, len(d.Decls))
+	for changed := true; changed; {
+		changed = false
+		for i, dc := range d.Decls {
+			if include[i] || !uses(need, dc, declared) {
+				continue
+			}
+			include[i] = true
+			changed = true
+			for _, id := range identifiers(dc.Src) {
+				need[id] = true
+			}
+		}
+	}
+	for i, dc := range d.Decls {
+		if !include[i] {
+			continue
+		}
+		if selectorBases("package p;" + dc.Src)["display"] {
+			dropped = append(dropped, strings.Join(dc.Names, ", "))
+			continue
+		}
+		fmt.Fprintf(&session, "//line %s:%d:1\n%s\n", fileName(dc.Cell), max(dc.Line, 1), dc.Src)
+	}
+	body := session.String() + decls.String()
+	mainFunc := "func main() {\n" + stmts.String() + "}\n"
+	if declared["main"] {
+		mainFunc = ""
+	}
+	// Import what the program uses: the session's and cell's imports,
+	// and standard packages used by their names.
+	usedPkgs := selectorBases(body + mainFunc)
+	var lines []string
+	for _, name := range sortedKeys(usedPkgs) {
+		path, ok := imports[name]
+		if !ok {
+			path, ok = pkgPath(name)
+		}
+		if !ok || declared[name] {
+			continue
+		}
+		if path == "gocurrent/display" {
+			return program{}, fmt.Errorf("native cells cannot use the display package (it belongs to the interpreter session); print, or show the result in a later interpreted cell")
+		}
+		if name == lastElem(path) {
+			lines = append(lines, fmt.Sprintf("\t%q", path))
+		} else {
+			lines = append(lines, fmt.Sprintf("\t%s %q", name, path))
+		}
+	}
+	var src strings.Builder
+	src.WriteString("package main\n\n")
+	if len(lines) > 0 {
+		src.WriteString("import (\n" + strings.Join(lines, "\n") + "\n)\n\n")
+	}
+	src.WriteString(body)
+	src.WriteString(mainFunc)
+	return program{src: src.String(), dropped: dropped}, nil
+}
+
+func addAll(m map[string]bool, names []string) map[string]bool {
+	for _, n := range names {
+		m[n] = true
+		if t, _, ok := strings.Cut(n, "."); ok {
+			m[t] = true
+		}
+	}
+	return m
+}
+
+// uses reports whether declaration dc declares something in need that the
+// cell does not declare itself (a cell's declaration replaces the
+// session's, as in the interpreter).
+func uses(need map[string]bool, dc engine.Declaration, declared map[string]bool) bool {
+	for _, n := range dc.Names {
+		if declared[n] {
+			return false
+		}
+	}
+	for _, n := range dc.Names {
+		base := n
+		if t, _, ok := strings.Cut(n, "."); ok {
+			base = t // a method comes with its type
+		}
+		if need[base] {
+			return true
+		}
+	}
+	return false
+}
+
+// identifiers lists the identifiers in a declaration's source.
+func identifiers(src string) []string {
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+src, 0)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			out = append(out, id.Name)
+		}
+		return true
+	})
+	return out
+}
+
+// selectorBases returns the identifiers used as the X of a selector x.y in
+// src: the candidates for package names.
+func selectorBases(src string) map[string]bool {
+	out := map[string]bool{}
+	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
+	if err != nil {
+		// The build reports the syntax error; import what the text
+		// suggests meanwhile.
+		for _, w := range strings.FieldsFunc(src, func(r rune) bool {
+			return !(r == '_' || r == '.' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		}) {
+			if x, _, ok := strings.Cut(w, "."); ok && x != "" {
+				out[x] = true
+			}
+		}
+		return out
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok {
+				out[id.Name] = true
+			}
+		}
+		return true
+	})
+	return out
+}
+
+func lastElem(path string) string {
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// stdPackages maps package names to standard library paths, from the
+// output of `go list std`; where names collide the shorter path wins
+// (math/rand over crypto/rand).
+func stdPackages(list string) map[string]string {
+	out := map[string]string{}
+	for _, path := range strings.Fields(list) {
+		if strings.Contains(path, "internal") || strings.HasPrefix(path, "vendor/") || strings.HasPrefix(path, "cmd/") {
+			continue
+		}
+		name := lastElem(path)
+		if old, ok := out[name]; !ok || len(path) < len(old) || (len(path) == len(old) && path < old) {
+			out[name] = path
+		}
+	}
+	// Version suffixes name their package without it.
+	if p, ok := out["v2"]; ok && strings.HasPrefix(p, "math/rand") {
+		delete(out, "v2")
+	}
+	return out
+}
