@@ -2,6 +2,8 @@ package native
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -176,13 +179,22 @@ func (r *Runner) Run(ctx context.Context, d engine.Declarations, code string, co
 		}
 		return fail("native error", err.Error())
 	}
-	// Each build writes the same file: the build cache keys on content,
-	// so a repeated cell links from the cache.
+	// A program built before is run again as it is; others are built
+	// in the session's module, where the build cache keeps the compiled
+	// packages, so that only the cell's package is compiled and linked.
+	// The binary goes without symbol table and DWARF (stacks and race
+	// reports need neither), which makes linking faster.
+	sum := sha256.Sum256([]byte(fmt.Sprint(prog.src, opt.Race)))
+	bin := filepath.Join(r.dir, "cell-"+hex.EncodeToString(sum[:8]))
+	if _, err := os.Stat(bin); err == nil {
+		timing.BuildNS = time.Since(start).Nanoseconds()
+		return r.run(ctx, bin, code, count, opt, out, start, timing)
+	}
 	if err := os.WriteFile(filepath.Join(r.dir, "main.go"), []byte(prog.src), 0o644); err != nil {
 		return fail("native error", fmt.Sprintf("write the program: %v", err))
 	}
-	bin := filepath.Join(r.dir, "cell")
-	args := []string{"build", "-o", bin}
+	r.pruneBinaries()
+	args := []string{"build", "-o", bin, "-ldflags=-s -w"}
 	if opt.Race {
 		args = append(args, "-race")
 	}
@@ -200,6 +212,31 @@ func (r *Runner) Run(ctx context.Context, d engine.Declarations, code string, co
 		return res
 	}
 	return r.run(ctx, bin, code, count, opt, out, start, timing)
+}
+
+// keepBinaries is how many built cells are kept to run again.
+const keepBinaries = 16
+
+// pruneBinaries removes the oldest built cells beyond keepBinaries.
+func (r *Runner) pruneBinaries() {
+	matches, _ := filepath.Glob(filepath.Join(r.dir, "cell-*"))
+	if len(matches) < keepBinaries {
+		return
+	}
+	type file struct {
+		path string
+		mod  time.Time
+	}
+	var files []file
+	for _, m := range matches {
+		if st, err := os.Stat(m); err == nil {
+			files = append(files, file{m, st.ModTime()})
+		}
+	}
+	slices.SortFunc(files, func(a, b file) int { return a.mod.Compare(b.mod) })
+	for _, f := range files[:len(files)-keepBinaries+1] {
+		_ = os.Remove(f.path)
+	}
 }
 
 func (r *Runner) run(ctx context.Context, bin, code string, count int, opt Options, out engine.Output, start time.Time, timing engine.Timing) engine.Result {
@@ -343,16 +380,16 @@ func stream(rd io.Reader, name string, out engine.Output, keep *strings.Builder,
 }
 
 // cellPosRE matches a position in a cell, as //line directives name it.
-var cellPosRE = regexp.MustCompile(`\bcell(\d+):(\d+)(?::(\d+))?`)
+var cellPosRE = regexp.MustCompile(`\bcell(\d*):(\d+)(?::(\d+))?`)
 
 // cellPositions rewrites positions such as cell5:3:7 into words, relative
 // to cell count.
 func cellPositions(text string, count int) string {
 	return cellPosRE.ReplaceAllStringFunc(text, func(m string) string {
 		sm := cellPosRE.FindStringSubmatch(m)
-		c, _ := strconv.Atoi(sm[1])
+		c, err := strconv.Atoi(sm[1])
 		where := "cell line " + sm[2]
-		if c != count {
+		if err == nil && c != count {
 			where = fmt.Sprintf("cell %d, line %s", c, sm[2])
 		}
 		if sm[3] != "" {
@@ -395,7 +432,7 @@ func buildError(output, code string, count int, d engine.Declarations, dropped [
 	e.Value = msg
 	e.Traceback = []string{red("compile error") + ": " + msg}
 	if m := cellPosRE.FindStringSubmatch(first); m != nil {
-		if c, _ := strconv.Atoi(m[1]); c == count {
+		if m[1] == "" {
 			line, _ := strconv.Atoi(m[2])
 			col, _ := strconv.Atoi(m[3])
 			e.Traceback = append(e.Traceback, sourceLines(code, line, col)...)

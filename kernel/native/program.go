@@ -30,9 +30,13 @@ type program struct {
 	dropped []string
 }
 
-// fileName is the //line file name of cell count; positions in it are
-// mapped back by cellPosRE.
+// fileName is the //line file name of an earlier cell, count; positions in
+// it are mapped back by cellPosRE. The cell being run is "cell", so that
+// the same cell builds the same program whatever its execution count.
 func fileName(count int) string { return fmt.Sprintf("cell%d", count) }
+
+// thisCell is the //line file name of the cell being run.
+const thisCell = "cell"
 
 // assemble writes the program for cell code (execution count count): the
 // cell's declarations at package level, its statements as main's body, and
@@ -45,7 +49,7 @@ func assemble(d engine.Declarations, code string, count int, pkgPath func(string
 		return program{}, err
 	}
 	if c.Program {
-		return program{src: fmt.Sprintf("//line %s:1:1\n%s", fileName(count), c.Source)}, nil
+		return program{src: fmt.Sprintf("//line %s:1:1\n%s", thisCell, c.Source)}, nil
 	}
 	var decls, stmts strings.Builder
 	imports := map[string]string{} // name -> path
@@ -70,7 +74,7 @@ func assemble(d engine.Declarations, code string, count int, pkgPath func(string
 		}
 	}
 	for _, ch := range c.Chunks {
-		directive := fmt.Sprintf("//line %s:%d:%d\n", fileName(count), ch.Line, ch.Col)
+		directive := fmt.Sprintf("//line %s:%d:%d\n", thisCell, ch.Line, ch.Col)
 		switch ch.Kind {
 		case cell.Import:
 			continue
@@ -118,7 +122,11 @@ func assemble(d engine.Declarations, code string, count int, pkgPath func(string
 			dropped = append(dropped, strings.Join(dc.Names, ", "))
 			continue
 		}
-		fmt.Fprintf(&session, "//line %s:%d:1\n%s\n", fileName(dc.Cell), max(dc.Line, 1), dc.Src)
+		name := fileName(dc.Cell)
+		if dc.Cell == count {
+			name = thisCell
+		}
+		fmt.Fprintf(&session, "//line %s:%d:1\n%s\n", name, max(dc.Line, 1), dc.Src)
 	}
 	body := session.String() + decls.String()
 	mainFunc := "func main() {\n" + stmts.String() + "}\n"
