@@ -600,6 +600,7 @@ func freeIdents(ch *Chunk) []Ident {
 			skip[n.Label] = true
 		case *ast.FuncDecl:
 			skip[n.Name] = true
+			skipReceiverTypeParams(n, skip)
 		case *ast.Field:
 			// Field and method names in struct and interface types.
 			for _, id := range n.Names {
@@ -619,4 +620,39 @@ func freeIdents(ch *Chunk) []Ident {
 		return true
 	})
 	return out
+}
+
+// skipReceiverTypeParams marks the uses of the type parameters a method
+// of a generic type names in its receiver (func (s *Stack[T]) Push(v T)):
+// the parser resolves no object for them.
+func skipReceiverTypeParams(fd *ast.FuncDecl, skip map[*ast.Ident]bool) {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return
+	}
+	t := fd.Recv.List[0].Type
+	if st, ok := t.(*ast.StarExpr); ok {
+		t = st.X
+	}
+	var params []ast.Expr
+	switch x := t.(type) {
+	case *ast.IndexExpr:
+		params = []ast.Expr{x.Index}
+	case *ast.IndexListExpr:
+		params = x.Indices
+	}
+	names := map[string]bool{}
+	for _, p := range params {
+		if id, ok := p.(*ast.Ident); ok && id.Name != "_" {
+			names[id.Name] = true
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	ast.Inspect(fd, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && names[id.Name] && id.Obj == nil {
+			skip[id] = true
+		}
+		return true
+	})
 }

@@ -170,3 +170,18 @@ func TestIsComplete(t *testing.T) {
 		}
 	}
 }
+
+// The type parameters a method's receiver names are not free.
+func TestReceiverTypeParamsAreNotFree(t *testing.T) {
+	c, err := Parse("func (s *stack[T]) push(v T) { var z T; _ = z; s.items = append(s.items, v) }\nfunc (p pair[K, V]) get(k K) V { return p.m[k] }")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range c.Chunks {
+		for _, f := range ch.Free {
+			if f.Name != "append" && f.Name != "stack" && f.Name != "pair" {
+				t.Errorf("chunk %q: %s is free", ch.Src, f.Name)
+			}
+		}
+	}
+}
