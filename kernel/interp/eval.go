@@ -64,6 +64,7 @@ type session struct {
 	runs       int                  // functions made to run statements (see evalGroup)
 	inProgram  atomic.Bool          // a program cell runs, in an interpreter of its own
 	timers     timers               // timers cells started, for the deadlock watchdog
+	mod        *modern              // rewriting of modern Go (modern.go)
 }
 
 func newSession(w *worker) (*session, error) {
@@ -85,7 +86,7 @@ func newSession(w *worker) (*session, error) {
 	s.disp = display.New(w.display, w.clear)
 	s.late = newOrigins()
 	s.filter = &panicFilter{w: &markingWriter{w: w.stderr, o: s.late}}
-	s.exports = append(w.symbols(s.disp), s.superviseSymbols(), s.timers.symbols())
+	s.exports = append(w.symbols(s.disp), s.superviseSymbols(), s.timers.symbols(), s.modernSymbols())
 	s.stdPkgs = packageNames(s.exports)
 	i, err := s.newInterpreter()
 	if err != nil {
@@ -258,6 +259,9 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 			return errResult(e)
 		}
 	}
+	if e := s.modernizeCell(code, c); e != nil { // modern.go
+		return errResult(e)
+	}
 	for _, ch := range c.Chunks {
 		if _, ok := ch.Node.(*ast.DeferStmt); ok {
 			defer s.runDefers()
@@ -304,7 +308,10 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 	}
 	fin := *final
 	var twins map[string]bool
-	fin.Src, twins = s.supervise(fin.Src, false, s.count, fin.Line, nil)
+	if e := s.evalInstances(ctx, code, []cell.Chunk{fin}); e != nil { // modern.go
+		return errResult(e)
+	}
+	fin.Src, twins = s.supervise(s.modernSrc(fin), false, s.count, fin.Line, nil)
 	s.ensureTwins(twins)
 	data, e := s.evalFinal(ctx, code, &fin)
 	if e != nil {
@@ -341,6 +348,9 @@ func splitRuns(groups [][]cell.Chunk) [][]cell.Chunk {
 // a top-level loop would copy it again and keep the copy, so memory grew
 // with the square of the session's length.
 func (s *session) evalGroup(ctx context.Context, code string, g []cell.Chunk) *engine.Error {
+	if e := s.evalInstances(ctx, code, g); e != nil { // modern.go
+		return e
+	}
 	src := s.assembleSupervised(g)
 	if g[0].Kind == cell.Decl || len(g[0].Names) > 0 || !strings.HasPrefix(src, ";") {
 		_, e := s.eval(ctx, code, src)
@@ -375,7 +385,7 @@ func (s *session) assembleSupervised(g []cell.Chunk) string {
 	out := make([]cell.Chunk, len(g))
 	need := map[string]bool{}
 	for k, ch := range g {
-		src, twins := s.supervise(ch.Src, ch.Kind == cell.Decl, s.count, ch.Line, funcs)
+		src, twins := s.supervise(s.modernSrc(ch), ch.Kind == cell.Decl, s.count, ch.Line, funcs)
 		ch.Src = src
 		out[k] = ch
 		for t := range twins {
@@ -584,7 +594,7 @@ func (s *session) recompileCallers(ctx context.Context, redefined map[string]boo
 				if !redefined[u] {
 					continue
 				}
-				src, twins := s.supervise(s.decls[name], true, s.declCell[name], s.declLine[name], nil)
+				src, twins := s.supervise(s.modernDecl(ctx, s.decls[name]), true, s.declCell[name], s.declLine[name], nil)
 				s.ensureTwins(twins)
 				if _, e := s.eval(ctx, s.code[s.declCell[name]], strings.Repeat("\n", max(s.declLine[name], 1))+src); e != nil {
 					return e

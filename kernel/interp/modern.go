@@ -1,0 +1,728 @@
+package interp
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"github.com/gocurrent/gocurrent/kernel/cell"
+	"github.com/gocurrent/gocurrent/kernel/engine"
+)
+
+// Modern Go in the interpreter.
+//
+// The interpreter (yaegi v0.16.0) knows the language and the standard
+// library of Go 1.22, with gaps: no range over integers or functions, no
+// per-iteration loop variables, no min, max or clear, break and continue in
+// select cases that go to the wrong place, generic type inference that
+// assigns type arguments by position, generic calls that crash it in
+// x := f(y), no iter package and a slices package without Sort or Max.
+//
+// Before a cell runs, the kernel type-checks it with go/types (the
+// toolchain's Go, against the session's declarations and the types of its
+// variables) and rewrites what the interpreter would get wrong into code it
+// gets right, keeping every statement on its line (columns move on
+// rewritten lines only):
+//
+//   - for i := range n                -> for V, N := T(0), n; V < N; V++ { i := V; ... }
+//   - for x := range seq              -> seq(func(x T) bool { ...; return true }), with
+//     break, continue and return translated as the spec says
+//   - loops whose body captures its variables get a fresh copy per iteration
+//   - break and continue inside select cases become if true { break L }
+//   - min(a, b), max, clear, print, println, wg.Go(f)
+//   - every call of a generic function becomes a call of a copy of it with
+//     the type arguments filled in (an instance), which the interpreter
+//     runs as ordinary code; slices, maps, cmp, iter and sync.OnceValue
+//     come from the library in modern_lib_*.go.txt the same way
+//   - iter.Seq[T] becomes func(yield func(T) bool)
+//
+// What cannot be rewritten faithfully (a standard library function newer
+// than the interpreter's and not in the library, defer inside a range over
+// a function, a generic call whose type arguments are local types) stops
+// the cell before it runs, with an error that names the construct and
+// suggests %%native.
+
+// modern is a session's state for rewriting cells.
+type modern struct {
+	fset      *token.FileSet
+	imp       *exportImporter
+	lib       *library
+	varTypes  map[string]types.Type // session variable -> its type, from the check of its cell
+	insts     map[string]*instance  // by key: function and type arguments
+	ninst     int
+	nlabel    int                        // generated names
+	out       map[[2]int]string          // rewritten source of the cell's chunks, by line and column
+	needs     map[[2]int][]*instance     // instances each chunk calls
+	stdAlias  map[string]bool            // standard packages rewritten code names by stdAliasName
+	aliasDone map[string]bool            // those imported in the interpreter
+	funcs     map[*types.Func]*funcSite  // generic functions of the last check, by object
+	symbols   map[string]map[string]bool // the interpreter's symbols, by import path
+}
+
+// instance is a generic function with its type arguments filled in.
+type instance struct {
+	name  string
+	key   string
+	text  string // before rewriting
+	src   string // rewritten, for the interpreter
+	needs []*instance
+	done  bool // evaluated in the interpreter
+	cell  int  // cell and line of the generic declaration, for panics
+	line  int
+}
+
+// funcSite is where a generic function is declared.
+type funcSite struct {
+	decl *ast.FuncDecl
+	src  string      // the text of the file that holds it
+	tf   *token.File // that file
+	info *types.Info
+	lib  *libPkg // the library package, for library functions
+	hash string  // of the declaration, for session functions
+	cell int     // cell and line of a session function's declaration
+	line int
+}
+
+func (s *session) modernState() *modern {
+	if s.mod == nil {
+		fset := token.NewFileSet()
+		m := &modern{
+			fset:      fset,
+			imp:       newExportImporter(fset),
+			varTypes:  map[string]types.Type{},
+			insts:     map[string]*instance{},
+			stdAlias:  map[string]bool{},
+			aliasDone: map[string]bool{},
+		}
+		m.imp.prepare([]string{"cmp", "iter", "sort", "sync", "fmt"})
+		m.lib = loadLibrary(m.imp)
+		s.mod = m
+	}
+	return s.mod
+}
+
+// item is a piece of source the check sees and the rewriting changes: a
+// chunk of the cell, a session declaration, or an instance.
+type item struct {
+	src   string
+	file  *token.File
+	base  int // offset of src in file
+	decl  bool
+	chunk *cell.Chunk
+	inst  *instance
+	nodes []ast.Node // its top-level nodes in the check's syntax tree
+	line0 int        // the cell line of its first line
+}
+
+// check is one type check of a cell with the session around it.
+type check struct {
+	m     *modern
+	s     *session
+	info  *types.Info
+	items []*item
+	files []*ast.File
+	srcs  map[*token.File]string // the text of each file
+}
+
+// modernizeCell rewrites the chunks of cell c for the interpreter; the
+// rewritten sources are then given by modernSrc. It returns an error for
+// a construct the interpreter cannot run faithfully.
+func (s *session) modernizeCell(code string, c *cell.Cell) (e *engine.Error) {
+	m := s.modernState()
+	m.out = map[[2]int]string{}
+	m.needs = map[[2]int][]*instance{}
+	defer func() {
+		if r := recover(); r != nil {
+			// A bug in the rewriting must not take the cell down: run it
+			// as written.
+			m.out = map[[2]int]string{}
+			m.needs = map[[2]int][]*instance{}
+			e = nil
+		}
+	}()
+	var items []*item
+	for i := range c.Chunks {
+		ch := &c.Chunks[i]
+		if ch.Kind == cell.Import {
+			continue
+		}
+		items = append(items, &item{src: ch.Src, decl: ch.Kind == cell.Decl, chunk: ch, line0: ch.Line})
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	imports := m.cellImports(s, c)
+	chk := m.newCheck(s, imports, items, c)
+	if chk == nil {
+		return nil
+	}
+	m.recordVars(chk)
+	var pending []*instance
+	for _, it := range items {
+		r := newRewriter(chk, it)
+		out, needs, err := r.rewrite()
+		if err != nil {
+			return positioned("not supported by the interpreter", code, err.line, err.col, err.msg)
+		}
+		key := [2]int{it.chunk.Line, it.chunk.Col}
+		m.out[key] = out
+		m.needs[key] = needs
+		pending = append(pending, r.created...)
+	}
+	if err := m.finishInstances(s, imports, c, pending); err != nil {
+		return positioned("not supported by the interpreter", code, err.line, err.col, err.msg)
+	}
+	return nil
+}
+
+// finishInstances rewrites the instances created for a cell, and those
+// they create in turn.
+func (m *modern) finishInstances(s *session, imports map[string]string, c *cell.Cell, pending []*instance) *rewriteError {
+	for round := 0; len(pending) > 0; round++ {
+		if round > 20 {
+			return &rewriteError{line: 1, col: 1, msg: "generic functions instantiate each other without end; run the cell with %%native"}
+		}
+		var items, all []*item
+		for _, in := range pending {
+			items = append(items, &item{src: in.text, decl: true, inst: in, line0: in.line})
+		}
+		// The cell's declarations, which instances may use.
+		all = append(all, items...)
+		for i := range c.Chunks {
+			if ch := &c.Chunks[i]; ch.Kind == cell.Decl {
+				all = append(all, &item{src: ch.Src, decl: true, chunk: ch, line0: ch.Line})
+			}
+		}
+		chk := m.newCheck(s, imports, all, c)
+		if chk == nil {
+			return &rewriteError{line: 1, col: 1, msg: "the kernel could not type-check the instances of generic functions; run the cell with %%native"}
+		}
+		pending = nil
+		for _, it := range items {
+			r := newRewriter(chk, it)
+			out, needs, err := r.rewrite()
+			if err != nil {
+				err.msg = fmt.Sprintf("in %s: %s", it.inst.name, err.msg)
+				err.line, err.col = 1, 1
+				return err
+			}
+			it.inst.src, it.inst.needs = out, needs
+			pending = append(pending, r.created...)
+		}
+	}
+	return nil
+}
+
+// modernSrc returns the source of chunk ch as rewritten for the
+// interpreter.
+func (s *session) modernSrc(ch cell.Chunk) string {
+	if s.mod == nil {
+		return ch.Src
+	}
+	if out, ok := s.mod.out[[2]int{ch.Line, ch.Col}]; ok {
+		return out
+	}
+	return ch.Src
+}
+
+// evalInstances evaluates the instances of generic functions the chunks
+// of g call, before g is evaluated.
+func (s *session) evalInstances(ctx context.Context, code string, g []cell.Chunk) *engine.Error {
+	if s.mod == nil {
+		return nil
+	}
+	var need []*instance
+	for _, ch := range g {
+		need = append(need, s.mod.needs[[2]int{ch.Line, ch.Col}]...)
+	}
+	return s.mod.evalNeeded(s, need)
+}
+
+// evalNeeded evaluates the instances in need and those they call that the
+// interpreter does not have yet, those they call first.
+func (m *modern) evalNeeded(s *session, need []*instance) *engine.Error {
+	if err := m.importAliases(s); err != nil {
+		return err
+	}
+	var todo []*instance
+	seen := map[*instance]bool{}
+	var walk func(in *instance)
+	walk = func(in *instance) {
+		if in == nil || in.done || seen[in] {
+			return
+		}
+		seen[in] = true
+		for _, n := range in.needs {
+			walk(n)
+		}
+		todo = append(todo, in)
+	}
+	for _, in := range need {
+		walk(in)
+	}
+	for i, in := range todo {
+		// On the lines of its generic declaration, so that a panic in it
+		// shows the declaration's line.
+		_, err := s.evalQuiet(strings.Repeat("\n", max(in.line, 1)) + in.src)
+		if err != nil && strings.Contains(err.Error(), "undefined: _gocurrent") {
+			// Instances that call each other: all at once.
+			var all []string
+			for _, x := range todo[i:] {
+				all = append(all, x.src)
+			}
+			if _, err = s.evalQuiet(strings.Join(all, "\n")); err == nil {
+				for _, x := range todo[i:] {
+					m.evaluated(s, x)
+				}
+				return nil
+			}
+		}
+		if err != nil {
+			msg := fmt.Sprintf("the interpreter could not compile %s (an instance of a generic function): %v; run the cell with %%%%native", in.name, err)
+			return &engine.Error{Name: "not supported by the interpreter", Value: msg, Traceback: []string{red("not supported by the interpreter") + ": " + msg}}
+		}
+		m.evaluated(s, in)
+	}
+	return nil
+}
+
+// evaluated records that the interpreter has instance in.
+func (m *modern) evaluated(s *session, in *instance) {
+	in.done = true
+	if in.cell > 0 {
+		// A panic in it shows the cell of its generic declaration.
+		s.declCell[in.name], s.declLine[in.name] = in.cell, in.line
+		s.names[in.name] = "func"
+	}
+}
+
+// importAliases imports in the interpreter the standard packages rewritten
+// code names by stdAliasName.
+func (m *modern) importAliases(s *session) *engine.Error {
+	m.stdAlias[nativePath] = true
+	for _, path := range sortedKeys(m.stdAlias) {
+		if m.aliasDone[path] {
+			continue
+		}
+		name := stdAliasName(path)
+		if path == nativePath {
+			name = nativeAlias
+		}
+		if _, err := s.evalQuiet(fmt.Sprintf("import %s %q", name, path)); err != nil {
+			msg := fmt.Sprintf("import %q: %v", path, err)
+			return &engine.Error{Name: "import error", Value: msg, Traceback: []string{red("import error") + ": " + msg}}
+		}
+		m.aliasDone[path] = true
+	}
+	return nil
+}
+
+// modernDecl returns session declaration src rewritten for the
+// interpreter, with the instances it calls evaluated: for recompiling a
+// caller of a redefined function.
+func (s *session) modernDecl(ctx context.Context, src string) string {
+	m := s.modernState()
+	c, err := cell.Parse(src)
+	if err != nil || len(c.Chunks) != 1 {
+		return src
+	}
+	save, saveNeeds := m.out, m.needs
+	defer func() { m.out, m.needs = save, saveNeeds }()
+	if e := s.modernizeCell(src, c); e != nil {
+		return src
+	}
+	ch := c.Chunks[0]
+	if e := s.evalInstances(ctx, src, []cell.Chunk{ch}); e != nil {
+		return src
+	}
+	return s.modernSrc(ch)
+}
+
+// cellImports are the imports the check of cell c needs: the session's,
+// the cell's own and the automatic ones, by name.
+func (m *modern) cellImports(s *session, c *cell.Cell) map[string]string {
+	imports := map[string]string{}
+	for name, path := range s.imports {
+		imports[name] = path
+	}
+	for _, ch := range c.Chunks {
+		for _, im := range ch.Imports {
+			if n := im.ImportName(); n != "_" && n != "." {
+				imports[n] = im.Path
+			}
+		}
+	}
+	for _, name := range c.Free {
+		if _, ok := imports[name]; ok {
+			continue
+		}
+		if _, ok := s.names[name]; ok {
+			continue
+		}
+		if path, ok := s.stdPkgs[name]; ok {
+			imports[name] = path
+		}
+	}
+	return imports
+}
+
+// stdAliasName is the name rewritten code uses for standard package path.
+func stdAliasName(path string) string {
+	return "_gocurrentP_" + strings.NewReplacer("/", "_", ".", "_", "-", "_").Replace(path)
+}
+
+// newCheck type-checks items (the cell's chunks, or instances) with the
+// session's declarations and variables. It returns nil when the check
+// could not be set up at all.
+func (m *modern) newCheck(s *session, imports map[string]string, items []*item, c *cell.Cell) *check {
+	if m.lib.err != nil {
+		return nil
+	}
+	// What the cell declares hides the session's declarations of the
+	// same names.
+	cellNames := map[string]bool{}
+	for _, ch := range c.Chunks {
+		for _, n := range ch.Names {
+			cellNames[n] = true
+		}
+		for _, t := range ch.Types {
+			cellNames[t] = true
+		}
+	}
+	var paths []string
+	for _, p := range imports {
+		paths = append(paths, p)
+	}
+	// The session's variables, with the types their cells gave them.
+	var vars strings.Builder
+	for _, name := range sortedKeys(m.varTypes) {
+		if cellNames[name] || s.names[name] != "var" || s.decls[name] != "" {
+			continue
+		}
+		t, ok := m.typeString(m.varTypes[name], false)
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(&vars, "var %s %s\n", name, t)
+	}
+	for p := range m.stdAlias {
+		if p != nativePath {
+			paths = append(paths, p)
+		}
+	}
+	m.imp.prepare(paths)
+
+	header := m.header(imports)
+	chk := &check{m: m, s: s, info: newInfo(), srcs: map[*token.File]string{}}
+	parse := func(name, src string) *ast.File {
+		f, err := parser.ParseFile(m.fset, name, src, parser.SkipObjectResolution)
+		if err != nil {
+			return nil
+		}
+		chk.files = append(chk.files, f)
+		chk.srcs[m.fset.File(f.Pos())] = src
+		return f
+	}
+	// The session's declarations, in one file or, if that does not
+	// parse, one file each.
+	var decls []string
+	seen := map[string]bool{}
+	for _, name := range s.order {
+		src, ok := s.decls[name]
+		if !ok || seen[src] || cellNames[name] {
+			continue
+		}
+		hidden := false
+		for _, n := range chunkNames(src) {
+			if cellNames[n] {
+				hidden = true
+			}
+		}
+		if hidden {
+			continue
+		}
+		seen[src] = true
+		decls = append(decls, src)
+	}
+	if parse("session.go", header+strings.Join(decls, "\n")) == nil {
+		for i, d := range decls {
+			parse(fmt.Sprintf("session%d.go", i), header+d)
+		}
+	}
+	parse("vars.go", header+vars.String())
+
+	// The cell: declarations at package level, statements in a function.
+	var b strings.Builder
+	b.WriteString(header)
+	var stmts, others []*item
+	for _, it := range items {
+		if it.decl {
+			others = append(others, it)
+		} else {
+			stmts = append(stmts, it)
+		}
+	}
+	offs := map[*item]int{}
+	for _, it := range others {
+		offs[it] = b.Len()
+		b.WriteString(it.src)
+		b.WriteString("\n")
+	}
+	if len(stmts) > 0 {
+		b.WriteString("func _gocurrentCheck() {\n")
+		for _, it := range stmts {
+			offs[it] = b.Len()
+			b.WriteString(it.src)
+			b.WriteString("\n")
+		}
+		b.WriteString("}\n")
+	}
+	f := parse("cell.go", b.String())
+	if f == nil {
+		return nil
+	}
+	tf := m.fset.File(f.Pos())
+	for _, it := range items {
+		it.file, it.base = tf, offs[it]
+		end := it.base + len(it.src)
+		inside := func(n ast.Node) bool {
+			o := tf.Offset(n.Pos())
+			return o >= it.base && o < end
+		}
+		for _, d := range f.Decls {
+			if inside(d) {
+				it.nodes = append(it.nodes, d)
+			}
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "_gocurrentCheck" && fd.Body != nil {
+				for _, st := range fd.Body.List {
+					if inside(st) {
+						it.nodes = append(it.nodes, st)
+					}
+				}
+			}
+		}
+		chk.items = append(chk.items, it)
+	}
+	conf := types.Config{Importer: &libImporter{std: m.imp, lib: m.lib}, Error: func(error) {}}
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = conf.Check("main", m.fset, chk.files, chk.info)
+	}()
+	m.indexFuncs(s, chk)
+	return chk
+}
+
+// header is the package clause and imports of every file of a check.
+func (m *modern) header(imports map[string]string) string {
+	var b strings.Builder
+	b.WriteString("package main\n\nimport (\n")
+	for _, name := range sortedKeys(imports) {
+		fmt.Fprintf(&b, "\t%s %q\n", name, imports[name])
+	}
+	for _, p := range sortedKeys(m.lib.pkgs) {
+		fmt.Fprintf(&b, "\t%s %q\n", m.lib.pkgs[p].alias, p)
+	}
+	fmt.Fprintf(&b, "\t%s %q\n", nativeAlias, nativePath)
+	for _, p := range sortedKeys(m.stdAlias) {
+		if p != nativePath {
+			fmt.Fprintf(&b, "\t%s %q\n", stdAliasName(p), p)
+		}
+	}
+	b.WriteString(")\n\n")
+	return b.String()
+}
+
+// chunkNames returns the names a declaration declares.
+func chunkNames(src string) []string {
+	c, err := cell.Parse(src)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, ch := range c.Chunks {
+		out = append(out, ch.Names...)
+	}
+	return out
+}
+
+// indexFuncs finds the generic functions the check's files declare.
+func (m *modern) indexFuncs(s *session, chk *check) {
+	m.funcs = map[*types.Func]*funcSite{}
+	for _, f := range chk.files {
+		tf := m.fset.File(f.Pos())
+		src := chk.srcs[tf]
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || fd.Type.TypeParams.NumFields() == 0 {
+				continue
+			}
+			obj, _ := chk.info.Defs[fd.Name].(*types.Func)
+			if obj == nil {
+				continue
+			}
+			site := &funcSite{decl: fd, src: src, tf: tf, info: chk.info}
+			sum := sha256.Sum256([]byte(src[tf.Offset(fd.Pos()):tf.Offset(fd.End())]))
+			site.hash = hex.EncodeToString(sum[:6])
+			name := fd.Name.Name
+			if c, ok := s.declCell[name]; ok && s.decls[name] != "" {
+				site.cell, site.line = c, s.declLine[name]
+			}
+			for _, it := range chk.items {
+				o := tf.Offset(fd.Pos())
+				if it.chunk != nil && it.file == tf && o >= it.base && o < it.base+len(it.src) {
+					site.cell = s.count
+					site.line = it.chunk.Line + strings.Count(it.src[:o-it.base], "\n")
+				}
+			}
+			m.funcs[obj] = site
+		}
+	}
+}
+
+// recordVars keeps the types of the variables the cell's statements
+// declare, for the checks of later cells.
+func (m *modern) recordVars(chk *check) {
+	for _, it := range chk.items {
+		if it.decl || it.chunk == nil || len(it.chunk.Names) == 0 {
+			continue
+		}
+		for _, n := range it.nodes {
+			var ids []*ast.Ident
+			switch st := n.(type) {
+			case *ast.AssignStmt:
+				if st.Tok == token.DEFINE {
+					for _, l := range st.Lhs {
+						if id, ok := l.(*ast.Ident); ok {
+							ids = append(ids, id)
+						}
+					}
+				}
+			case *ast.DeclStmt:
+				if gd, ok := st.Decl.(*ast.GenDecl); ok && gd.Tok == token.VAR {
+					for _, sp := range gd.Specs {
+						ids = append(ids, sp.(*ast.ValueSpec).Names...)
+					}
+				}
+			}
+			for _, id := range ids {
+				if obj, ok := chk.info.Defs[id].(*types.Var); ok && id.Name != "_" {
+					if t := obj.Type(); t != nil && t != types.Typ[types.Invalid] {
+						m.varTypes[id.Name] = t
+					}
+				}
+			}
+		}
+	}
+}
+
+// typeString renders t as source for the session's code: other packages'
+// names by the session's import names or stdAliasName (imported as
+// needed), the session's own types by name. It fails for types declared
+// inside functions, unexported types of other packages and, unless
+// params, type parameters.
+func (m *modern) typeString(t types.Type, params bool) (string, bool) {
+	ok := true
+	var walk func(t types.Type)
+	seen := map[types.Type]bool{}
+	walk = func(t types.Type) {
+		if seen[t] || !ok {
+			return
+		}
+		seen[t] = true
+		switch t := t.(type) {
+		case *types.Named:
+			obj := t.Obj()
+			if obj.Pkg() != nil {
+				if obj.Parent() != obj.Pkg().Scope() {
+					ok = false // declared inside a function
+					return
+				}
+				if obj.Pkg().Path() != "main" && !obj.Exported() {
+					ok = false
+					return
+				}
+				if strings.HasPrefix(obj.Pkg().Path(), "gocurrent") {
+					ok = false
+					return
+				}
+			}
+			if targs := t.TypeArgs(); targs != nil {
+				for i := 0; i < targs.Len(); i++ {
+					walk(targs.At(i))
+				}
+			}
+		case *types.Alias:
+			walk(types.Unalias(t))
+		case *types.TypeParam:
+			if !params {
+				ok = false
+			}
+		case *types.Pointer:
+			walk(t.Elem())
+		case *types.Slice:
+			walk(t.Elem())
+		case *types.Array:
+			walk(t.Elem())
+		case *types.Map:
+			walk(t.Key())
+			walk(t.Elem())
+		case *types.Chan:
+			walk(t.Elem())
+		case *types.Signature:
+			for i := 0; i < t.Params().Len(); i++ {
+				walk(t.Params().At(i).Type())
+			}
+			for i := 0; i < t.Results().Len(); i++ {
+				walk(t.Results().At(i).Type())
+			}
+		case *types.Struct:
+			for i := 0; i < t.NumFields(); i++ {
+				walk(t.Field(i).Type())
+			}
+		case *types.Interface:
+			for i := 0; i < t.NumExplicitMethods(); i++ {
+				walk(t.ExplicitMethod(i).Type())
+			}
+			for i := 0; i < t.NumEmbeddeds(); i++ {
+				walk(t.EmbeddedType(i))
+			}
+		case *types.Union:
+			for i := 0; i < t.Len(); i++ {
+				walk(t.Term(i).Type())
+			}
+		case *types.Basic:
+			if t.Kind() == types.Invalid {
+				ok = false
+			}
+		case *types.Tuple:
+			ok = false
+		}
+	}
+	walk(t)
+	if !ok {
+		return "", false
+	}
+	return types.TypeString(t, m.qualifier), true
+}
+
+// qualifier names other packages in rewritten code: by names of their
+// own, which no cell's variable hides.
+func (m *modern) qualifier(p *types.Package) string {
+	if p.Path() == "main" {
+		return ""
+	}
+	if p.Path() == nativePath {
+		return nativeAlias
+	}
+	if lp, ok := m.lib.pkgs[p.Path()]; ok {
+		return lp.alias
+	}
+	m.stdAlias[p.Path()] = true
+	return stdAliasName(p.Path())
+}
