@@ -120,6 +120,409 @@ SNIPPETS = [
 ]
 
 
+def S(name, imports, decls, stmts):
+    return (name, imports.split(), textwrap.dedent(decls).strip("\n"), textwrap.dedent(stmts).strip("\n"))
+
+SNIPPETS += [
+    S("range-func-labels", "fmt", """
+        func seq(n int) func(func(int) bool) {
+            return func(yield func(int) bool) {
+                for i := 0; i < n; i++ {
+                    if !yield(i) {
+                        fmt.Println("stopped at", i)
+                        return
+                    }
+                }
+            }
+        }
+        """, """
+        outer:
+        for i := 0; i < 3; i++ {
+            for x := range seq(5) {
+                if x == 1 {
+                    continue
+                }
+                if x == 3 && i == 1 {
+                    continue outer
+                }
+                if x == 4 && i == 2 {
+                    break outer
+                }
+                fmt.Println(i, x)
+            }
+        }
+        fmt.Println("done")
+        """),
+    S("range-func-return", "fmt", """
+        func pairs(m int) func(func(int, string) bool) {
+            return func(yield func(int, string) bool) {
+                for i := 0; i < m; i++ {
+                    if !yield(i, fmt.Sprint("v", i)) {
+                        return
+                    }
+                }
+            }
+        }
+
+        func find(target string) (int, bool) {
+            for i, v := range pairs(10) {
+                for j := range pairs(2) {
+                    if j == 1 && v == target {
+                        return i * 100, true
+                    }
+                }
+            }
+            return -1, false
+        }
+
+        func firstOver(limit int) (idx int, err error) {
+            for i, _ := range pairs(10) {
+                if i > limit {
+                    idx = i
+                    return
+                }
+            }
+            return -1, fmt.Errorf("none over %d", limit)
+        }
+        """, """
+        fmt.Println(find("v7"))
+        fmt.Println(find("zz"))
+        fmt.Println(firstOver(3))
+        fmt.Println(firstOver(30))
+        """),
+    S("iter-seq-std", "fmt iter maps slices strings", """
+        func evens(n int) iter.Seq[int] {
+            return func(yield func(int) bool) {
+                for i := 0; i < n; i += 2 {
+                    if !yield(i) {
+                        return
+                    }
+                }
+            }
+        }
+        """, """
+        m := map[string]int{"b": 2, "a": 1, "c": 3}
+        for _, k := range slices.Sorted(maps.Keys(m)) {
+            fmt.Print(k, "=", m[k], " ")
+        }
+        fmt.Println()
+        for i, v := range slices.All([]string{"x", "y"}) {
+            fmt.Print(i, v, " ")
+        }
+        for i, v := range slices.Backward([]int{7, 8, 9}) {
+            fmt.Print(i, ":", v, " ")
+        }
+        fmt.Println()
+        fmt.Println(slices.Collect(evens(9)))
+        vals := slices.Sorted(maps.Values(m))
+        fmt.Println(vals, len(vals))
+        for part := range strings.SplitSeq("a,b,c", ",") {
+            fmt.Print("[", part, "]")
+        }
+        fmt.Println()
+        for line := range strings.Lines("one\\ntwo\\n") {
+            fmt.Printf("%q ", line)
+        }
+        fmt.Println()
+        next, stop := iter.Pull(evens(7))
+        for {
+            v, ok := next()
+            if !ok {
+                break
+            }
+            fmt.Print(v, " ")
+        }
+        stop()
+        fmt.Println()
+        """),
+    S("slices-more", "fmt slices cmp strings", """
+        type person struct {
+            name string
+            age  int
+        }
+        """, """
+        ps := []person{{"al", 30}, {"bo", 25}, {"cy", 30}, {"di", 25}, {"ed", 40}}
+        slices.SortFunc(ps, func(a, b person) int { return cmp.Compare(a.age, b.age) })
+        fmt.Println(ps)
+        slices.SortStableFunc(ps, func(a, b person) int { return strings.Compare(b.name, a.name) })
+        fmt.Println(ps)
+        xs := []int{5, 2, 8, 2, 9, 1}
+        ys := slices.Clone(xs)
+        slices.Sort(ys)
+        fmt.Println(xs, ys, slices.Min(xs), slices.Max(xs))
+        i, found := slices.BinarySearch(ys, 8)
+        fmt.Println(i, found, slices.Index(xs, 8), slices.Contains(xs, 3))
+        ys = slices.Compact(ys)
+        fmt.Println(ys, len(ys))
+        ys = slices.Insert(ys, 1, 100, 101)
+        fmt.Println(ys)
+        ys = slices.Delete(ys, 0, 2)
+        fmt.Println(ys, slices.Equal(ys, []int{101, 2, 5, 8, 9}))
+        slices.Reverse(ys)
+        fmt.Println(ys, slices.IndexFunc(ys, func(v int) bool { return v < 5 }))
+        strs := []string{"pear", "fig", "apple"}
+        slices.SortFunc(strs, func(a, b string) int { return cmp.Compare(len(a), len(b)) })
+        fmt.Println(strs, slices.Concat([]int{1}, []int{2, 3}), slices.Repeat([]string{"ab"}, 3))
+        byAge := slices.MaxFunc(ps, func(a, b person) int { return cmp.Compare(a.age, b.age) })
+        fmt.Println(byAge.name)
+        for c := range slices.Chunk([]int{1, 2, 3, 4, 5}, 2) {
+            fmt.Print(c)
+        }
+        fmt.Println()
+        compare := cmp.Compare[string]
+        fmt.Println(compare("a", "b"), cmp.Less(2, 1), cmp.Or(0, 0, 3, 4), cmp.Or("", "x"))
+        """),
+    S("generics-more", "fmt strings", """
+        type Number interface {
+            ~int | ~int64 | ~float64
+        }
+
+        func Sum[T Number](xs ...T) T {
+            var s T
+            for _, x := range xs {
+                s += x
+            }
+            return s
+        }
+
+        func Map[T, U any](xs []T, f func(T) U) []U {
+            out := make([]U, 0, len(xs))
+            for _, x := range xs {
+                out = append(out, f(x))
+            }
+            return out
+        }
+
+        func Filter[T any](xs []T, keep func(T) bool) []T {
+            var out []T
+            for _, x := range xs {
+                if keep(x) {
+                    out = append(out, x)
+                }
+            }
+            return out
+        }
+
+        func Reduce[T, A any](xs []T, init A, f func(A, T) A) A {
+            acc := init
+            for _, x := range xs {
+                acc = f(acc, x)
+            }
+            return acc
+        }
+
+        type Pair[K comparable, V any] struct {
+            Key K
+            Val V
+        }
+
+        func (p Pair[K, V]) String() string { return fmt.Sprintf("%v=%v", p.Key, p.Val) }
+
+        type Set[T comparable] struct{ m map[T]struct{} }
+
+        func NewSet[T comparable](xs ...T) *Set[T] {
+            s := &Set[T]{m: map[T]struct{}{}}
+            for _, x := range xs {
+                s.Add(x)
+            }
+            return s
+        }
+
+        func (s *Set[T]) Add(x T)           { s.m[x] = struct{}{} }
+        func (s *Set[T]) Has(x T) bool      { _, ok := s.m[x]; return ok }
+        func (s *Set[T]) Len() int          { return len(s.m) }
+
+        type MyInt int
+        """, """
+        fmt.Println(Sum(1, 2, 3), Sum(1.5, 2.5), Sum[MyInt](4, 5))
+        words := Map([]int{1, 2, 3}, func(i int) string { return strings.Repeat("*", i) })
+        fmt.Println(words, len(words))
+        evens := Filter([]int{1, 2, 3, 4, 5, 6}, func(i int) bool { return i%2 == 0 })
+        fmt.Println(evens)
+        total := Reduce(evens, "", func(acc string, x int) string { return acc + fmt.Sprint(x) })
+        fmt.Println(total)
+        p := Pair[string, int]{"a", 1}
+        fmt.Println(p, p.String())
+        s := NewSet("x", "y", "x")
+        fmt.Println(s.Len(), s.Has("x"), s.Has("z"))
+        lens := Map(Map([]string{"aa", "b"}, strings.ToUpper), func(s string) int { return len(s) })
+        fmt.Println(lens)
+        """),
+    S("loopvar-copyback", "fmt", "", """
+        var fs []func() int
+        for i := 0; i < 10; i++ {
+            if i%3 == 0 {
+                i++
+                continue
+            }
+            fs = append(fs, func() int { return i })
+            i++
+        }
+        for _, f := range fs {
+            fmt.Print(f(), " ")
+        }
+        fmt.Println()
+        var ptrs []*int
+        for i := 0; i < 3; i++ {
+            ptrs = append(ptrs, &i)
+        }
+        for _, p := range ptrs {
+            fmt.Print(*p)
+        }
+        fmt.Println()
+        var gs []func() string
+        for k, v := range []string{"a", "b", "c"} {
+            gs = append(gs, func() string { return fmt.Sprint(k, v) })
+        }
+        for _, g := range gs {
+            fmt.Print(g(), " ")
+        }
+        fmt.Println()
+        var hs []func() int
+        for i := range 3 {
+            hs = append(hs, func() int { return i * i })
+        }
+        for _, h := range hs {
+            fmt.Print(h(), " ")
+        }
+        fmt.Println()
+        """),
+    S("select-branches", "fmt", "", """
+        ch := make(chan int)
+        close(ch)
+        n := 0
+        for i := 0; i < 3; i++ {
+            select {
+            case <-ch:
+                n++
+                continue
+            }
+            n += 100
+        }
+        fmt.Println("a", n)
+        n = 0
+        for i := 0; i < 3; i++ {
+            select {
+            default:
+                n++
+                if i == 1 {
+                    break
+                }
+                n += 10
+            }
+            n += 100
+        }
+        fmt.Println("b", n)
+        n = 0
+        for i := 0; i < 3; i++ {
+            select {
+            default:
+                n++
+                break
+            }
+            n += 100
+        }
+        fmt.Println("c", n)
+        n = 0
+        loop:
+        for {
+            select {
+            case <-ch:
+                n++
+                if n == 5 {
+                    break loop
+                }
+                continue loop
+            }
+        }
+        fmt.Println("d", n)
+        """),
+    S("range-int-forms", "fmt", """
+        type count int
+        """, """
+        var n int64 = 3
+        for i := range n {
+            fmt.Printf("%T:%d ", i, i)
+        }
+        fmt.Println()
+        for range 2 {
+            fmt.Print("x")
+        }
+        fmt.Println()
+        var c count = 2
+        for i := range c {
+            fmt.Print(i+c, " ")
+        }
+        fmt.Println()
+        xs := []string{"a", "b", "c"}
+        for i := range len(xs) {
+            fmt.Print(xs[len(xs)-1-i])
+        }
+        fmt.Println()
+        var j int
+        for j = range 4 {
+        }
+        fmt.Println(j)
+        const k = 3
+        total := 0
+        for i := range k * 2 {
+            total += i
+        }
+        fmt.Println(total)
+        """),
+    S("min-max-kinds", "fmt time", "", """
+        fmt.Println(min(1, 2.5), max(3, 7, 5), min("b", "a", "c"), max(2.0, 1))
+        x, y := 3, 9
+        fmt.Println(min(x, y, 5), max(x, 0))
+        d := max(2*time.Second, time.Second)
+        fmt.Println(d)
+        f := 1.5
+        fmt.Println(min(f, 2), max(f, -1))
+        var u uint8 = 200
+        fmt.Println(max(u, 10), min(u, 10))
+        fmt.Printf("%T %T\\n", min(1, 2), min(1.0, 2))
+        """),
+    S("once-funcs", "fmt sync", "", """
+        calls := 0
+        f := sync.OnceFunc(func() { calls++ })
+        f()
+        f()
+        get := sync.OnceValues(func() (int, error) { calls++; return 42, nil })
+        v, err := get()
+        v2, _ := get()
+        fmt.Println(calls, v, err, v2)
+        var once sync.Once
+        for i := 0; i < 3; i++ {
+            once.Do(func() { fmt.Println("once", i) })
+        }
+        """),
+    S("waitgroup-go", "fmt sync sync/atomic", "", """
+        var wg sync.WaitGroup
+        var total atomic.Int64
+        for i := range 10 {
+            wg.Go(func() {
+                total.Add(int64(i))
+            })
+        }
+        wg.Wait()
+        fmt.Println(total.Load())
+        results := make([]int, 5)
+        var wg2 sync.WaitGroup
+        for i := range results {
+            wg2.Go(func() { results[i] = i * i })
+        }
+        wg2.Wait()
+        fmt.Println(results)
+        """),
+    S("print-builtins", "", "", """
+        println("a", 1, true, 2.5, -3)
+        print("x", 1, "\\n")
+        var f32 float32 = 0.1
+        println(f32, 1e21, 100000000.0, 'x')
+        """),
+]
+
+
 def go_program(imports, decls, stmts):
     imp = "".join(f'\t"{i}"\n' for i in imports)
     body = textwrap.indent(stmts, "\t")

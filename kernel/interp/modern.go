@@ -9,6 +9,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"os"
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
@@ -178,7 +179,41 @@ func (s *session) modernizeCell(code string, c *cell.Cell) (e *engine.Error) {
 	if err := m.finishInstances(s, imports, c, pending); err != nil {
 		return positioned("not supported by the interpreter", code, err.line, err.col, err.msg)
 	}
+	if path := os.Getenv("GOCURRENT_MODERN_LOG"); path != "" {
+		m.log(path, c, pending)
+	}
 	return nil
+}
+
+// log appends the rewritten cell and its new instances to file path
+// (GOCURRENT_MODERN_LOG), to see what the interpreter is given.
+func (m *modern) log(path string, c *cell.Cell, created []*instance) {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "=== cell\n")
+	for _, ch := range c.Chunks {
+		if out, ok := m.out[[2]int{ch.Line, ch.Col}]; ok {
+			fmt.Fprintf(f, "--- line %d\n%s\n", ch.Line, out)
+		}
+	}
+	seen := map[*instance]bool{}
+	var walk func(in *instance)
+	walk = func(in *instance) {
+		if seen[in] {
+			return
+		}
+		seen[in] = true
+		fmt.Fprintf(f, "--- instance %s\n%s\n", in.name, in.src)
+		for _, n := range in.needs {
+			walk(n)
+		}
+	}
+	for _, in := range created {
+		walk(in)
+	}
 }
 
 // finishInstances rewrites the instances created for a cell, and those
@@ -269,7 +304,10 @@ func (m *modern) evalNeeded(s *session, need []*instance) *engine.Error {
 	for i, in := range todo {
 		// On the lines of its generic declaration, so that a panic in it
 		// shows the declaration's line.
-		_, err := s.evalQuiet(strings.Repeat("\n", max(in.line, 1)) + in.src)
+		// Its go statements are supervised as the cell's are.
+		src, twins := s.supervise(in.src, true, s.count, max(in.line, 1), nil)
+		s.ensureTwins(twins)
+		_, err := s.evalQuiet(strings.Repeat("\n", max(in.line, 1)) + src)
 		if err != nil && strings.Contains(err.Error(), "undefined: _gocurrent") {
 			// Instances that call each other: all at once.
 			var all []string

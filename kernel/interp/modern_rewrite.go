@@ -66,11 +66,14 @@ type rewriter struct {
 	parent  map[ast.Node]ast.Node
 	loops   map[ast.Node]*loopInfo // ForStmt, RangeStmt and SelectStmt
 	labels  map[ast.Node]string    // statements the rewriting labelled
+	active  map[*edit]bool         // edits being rendered
+	emitted map[*edit]bool         // insertions rendered
 }
 
 func newRewriter(chk *check, it *item) *rewriter {
 	return &rewriter{chk: chk, m: chk.m, info: chk.info, it: it, src: it.src,
-		parent: map[ast.Node]ast.Node{}, loops: map[ast.Node]*loopInfo{}, labels: map[ast.Node]string{}}
+		parent: map[ast.Node]ast.Node{}, loops: map[ast.Node]*loopInfo{}, labels: map[ast.Node]string{},
+		active: map[*edit]bool{}, emitted: map[*edit]bool{}}
 }
 
 func (r *rewriter) off(p token.Pos) int { return r.it.file.Offset(p) - r.it.base }
@@ -105,27 +108,33 @@ func (r *rewriter) insert(at int, text string) {
 	r.add(at, at, func() string { return text })
 }
 
-// render returns src[from:to] with the edits inside it applied.
+// render returns src[from:to] with the edits inside it applied. An edit
+// being rendered is not applied again inside itself (two edits of the same
+// range nest), and an insertion at either end of the range is applied once,
+// by the first rendering that reaches it.
 func (r *rewriter) render(from, to int) string {
 	var b strings.Builder
 	pos := from
 	for _, e := range r.edits {
-		if e.start < pos || e.end > to || e.start < from {
+		if e.start < pos || e.end > to || e.start < from || r.active[e] || r.emitted[e] {
 			continue
 		}
-		if e.start == e.end && e.start == to && to != len(r.src) {
-			// An insertion at the end of a range belongs to what follows,
-			// unless it is the end of the item.
-			if e.start != from {
-				continue
-			}
-		}
 		b.WriteString(r.src[pos:e.start])
+		if e.start == e.end {
+			r.emitted[e] = true
+		}
+		r.active[e] = true
 		b.WriteString(e.text())
+		delete(r.active, e)
 		pos = e.end
 	}
 	b.WriteString(r.src[pos:to])
 	return b.String()
+}
+
+// wrap puts n between before and after.
+func (r *rewriter) wrap(n ast.Node, before, after string) {
+	r.add(r.off(n.Pos()), r.off(n.End()), func() string { return before + r.span(n) + after })
 }
 
 func (r *rewriter) span(n ast.Node) string { return r.render(r.off(n.Pos()), r.off(n.End())) }
@@ -428,6 +437,7 @@ func (r *rewriter) visit(root ast.Node) {
 		case *ast.BranchStmt:
 			r.branchStmt(n)
 		case *ast.ReturnStmt:
+			r.parenReceives(n.Results)
 			r.returnStmt(n)
 		case *ast.DeferStmt:
 			if c := r.rangeFuncAround(n, true); c != nil {
@@ -437,6 +447,13 @@ func (r *rewriter) visit(root ast.Node) {
 			r.waitGroupGo(n)
 		case *ast.CallExpr:
 			r.builtinCall(n)
+			r.funcLitArgs(n)
+		case *ast.AssignStmt:
+			if len(n.Lhs) == len(n.Rhs) {
+				if _, inSelect := r.parent[n].(*ast.CommClause); !inSelect {
+					r.parenReceives(n.Rhs)
+				}
+			}
 		case *ast.Ident:
 			r.instantiate(n)
 		case *ast.SelectorExpr:
@@ -1306,5 +1323,42 @@ func (r *rewriter) iterType(n ast.Expr, indices []ast.Expr) {
 			}
 			return t
 		})
+	}
+}
+
+// parenReceives puts receive operations that are whole values of an
+// assignment or a return in parentheses: the interpreter loses the value
+// of "return <-c" and of "s[i] = <-c" (it panics or stores nothing), and
+// gets the parenthesized forms right.
+func (r *rewriter) parenReceives(es []ast.Expr) {
+	for _, e := range es {
+		if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+			r.wrap(u, "(", ")")
+		}
+	}
+}
+
+// funcLitArgs puts function literals passed as arguments inside loops in
+// parentheses: the interpreter turns a literal argument of a native
+// function (sync.OnceFunc, time.AfterFunc) into a function that reads the
+// loop's variables when it runs, not the iteration's, unless the literal
+// is first a value of its own.
+func (r *rewriter) funcLitArgs(n *ast.CallExpr) {
+	inLoop := false
+	for p := r.parent[n]; p != nil && !inLoop; p = r.parent[p] {
+		switch p.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			inLoop = true
+		case *ast.FuncDecl:
+			return
+		}
+	}
+	if !inLoop {
+		return
+	}
+	for _, a := range n.Args {
+		if lit, ok := a.(*ast.FuncLit); ok {
+			r.wrap(lit, "(", ")")
+		}
 	}
 }
