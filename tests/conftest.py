@@ -76,6 +76,7 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "timeout(seconds): wall-clock limit for one test (default %d s)" % DEFAULT_TIMEOUT
     )
+    config.addinivalue_line("markers", "program_cell: a whole program run as one cell (the native engine runs it)")
 
 
 class TimeLimitExceeded(Exception):

@@ -1,14 +1,30 @@
-"""Cells behave as Go does: each snippet runs as a cell in the kernel and as
-a program under `go run` (the same toolchain), and the outputs must match.
+"""Cells behave as Go does: the same code runs under `go run` (the same
+toolchain) and in the kernel, and the outputs must match exactly.
 
 The interpreter (yaegi) lags the language in places (range over int and
 over functions, min/max/clear, per-iteration loop variables, newer standard
-library symbols, break out of a select); the kernel is meant to close those
-gaps, so these tests hold it to what `go run` prints.
+library symbols, break out of a select, generic inference); the kernel
+rewrites cells to close those gaps (kernel/interp/modern*.go), and these
+tests hold it to what `go run` prints.
+
+Two kinds of comparisons:
+
+- SNIPPETS: small pieces of Go, each run as one cell (declarations and
+  statements together) and as a program whose main holds the statements;
+- fidelity/*.go: whole programs (goroutines, sync, channels, select,
+  context, timers, worker pools, pipelines, generics, errgroup-style code,
+  os/exec, iterators), run with `go run` and in the kernel as interactive
+  cells (a cell with the declarations, then a cell with main's body as
+  top-level statements). test_fidelity_program_cell also runs each whole
+  file as one cell, which the kernel runs natively (marked program_cell).
+
+All programs are built by one `go build` in a module of their own, before
+the first comparison.
 """
 
 import os
 import queue
+import re
 import subprocess
 import textwrap
 
@@ -16,6 +32,15 @@ import pytest
 
 from conftest import ROOT, need_program
 from helpers import collect_iopub, shell_reply, Run
+
+FIDELITY_DIR = os.path.join(ROOT, "fidelity")
+FIDELITY = sorted(f[:-3] for f in os.listdir(FIDELITY_DIR) if f.endswith(".go"))
+
+
+def S(name, imports, decls, stmts):
+    """A snippet: id, imports (space-separated), declarations, statements."""
+    return (name, imports.split(), textwrap.dedent(decls).strip("\n"), textwrap.dedent(stmts).strip("\n"))
+
 
 # (id, imports, declarations, statements)
 SNIPPETS = [
@@ -529,20 +554,57 @@ def go_program(imports, decls, stmts):
     return f"package main\n\nimport (\n{imp})\n\n{decls}\n\nfunc main() {{\n{body}\n}}\n"
 
 
-def go_run(gc, tmp_path, imports, decls, stmts):
+def fidelity_source(name):
+    """The program, without its //go:build ignore line."""
+    with open(os.path.join(FIDELITY_DIR, name + ".go")) as f:
+        src = f.read()
+    return re.sub(r"^//go:build ignore\n\n?", "", src, flags=re.M)
+
+
+def split_program(src):
+    """A program as interactive cells: its declarations (without the
+    package clause), then the body of main as top-level statements."""
+    lines = src.split("\n")
+    start = lines.index("func main() {")
+    end = lines.index("}", start)
+    decls = [l for l in lines[:start] + lines[end + 1 :] if l != "package main"]
+    body = [l[1:] if l.startswith("\t") else l for l in lines[start + 1 : end]]
+    return "\n".join(decls).strip("\n"), "\n".join(body)
+
+
+@pytest.fixture(scope="module")
+def go_results(gocurrent_env, tmp_path_factory):
+    """What every snippet and fidelity program prints under Go: all built
+    by one go build (in parallel, in one module), then run."""
     go = need_program("go", "golang-go (or a Go toolchain on PATH)")
-    d = tmp_path / "prog"
-    d.mkdir()
-    (d / "go.mod").write_text("module snippet\n\ngo 1.24\n")
-    (d / "main.go").write_text(go_program(imports, decls, stmts))
-    env = dict(gc.env)
-    env["GOFLAGS"] = "-mod=mod"
-    env["GOTOOLCHAIN"] = "local"
-    proc = subprocess.run(
-        [go, "run", "."], cwd=str(d), capture_output=True, text=True, timeout=180, env=env
+    mod = tmp_path_factory.mktemp("gosemantics")
+    (mod / "go.mod").write_text("module gosemantics\n\ngo 1.26\n")
+    progs = {}
+    for name, imports, decls, stmts in SNIPPETS:
+        progs["snippet/" + name] = go_program(imports, decls, stmts)
+    for name in FIDELITY:
+        progs["fidelity/" + name] = fidelity_source(name)
+    dirs = {}
+    for i, (key, src) in enumerate(sorted(progs.items())):
+        d = mod / f"p{i:03d}"
+        d.mkdir()
+        (d / "main.go").write_text(src)
+        dirs[key] = d
+    env = dict(gocurrent_env.env, GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
+    bindir = mod / "bin"
+    bindir.mkdir()
+    build = subprocess.run(
+        [go, "build", "-o", str(bindir) + "/", "./..."], cwd=str(mod), capture_output=True, text=True, timeout=300, env=env
     )
-    assert proc.returncode == 0, f"go run failed:\n{proc.stderr}\n{(d / 'main.go').read_text()}"
-    return proc.stdout, proc.stderr
+    assert build.returncode == 0, f"go build failed:\n{build.stderr}"
+    out = {}
+    for key, d in dirs.items():
+        proc = subprocess.run(
+            [str(bindir / d.name)], cwd=str(d), capture_output=True, text=True, timeout=60, env=env
+        )
+        assert proc.returncode == 0, f"{key} failed under Go:\n{proc.stderr}\n{progs[key]}"
+        out[key] = (proc.stdout, proc.stderr)
+    return out
 
 
 def run_cell(km, kc, code, timeout=10):
@@ -562,13 +624,48 @@ def run_cell(km, kc, code, timeout=10):
     return Run(msg_id, reply, collect_iopub(kc, msg_id))
 
 
-@pytest.mark.timeout(240)
+def run_ok(km, kc, code, want_out, timeout=10):
+    r = run_cell(km, kc, code, timeout)
+    assert r.status == "ok", f"the cell failed where Go printed {want_out!r}:\n{code}\n{r.describe()}"
+    return r
+
+
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize("name,imports,decls,stmts", SNIPPETS, ids=[s[0] for s in SNIPPETS])
-def test_cell_matches_go_run(fresh_kernel, gocurrent_env, tmp_path, name, imports, decls, stmts):
+def test_cell_matches_go_run(fresh_kernel, go_results, name, imports, decls, stmts):
     km, kc = fresh_kernel  # a session of its own: names repeat across snippets
-    want_out, want_err = go_run(gocurrent_env, tmp_path, imports, decls, stmts)
+    want_out, want_err = go_results["snippet/" + name]
     cell = (decls + "\n\n" + stmts) if decls else stmts
-    r = run_cell(km, kc, cell)
-    assert r.status == "ok", f"the cell failed where `go run` printed {want_out!r}:\n{r.describe()}"
+    r = run_ok(km, kc, cell, want_out)
+    assert r.user_stdout == want_out, f"stdout differs from go run:\n{r.describe()}"
+    assert r.stderr == want_err, f"stderr differs from go run ({want_err!r}):\n{r.describe()}"
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("name", FIDELITY)
+def test_fidelity_cells(fresh_kernel, go_results, name):
+    """fidelity/NAME.go as interactive cells: declarations, then main's
+    body as top-level statements."""
+    km, kc = fresh_kernel
+    want_out, want_err = go_results["fidelity/" + name]
+    decls, body = split_program(fidelity_source(name))
+    r1 = run_ok(km, kc, decls, want_out, timeout=30)
+    r2 = run_ok(km, kc, body, want_out, timeout=30)
+    got_out = r1.user_stdout + r2.user_stdout
+    got_err = r1.stderr + r2.stderr
+    assert got_out == want_out, f"stdout differs from go run:\n{r1.describe()}\n{r2.describe()}"
+    assert got_err == want_err, f"stderr differs from go run ({want_err!r}):\n{r2.describe()}"
+
+
+@pytest.mark.program_cell
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("name", FIDELITY)
+def test_fidelity_program_cell(fresh_kernel, go_results, name):
+    """fidelity/NAME.go as one cell: a whole program, which the kernel runs
+    natively (select with -m program_cell, leave out with -m 'not
+    program_cell')."""
+    km, kc = fresh_kernel
+    want_out, want_err = go_results["fidelity/" + name]
+    r = run_ok(km, kc, fidelity_source(name), want_out, timeout=60)
     assert r.user_stdout == want_out, f"stdout differs from go run:\n{r.describe()}"
     assert r.stderr == want_err, f"stderr differs from go run ({want_err!r}):\n{r.describe()}"

@@ -10,6 +10,7 @@ import (
 	"go/token"
 	"go/types"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
@@ -142,6 +143,12 @@ func (s *session) modernizeCell(code string, c *cell.Cell) (e *engine.Error) {
 		if r := recover(); r != nil {
 			// A bug in the rewriting must not take the cell down: run it
 			// as written.
+			if path := os.Getenv("GOCURRENT_MODERN_LOG"); path != "" {
+				if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+					fmt.Fprintf(f, "=== rewriting panicked: %v\n%s\n", r, debug.Stack())
+					f.Close()
+				}
+			}
 			m.out = map[[2]int]string{}
 			m.needs = map[[2]int][]*instance{}
 			e = nil

@@ -36,6 +36,7 @@ const (
 	loopRangeInt           // for i := range n
 	loopRangeFunc          // for x := range seq
 	loopCopy               // the body captures the loop's variables
+	loopChanElems          // for i, c := range xs, where the elements are channels
 )
 
 // loopInfo is what the rewriting decided for a loop.
@@ -283,6 +284,27 @@ func (r *rewriter) classifyRange(n *ast.RangeStmt) *loopInfo {
 		li.kind = loopRangeFunc
 		return li
 	}
+	if id, ok := n.Value.(*ast.Ident); ok && id.Name != "_" {
+		// The interpreter's range over a slice, array or map of channels
+		// loses the element (it panics).
+		var elem types.Type
+		switch u := t.Underlying().(type) {
+		case *types.Slice:
+			elem = u.Elem()
+		case *types.Array:
+			elem = u.Elem()
+		case *types.Map:
+			if _, simple := ast.Unparen(n.X).(*ast.Ident); simple {
+				elem = u.Elem()
+			}
+		}
+		if elem != nil {
+			if _, isChan := elem.Underlying().(*types.Chan); isChan {
+				li.kind = loopChanElems
+				return li
+			}
+		}
+	}
 	if n.Tok == token.DEFINE && r.captures(n.Body, r.rangeVars(n)) {
 		li.kind = loopCopy
 		for _, e := range []ast.Expr{n.Key, n.Value} {
@@ -436,6 +458,8 @@ func (r *rewriter) visit(root ast.Node) {
 			r.forStmt(n)
 		case *ast.BranchStmt:
 			r.branchStmt(n)
+		case *ast.GoStmt:
+			r.goStmt(n)
 		case *ast.ReturnStmt:
 			r.parenReceives(n.Results)
 			r.returnStmt(n)
@@ -449,6 +473,7 @@ func (r *rewriter) visit(root ast.Node) {
 			r.builtinCall(n)
 			r.funcLitArgs(n)
 		case *ast.AssignStmt:
+			r.topCommaOk(n)
 			if len(n.Lhs) == len(n.Rhs) {
 				if _, inSelect := r.parent[n].(*ast.CommClause); !inSelect {
 					r.parenReceives(n.Rhs)
@@ -494,6 +519,8 @@ func (r *rewriter) rangeStmt(n *ast.RangeStmt) {
 		r.rangeInt(n, li)
 	case loopRangeFunc:
 		r.rangeFunc(n, li)
+	case loopChanElems:
+		r.rangeChanElems(n)
 	case loopCopy:
 		var ids []*ast.Ident
 		for _, e := range []ast.Expr{n.Key, n.Value} {
@@ -1361,4 +1388,159 @@ func (r *rewriter) funcLitArgs(n *ast.CallExpr) {
 			r.wrap(lit, "(", ")")
 		}
 	}
+}
+
+// topCommaOk rewrites "v, ok := <-c" (and m[k], x.(T)) at the cell's top
+// level, where the interpreter panics ("nil type"), as the call of a
+// function that does the same inside:
+//
+//	v, ok := func() (T, bool) { v, ok := <-c; return v, ok }()
+func (r *rewriter) topCommaOk(n *ast.AssignStmt) {
+	if r.it.chunk == nil || r.it.decl || n.Tok != token.DEFINE || len(n.Lhs) != 2 || len(n.Rhs) != 1 {
+		return
+	}
+	top := false
+	for _, x := range r.it.nodes {
+		if x == n {
+			top = true
+		}
+	}
+	if !top {
+		return
+	}
+	rhs := ast.Unparen(n.Rhs[0])
+	switch x := rhs.(type) {
+	case *ast.UnaryExpr:
+		if x.Op != token.ARROW {
+			return
+		}
+	case *ast.IndexExpr:
+		if t := r.typeOf(x.X); t == nil {
+			return
+		} else if _, isMap := t.Underlying().(*types.Map); !isMap {
+			return
+		}
+	case *ast.TypeAssertExpr:
+	default:
+		return
+	}
+	t := r.typeOf(rhs)
+	if tup, isTuple := t.(*types.Tuple); isTuple && tup.Len() == 2 {
+		t = tup.At(0).Type() // the check records the comma-ok pair
+	}
+	if t == nil {
+		return
+	}
+	ts, ok := r.m.typeString(t, false)
+	if !ok {
+		return
+	}
+	r.add(r.off(rhs.Pos()), r.off(rhs.End()), func() string {
+		return fmt.Sprintf("func() (%s, bool) { _gocurrentA, _gocurrentB := %s; return _gocurrentA, _gocurrentB }()", ts, r.span(rhs))
+	})
+}
+
+// rangeChanElems rewrites a range over a slice, array or map of channels
+// with an element variable, which the interpreter gets wrong, as a loop
+// over the indexes (or keys) that reads each element:
+//
+//	for i, c := range xs {  ->  for S, I := xs, 0; I < len(S); I++ { i, c := I, S[I];
+//	for k, c := range m {   ->  for K := range m { k, c := K, m[K];
+func (r *rewriter) rangeChanElems(n *ast.RangeStmt) {
+	_, isMap := r.typeOf(n.X).Underlying().(*types.Map)
+	lhs := func() string {
+		if n.Key == nil {
+			return "_, " + r.span(n.Value)
+		}
+		return r.span(n.Key) + ", " + r.span(n.Value)
+	}
+	op := ":="
+	if n.Tok == token.ASSIGN {
+		op = "="
+	}
+	r.add(r.off(n.For), r.off(n.Body.Lbrace)+1, func() string {
+		if isMap {
+			k := r.newName("K")
+			x := r.span(n.X)
+			return fmt.Sprintf("for %s := range %s { %s %s %s, %s[%s];", k, x, lhs(), op, k, x, k)
+		}
+		sl, i := r.newName("S"), r.newName("I")
+		return fmt.Sprintf("for %s, %s := %s, 0; %s < len(%s); %s++ { %s %s %s, %s[%s];", sl, i, r.span(n.X), i, sl, i, lhs(), op, i, sl, i)
+	})
+}
+
+// goStmt gives the supervision rewriting (supervise.go) a go statement
+// it can keep faithful: the interpreter evaluates the function of "go
+// f()()" in the new goroutine, so "go g(x)" rewritten with a function
+// that returns a closure read x late, in a loop the next iteration's.
+// Passing the function and its arguments as parameters of a literal
+// evaluates them in the go statement, as Go does:
+//
+//	go output(c)  ->  go func(F func(<-chan int), A0 <-chan int) { F(A0) }(output, c)
+//
+// Calls of the session's own functions are left to supervise.go, which
+// calls their twins with the arguments directly.
+func (r *rewriter) goStmt(n *ast.GoStmt) {
+	call := n.Call
+	fun := ast.Unparen(call.Fun)
+	if _, ok := fun.(*ast.FuncLit); ok {
+		return
+	}
+	if len(call.Args) == 1 {
+		if t, ok := r.typeOf(call.Args[0]).(*types.Tuple); ok && t.Len() != 1 {
+			return // f(g()) with several results
+		}
+	}
+	if id, ok := fun.(*ast.Ident); ok {
+		if obj, ok := r.info.Uses[id].(*types.Func); ok && obj.Pkg() != nil && obj.Pkg().Path() == "main" &&
+			obj.Parent() == obj.Pkg().Scope() && obj.Type().(*types.Signature).TypeParams().Len() == 0 {
+			if _, inst := r.info.Instances[id]; !inst {
+				return
+			}
+		}
+	}
+	sig, ok := r.typeOf(call.Fun).(*types.Signature)
+	if !ok {
+		return
+	}
+	generic := r.inGeneric(n)
+	ft, ok := r.m.typeString(sig, generic)
+	if !ok {
+		return
+	}
+	params := sig.Params()
+	var ptypes []string
+	for i := range call.Args {
+		var t types.Type
+		switch {
+		case sig.Variadic() && i >= params.Len()-1 && !call.Ellipsis.IsValid():
+			t = params.At(params.Len() - 1).Type().(*types.Slice).Elem()
+		case i < params.Len():
+			t = params.At(i).Type()
+		default:
+			return
+		}
+		s, ok := r.m.typeString(t, generic)
+		if !ok {
+			return
+		}
+		ptypes = append(ptypes, s)
+	}
+	f := r.newName("F")
+	r.add(r.off(call.Pos()), r.off(call.End()), func() string {
+		var ps, as, vals []string
+		ps = append(ps, f+" "+ft)
+		vals = append(vals, r.span(call.Fun))
+		for i, a := range call.Args {
+			p := fmt.Sprintf("%sA%d", f, i)
+			ps = append(ps, p+" "+ptypes[i])
+			as = append(as, p)
+			vals = append(vals, r.span(a))
+		}
+		ell := ""
+		if call.Ellipsis.IsValid() {
+			ell = "..."
+		}
+		return fmt.Sprintf("func(%s) { %s(%s%s) }(%s)", strings.Join(ps, ", "), f, strings.Join(as, ", "), ell, strings.Join(vals, ", "))
+	})
 }
