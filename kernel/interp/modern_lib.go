@@ -42,14 +42,33 @@ var libFiles embed.FS
 
 // libPkg is one package of the library.
 type libPkg struct {
-	name  string // package name and the path go/types knows it by (gocurrent_slices)
-	std   string // the standard package it completes ("slices"), "" for builtins
-	alias string // the name cells import it as, in rewritten code
-	fset  *token.FileSet
-	file  *ast.File
-	pkg   *types.Package
-	info  *types.Info
-	funcs map[string]*ast.FuncDecl
+	name    string // package name and the path go/types knows it by (gocurrent_slices)
+	std     string // the standard package it completes ("slices"), "" for builtins
+	alias   string // the name cells import it as, in rewritten code
+	fset    *token.FileSet
+	file    *ast.File
+	pkg     *types.Package
+	info    *types.Info
+	funcs   map[string]*ast.FuncDecl
+	types   map[string]*ast.TypeSpec
+	methods map[string][]*ast.FuncDecl // by the name of their receiver's type
+}
+
+// recvBase is the name of a receiver's type: T in T, *T, T[P], *T[P].
+func recvBase(e ast.Expr) string {
+	if st, ok := e.(*ast.StarExpr); ok {
+		e = st.X
+	}
+	switch x := e.(type) {
+	case *ast.IndexExpr:
+		e = x.X
+	case *ast.IndexListExpr:
+		e = x.X
+	}
+	if id, ok := e.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
 }
 
 // nativePath is the import path of the native helpers (println, clear).
@@ -98,9 +117,13 @@ func loadLibrary(imp types.ImporterFrom) *library {
 			return lib
 		}
 		name := f.Name.Name
-		p := &libPkg{name: name, std: strings.TrimPrefix(name, "gocurrent_"), fset: fset, file: f, funcs: map[string]*ast.FuncDecl{}}
-		if p.std == "builtin" {
+		p := &libPkg{name: name, std: strings.TrimPrefix(name, "gocurrent_"), fset: fset, file: f,
+			funcs: map[string]*ast.FuncDecl{}, types: map[string]*ast.TypeSpec{}, methods: map[string][]*ast.FuncDecl{}}
+		switch p.std {
+		case "builtin":
 			p.std = ""
+		case "atomic":
+			p.std = "sync/atomic"
 		}
 		p.alias = "_gocurrentL_" + strings.TrimPrefix(name, "gocurrent_")
 		lib.pkgs[name] = p
@@ -119,8 +142,19 @@ func loadLibrary(imp types.ImporterFrom) *library {
 			lib.err = fmt.Errorf("library %s: %w", p.name, err)
 		}
 		for _, d := range p.file.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
-				p.funcs[fd.Name.Name] = fd
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					p.funcs[d.Name.Name] = d
+				} else if base := recvBase(d.Recv.List[0].Type); base != "" {
+					p.methods[base] = append(p.methods[base], d)
+				}
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					if ts, ok := sp.(*ast.TypeSpec); ok {
+						p.types[ts.Name.Name] = ts
+					}
+				}
 			}
 		}
 	}

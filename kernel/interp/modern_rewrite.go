@@ -472,6 +472,7 @@ func (r *rewriter) visit(root ast.Node) {
 		case *ast.CallExpr:
 			r.builtinCall(n)
 			r.funcLitArgs(n)
+			r.printArgs(n)
 		case *ast.AssignStmt:
 			r.topCommaOk(n)
 			if len(n.Lhs) == len(n.Rhs) {
@@ -1049,6 +1050,10 @@ func (r *rewriter) instantiate(id *ast.Ident) {
 	if !ok {
 		return
 	}
+	if tn, ok := r.info.Uses[id].(*types.TypeName); ok {
+		r.instantiateType(id, tn, inst)
+		return
+	}
 	obj, ok := r.info.Uses[id].(*types.Func)
 	if !ok {
 		return
@@ -1104,7 +1109,7 @@ func (r *rewriter) instanceOf(at ast.Node, obj *types.Func, targs []types.Type) 
 			}
 		}
 		if site == nil {
-			r.failf(at, "%s.%s (a generic function of Go %s) is not in the interpreter's standard library, which is Go 1.22's; run the cell with %%%%native", obj.Pkg().Name(), obj.Name(), "1.23+")
+			r.failf(at, "%s.%s is not in the interpreter's standard library (that of Go 1.22, without its generic functions), and the kernel has no replacement for it; run the cell with %%%%native", obj.Pkg().Name(), obj.Name())
 			return nil
 		}
 	}
@@ -1261,8 +1266,13 @@ func (r *rewriter) selector(n *ast.SelectorExpr) {
 	path := pn.Imported().Path()
 	name := n.Sel.Name
 	if _, isInst := r.info.Instances[n.Sel]; isInst {
-		if _, isFunc := r.info.Uses[n.Sel].(*types.Func); isFunc {
+		switch obj := r.info.Uses[n.Sel].(type) {
+		case *types.Func:
 			return // instantiate handles it
+		case *types.TypeName:
+			if lp := r.m.lib.byStd[path]; lp != nil && lp.types[obj.Name()] != nil {
+				return // instantiateType handles it
+			}
 		}
 	}
 	if r.m.available(r.chk.s, path, name) {
@@ -1278,7 +1288,7 @@ func (r *rewriter) selector(n *ast.SelectorExpr) {
 	if r.inGenericFunc(n) {
 		return
 	}
-	r.failf(n, "%s.%s is newer than the interpreter's standard library (Go 1.22) and the kernel has no replacement for it; run the cell with %%%%native", pn.Imported().Name(), name)
+	r.failf(n, "%s.%s is not in the interpreter's standard library (that of Go 1.22, without its generic functions and types), and the kernel has no replacement for it; run the cell with %%%%native", pn.Imported().Name(), name)
 }
 
 // available reports whether the interpreter has path.name.
@@ -1543,4 +1553,243 @@ func (r *rewriter) goStmt(n *ast.GoStmt) {
 		}
 		return fmt.Sprintf("func(%s) { %s(%s%s) }(%s)", strings.Join(ps, ", "), f, strings.Join(as, ", "), ell, strings.Join(vals, ", "))
 	})
+}
+
+// instantiateType replaces a generic type of the library (atomic.Pointer)
+// with an instance: the type and its methods, with the type arguments in
+// place of the type parameters. Generic types of the session are left to
+// the interpreter.
+func (r *rewriter) instantiateType(id *ast.Ident, tn *types.TypeName, inst types.Instance) {
+	if tn.Pkg() == nil {
+		return
+	}
+	lp := r.m.lib.pkgs[tn.Pkg().Path()]
+	if lp == nil {
+		lp = r.m.lib.byStd[tn.Pkg().Path()]
+	}
+	if lp == nil || lp.types[tn.Name()] == nil {
+		return
+	}
+	var e ast.Node = id
+	if sel, ok := r.parent[id].(*ast.SelectorExpr); ok && sel.Sel == id {
+		e = sel
+	}
+	switch p := r.parent[e].(type) {
+	case *ast.IndexExpr:
+		if p.X == e {
+			e = p
+		}
+	case *ast.IndexListExpr:
+		if p.X == e {
+			e = p
+		}
+	}
+	var args []string
+	for i := 0; i < inst.TypeArgs.Len(); i++ {
+		s, ok := r.m.typeString(inst.TypeArgs.At(i), false)
+		if !ok {
+			if !r.inGeneric(id) {
+				r.failf(id, "%s.%s of a type declared inside a function cannot be given to the interpreter; declare the type at the top level of a cell, or run the cell with %%%%native", tn.Pkg().Name(), tn.Name())
+			}
+			return
+		}
+		args = append(args, s)
+	}
+	key := lp.name + "." + tn.Name() + "[" + strings.Join(args, ", ") + "]"
+	in, ok := r.m.insts[key]
+	if !ok {
+		r.m.ninst++
+		in = &instance{name: fmt.Sprintf("_gocurrent_%s_%s_%d", strings.TrimPrefix(lp.name, "gocurrent_"), tn.Name(), r.m.ninst), key: key}
+		src, _ := libFiles.ReadFile(lp.fset.File(lp.file.Pos()).Name())
+		in.text = r.m.typeInstanceText(lp, string(src), tn.Name(), in.name, args)
+		r.m.insts[key] = in
+		r.created = append(r.created, in)
+	}
+	r.need(in)
+	r.replace(e, in.name)
+}
+
+// typeInstanceText copies a library type and its methods with the type
+// arguments in place of the type parameters, under a new name.
+func (m *modern) typeInstanceText(lp *libPkg, src, typeName, name string, args []string) string {
+	tf := lp.fset.File(lp.file.Pos())
+	site := &funcSite{lib: lp, info: lp.info, tf: tf, src: src}
+	ts := lp.types[typeName]
+	copyNode := func(start, end token.Pos, ic *instCopy, nodes ...ast.Node) string {
+		for _, n := range nodes {
+			if n != nil {
+				ast.Inspect(n, ic.visit)
+			}
+		}
+		sort.Slice(ic.repls, func(i, j int) bool { return ic.repls[i].start < ic.repls[j].start })
+		var b strings.Builder
+		pos := tf.Offset(start)
+		for _, x := range ic.repls {
+			if x.start < pos {
+				continue
+			}
+			b.WriteString(src[pos:x.start])
+			b.WriteString(x.text)
+			pos = x.end
+		}
+		b.WriteString(src[pos:tf.Offset(end)])
+		return b.String()
+	}
+	params := func(names []*ast.Ident) map[types.Object]string {
+		out := map[types.Object]string{}
+		for i, n := range names {
+			if obj := lp.info.Defs[n]; obj != nil && i < len(args) {
+				out[obj] = args[i]
+			}
+		}
+		return out
+	}
+	var tparams []*ast.Ident
+	for _, f := range ts.TypeParams.List {
+		tparams = append(tparams, f.Names...)
+	}
+	ic := &instCopy{m: m, site: site, params: params(tparams)}
+	ic.add(ts.Name.Pos(), ts.TypeParams.End(), name)
+	text := "type " + copyNode(ts.Pos(), ts.End(), ic, ts.Type)
+	for _, fd := range lp.methods[typeName] {
+		recv := fd.Recv.List[0].Type
+		if st, ok := recv.(*ast.StarExpr); ok {
+			recv = st.X
+		}
+		var rparams []*ast.Ident
+		switch x := recv.(type) {
+		case *ast.IndexExpr:
+			if id, ok := x.Index.(*ast.Ident); ok {
+				rparams = append(rparams, id)
+			}
+		case *ast.IndexListExpr:
+			for _, e := range x.Indices {
+				if id, ok := e.(*ast.Ident); ok {
+					rparams = append(rparams, id)
+				}
+			}
+		}
+		mc := &instCopy{m: m, site: site, params: params(rparams)}
+		mc.add(recv.Pos(), recv.End(), name)
+		text += "\n\n" + copyNode(fd.Pos(), fd.End(), mc, fd.Type, fd.Body)
+	}
+	return text
+}
+
+// printFuncs are the functions that format their arguments as fmt does,
+// and how many leading arguments are not values (a writer, a format).
+var printFuncs = map[string]map[string]int{
+	"fmt": {"Print": 0, "Println": 0, "Printf": 1, "Sprint": 0, "Sprintln": 0, "Sprintf": 1,
+		"Fprint": 1, "Fprintln": 1, "Fprintf": 2, "Errorf": 1, "Append": 1, "Appendln": 1, "Appendf": 2},
+	"log": {"Print": 0, "Println": 0, "Printf": 1, "Fatal": 0, "Fatalln": 0, "Fatalf": 1,
+		"Panic": 0, "Panicln": 0, "Panicf": 1},
+}
+
+// printArgs refuses a value printed with fmt that holds, inside a slice,
+// map, array or struct, values of a session type with a String or Error
+// method: fmt in the interpreter sees the methods of direct arguments only,
+// and would print the inner values' fields instead.
+func (r *rewriter) printArgs(n *ast.CallExpr) {
+	sel, ok := n.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return
+	}
+	pn, ok := r.info.Uses[id].(*types.PkgName)
+	if !ok {
+		return
+	}
+	skip, ok := printFuncs[pn.Imported().Path()][sel.Sel.Name]
+	if !ok || r.inGenericFunc(n) {
+		return
+	}
+	for i, a := range n.Args {
+		if i < skip {
+			continue
+		}
+		t := r.typeOf(a)
+		if t == nil || hasPrintMethod(t) {
+			continue
+		}
+		if inner := hiddenStringer(t, true, map[types.Type]bool{}); inner != nil {
+			r.failf(a, "fmt would print the %s values inside this %s without their %s method: the interpreter's fmt sees the methods of the values it is given, not of those inside them; print them one by one, or run the cell with %%%%native",
+				inner.Obj().Name(), types.TypeString(t, r.m.userQualifier), printMethodName(inner))
+			return
+		}
+	}
+}
+
+func hasPrintMethod(t types.Type) bool {
+	ms := types.NewMethodSet(t)
+	for _, m := range []string{"String", "Error", "Format", "GoString"} {
+		if ms.Lookup(nil, m) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func printMethodName(t types.Type) string {
+	if types.NewMethodSet(types.NewPointer(t)).Lookup(nil, "Error") != nil {
+		return "Error"
+	}
+	return "String"
+}
+
+// hiddenStringer returns a session type with a printing method that fmt
+// would meet inside t (nil if none).
+func hiddenStringer(t types.Type, top bool, seen map[types.Type]bool) *types.Named {
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
+	named := func(t types.Type) *types.Named {
+		if p, ok := t.(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		nt, _ := t.(*types.Named)
+		return nt
+	}
+	if nt := named(t); nt != nil && !top && hasPrintMethod(t) {
+		if nt.Obj().Pkg() != nil && nt.Obj().Pkg().Path() == "main" {
+			return nt
+		}
+		return nil
+	}
+	if nt, ok := t.(*types.Named); ok && nt.Obj().Pkg() != nil && nt.Obj().Pkg().Path() != "main" {
+		return nil // formatted by its own package's code
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Slice:
+		return hiddenStringer(u.Elem(), false, seen)
+	case *types.Array:
+		return hiddenStringer(u.Elem(), false, seen)
+	case *types.Map:
+		if k := hiddenStringer(u.Key(), false, seen); k != nil {
+			return k
+		}
+		return hiddenStringer(u.Elem(), false, seen)
+	case *types.Pointer:
+		if top {
+			return hiddenStringer(u.Elem(), false, seen)
+		}
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if s := hiddenStringer(u.Field(i).Type(), false, seen); s != nil {
+				return s
+			}
+		}
+	}
+	return nil
+}
+
+// userQualifier names packages in messages as the user's code does.
+func (m *modern) userQualifier(p *types.Package) string {
+	if p.Path() == "main" {
+		return ""
+	}
+	return p.Name()
 }
