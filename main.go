@@ -51,6 +51,9 @@ Usage:
 `
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == interp.ProcsCommand {
+		os.Exit(interp.RunProcsChild())
+	}
 	if len(os.Args) > 1 && os.Args[1] == interp.WorkerCommand {
 		if err := interp.RunWorker(); err != nil {
 			fmt.Fprintln(os.Stderr, "gocurrent worker:", err)

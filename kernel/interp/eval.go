@@ -65,6 +65,7 @@ type session struct {
 	inProgram  atomic.Bool          // a program cell runs, in an interpreter of its own
 	timers     timers               // timers cells started, for the deadlock watchdog
 	mod        *modern              // rewriting of modern Go (modern.go)
+	procs      *procsState          // process pools of procs.Map (procs.go)
 }
 
 func newSession(w *worker) (*session, error) {
@@ -87,6 +88,7 @@ func newSession(w *worker) (*session, error) {
 	s.late = newOrigins()
 	s.filter = &panicFilter{w: &markingWriter{w: w.stderr, o: s.late}}
 	s.exports = append(w.symbols(s.disp), s.superviseSymbols(), s.timers.symbols(), s.modernSymbols())
+	s.exports = append(s.exports, s.initProcs()) // procs.go
 	s.stdPkgs = packageNames(s.exports)
 	i, err := s.newInterpreter()
 	if err != nil {
@@ -683,6 +685,7 @@ func (s *session) eval(ctx context.Context, code, src string) (v reflect.Value, 
 		}
 	}()
 	s.evals++
+	src = s.procs.prepare(src) // procs.go
 	v, err := s.i.EvalWithContext(ctx, src)
 	if err == nil {
 		return v, nil

@@ -154,6 +154,7 @@ func (w *worker) interrupt() {
 	}
 	w.mu.Unlock()
 	if running {
+		w.sess.procs.interrupt() // procs.go
 		reapLater(killDescendants(os.Getpid()))
 	}
 }

@@ -302,6 +302,16 @@ The display package is available without import:
 A final value that is an image.Image shows as PNG; one with an HTML() or
 SVG() string method shows as that.
 
+Processes, also without import:
+  results, err := procs.Map(workers, fn, inputs)
+calls fn (a func of the session taking one value and returning a value, or
+a value and an error) on each input in child processes, at most workers at
+a time, and returns the results in input order. Children load the
+session's declarations (not values cells computed); inputs and results
+cross as JSON (no channels or funcs). A failed input (panic, error,
+os.Exit, crash) gets the zero value and is listed in err, a *procs.Error;
+the others finish. With one variable, r := procs.Map(...) panics instead.
+
 Failures: a compile error, a panic in the cell or in a goroutine it
 started (named by its go statement), os.Exit and log.Fatal end the cell
 with an error and keep the session. When every goroutine is blocked (a
