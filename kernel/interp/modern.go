@@ -64,6 +64,7 @@ type modern struct {
 	stdAlias  map[string]bool            // standard packages rewritten code names by stdAliasName
 	aliasDone map[string]bool            // those imported in the interpreter
 	funcs     map[*types.Func]*funcSite  // generic functions of the last check, by object
+	cellVars  map[string]types.Type      // the cell's variables, for its declarations that use them
 	symbols   map[string]map[string]bool // the interpreter's symbols, by import path
 }
 
@@ -130,6 +131,7 @@ type check struct {
 	items []*item
 	files []*ast.File
 	srcs  map[*token.File]string // the text of each file
+	errs  []error                // the first errors the check found
 }
 
 // modernizeCell rewrites the chunks of cell c for the interpreter; the
@@ -166,11 +168,32 @@ func (s *session) modernizeCell(code string, c *cell.Cell) (e *engine.Error) {
 		return nil
 	}
 	imports := m.cellImports(s, c)
+	m.cellVars = nil
 	chk := m.newCheck(s, imports, items, c)
 	if chk == nil {
 		return nil
 	}
-	m.recordVars(chk)
+	defined := m.recordVars(chk)
+	// Declarations that use the cell's own variables (x := 1; var y =
+	// x + 1) see them only at package level: check again with them there.
+	for _, it := range items {
+		if !it.decl {
+			continue
+		}
+		for _, f := range it.chunk.Free {
+			if _, ok := defined[f.Name]; ok {
+				m.cellVars = defined
+			}
+		}
+	}
+	if m.cellVars != nil {
+		for _, it := range items {
+			it.nodes = nil
+		}
+		if chk = m.newCheck(s, imports, items, c); chk == nil {
+			return nil
+		}
+	}
 	var pending []*instance
 	for _, it := range items {
 		r := newRewriter(chk, it)
@@ -187,20 +210,23 @@ func (s *session) modernizeCell(code string, c *cell.Cell) (e *engine.Error) {
 		return positioned("not supported by the interpreter", code, err.line, err.col, err.msg)
 	}
 	if path := os.Getenv("GOCURRENT_MODERN_LOG"); path != "" {
-		m.log(path, c, pending)
+		m.log(path, c, pending, chk.errs)
 	}
 	return nil
 }
 
 // log appends the rewritten cell and its new instances to file path
 // (GOCURRENT_MODERN_LOG), to see what the interpreter is given.
-func (m *modern) log(path string, c *cell.Cell, created []*instance) {
+func (m *modern) log(path string, c *cell.Cell, created []*instance, errs []error) {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return
 	}
 	defer f.Close()
 	fmt.Fprintf(f, "=== cell\n")
+	for _, e := range errs {
+		fmt.Fprintf(f, "check: %v\n", e)
+	}
 	for _, ch := range c.Chunks {
 		if out, ok := m.out[[2]int{ch.Line, ch.Col}]; ok {
 			fmt.Fprintf(f, "--- line %d\n%s\n", ch.Line, out)
@@ -446,6 +472,11 @@ func (m *modern) newCheck(s *session, imports map[string]string, items []*item, 
 	}
 	// The session's variables, with the types their cells gave them.
 	var vars strings.Builder
+	for _, name := range sortedKeys(m.cellVars) {
+		if t, ok := m.typeString(m.cellVars[name], false); ok {
+			fmt.Fprintf(&vars, "var %s %s\n", name, t)
+		}
+	}
 	for _, name := range sortedKeys(m.varTypes) {
 		if cellNames[name] || s.names[name] != "var" || s.decls[name] != "" {
 			continue
@@ -554,7 +585,12 @@ func (m *modern) newCheck(s *session, imports map[string]string, items []*item, 
 		}
 		chk.items = append(chk.items, it)
 	}
-	conf := types.Config{Importer: &libImporter{std: m.imp, lib: m.lib}, Error: func(error) {}}
+	conf := types.Config{Importer: &libImporter{std: m.imp, lib: m.lib}, Error: func(err error) {
+		if msg := err.Error(); len(chk.errs) < 20 && !strings.Contains(msg, "imported and not used") &&
+			!strings.Contains(msg, "imported as") && !strings.Contains(msg, "declared and not used") {
+			chk.errs = append(chk.errs, err)
+		}
+	}}
 	func() {
 		defer func() { _ = recover() }()
 		_, _ = conf.Check("main", m.fset, chk.files, chk.info)
@@ -631,8 +667,9 @@ func (m *modern) indexFuncs(s *session, chk *check) {
 }
 
 // recordVars keeps the types of the variables the cell's statements
-// declare, for the checks of later cells.
-func (m *modern) recordVars(chk *check) {
+// declare, for the checks of later cells, and returns them.
+func (m *modern) recordVars(chk *check) map[string]types.Type {
+	defined := map[string]types.Type{}
 	for _, it := range chk.items {
 		if it.decl || it.chunk == nil || len(it.chunk.Names) == 0 {
 			continue
@@ -659,11 +696,13 @@ func (m *modern) recordVars(chk *check) {
 				if obj, ok := chk.info.Defs[id].(*types.Var); ok && id.Name != "_" {
 					if t := obj.Type(); t != nil && t != types.Typ[types.Invalid] {
 						m.varTypes[id.Name] = t
+						defined[id.Name] = t
 					}
 				}
 			}
 		}
 	}
+	return defined
 }
 
 // typeString renders t as source for the session's code: other packages'

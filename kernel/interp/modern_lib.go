@@ -239,8 +239,11 @@ func (s *session) modernSymbols() interp.Exports {
 			"NegZero": reflect.ValueOf(negZero),
 		},
 		// Packages the interpreter has no symbols of: importing them works,
-		// their generic functions are instantiated from the library.
-		"iter/iter": {},
+		// their generic functions are instantiated from the library (iter)
+		// or refused with a message (unique, weak).
+		"iter/iter":     {},
+		"unique/unique": {},
+		"weak/weak":     {},
 		"strings/strings": {
 			"Lines":         reflect.ValueOf(strings.Lines),
 			"SplitSeq":      reflect.ValueOf(strings.SplitSeq),

@@ -45,7 +45,6 @@ type loopInfo struct {
 	vars     []string // loopCopy: the loop's variables, and the names that hold them between iterations
 	holders  []string
 	copyBack bool   // loopCopy of a three-clause loop whose body assigns its variables
-	label    string // a label the rewriting gave the statement ("" if none)
 	exitVar  string // loopRangeFunc: the variable that says which exit the body took
 	exits    []string
 	results  []string // loopRangeFunc: variables for the results of return statements in the body
@@ -475,6 +474,7 @@ func (r *rewriter) visit(root ast.Node) {
 			r.printArgs(n)
 		case *ast.AssignStmt:
 			r.topCommaOk(n)
+			r.parallelAssign(n)
 			if len(n.Lhs) == len(n.Rhs) {
 				if _, inSelect := r.parent[n].(*ast.CommClause); !inSelect {
 					r.parenReceives(n.Rhs)
@@ -910,6 +910,17 @@ func (r *rewriter) returnStmt(n *ast.ReturnStmt) {
 			vals = append(vals, r.span(e))
 		}
 		store := fmt.Sprintf("%s = %s; ", strings.Join(targets, ", "), strings.Join(vals, ", "))
+		if len(vals) > 1 {
+			// Through temporaries of the result types: the interpreter
+			// loses values in a, b = x, f() (see parallelAssign).
+			var tmps, conv []string
+			for i, v := range vals {
+				ts, _ := r.m.typeString(res.At(i).Type(), true)
+				tmps = append(tmps, fmt.Sprintf("_gocurrentT%d", i))
+				conv = append(conv, parenType(ts)+"("+v+")")
+			}
+			store = fmt.Sprintf("%s := %s; %s = %s; ", strings.Join(tmps, ", "), strings.Join(conv, ", "), strings.Join(targets, ", "), strings.Join(tmps, ", "))
+		}
 		return "{ " + store + strings.TrimPrefix(act, "{ ")
 	})
 }
@@ -1792,4 +1803,69 @@ func (m *modern) userQualifier(p *types.Package) string {
 		return ""
 	}
 	return p.Name()
+}
+
+// parallelAssign rewrites a, b = x, f(): when a value on the right is a
+// call or a receive, the interpreter assigns only those and zeroes the
+// others. The values go through new variables first (a := with calls is
+// right), constants stay where they are:
+//
+//	a, b = x, f()  ->  { T0, T1 := x, f(); a, b = T0, T1 }
+func (r *rewriter) parallelAssign(n *ast.AssignStmt) {
+	if n.Tok != token.ASSIGN || len(n.Lhs) < 2 || len(n.Lhs) != len(n.Rhs) {
+		return
+	}
+	switch r.parent[n].(type) {
+	case *ast.BlockStmt, *ast.CaseClause, *ast.CommClause:
+	default:
+		return // a for loop's post statement, an if's init: left as is
+	}
+	if c, ok := r.parent[n].(*ast.CommClause); ok && c.Comm == n {
+		return
+	}
+	risky := false
+	for _, e := range n.Rhs {
+		ast.Inspect(e, func(x ast.Node) bool {
+			switch x := x.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.CallExpr:
+				risky = true
+			case *ast.UnaryExpr:
+				if x.Op == token.ARROW {
+					risky = true
+				}
+			}
+			return !risky
+		})
+	}
+	if !risky {
+		return
+	}
+	type part struct {
+		e     ast.Expr
+		fixed bool // a constant or nil
+	}
+	var parts []part
+	for _, e := range n.Rhs {
+		tv := r.info.Types[e]
+		parts = append(parts, part{e, tv.Value != nil || tv.IsNil()})
+	}
+	r.add(r.off(n.Pos()), r.off(n.End()), func() string {
+		var tmps, vals, rhs, lhs []string
+		for _, l := range n.Lhs {
+			lhs = append(lhs, r.span(l))
+		}
+		for _, p := range parts {
+			if p.fixed {
+				rhs = append(rhs, r.span(p.e))
+				continue
+			}
+			t := r.newName("T")
+			tmps = append(tmps, t)
+			vals = append(vals, r.span(p.e))
+			rhs = append(rhs, t)
+		}
+		return fmt.Sprintf("{ %s := %s; %s = %s }", strings.Join(tmps, ", "), strings.Join(vals, ", "), strings.Join(lhs, ", "), strings.Join(rhs, ", "))
+	})
 }
