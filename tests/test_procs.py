@@ -3,6 +3,7 @@ order, separate memory, failures reported with their inputs while the other
 inputs finish, struct types crossing both ways, interrupt, and the timing
 line counting the children's CPU time."""
 
+import os
 import re
 import time
 
@@ -30,6 +31,14 @@ def procs_children(psutil, km):
 def no_zombies(psutil, km):
     root = psutil.Process(kernel_pid(km))
     return [p for p in root.children(recursive=True) if p.status() == psutil.STATUS_ZOMBIE]
+
+
+def machine_busy_seconds():
+    """CPU seconds all processes of the machine used so far (/proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def test_results_in_input_order_and_typed(kernel):
@@ -185,11 +194,22 @@ def test_timing_counts_the_childrens_cpu(kernel):
     t = r.reply["metadata"]["timing"]
     cpu = (t["user_ns"] + t["sys_ns"]) / 1e9
     n = int(300000 * 1.5 / max(cpu, 0.001))
+    busy0 = machine_busy_seconds()
     r = execute_ok(kc, f"procs.Map(2, burn, []int{{{n}, {n}}})", timeout=120)
+    machine = (machine_busy_seconds() - busy0) / (r.reply["metadata"]["timing"]["wall_ns"] / 1e9)
     t = r.reply["metadata"]["timing"]
-    cores = (t["user_ns"] + t["sys_ns"]) / t["wall_ns"]
-    print(f"procs.Map(2, burn, 2 inputs of ~1.5 s CPU): wall {t['wall_ns'] / 1e9:.2f} s, {cores:.2f} cores busy")
-    assert cores > 1.5, t
+    cpu_map = (t["user_ns"] + t["sys_ns"]) / 1e9
+    cores = cpu_map / (t["wall_ns"] / 1e9)
+    print(
+        f"procs.Map(2, burn, 2 inputs of ~1.5 s CPU): wall {t['wall_ns'] / 1e9:.2f} s, CPU {cpu_map:.2f} s, "
+        f"{cores:.2f} cores busy (the machine: {machine:.2f} of {os.cpu_count()})"
+    )
+    # The children's CPU time is the cell's: two inputs' worth, about 3 s
+    # (calibrated; the worker alone uses little).
+    assert cpu_map > 1.5, (t, cpu)
+    # About 2 cores busy, unless other programs took the cores (the tests
+    # may share the machine): then the machine was saturated.
+    assert cores > 1.5 or (cores > 1.0 and machine > os.cpu_count() - 0.3), (cores, machine, t)
     assert t["goroutines_started"] == 0, t  # processes, not goroutines
     line = r.timing_lines[0]
     shown = float(re.search(r"([0-9.]+) cores busy", line).group(1))

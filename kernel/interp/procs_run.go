@@ -527,7 +527,7 @@ func (r *procsRun) death(c *procsChild, state *os.ProcessState) (why, kind strin
 	}
 	var msgs []string
 	for _, l := range strings.Split(string(c.crash), "\n") {
-		if runtimeMessageRE.MatchString(l) && !strings.HasPrefix(l, "runtime stack:") {
+		if runtimeMessageRE.MatchString(l) && !strings.HasPrefix(l, "runtime stack:") && !strings.HasPrefix(l, "runtime.") {
 			msgs = append(msgs, strings.TrimSpace(l))
 		}
 		if len(msgs) == 3 {
