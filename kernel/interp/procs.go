@@ -22,33 +22,41 @@ import (
 //
 //	results, err := procs.Map(workers, fn, inputs)
 //
-// calls fn on each input in child processes, at most workers at a time,
-// and returns the results in input order. fn must be a function declared
-// in the session (func fn(x In) Out, or func fn(x In) (Out, error)): each
-// child is the gocurrent binary started with a hidden command (see
-// ProcsCommand), which loads the session's declarations that fn needs
-// (imports, types, functions, constants, var declarations) into an
-// interpreter of its own and then takes inputs one at a time until none
-// is left. Inputs and results cross as JSON (encoding/json).
+// calls fn on each input in child processes, at most workers at a time
+// (workers <= 0: one per CPU), and returns the results in input order. fn
+// must be a function declared in the session that takes one value and
+// returns a value, a value and an error, or nothing (results are then
+// struct{}s). Each child is the gocurrent binary started with a hidden
+// command (ProcsCommand), which loads the session's declarations that fn
+// uses (imports, types, functions, constants, var declarations) into an
+// interpreter of its own, then takes inputs one at a time until none is
+// left; its globals are its own. Inputs and results cross as JSON
+// (encoding/json): channels, functions and complex numbers cannot.
+//
+// Failures of single inputs (a panic, an error result, os.Exit, a fatal
+// runtime error, a killed process) do not stop the others: results holds
+// the zero value for each failed input, and err, a *procs.Error, lists
+// them as *procs.Failure values (Index, Input, Kind, Message). A child that
+// died is replaced while inputs are left. With one variable,
+//
+//	results := procs.Map(workers, fn, inputs)
+//
+// panics with that error instead, once every input is done: the one-value
+// form panics where the two-value form reports, as x.(T) does.
 //
 // The interpreter cannot export generic functions, and its own generics
 // crash on x, err := f(...) with two type parameters, so procs.Map is
-// typed by the kernel: before a cell is evaluated, each call
+// typed by the kernel: before source is evaluated, each call
 // procs.Map(w, fn, in) whose fn names a function of the session becomes a
 // call of a helper made for fn,
 //
 //	func _gocurrentProcsMap_fn(workers int, _ func(x In) Out, inputs []In) ([]Out, error)
+//	func _gocurrentProcsMust_fn(workers int, _ func(x In) Out, inputs []In) []Out
 //
-// which passes fn's name to the pool and returns []Out. The rewriting
-// keeps every line where it was. Calls that cannot be rewritten (fn is a
-// function literal, a variable, a method) reach procs.Map itself, which
-// panics saying why.
-//
-// Failures of single inputs (a panic, an error result, os.Exit, a fatal
-// runtime error or a killed process) do not stop the others: Map returns
-// all results, the zero value for each failed input, and a *procs.Error
-// that lists the failed inputs. A child that died is replaced while inputs
-// are left.
+// which pass fn's name to the pool and return []Out. The rewriting keeps
+// every line where it was. Calls that cannot be rewritten (fn is a function
+// literal, a variable, a method) reach procs.Map itself, which panics
+// saying why.
 
 // ProcsCommand is the hidden command line argument that makes the
 // gocurrent binary run as a child process of procs.Map (RunProcsChild).
