@@ -18,8 +18,8 @@ Two kinds of comparisons:
   top-level statements). test_fidelity_program_cell also runs each whole
   file as one cell, which the kernel runs natively (marked program_cell).
 
-All programs are built by one `go build` in a module of their own, before
-the first comparison.
+Under Go, all programs are built into one command, by one `go build`,
+before the first comparison.
 """
 
 import os
@@ -574,8 +574,9 @@ def split_program(src):
 
 @pytest.fixture(scope="module")
 def go_results(gocurrent_env, tmp_path_factory):
-    """What every snippet and fidelity program prints under Go: all built
-    by one go build (in parallel, in one module), then run."""
+    """What every snippet and fidelity program prints under Go. Each
+    program becomes a package of one module (its main renamed Main), and
+    one command, linked once, runs the one its argument names."""
     go = need_program("go", "golang-go (or a Go toolchain on PATH)")
     mod = tmp_path_factory.mktemp("gosemantics")
     (mod / "go.mod").write_text("module gosemantics\n\ngo 1.26\n")
@@ -584,24 +585,29 @@ def go_results(gocurrent_env, tmp_path_factory):
         progs["snippet/" + name] = go_program(imports, decls, stmts)
     for name in FIDELITY:
         progs["fidelity/" + name] = fidelity_source(name)
-    dirs = {}
-    for i, (key, src) in enumerate(sorted(progs.items())):
-        d = mod / f"p{i:03d}"
-        d.mkdir()
-        (d / "main.go").write_text(src)
-        dirs[key] = d
+    keys = sorted(progs)
+    for i, key in enumerate(keys):
+        pkg = f"p{i:03d}"
+        src = re.sub(r"^package main$", "package " + pkg, progs[key], count=1, flags=re.M)
+        src, n = re.subn(r"^func main\(\) \{$", "func Main() {", src, count=1, flags=re.M)
+        assert n == 1, f"{key}: no func main"
+        (mod / pkg).mkdir()
+        (mod / pkg / "prog.go").write_text(src)
+    imports = "".join(f'\t"gosemantics/p{i:03d}"\n' for i in range(len(keys)))
+    cases = "".join(f"\tcase {i}:\n\t\tp{i:03d}.Main()\n" for i in range(len(keys)))
+    (mod / "main.go").write_text(
+        f"package main\n\nimport (\n\t\"os\"\n\t\"strconv\"\n\n{imports})\n\n"
+        f"func main() {{\n\tn, _ := strconv.Atoi(os.Args[1])\n\tswitch n {{\n{cases}\t}}\n}}\n"
+    )
     env = dict(gocurrent_env.env, GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
-    bindir = mod / "bin"
-    bindir.mkdir()
+    binary = mod / "all"
     build = subprocess.run(
-        [go, "build", "-o", str(bindir) + "/", "./..."], cwd=str(mod), capture_output=True, text=True, timeout=300, env=env
+        [go, "build", "-o", str(binary), "."], cwd=str(mod), capture_output=True, text=True, timeout=300, env=env
     )
     assert build.returncode == 0, f"go build failed:\n{build.stderr}"
     out = {}
-    for key, d in dirs.items():
-        proc = subprocess.run(
-            [str(bindir / d.name)], cwd=str(d), capture_output=True, text=True, timeout=60, env=env
-        )
+    for i, key in enumerate(keys):
+        proc = subprocess.run([str(binary), str(i)], cwd=str(mod), capture_output=True, text=True, timeout=60, env=env)
         assert proc.returncode == 0, f"{key} failed under Go:\n{proc.stderr}\n{progs[key]}"
         out[key] = (proc.stdout, proc.stderr)
     return out

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"go/types"
 	"os"
@@ -64,6 +65,7 @@ type modern struct {
 	stdAlias  map[string]bool            // standard packages rewritten code names by stdAliasName
 	aliasDone map[string]bool            // those imported in the interpreter
 	funcs     map[*types.Func]*funcSite  // generic functions of the last check, by object
+	names     map[string][]string        // declaration source -> the names it declares
 	cellVars  map[string]types.Type      // the cell's variables, for its declarations that use them
 	symbols   map[string]map[string]bool // the interpreter's symbols, by import path
 }
@@ -102,6 +104,7 @@ func (s *session) modernState() *modern {
 			insts:     map[string]*instance{},
 			stdAlias:  map[string]bool{},
 			aliasDone: map[string]bool{},
+			names:     map[string][]string{},
 		}
 		m.imp.prepare([]string{"cmp", "iter", "sort", "sync", "fmt"})
 		m.lib = loadLibrary(m.imp)
@@ -138,6 +141,9 @@ type check struct {
 // rewritten sources are then given by modernSrc. It returns an error for
 // a construct the interpreter cannot run faithfully.
 func (s *session) modernizeCell(code string, c *cell.Cell) (e *engine.Error) {
+	if os.Getenv("GOCURRENT_MODERN") == "off" {
+		return nil // cells run as written (to compare, or to rule the rewriting out)
+	}
 	m := s.modernState()
 	m.out = map[[2]int]string{}
 	m.needs = map[[2]int][]*instance{}
@@ -470,6 +476,7 @@ func (m *modern) newCheck(s *session, imports map[string]string, items []*item, 
 	for _, p := range imports {
 		paths = append(paths, p)
 	}
+	used := m.usedNames(s, c, items)
 	// The session's variables, with the types their cells gave them.
 	var vars strings.Builder
 	for _, name := range sortedKeys(m.cellVars) {
@@ -478,7 +485,7 @@ func (m *modern) newCheck(s *session, imports map[string]string, items []*item, 
 		}
 	}
 	for _, name := range sortedKeys(m.varTypes) {
-		if cellNames[name] || s.names[name] != "var" || s.decls[name] != "" {
+		if cellNames[name] || s.names[name] != "var" || s.decls[name] != "" || !used[name] {
 			continue
 		}
 		t, ok := m.typeString(m.varTypes[name], false)
@@ -505,17 +512,17 @@ func (m *modern) newCheck(s *session, imports map[string]string, items []*item, 
 		chk.srcs[m.fset.File(f.Pos())] = src
 		return f
 	}
-	// The session's declarations, in one file or, if that does not
-	// parse, one file each.
+	// The session's declarations the cell uses, in one file or, if that
+	// does not parse, one file each.
 	var decls []string
 	seen := map[string]bool{}
 	for _, name := range s.order {
 		src, ok := s.decls[name]
-		if !ok || seen[src] || cellNames[name] {
+		if !ok || seen[src] || cellNames[name] || !used[name] {
 			continue
 		}
 		hidden := false
-		for _, n := range chunkNames(src) {
+		for _, n := range m.declNames(src) {
 			if cellNames[n] {
 				hidden = true
 			}
@@ -619,16 +626,133 @@ func (m *modern) header(imports map[string]string) string {
 	return b.String()
 }
 
-// chunkNames returns the names a declaration declares.
-func chunkNames(src string) []string {
-	c, err := cell.Parse(src)
-	if err != nil {
-		return nil
+// declNames returns the names a declaration declares.
+func (m *modern) declNames(src string) []string {
+	if names, ok := m.names[src]; ok {
+		return names
 	}
 	var out []string
-	for _, ch := range c.Chunks {
-		out = append(out, ch.Names...)
+	if c, err := cell.Parse(src); err == nil {
+		for _, ch := range c.Chunks {
+			out = append(out, ch.Names...)
+		}
 	}
+	m.names[src] = out
+	return out
+}
+
+// usedNames returns the session names the check of items needs: those the
+// cell and the items use, those these use in turn, the methods of the
+// types among them, and the types of the variables among them. The check
+// leaves out the rest of the session, so that its cost follows the cell,
+// not the session's length.
+func (m *modern) usedNames(s *session, c *cell.Cell, items []*item) map[string]bool {
+	used := map[string]bool{}
+	var todo []string
+	add := func(n string) {
+		if !used[n] {
+			used[n] = true
+			todo = append(todo, n)
+		}
+	}
+	for _, ch := range c.Chunks {
+		for _, f := range ch.Free {
+			add(f.Name)
+		}
+	}
+	for _, it := range items {
+		if it.inst != nil {
+			for _, n := range identsOf(it.src) {
+				add(n)
+			}
+		}
+	}
+	methods := map[string][]string{}
+	for _, name := range s.order {
+		if t, _, ok := strings.Cut(name, "."); ok {
+			methods[t] = append(methods[t], name)
+		}
+	}
+	for len(todo) > 0 {
+		n := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		for _, u := range s.uses[n] {
+			add(u)
+		}
+		for _, meth := range methods[n] {
+			add(meth)
+		}
+		if t, ok := m.varTypes[n]; ok && s.names[n] == "var" {
+			for _, tn := range mainTypeNames(t) {
+				add(tn)
+			}
+		}
+	}
+	return used
+}
+
+// identsOf lists the identifiers in src.
+func identsOf(src string) []string {
+	var sc scanner.Scanner
+	fset := token.NewFileSet()
+	sc.Init(fset.AddFile("", -1, len(src)), []byte(src), nil, 0)
+	var out []string
+	for {
+		_, tok, lit := sc.Scan()
+		if tok == token.EOF {
+			return out
+		}
+		if tok == token.IDENT {
+			out = append(out, lit)
+		}
+	}
+}
+
+// mainTypeNames lists the session types t is made of.
+func mainTypeNames(t types.Type) []string {
+	var out []string
+	seen := map[types.Type]bool{}
+	var walk func(t types.Type)
+	walk = func(t types.Type) {
+		if t == nil || seen[t] {
+			return
+		}
+		seen[t] = true
+		switch t := t.(type) {
+		case *types.Named:
+			if t.Obj().Pkg() != nil && t.Obj().Pkg().Path() == "main" {
+				out = append(out, t.Obj().Name())
+			}
+			if targs := t.TypeArgs(); targs != nil {
+				for i := 0; i < targs.Len(); i++ {
+					walk(targs.At(i))
+				}
+			}
+		case *types.Pointer:
+			walk(t.Elem())
+		case *types.Slice:
+			walk(t.Elem())
+		case *types.Array:
+			walk(t.Elem())
+		case *types.Map:
+			walk(t.Key())
+			walk(t.Elem())
+		case *types.Chan:
+			walk(t.Elem())
+		case *types.Signature:
+			for i := 0; i < t.Params().Len(); i++ {
+				walk(t.Params().At(i).Type())
+			}
+			for i := 0; i < t.Results().Len(); i++ {
+				walk(t.Results().At(i).Type())
+			}
+		case *types.Struct:
+			for i := 0; i < t.NumFields(); i++ {
+				walk(t.Field(i).Type())
+			}
+		}
+	}
+	walk(t)
 	return out
 }
 
