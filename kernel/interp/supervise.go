@@ -248,7 +248,7 @@ func (r *goRewriter) text(from, to int) string {
 func (r *goRewriter) goStmt(g *ast.GoStmt) string {
 	call := g.Call
 	line := r.line0 + r.fset.Position(g.Pos()).Line - 1
-	id := r.s.sites.add(site{cell: r.cell, line: line, text: shorten(r.src[r.off(g.Pos()):r.off(g.End())])})
+	id := r.s.sites.add(site{cell: r.cell, line: line, text: r.s.statementText(r.cell, line, r.src[r.off(g.Pos()):r.off(g.End())])})
 	r.s.sites.rewrote(r.cell, line)
 	prologue := fmt.Sprintf("%s.Start(%d); defer %s(%d); ", supImport, id, recoverFn, id)
 	args := r.text(r.off(call.Lparen), r.off(call.Rparen)+1) // "(...)", with any "..."
@@ -401,6 +401,24 @@ func (r *goRewriter) constant(e ast.Expr) bool {
 		return r.constant(x.X) && r.constant(x.Y)
 	}
 	return false
+}
+
+// statementText is how a go statement on line of cell is shown: as the
+// user wrote it (src, what the supervision sees, may have been rewritten
+// before), else src.
+func (s *session) statementText(cell, line int, src string) string {
+	lines := strings.Split(s.code[cell], "\n")
+	if line >= 1 && line <= len(lines) {
+		l := lines[line-1]
+		if i := strings.Index(l, "go "); i >= 0 {
+			text := strings.TrimSpace(l[i:])
+			if strings.Count(src, "\n") > 0 || strings.Count(text, "{") > strings.Count(text, "}") {
+				text += " … " + strings.TrimSpace(src[strings.LastIndex(src, "\n")+1:])
+			}
+			return shorten(text)
+		}
+	}
+	return shorten(src)
 }
 
 // shorten puts a go statement on one line of at most 60 characters: a
