@@ -548,6 +548,138 @@ SNIPPETS += [
 ]
 
 
+# What the interpreter gets wrong as written (found by the fidelity
+# programs), which the kernel rewrites.
+SNIPPETS += [
+    S("receive-into-places", "fmt", """
+        type box struct{ v int }
+
+        func recv(c chan int) int { return <-c }
+
+        func named(c chan int) (r int) {
+            r = <-c
+            return
+        }
+        """, """
+        c := make(chan int, 8)
+        for i := range 8 {
+            c <- i + 1
+        }
+        s := make([]int, 2)
+        s[0] = <-c
+        var b box
+        b.v = <-c
+        p := &box{}
+        p.v = <-c
+        m := map[string]int{}
+        m["k"] = <-c
+        fmt.Println(recv(c), named(c), s, b.v, p.v, m)
+        """),
+    S("parallel-assign-with-calls", "fmt strings", """
+        func next(a, b int) (int, int) { return b, a + b }
+        """, """
+        var x, y int
+        x, y = 3, len(strings.Repeat("ab", 2))
+        fmt.Println(x, y)
+        a, b := 0, 1
+        for range 5 {
+            a, b = next(a, b)
+        }
+        var w, z int
+        w, z = a, b+len("xyz")
+        fmt.Println(a, b, w, z)
+        ch := make(chan string, 1)
+        ch <- "r"
+        var label string
+        var count int
+        label, count = <-ch, 7
+        fmt.Println(label, count)
+        """),
+    S("comma-ok-top-level", "fmt", "", """
+        c := make(chan int, 1)
+        c <- 5
+        v, ok := <-c
+        close(c)
+        v2, ok2 := <-c
+        m := map[string]bool{"yes": true}
+        hit, found := m["yes"]
+        var any1 interface{} = "text"
+        str, isStr := any1.(string)
+        n, isInt := any1.(int)
+        fmt.Println(v, ok, v2, ok2, hit, found, str, isStr, n, isInt)
+        """),
+    S("fan-in-over-channel-slice", "fmt sort sync", """
+        func merge(cs ...<-chan int) <-chan int {
+            out := make(chan int)
+            var wg sync.WaitGroup
+            forward := func(c <-chan int) {
+                defer wg.Done()
+                for v := range c {
+                    out <- v
+                }
+            }
+            wg.Add(len(cs))
+            for _, c := range cs {
+                go forward(c)
+            }
+            go func() {
+                wg.Wait()
+                close(out)
+            }()
+            return out
+        }
+
+        func source(vals ...int) <-chan int {
+            c := make(chan int)
+            go func() {
+                for _, v := range vals {
+                    c <- v
+                }
+                close(c)
+            }()
+            return c
+        }
+        """, """
+        var got []int
+        for v := range merge(source(1, 2), source(3), source(4, 5, 6)) {
+            got = append(got, v)
+        }
+        sort.Ints(got)
+        fmt.Println(got)
+        byName := map[string]chan string{"a": make(chan string, 1), "b": make(chan string, 1)}
+        for name, ch := range byName {
+            ch <- name + "!"
+        }
+        fmt.Println(<-byName["a"], <-byName["b"])
+        """),
+    S("closures-given-to-the-library", "fmt sort sync time", "", """
+        var fs []func()
+        for i := range 3 {
+            fs = append(fs, sync.OnceFunc(func() { fmt.Print(i, " ") }))
+        }
+        for _, f := range fs {
+            f()
+        }
+        fmt.Println()
+        var mu sync.Mutex
+        var fired []int
+        var wg sync.WaitGroup
+        for i := 0; i < 3; i++ {
+            wg.Add(1)
+            time.AfterFunc(time.Duration(3-i)*time.Millisecond, func() {
+                mu.Lock()
+                fired = append(fired, i)
+                mu.Unlock()
+                wg.Done()
+            })
+        }
+        wg.Wait()
+        sort.Ints(fired)
+        fmt.Println(fired)
+        """),
+]
+
+
 def go_program(imports, decls, stmts):
     imp = "".join(f'\t"{i}"\n' for i in imports)
     body = textwrap.indent(stmts, "\t")
@@ -675,3 +807,26 @@ def test_fidelity_program_cell(fresh_kernel, go_results, name):
     r = run_ok(km, kc, fidelity_source(name), want_out, timeout=60)
     assert r.user_stdout == want_out, f"stdout differs from go run:\n{r.describe()}"
     assert r.stderr == want_err, f"stderr differs from go run ({want_err!r}):\n{r.describe()}"
+
+
+# Constructs the interpreter cannot run faithfully: the cell stops before
+# it runs, with an error that names the construct and suggests %%native.
+UNSUPPORTED = [
+    ("stringer-in-slice", "type item struct{ n int }\n\nfunc (i item) String() string { return \"#\" }\n\n"
+     "fmt.Println(\"first\")\nfmt.Println([]item{{1}})", "String method"),
+    ("defer-in-range-func", "for x := range func(yield func(int) bool) { yield(1) } {\n\tdefer fmt.Println(x)\n}",
+     "defer inside a range over a function"),
+    ("newer-generic-package", "fmt.Println(unique.Make(1).Value())", "unique.Make"),
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name,code,says", UNSUPPORTED, ids=[u[0] for u in UNSUPPORTED])
+def test_unsupported_says_so(fresh_kernel, name, code, says):
+    km, kc = fresh_kernel
+    r = run_cell(km, kc, code)
+    assert r.status == "error", f"the cell ran:\n{r.describe()}"
+    err = r.error
+    assert err["ename"] == "not supported by the interpreter", r.describe()
+    assert says in err["evalue"] and "%%native" in err["evalue"], r.describe()
+    assert r.user_stdout == "", f"the cell ran in part:\n{r.describe()}"

@@ -85,15 +85,21 @@ func (r *rewriter) failf(at ast.Node, format string, args ...any) {
 	}
 	line, col := 1, 1
 	if at != nil {
-		p := r.it.file.Position(at.Pos())
-		first := r.it.file.Position(r.it.file.Pos(r.it.base))
-		line = r.it.line0 + p.Line - first.Line
-		col = p.Column
-		if p.Line == first.Line && r.it.chunk != nil {
-			col = p.Column - first.Column + r.it.chunk.Col
-		}
+		line, col = r.cellPos(at.Pos())
 	}
 	r.err = &rewriteError{line: line, col: col, msg: fmt.Sprintf(format, args...)}
+}
+
+// cellPos is the cell line and column of pos.
+func (r *rewriter) cellPos(pos token.Pos) (line, col int) {
+	p := r.it.file.Position(pos)
+	first := r.it.file.Position(r.it.file.Pos(r.it.base))
+	line = r.it.line0 + p.Line - first.Line
+	col = p.Column
+	if p.Line == first.Line && r.it.chunk != nil {
+		col = p.Column - first.Column + r.it.chunk.Col
+	}
+	return line, col
 }
 
 func (r *rewriter) add(start, end int, text func() string) {
@@ -1562,8 +1568,24 @@ func (r *rewriter) goStmt(n *ast.GoStmt) {
 		if call.Ellipsis.IsValid() {
 			ell = "..."
 		}
-		return fmt.Sprintf("func(%s) { %s(%s%s) }(%s)", strings.Join(ps, ", "), f, strings.Join(as, ", "), ell, strings.Join(vals, ", "))
+		return fmt.Sprintf("func(%s) { %s%s(%s%s) }(%s)", strings.Join(ps, ", "), r.supervision(n), f, strings.Join(as, ", "), ell, strings.Join(vals, ", "))
 	})
+}
+
+// supervision starts the body of a goroutine that go statement n starts,
+// as supervise.go does, but naming the statement as the user wrote it:
+// supervise.go supervises the rewritten statement again, and the inner
+// recovery, this one, reports a panic first.
+func (r *rewriter) supervision(n *ast.GoStmt) string {
+	s := r.chk.s
+	c := s.count
+	if r.it.inst != nil && r.it.inst.cell > 0 {
+		c = r.it.inst.cell
+	}
+	line, _ := r.cellPos(n.Pos())
+	id := s.sites.add(site{cell: c, line: line, text: shorten(r.src[r.off(n.Pos()):r.off(n.End())])})
+	s.sites.rewrote(c, line)
+	return fmt.Sprintf("%s.Start(%d); defer %s(%d); ", supImport, id, recoverFn, id)
 }
 
 // instantiateType replaces a generic type of the library (atomic.Pointer)
@@ -1817,6 +1839,8 @@ func (r *rewriter) parallelAssign(n *ast.AssignStmt) {
 	}
 	switch r.parent[n].(type) {
 	case *ast.BlockStmt, *ast.CaseClause, *ast.CommClause:
+	case nil:
+		// A statement of the cell's top level.
 	default:
 		return // a for loop's post statement, an if's init: left as is
 	}
