@@ -1138,8 +1138,13 @@ func (r *rewriter) instanceOf(at ast.Node, obj *types.Func, targs []types.Type) 
 	for _, t := range targs {
 		s, ok := r.m.typeString(t, false)
 		if !ok {
-			if !generic {
+			switch {
+			case !generic:
 				r.failf(at, "%s is called with a type declared inside a function, which the kernel cannot give the interpreter; declare the type at the top level of a cell, or run the cell with %%%%native", obj.Name())
+			case site.lib != nil && !r.inGenericFunc(at):
+				// A method of a generic type runs generically in the
+				// interpreter, which has no generic library.
+				r.failf(at, "%s.%s is used with the type parameters of a generic type's method, which the interpreter cannot run; write the method for a type without parameters, or run the cell with %%%%native", obj.Pkg().Name(), obj.Name())
 			}
 			return nil
 		}

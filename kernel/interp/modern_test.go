@@ -315,6 +315,9 @@ fmt.Println(h.Value())`, errName: "not supported by the interpreter",
 	return slices.Max([]t{1, 2})
 }`, errName: "not supported by the interpreter",
 			errHas: []string{"declared inside a function", "%%native"}},
+		{code: `type bag[T cmp.Ordered] struct{ items []T }
+func (b *bag[T]) sorted() []T { out := slices.Clone(b.items); slices.Sort(out); return out }`,
+			errName: "not supported by the interpreter", errHas: []string{"slices.Clone", "generic type's method", "%%native"}},
 		{code: `fmt.Println(item{2})`, stdout: "#2\n"},
 	})
 }
