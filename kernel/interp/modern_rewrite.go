@@ -724,6 +724,21 @@ func (r *rewriter) renameUses(n ast.Node, holder map[string]string, objs []types
 // elsewhere than Go: out of a range-over-function body, out of a select
 // case, or to a loop whose variables are copied back.
 func (r *rewriter) branchStmt(n *ast.BranchStmt) {
+	if n.Tok == token.GOTO && n.Label != nil {
+		if rs := r.rangeFuncAround(n, true); rs != nil {
+			inside := false
+			ast.Inspect(rs.Body, func(x ast.Node) bool {
+				if l, ok := x.(*ast.LabeledStmt); ok && l.Label.Name == n.Label.Name {
+					inside = true
+				}
+				return !inside
+			})
+			if !inside {
+				r.failf(n, "goto out of a range over a function: the interpreter runs the loop's body as a function, which a goto cannot leave; run the cell with %%%%native")
+			}
+		}
+		return
+	}
 	if n.Tok != token.BREAK && n.Tok != token.CONTINUE {
 		return
 	}
