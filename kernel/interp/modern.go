@@ -135,6 +135,7 @@ type check struct {
 	files []*ast.File
 	srcs  map[*token.File]string // the text of each file
 	errs  []error                // the first errors the check found
+	pkg   *types.Package         // the session's package, as checked
 }
 
 // modernizeCell rewrites the chunks of cell c for the interpreter; the
@@ -600,7 +601,7 @@ func (m *modern) newCheck(s *session, imports map[string]string, items []*item, 
 	}}
 	func() {
 		defer func() { _ = recover() }()
-		_, _ = conf.Check("main", m.fset, chk.files, chk.info)
+		chk.pkg, _ = conf.Check("main", m.fset, chk.files, chk.info)
 	}()
 	m.indexFuncs(s, chk)
 	return chk

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -84,6 +85,10 @@ func Println(a ...any)      {}
 func Print(a ...any)        {}
 func Clear(x any)           {}
 func NegZero(x any) bool    { return false }
+func Comparable(x any) bool { return false }
+func Unwrap(err error) error { return nil }
+func UnwrapAll(err error) []error { return nil }
+func IsMethod(err, target error) bool { return false }
 `
 
 // library is the parsed and type-checked library, shared by sessions.
@@ -124,6 +129,8 @@ func loadLibrary(imp types.ImporterFrom) *library {
 			p.std = ""
 		case "atomic":
 			p.std = "sync/atomic"
+		case "errors":
+			p.std = "" // only for rewritten calls of errors.As
 		}
 		p.alias = "_gocurrentL_" + strings.TrimPrefix(name, "gocurrent_")
 		lib.pkgs[name] = p
@@ -233,10 +240,22 @@ func (s *session) modernSymbols() interp.Exports {
 	stderr := func() io.Writer { return s.filter }
 	return interp.Exports{
 		nativePath + "/modern": {
-			"Println": reflect.ValueOf(func(a ...any) { printArgs(stderr(), a, true) }),
-			"Print":   reflect.ValueOf(func(a ...any) { printArgs(stderr(), a, false) }),
-			"Clear":   reflect.ValueOf(clearValue),
-			"NegZero": reflect.ValueOf(negZero),
+			"Println":    reflect.ValueOf(func(a ...any) { printArgs(stderr(), a, true) }),
+			"Print":      reflect.ValueOf(func(a ...any) { printArgs(stderr(), a, false) }),
+			"Clear":      reflect.ValueOf(clearValue),
+			"NegZero":    reflect.ValueOf(negZero),
+			"Comparable": reflect.ValueOf(func(x any) bool { return x == nil || reflect.TypeOf(x).Comparable() }),
+			"Unwrap":     reflect.ValueOf(errors.Unwrap),
+			"UnwrapAll": reflect.ValueOf(func(err error) []error {
+				if u, ok := err.(interface{ Unwrap() []error }); ok {
+					return u.Unwrap()
+				}
+				return nil
+			}),
+			"IsMethod": reflect.ValueOf(func(err, target error) bool {
+				x, ok := err.(interface{ Is(error) bool })
+				return ok && x.Is(target)
+			}),
 		},
 		// Packages the interpreter has no symbols of: importing them works,
 		// their generic functions are instantiated from the library (iter)

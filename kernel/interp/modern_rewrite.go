@@ -465,6 +465,8 @@ func (r *rewriter) visit(root ast.Node) {
 			r.branchStmt(n)
 		case *ast.GoStmt:
 			r.goStmt(n)
+		case *ast.TypeSwitchStmt:
+			r.typeSwitch(n)
 		case *ast.ReturnStmt:
 			r.parenReceives(n.Results)
 			r.returnStmt(n)
@@ -478,6 +480,8 @@ func (r *rewriter) visit(root ast.Node) {
 			r.builtinCall(n)
 			r.funcLitArgs(n)
 			r.printArgs(n)
+			r.errorsCall(n)
+			r.errorArgs(n)
 		case *ast.AssignStmt:
 			r.topCommaOk(n)
 			r.parallelAssign(n)
@@ -1166,6 +1170,13 @@ func (r *rewriter) instanceOf(at ast.Node, obj *types.Func, targs []types.Type) 
 		args = append(args, s)
 	}
 	key := pkg + "." + obj.Name() + "#" + site.hash + "[" + strings.Join(args, ", ") + "]"
+	var special string
+	if site.lib != nil && site.lib.name == "gocurrent_errors" && strings.HasPrefix(obj.Name(), "Session") {
+		// Written for the session's types, which change: the key
+		// holds them.
+		special = r.sessionErrorCases(obj.Name())
+		key += special
+	}
 	if in, ok := r.m.insts[key]; ok {
 		r.need(in)
 		return in
@@ -1177,6 +1188,9 @@ func (r *rewriter) instanceOf(at ast.Node, obj *types.Func, targs []types.Type) 
 	}
 	in := &instance{name: fmt.Sprintf("%s_%d", prefix, r.m.ninst), key: key, cell: site.cell, line: site.line}
 	in.text = r.m.instanceText(site, in.name, args)
+	if special != "" {
+		in.text = sessionErrorFunc(obj.Name(), in.name, special)
+	}
 	r.m.insts[key] = in
 	r.created = append(r.created, in)
 	r.need(in)
@@ -1200,15 +1214,21 @@ func (m *modern) instanceText(site *funcSite, name string, args []string) string
 	fd := site.decl
 	ic := &instCopy{m: m, site: site, params: map[types.Object]string{}}
 	k := 0
-	for _, f := range fd.Type.TypeParams.List {
-		for _, n := range f.Names {
-			if obj := site.info.Defs[n]; obj != nil && k < len(args) {
-				ic.params[obj] = args[k]
+	if tps := fd.Type.TypeParams; tps != nil {
+		for _, f := range tps.List {
+			for _, n := range f.Names {
+				if obj := site.info.Defs[n]; obj != nil && k < len(args) {
+					ic.params[obj] = args[k]
+				}
+				k++
 			}
-			k++
 		}
 	}
-	ic.add(fd.Name.Pos(), fd.Type.TypeParams.End(), name)
+	if fd.Type.TypeParams != nil {
+		ic.add(fd.Name.Pos(), fd.Type.TypeParams.End(), name)
+	} else {
+		ic.add(fd.Name.Pos(), fd.Name.End(), name)
+	}
 	ast.Inspect(fd.Type.Params, ic.visit)
 	if fd.Type.Results != nil {
 		ast.Inspect(fd.Type.Results, ic.visit)
@@ -1310,6 +1330,16 @@ func (r *rewriter) selector(n *ast.SelectorExpr) {
 			if lp := r.m.lib.byStd[path]; lp != nil && lp.types[obj.Name()] != nil {
 				return // instantiateType handles it
 			}
+		}
+	}
+	if lp := r.m.lib.pkgs[path]; lp != nil {
+		// A function of the library named by an instance (errors.Is
+		// calling itself): its copy too.
+		if fn, ok := r.info.Uses[n.Sel].(*types.Func); ok && fn.Type().(*types.Signature).TypeParams().Len() == 0 {
+			if in := r.instanceOf(n, fn, nil); in != nil {
+				r.replace(n, in.name)
+			}
+			return
 		}
 	}
 	if r.m.available(r.chk.s, path, name) {
@@ -1912,4 +1942,357 @@ func (r *rewriter) parallelAssign(n *ast.AssignStmt) {
 		}
 		return fmt.Sprintf("{ %s := %s; %s = %s }", strings.Join(tmps, ", "), strings.Join(vals, ", "), strings.Join(lhs, ", "), strings.Join(rhs, ", "))
 	})
+}
+
+// errorsCall rewrites errors.Is, errors.As and errors.Unwrap as calls of
+// the library's copies in interpreted code: the native functions cannot
+// see the methods (Unwrap, Is, As) of the session's values in a chain,
+// and errors.As panics on a target of the session's types.
+func (r *rewriter) errorsCall(n *ast.CallExpr) {
+	sel, ok := n.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return
+	}
+	if pn, ok := r.info.Uses[id].(*types.PkgName); !ok || pn.Imported().Path() != "errors" {
+		return
+	}
+	lib := r.m.lib.pkgs["gocurrent_errors"]
+	var targs []types.Type
+	switch sel.Sel.Name {
+	case "Is", "Unwrap":
+	case "As":
+		if len(n.Args) != 2 {
+			return
+		}
+		ptr, ok := r.typeOf(n.Args[1]).(*types.Pointer)
+		if !ok {
+			return // any: the native As checks it
+		}
+		targs = []types.Type{ptr.Elem()}
+	default:
+		return
+	}
+	obj, _ := lib.pkg.Scope().Lookup(sel.Sel.Name).(*types.Func)
+	if in := r.instanceOf(n, obj, targs); in != nil {
+		r.replace(n.Fun, in.name)
+	}
+}
+
+// interpretedType reports whether values of t are made by the
+// interpreter: a type of the session, a pointer to one, or an interface
+// of the session's or written out.
+func interpretedType(t types.Type) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	switch t := t.(type) {
+	case *types.Named:
+		return t.Obj().Pkg() != nil && t.Obj().Pkg().Path() == "main"
+	case *types.Interface:
+		return !t.Empty()
+	}
+	return false
+}
+
+// sessionErrorCases lists, as type assertions, the session's
+// types that have the method the library's function calls (SessionUnwrap:
+// Unwrap, SessionIs: Is, SessionAs: As).
+func (r *rewriter) sessionErrorCases(fn string) string {
+	if r.chk.pkg == nil {
+		return ""
+	}
+	scope := r.chk.pkg.Scope()
+	var b strings.Builder
+	for _, name := range scope.Names() {
+		tn, ok := scope.Lookup(name).(*types.TypeName)
+		if !ok || tn.IsAlias() {
+			continue
+		}
+		nt, ok := tn.Type().(*types.Named)
+		if !ok || nt.TypeParams().Len() > 0 {
+			continue
+		}
+		if _, isIface := nt.Underlying().(*types.Interface); isIface {
+			continue
+		}
+		for _, t := range []types.Type{nt, types.NewPointer(nt)} {
+			ms := types.NewMethodSet(t)
+			expr := name
+			if _, ptr := t.(*types.Pointer); ptr {
+				expr = "*" + name
+			}
+			switch fn {
+			case "SessionUnwrap":
+				if sel := ms.Lookup(nil, "Unwrap"); sel != nil {
+					sig := sel.Type().(*types.Signature)
+					if sig.Params().Len() == 0 && sig.Results().Len() == 1 {
+						if _, many := sig.Results().At(0).Type().(*types.Slice); many {
+							fmt.Fprintf(&b, "\tif x, ok := err.(%s); ok {\n\t\treturn nil, x.Unwrap(), true\n\t}\n", expr)
+						} else {
+							fmt.Fprintf(&b, "\tif x, ok := err.(%s); ok {\n\t\treturn x.Unwrap(), nil, true\n\t}\n", expr)
+						}
+					}
+				}
+			case "SessionIs":
+				if sel := ms.Lookup(nil, "Is"); sel != nil && sel.Type().(*types.Signature).Params().Len() == 1 {
+					fmt.Fprintf(&b, "\tif x, ok := err.(%s); ok {\n\t\treturn x.Is(target)\n\t}\n", expr)
+				}
+			case "SessionAs":
+				if sel := ms.Lookup(nil, "As"); sel != nil && sel.Type().(*types.Signature).Params().Len() == 1 {
+					fmt.Fprintf(&b, "\tif x, ok := err.(%s); ok {\n\t\treturn x.As(target)\n\t}\n", expr)
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
+// sessionErrorFunc writes the library's SessionUnwrap, SessionIs or
+// SessionAs for the session's types (cases from sessionErrorCases).
+func sessionErrorFunc(fn, name, cases string) string {
+	if cases == "" {
+		switch fn {
+		case "SessionUnwrap":
+			return fmt.Sprintf("func %s(err error) (error, []error, bool) { return nil, nil, false }", name)
+		case "SessionIs":
+			return fmt.Sprintf("func %s(err, target error) bool { return false }", name)
+		}
+		return fmt.Sprintf("func %s(err error, target any) bool { return false }", name)
+	}
+	// Type assertions, not a type switch: the interpreter's type switch on
+	// an error misses the session's types.
+	switch fn {
+	case "SessionUnwrap":
+		return fmt.Sprintf("func %s(err error) (error, []error, bool) {\n%s\treturn nil, nil, false\n}", name, cases)
+	case "SessionIs":
+		return fmt.Sprintf("func %s(err, target error) bool {\n%s\treturn false\n}", name, cases)
+	}
+	return fmt.Sprintf("func %s(err error, target any) bool {\n%s\treturn false\n}", name, cases)
+}
+
+// typeSwitch rewrites a type switch as an expression switch on the results
+// of type assertions: the interpreter's type switch misses an interface
+// case for a value of the standard library (case error: for errors.New's)
+// and a case of the session's types for a value in an interface (case
+// *MyErr: for an error), where its type assertions are right. Its type
+// assertions to the session's interfaces panic, where its type switches
+// are right: those cases keep a type switch of their own.
+//
+//	switch x := v.(type) {  ->  switch S := v; { default: var B1, B2 bool; if S != nil { if _, ok := S.(T); ok { B1 = true }; switch S.(type) { case I: B2 = true } }; switch {
+//	case T:                 ->  case B1: x := S.(T); _ = x;
+//	case I:                 ->  case B2: switch x := S.(type) { case I: _ = x;
+//	case nil:               ->  case S == nil: x := S; _ = x;
+//	}                       ->  } } }
+func (r *rewriter) typeSwitch(n *ast.TypeSwitchStmt) {
+	var x ast.Expr
+	bind := ""
+	switch a := n.Assign.(type) {
+	case *ast.AssignStmt:
+		if len(a.Lhs) != 1 || len(a.Rhs) != 1 {
+			return
+		}
+		id, ok := a.Lhs[0].(*ast.Ident)
+		ta, ok2 := a.Rhs[0].(*ast.TypeAssertExpr)
+		if !ok || !ok2 {
+			return
+		}
+		if id.Name != "_" {
+			bind = id.Name
+		}
+		x = ta.X
+	case *ast.ExprStmt:
+		ta, ok := a.X.(*ast.TypeAssertExpr)
+		if !ok {
+			return
+		}
+		x = ta.X
+	default:
+		return
+	}
+	_, labeled := r.parent[n].(*ast.LabeledStmt)
+	if n.Init != nil && labeled {
+		return // a block around it would take its label
+	}
+	// Only where the interpreter may go wrong: an interface of another
+	// package among the cases, or a switch on a non-empty interface.
+	needed := false
+	if t := r.typeOf(x); t != nil {
+		if it, ok := t.Underlying().(*types.Interface); ok && !it.Empty() {
+			needed = true
+		}
+	}
+	type caseInfo struct {
+		cc    *ast.CaseClause
+		conds []string
+		kind  int // 0: assertion binds, 1: the session's interface (nested type switch), 2: no single type
+		typ   string
+	}
+	sv := r.newName("S")
+	var cases []*caseInfo
+	var pre []string
+	for _, st := range n.Body.List {
+		cc, ok := st.(*ast.CaseClause)
+		if !ok {
+			continue
+		}
+		ci := &caseInfo{cc: cc, kind: 2}
+		for _, t := range cc.List {
+			if id, ok := t.(*ast.Ident); ok && id.Name == "nil" {
+				if _, isNil := r.info.Uses[id].(*types.Nil); isNil {
+					ci.conds = append(ci.conds, sv+" == nil")
+					continue
+				}
+			}
+			tt := r.typeOf(t)
+			if tt == nil {
+				return
+			}
+			b := r.newName("B")
+			ts := r.src[r.off(t.Pos()):r.off(t.End())]
+			if it, isIface := tt.Underlying().(*types.Interface); isIface && interpretedType(tt) {
+				// With a variable: without one, the interpreter's type
+				// switch misses the session's interfaces too.
+				pre = append(pre, fmt.Sprintf("switch %sV := %s.(type) { case %s: %s = true; _ = %sV }", b, sv, ts, b, b))
+				if bind == "" {
+					needed = true
+				}
+				if len(cc.List) == 1 {
+					ci.kind, ci.typ = 1, ts
+				}
+			} else {
+				if isIface && !it.Empty() {
+					needed = true
+				}
+				pre = append(pre, fmt.Sprintf("if _, ok := %s.(%s); ok { %s = true }", sv, ts, b))
+				if len(cc.List) == 1 {
+					ci.kind, ci.typ = 0, ts
+				}
+			}
+			ci.conds = append(ci.conds, b)
+		}
+		cases = append(cases, ci)
+	}
+	if !needed {
+		return
+	}
+	var bools []string
+	for _, ci := range cases {
+		for _, c := range ci.conds {
+			if strings.HasPrefix(c, "_gocurrentB") {
+				bools = append(bools, c)
+			}
+		}
+	}
+	init := n.Init
+	r.add(r.off(n.Switch), r.off(n.Body.Lbrace)+1, func() string {
+		var b strings.Builder
+		if init != nil {
+			fmt.Fprintf(&b, "{ %s; ", r.span(init))
+		}
+		fmt.Fprintf(&b, "switch %s := %s; { default: ", sv, r.span(x))
+		if len(bools) > 0 {
+			fmt.Fprintf(&b, "var %s bool; if %s != nil { %s }; ", strings.Join(bools, ", "), sv, strings.Join(pre, "; "))
+		}
+		b.WriteString("switch {")
+		return b.String()
+	})
+	closing := " }"
+	if init != nil {
+		closing += " }"
+	}
+	r.insert(r.off(n.Body.Rbrace)+1, closing)
+	for _, ci := range cases {
+		ci := ci
+		r.add(r.off(ci.cc.Case), r.off(ci.cc.Colon)+1, func() string {
+			head := "default:"
+			if len(ci.cc.List) > 0 {
+				head = "case " + strings.Join(ci.conds, " || ") + ":"
+			}
+			switch {
+			case ci.kind == 1:
+				v := bind
+				if v == "" {
+					v = sv + "V"
+				}
+				return fmt.Sprintf("%s switch %s := %s.(type) { case %s: _ = %s;", head, v, sv, ci.typ, v)
+			case bind == "":
+				return head
+			case ci.kind == 0:
+				return fmt.Sprintf("%s %s := %s.(%s); _ = %s;", head, bind, sv, ci.typ, bind)
+			}
+			return fmt.Sprintf("%s %s := %s; _ = %s;", head, bind, sv, bind)
+		})
+		if ci.kind == 1 {
+			// Close the nested type switch at the end of the clause.
+			end := r.off(ci.cc.Colon) + 1
+			if len(ci.cc.Body) > 0 {
+				end = r.off(ci.cc.Body[len(ci.cc.Body)-1].End())
+			}
+			r.insert(end, " }")
+		}
+	}
+}
+
+// errorArgs passes values of the session's error types through the
+// library's AsError where a native function takes an interface: the
+// interpreter gives such a value to native code without its Error method
+// (fmt.Errorf("%w", &MyErr{}) does not wrap it, fmt.Println prints its
+// fields), unless it comes out of a function as an error.
+func (r *rewriter) errorArgs(n *ast.CallExpr) {
+	var sig *types.Signature
+	switch f := ast.Unparen(n.Fun).(type) {
+	case *ast.SelectorExpr:
+		if id, ok := f.X.(*ast.Ident); ok {
+			if pn, ok := r.info.Uses[id].(*types.PkgName); ok {
+				p := pn.Imported().Path()
+				if r.m.lib.pkgs[p] != nil || p == nativePath {
+					return
+				}
+				sig, _ = r.typeOf(f).(*types.Signature)
+				break
+			}
+		}
+		if sel, ok := r.info.Selections[f]; ok {
+			if fn, ok := sel.Obj().(*types.Func); ok && fn.Pkg() != nil && fn.Pkg().Path() != "main" {
+				sig, _ = r.typeOf(f).(*types.Signature)
+			}
+		}
+	}
+	if sig == nil || n.Ellipsis.IsValid() {
+		return
+	}
+	params := sig.Params()
+	for i, a := range n.Args {
+		var pt types.Type
+		switch {
+		case sig.Variadic() && i >= params.Len()-1:
+			pt = params.At(params.Len() - 1).Type().(*types.Slice).Elem()
+		case i < params.Len():
+			pt = params.At(i).Type()
+		default:
+			return
+		}
+		if _, ok := pt.Underlying().(*types.Interface); !ok {
+			continue
+		}
+		at := r.typeOf(a)
+		if at == nil {
+			continue
+		}
+		if _, isIface := at.Underlying().(*types.Interface); isIface || !interpretedType(at) {
+			continue
+		}
+		if types.NewMethodSet(at).Lookup(nil, "Error") == nil {
+			continue
+		}
+		lib := r.m.lib.pkgs["gocurrent_errors"]
+		obj, _ := lib.pkg.Scope().Lookup("AsError").(*types.Func)
+		if in := r.instanceOf(a, obj, nil); in != nil {
+			r.wrap(a, in.name+"(", ")")
+		}
+	}
 }

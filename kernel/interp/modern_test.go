@@ -267,6 +267,35 @@ fmt.Println()`, stdout: "012\n"},
 		{code: `var wg sync.WaitGroup
 wg.Go(func() { panic("boom") })
 wg.Wait()`, errName: "panic", errHas: []string{"boom", "goroutine"}},
+		{code: `var errLow = errors.New("low")
+type opError struct{ op string; err error }
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
+type shape interface{ area() int }
+type sq struct{ n int }
+func (s sq) area() int { return s.n * s.n }
+func kind(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nil"
+	case *opError:
+		return "op " + x.op
+	case shape:
+		return fmt.Sprint("shape ", x.area())
+	case error:
+		return "error " + x.Error()
+	case int, string:
+		return fmt.Sprint("basic ", x)
+	}
+	return "other"
+}`},
+		{code: `err := fmt.Errorf("wrapped: %w", &opError{"read", errLow})
+var oe *opError
+fmt.Println(errors.Is(err, errLow), errors.As(err, &oe), oe.op, errors.Unwrap(errors.Unwrap(err)) == errLow)
+for _, v := range []any{nil, oe, sq{3}, errors.New("plain"), 7, "s", 1.5} {
+	fmt.Print(kind(v), "; ")
+}
+fmt.Println()`, stdout: "true true read true\nnil; op read; shape 9; error plain; basic 7; basic s; other; \n"},
 	})
 }
 
