@@ -595,6 +595,98 @@ SNIPPETS += [
         label, count = <-ch, 7
         fmt.Println(label, count)
         """),
+    # The interpreter fills one case list per select statement in place:
+    # goroutines running the same select at once sent each other's values.
+    S("select-run-by-many-goroutines", "fmt sort sync", """
+        type shape interface{ area() int }
+
+        type sq struct{ s int }
+
+        func (q sq) area() int { return q.s * q.s }
+
+        func square(done <-chan struct{}, in <-chan int) <-chan int {
+            out := make(chan int)
+            go func() {
+                defer close(out)
+                for n := range in {
+                    select {
+                    case out <- n * n:
+                    case <-done:
+                        return
+                    }
+                }
+            }()
+            return out
+        }
+
+        func relay(in <-chan shape, out chan<- shape, wg *sync.WaitGroup) {
+            defer wg.Done()
+            for {
+                select {
+                case v, ok := <-in:
+                    if !ok {
+                        return
+                    }
+                    out <- v
+                }
+            }
+        }
+        """, """
+        done := make(chan struct{})
+        in := make(chan int)
+        go func() {
+            for i := 1; i <= 2000; i++ {
+                in <- i
+            }
+            close(in)
+        }()
+        var outs []<-chan int
+        for range 8 {
+            outs = append(outs, square(done, in))
+        }
+        var got []int
+        var mu sync.Mutex
+        var wg sync.WaitGroup
+        for _, c := range outs {
+            wg.Add(1)
+            go func(c <-chan int) {
+                defer wg.Done()
+                for v := range c {
+                    mu.Lock()
+                    got = append(got, v)
+                    mu.Unlock()
+                }
+            }(c)
+        }
+        wg.Wait()
+        sort.Ints(got)
+        bad := 0
+        for i, v := range got {
+            if v != (i+1)*(i+1) {
+                bad++
+            }
+        }
+        fmt.Println(len(got), bad)
+
+        shapes, relayed := make(chan shape), make(chan shape, 3000)
+        var rw sync.WaitGroup
+        for range 6 {
+            rw.Add(1)
+            go relay(shapes, relayed, &rw)
+        }
+        for i := 1; i <= 3000; i++ {
+            shapes <- sq{i}
+        }
+        close(shapes)
+        rw.Wait()
+        close(relayed)
+        total := 0
+        for s := range relayed {
+            total += s.area()
+        }
+        fmt.Println(total)
+        close(done)
+        """),
     S("comma-ok-top-level", "fmt", "", """
         c := make(chan int, 1)
         c <- 5

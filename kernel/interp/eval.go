@@ -66,6 +66,7 @@ type session struct {
 	timers     timers               // timers cells started, for the deadlock watchdog
 	mod        *modern              // rewriting of modern Go (modern.go)
 	procs      *procsState          // process pools of procs.Map (procs.go)
+	sel        selectOps            // the native select of rewritten cells (selects.go)
 }
 
 func newSession(w *worker) (*session, error) {
@@ -687,6 +688,9 @@ func (s *session) eval(ctx context.Context, code, src string) (v reflect.Value, 
 	s.evals++
 	src = s.procs.prepare(src) // procs.go
 	v, err := s.i.EvalWithContext(ctx, src)
+	if errors.Is(err, context.Canceled) {
+		s.sel.interrupted() // the interpreter stopped the evaluation: wake its selects too
+	}
 	if err == nil {
 		return v, nil
 	}

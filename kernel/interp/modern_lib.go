@@ -89,7 +89,7 @@ func Comparable(x any) bool { return false }
 func Unwrap(err error) error { return nil }
 func UnwrapAll(err error) []error { return nil }
 func IsMethod(err, target error) bool { return false }
-`
+` + selectStub
 
 // library is the parsed and type-checked library, shared by sessions.
 type library struct {
@@ -238,25 +238,29 @@ var genericNames = sync.OnceValue(func() map[string]map[string]bool {
 // of Go 1.23-1.26 that the interpreter's tables (Go 1.22) lack.
 func (s *session) modernSymbols() interp.Exports {
 	stderr := func() io.Writer { return s.filter }
+	native := map[string]reflect.Value{
+		"Println":    reflect.ValueOf(func(a ...any) { printArgs(stderr(), a, true) }),
+		"Print":      reflect.ValueOf(func(a ...any) { printArgs(stderr(), a, false) }),
+		"Clear":      reflect.ValueOf(clearValue),
+		"NegZero":    reflect.ValueOf(negZero),
+		"Comparable": reflect.ValueOf(func(x any) bool { return x == nil || reflect.TypeOf(x).Comparable() }),
+		"Unwrap":     reflect.ValueOf(errors.Unwrap),
+		"UnwrapAll": reflect.ValueOf(func(err error) []error {
+			if u, ok := err.(interface{ Unwrap() []error }); ok {
+				return u.Unwrap()
+			}
+			return nil
+		}),
+		"IsMethod": reflect.ValueOf(func(err, target error) bool {
+			x, ok := err.(interface{ Is(error) bool })
+			return ok && x.Is(target)
+		}),
+	}
+	for name, v := range s.sel.symbols() {
+		native[name] = v
+	}
 	return interp.Exports{
-		nativePath + "/modern": {
-			"Println":    reflect.ValueOf(func(a ...any) { printArgs(stderr(), a, true) }),
-			"Print":      reflect.ValueOf(func(a ...any) { printArgs(stderr(), a, false) }),
-			"Clear":      reflect.ValueOf(clearValue),
-			"NegZero":    reflect.ValueOf(negZero),
-			"Comparable": reflect.ValueOf(func(x any) bool { return x == nil || reflect.TypeOf(x).Comparable() }),
-			"Unwrap":     reflect.ValueOf(errors.Unwrap),
-			"UnwrapAll": reflect.ValueOf(func(err error) []error {
-				if u, ok := err.(interface{ Unwrap() []error }); ok {
-					return u.Unwrap()
-				}
-				return nil
-			}),
-			"IsMethod": reflect.ValueOf(func(err, target error) bool {
-				x, ok := err.(interface{ Is(error) bool })
-				return ok && x.Is(target)
-			}),
-		},
+		nativePath + "/modern": native,
 		// Packages the interpreter has no symbols of: importing them works,
 		// their generic functions are instantiated from the library (iter)
 		// or refused with a message (unique, weak).

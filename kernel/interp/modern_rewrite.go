@@ -467,6 +467,8 @@ func (r *rewriter) visit(root ast.Node) {
 			r.goStmt(n)
 		case *ast.TypeSwitchStmt:
 			r.typeSwitch(n)
+		case *ast.SelectStmt:
+			r.selectStmt(n) // selects.go
 		case *ast.ReturnStmt:
 			r.parenReceives(n.Results)
 			r.returnStmt(n)
