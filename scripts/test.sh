@@ -9,7 +9,7 @@ packages=(
 	jupyter-client python3-jupyter-client python3-jupyter-kernel-test
 	python3-nbclient python3-nbformat jupyter-nbconvert jupyter-console
 	jupyter-notebook python3-pytest python3-ipykernel python3-psutil
-	python3-pexpect python3-zmq
+	python3-pexpect python3-zmq chromium python3-pil
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -687,6 +687,50 @@ SNIPPETS += [
         fmt.Println(total)
         close(done)
         """),
+    # The interpreter read a method value's receiver when it was called,
+    # from the variable it came from: go w.Run(out) in a loop ran every
+    # goroutine on the last w.
+    S("method-values-bind-their-receiver", "fmt sort", """
+        type worker struct{ id int }
+
+        func (w worker) run(out chan int) { out <- w.id }
+
+        type counter struct{ n int }
+
+        func (c *counter) inc() { c.n++ }
+        """, """
+        out := make(chan int, 4)
+        for i := 0; i < 4; i++ {
+            w := worker{i}
+            go w.run(out)
+        }
+        var got []int
+        for range 4 {
+            got = append(got, <-out)
+        }
+        sort.Ints(got)
+        fmt.Println(got)
+        w := worker{1}
+        f := w.run
+        w = worker{2}
+        c := make(chan int, 1)
+        f(c)
+        fmt.Println("bound to", <-c)
+        var fs []func(chan int)
+        for _, x := range []worker{{10}, {20}, {30}} {
+            fs = append(fs, x.run)
+        }
+        c3 := make(chan int, 3)
+        for _, g := range fs {
+            g(c3)
+        }
+        fmt.Println(<-c3, <-c3, <-c3)
+        var cnt counter
+        inc := cnt.inc
+        inc()
+        inc()
+        fmt.Println(cnt.n)
+        """),
     S("comma-ok-top-level", "fmt", "", """
         c := make(chan int, 1)
         c <- 5

@@ -106,3 +106,51 @@ type Engine interface {
 	Restart() error
 	Close() error
 }
+
+// MeasureSpec asks an engine to run a cell's statements again and again
+// and time each run (%%timeit, %%compare, %%scale, %%trace). The cell's
+// declarations are set up once, before, and not timed.
+type MeasureSpec struct {
+	// Code is the cell with its lines as in the notebook; its first line
+	// is blank (the magic's line).
+	Code  string `json:"code"`
+	Count int    `json:"count"`
+	// Loops is how many times the statements run in one run; 0 chooses,
+	// as IPython's timeit does, the first of 1, 2, 5, 10, 20, 50, ...
+	// that takes at least 0.2 s.
+	Loops int `json:"loops"`
+	Runs  int `json:"runs"`
+	// GOMAXPROCS, if not 0, is set for the runs.
+	GOMAXPROCS int `json:"gomaxprocs,omitempty"`
+	// Trace, if set, is a file to record the execution tracer into during
+	// the first run.
+	Trace string `json:"trace,omitempty"`
+	// Quiet drops all output; else the output of the statements' first
+	// execution is shown and later executions are quiet.
+	Quiet bool `json:"quiet,omitempty"`
+	// Native builds the cell with the Go toolchain and measures the
+	// program, instead of the interpreter.
+	Native bool `json:"native,omitempty"`
+}
+
+// Sample is the cost of one run.
+type Sample struct {
+	WallNS int64 `json:"wall_ns"`
+	UserNS int64 `json:"user_ns"`
+	SysNS  int64 `json:"sys_ns"`
+}
+
+// Measurement is what a MeasureSpec found.
+type Measurement struct {
+	Engine     string   `json:"engine"`
+	Loops      int      `json:"loops"`
+	Runs       []Sample `json:"runs"`
+	GOMAXPROCS int      `json:"gomaxprocs"`
+	BuildNS    int64    `json:"build_ns,omitempty"`
+	// TraceNames labels the goroutines the cell started during the traced
+	// run, by goroutine id, and TraceMain is the cell's own goroutine
+	// (interpreted cells; native programs are named by their stacks).
+	TraceNames map[uint64]string `json:"trace_names,omitempty"`
+	TraceMain  uint64            `json:"trace_main,omitempty"`
+	Err        *Error            `json:"error,omitempty"`
+}

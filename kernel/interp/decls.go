@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
 )
@@ -14,7 +15,7 @@ func (s *session) declarations() engine.Declarations {
 	seen := map[string]int{} // source -> index in d.Decls
 	for _, name := range s.order {
 		src, ok := s.decls[name]
-		if !ok {
+		if !ok || strings.HasPrefix(name, "_gocurrent") {
 			continue
 		}
 		if i, ok := seen[src]; ok {

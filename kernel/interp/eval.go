@@ -67,6 +67,7 @@ type session struct {
 	mod        *modern              // rewriting of modern Go (modern.go)
 	procs      *procsState          // process pools of procs.Map (procs.go)
 	sel        selectOps            // the native select of rewritten cells (selects.go)
+	timer      timer                // runs of measured cells (measure.go)
 }
 
 func newSession(w *worker) (*session, error) {
@@ -632,7 +633,8 @@ func (s *session) checkUndefined(code string, c *cell.Cell) *engine.Error {
 			_, session := s.names[id.Name]
 			_, imported := s.imports[id.Name]
 			_, std := s.stdPkgs[id.Name]
-			if inCell[id.Name] || session || imported || std || slices.Contains(builtins, id.Name) {
+			kernel := strings.HasPrefix(id.Name, "_gocurrent") // the kernel's own (measure.go)
+			if inCell[id.Name] || session || imported || std || kernel || slices.Contains(builtins, id.Name) {
 				continue
 			}
 			return positioned("compile error", code, id.Line, id.Col, "undefined: "+id.Name)

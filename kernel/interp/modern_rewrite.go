@@ -496,6 +496,7 @@ func (r *rewriter) visit(root ast.Node) {
 			r.instantiate(n)
 		case *ast.SelectorExpr:
 			r.selector(n)
+			r.methodValue(n) // selects.go
 		case *ast.IndexExpr:
 			r.iterType(n, []ast.Expr{n.Index})
 		case *ast.IndexListExpr:

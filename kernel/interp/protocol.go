@@ -30,7 +30,7 @@ import (
 // request is a message from the kernel to the worker.
 type request struct {
 	ID     int64  `json:"id"`
-	Op     string `json:"op"` // execute, complete, inspect, interrupt, input
+	Op     string `json:"op"` // execute, measure, complete, inspect, interrupt, input
 	Code   string `json:"code,omitempty"`
 	Count  int    `json:"count,omitempty"`
 	Cursor int    `json:"cursor,omitempty"`
@@ -39,12 +39,14 @@ type request struct {
 	// InputErr is set when the input could not be had (no frontend
 	// allows stdin, or the cell was interrupted).
 	InputErr string `json:"input_err,omitempty"`
+	// Measure is the request of a measure op.
+	Measure *engine.MeasureSpec `json:"measure,omitempty"`
 }
 
 // event is a message from the worker to the kernel.
 type event struct {
 	ID  int64  `json:"id"`
-	Op  string `json:"op"` // ready, display, clear, input, result, exit
+	Op  string `json:"op"` // ready, display, clear, input, result, exit, mute
 	Seq int64  `json:"seq,omitempty"`
 
 	// display
@@ -62,6 +64,8 @@ type event struct {
 	// result of complete and inspect
 	Completion *engine.Completion `json:"completion,omitempty"`
 	Inspection *engine.Inspection `json:"inspection,omitempty"`
+	// result of measure
+	Measurement *engine.Measurement `json:"measurement,omitempty"`
 	// result of declarations
 	Declarations *engine.Declarations `json:"declarations,omitempty"`
 	// exit: os.Exit or log.Fatal from a goroutine is about to end the

@@ -128,8 +128,13 @@ const (
 // superviseSymbols are the hooks the rewritten cells call.
 func (s *session) superviseSymbols() interp.Exports {
 	return interp.Exports{supervisePath + "/supervise": {
-		"Start":    reflect.ValueOf(s.sites.start),
-		"Panicked": reflect.ValueOf(s.goroutinePanicked),
+		"Start": reflect.ValueOf(func(id int) {
+			s.sites.start(id)
+			s.timer.started(id)
+		}),
+		"Panicked":   reflect.ValueOf(s.goroutinePanicked),
+		"TimerStart": reflect.ValueOf(s.timer.timerStart),
+		"TimerStop":  reflect.ValueOf(s.timer.timerStop),
 	}}
 }
 

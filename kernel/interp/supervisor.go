@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -431,6 +432,10 @@ func (p *proc) handle(e *Engine, ev event) {
 			}
 			_ = p.send(r)
 		}()
+	case "mute":
+		if m, ok := out.(*mutable); ok {
+			m.muted.Store(ev.Wait)
+		}
 	case "exit":
 		p.mu.Lock()
 		p.exitEv = &ev
@@ -493,10 +498,56 @@ func (e *Engine) id() int64 {
 
 // Execute runs one cell in the worker.
 func (e *Engine) Execute(ctx context.Context, code string, count int, out engine.Output) engine.Result {
+	ev, res := e.runCell(ctx, request{Op: "execute", Code: code, Count: count}, out)
+	if ev != nil {
+		return *ev.Result
+	}
+	return res
+}
+
+// Measure runs a cell's statements again and again and times them (see
+// measure.go).
+func (e *Engine) Measure(ctx context.Context, spec engine.MeasureSpec, out engine.Output) engine.Measurement {
+	mo := &mutable{out: out}
+	ev, res := e.runCell(ctx, request{Op: "measure", Count: spec.Count, Measure: &spec}, mo)
+	if ev != nil && ev.Measurement != nil {
+		return *ev.Measurement
+	}
+	if res.Err == nil {
+		res.Err = &engine.Error{Name: "worker error", Value: "the worker did not answer the measure request"}
+	}
+	return engine.Measurement{Engine: "interp", Err: res.Err}
+}
+
+// mutable is an Output whose text can be dropped for a while (the repeated
+// runs of a measured cell); displays still pass.
+type mutable struct {
+	out   engine.Output
+	muted atomic.Bool
+}
+
+func (m *mutable) Stream(name, text string, from int) {
+	if !m.muted.Load() || from != 0 {
+		m.out.Stream(name, text, from)
+	}
+}
+func (m *mutable) Display(data, md map[string]any, id string, update bool) {
+	m.out.Display(data, md, id, update)
+}
+func (m *mutable) Clear(wait bool) { m.out.Clear(wait) }
+func (m *mutable) Input(prompt string, password bool) (string, error) {
+	return m.out.Input(prompt, password)
+}
+
+// runCell sends r, a request that runs a cell, and waits for its result
+// event; when there is none (the worker died, or was killed because the
+// cell would not stop), res says why.
+func (e *Engine) runCell(ctx context.Context, r request, out engine.Output) (ev *event, res engine.Result) {
 	start := time.Now()
+	count := r.Count
 	p, err := e.worker()
 	if err != nil {
-		return engine.Result{Err: &engine.Error{Name: "worker error", Value: err.Error(), Traceback: []string{red("worker error") + ": " + err.Error()}}}
+		return nil, engine.Result{Err: &engine.Error{Name: "worker error", Value: err.Error(), Traceback: []string{red("worker error") + ": " + err.Error()}}}
 	}
 	select {
 	case <-e.interrupts: // an interrupt that came while no cell ran
@@ -524,19 +575,19 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 		}
 		return res
 	}
-	id := e.id()
-	ch, err := e.call(p, request{ID: id, Op: "execute", Code: code, Count: count})
+	r.ID = e.id()
+	ch, err := e.call(p, r)
 	if err != nil {
 		<-p.dead
-		return died()
+		return nil, died()
 	}
 	var grace <-chan time.Time
 	for {
 		select {
 		case ev := <-ch:
-			return *ev.Result
+			return &ev, engine.Result{}
 		case <-p.dead:
-			return died()
+			return nil, died()
 		case <-ctx.Done():
 			e.Interrupt()
 		case <-e.interrupts:
@@ -556,7 +607,7 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 			res.Err.Traceback = []string{red("Interrupted") + ": " + res.Err.Value}
 			res.Timing = deathTiming(start)
 			e.restartAfterDeath()
-			return res
+			return nil, res
 		}
 	}
 }

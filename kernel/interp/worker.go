@@ -103,6 +103,9 @@ func RunWorker() error {
 		case "execute":
 			res := w.execute(r)
 			w.sendSynced(event{ID: r.ID, Op: "result", Result: &res})
+		case "measure":
+			m := w.measureIn(r)
+			w.sendSynced(event{ID: r.ID, Op: "result", Measurement: &m})
 		case "declarations":
 			d := s.declarations()
 			w.send(event{ID: r.ID, Op: "result", Declarations: &d})
@@ -121,6 +124,16 @@ func RunWorker() error {
 }
 
 func (w *worker) execute(r request) engine.Result {
+	var res engine.Result
+	w.asCell(r, func(ctx context.Context) {
+		res = w.sess.run(ctx, r.Code, r.Count)
+	})
+	return res
+}
+
+// asCell runs f as the cell of request r: interruptible, watched for
+// deadlocks, its goroutines labelled with the cell.
+func (w *worker) asCell(r request, f func(ctx context.Context)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.mu.Lock()
 	w.cancel, w.cur, w.faultErr = cancel, r.ID, nil
@@ -141,7 +154,7 @@ func (w *worker) execute(r request) engine.Result {
 	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(labelCell, strconv.Itoa(r.Count))))
 	defer pprof.SetGoroutineLabels(context.Background())
 	go w.watch(ctx, r.Count)
-	return w.sess.run(ctx, r.Code, r.Count)
+	f(ctx)
 }
 
 // interrupt stops the running cell, its goroutines and the processes it

@@ -53,3 +53,24 @@ func (e *Engine) Close() error {
 
 // IsNativeMagic reports whether a cell magic asks for a native cell.
 func IsNativeMagic(name string) bool { return strings.TrimSpace(name) == "native" }
+
+// Measure measures a cell natively when spec.Native, else in the
+// interpreter.
+func (e *Engine) Measure(ctx context.Context, spec engine.MeasureSpec, out engine.Output) engine.Measurement {
+	if !spec.Native {
+		return e.Engine.Measure(ctx, spec, out)
+	}
+	d, err := e.Declarations()
+	if err != nil {
+		d = engine.Declarations{}
+	}
+	return e.r.Measure(ctx, d, spec, out)
+}
+
+// GoCommand is the Go toolchain native cells are built with.
+func (e *Engine) GoCommand() (string, error) {
+	if err := e.r.setup(); err != nil {
+		return "", err
+	}
+	return e.r.goBin, nil
+}

@@ -171,47 +171,70 @@ func (r *Runner) Run(ctx context.Context, d engine.Declarations, code string, co
 	if err := r.setup(); err != nil {
 		return fail("native error", err.Error())
 	}
-	prog, err := assemble(d, code, count, func(name string) (string, bool) { p, ok := r.std[name]; return p, ok })
+	prog, err := assemble(d, code, count, r.stdPath, false)
 	if err != nil {
-		var ce *cell.Error
-		if errors.As(err, &ce) {
-			return fail("syntax error", fmt.Sprintf("cell line %d:%d: %s", ce.Line, ce.Col, ce.Msg))
-		}
-		return fail("native error", err.Error())
+		return fail(assembleError(err))
 	}
-	// A program built before is run again as it is; others are built
-	// in the session's module, where the build cache keeps the compiled
-	// packages, so that only the cell's package is compiled and linked.
-	// The binary goes without symbol table and DWARF (stacks and race
-	// reports need neither), which makes linking faster.
-	sum := sha256.Sum256([]byte(fmt.Sprint(prog.src, opt.Race)))
+	bin, buildNS, e := r.build(ctx, r.dir, prog, opt.Race, d, code, count)
+	timing.BuildNS = buildNS
+	if e != nil {
+		timing.WallNS = time.Since(start).Nanoseconds()
+		return engine.Result{Err: e, Timing: timing}
+	}
+	return r.run(ctx, bin, code, count, opt, nil, out, start, timing)
+}
+
+func (r *Runner) stdPath(name string) (string, bool) {
+	p, ok := r.std[name]
+	return p, ok
+}
+
+// assembleError names a failure to write a cell as a program.
+func assembleError(err error) (name, msg string) {
+	var ce *cell.Error
+	if errors.As(err, &ce) {
+		return "syntax error", fmt.Sprintf("cell line %d:%d: %s", ce.Line, ce.Col, ce.Msg)
+	}
+	return "native error", err.Error()
+}
+
+// build builds prog in module directory dir, or finds it built before, and
+// returns the binary and how long that took.
+//
+// A program built before is run again as it is; others are built in the
+// session's module, where the build cache keeps the compiled packages, so
+// that only the cell's package is compiled and linked. The binary goes
+// without symbol table and DWARF (stacks and race reports need neither),
+// which makes linking faster.
+func (r *Runner) build(ctx context.Context, dir string, prog program, race bool, d engine.Declarations, code string, count int) (string, int64, *engine.Error) {
+	start := time.Now()
+	sum := sha256.Sum256([]byte(fmt.Sprint(prog.src, race, dir)))
 	bin := filepath.Join(r.dir, "cell-"+hex.EncodeToString(sum[:8]))
 	if _, err := os.Stat(bin); err == nil {
-		timing.BuildNS = time.Since(start).Nanoseconds()
-		return r.run(ctx, bin, code, count, opt, out, start, timing)
+		return bin, time.Since(start).Nanoseconds(), nil
 	}
-	if err := os.WriteFile(filepath.Join(r.dir, "main.go"), []byte(prog.src), 0o644); err != nil {
+	fail := func(name, msg string) (string, int64, *engine.Error) {
+		return "", time.Since(start).Nanoseconds(), &engine.Error{Name: name, Value: msg, Traceback: []string{red(name) + ": " + msg}}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(prog.src), 0o644); err != nil {
 		return fail("native error", fmt.Sprintf("write the program: %v", err))
 	}
 	r.pruneBinaries()
 	args := []string{"build", "-o", bin, "-ldflags=-s -w"}
-	if opt.Race {
+	if race {
 		args = append(args, "-race")
 	}
 	build := exec.CommandContext(ctx, r.goBin, append(args, ".")...)
-	build.Dir = r.dir
+	build.Dir = dir
 	build.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod", "GO111MODULE=on")
 	buildOut, err := build.CombinedOutput()
-	timing.BuildNS = time.Since(start).Nanoseconds()
 	if err != nil {
 		if ctx.Err() != nil {
 			return fail("interrupted", "the build was interrupted")
 		}
-		res := engine.Result{Err: buildError(string(buildOut), code, count, d, prog.dropped), Timing: timing}
-		res.Timing.WallNS = time.Since(start).Nanoseconds()
-		return res
+		return "", time.Since(start).Nanoseconds(), buildError(string(buildOut), code, count, d, prog.dropped)
 	}
-	return r.run(ctx, bin, code, count, opt, out, start, timing)
+	return bin, time.Since(start).Nanoseconds(), nil
 }
 
 // keepBinaries is how many built cells are kept to run again.
@@ -239,10 +262,10 @@ func (r *Runner) pruneBinaries() {
 	}
 }
 
-func (r *Runner) run(ctx context.Context, bin, code string, count int, opt Options, out engine.Output, start time.Time, timing engine.Timing) engine.Result {
+func (r *Runner) run(ctx context.Context, bin, code string, count int, opt Options, env []string, out engine.Output, start time.Time, timing engine.Timing) engine.Result {
 	cmd := exec.Command(bin, opt.Args...)
 	cmd.Dir = r.dir
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), env...)
 	if opt.GOMAXPROCS > 0 {
 		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(opt.GOMAXPROCS))
 	}

@@ -15,6 +15,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"slices"
 	"sort"
 	"strings"
 
@@ -43,13 +44,22 @@ const thisCell = "cell"
 // the session's declarations the cell uses, directly or not. pkgPath maps
 // a package name to a standard library path, for packages the cell uses
 // without importing them.
-func assemble(d engine.Declarations, code string, count int, pkgPath func(string) (string, bool)) (program, error) {
+//
+// With measured, main is called bodyFunc instead, and the measuring
+// harness (harness.go) is main.
+func assemble(d engine.Declarations, code string, count int, pkgPath func(string) (string, bool), measured bool) (program, error) {
 	c, err := cell.Parse(code)
 	if err != nil {
 		return program{}, err
 	}
 	if c.Program {
-		return program{src: fmt.Sprintf("//line %s:1:1\n%s", thisCell, c.Source)}, nil
+		src := c.Source
+		if measured {
+			if src, err = renameMain(src, true); err != nil {
+				return program{}, err
+			}
+		}
+		return program{src: fmt.Sprintf("//line %s:1:1\n%s", thisCell, src)}, nil
 	}
 	var decls, stmts strings.Builder
 	imports := map[string]string{} // name -> path
@@ -79,7 +89,13 @@ func assemble(d engine.Declarations, code string, count int, pkgPath func(string
 		case cell.Import:
 			continue
 		case cell.Decl:
-			decls.WriteString(directive + ch.Src + "\n")
+			src := ch.Src
+			if measured && slices.Contains(ch.Names, "main") {
+				if src, err = renameMain(src, false); err != nil {
+					return program{}, err
+				}
+			}
+			decls.WriteString(directive + src + "\n")
 		case cell.Expr:
 			src := ch.Src
 			if _, call := ch.Node.(*ast.CallExpr); !call {
@@ -129,7 +145,11 @@ func assemble(d engine.Declarations, code string, count int, pkgPath func(string
 		fmt.Fprintf(&session, "//line %s:%d:1\n%s\n", name, max(dc.Line, 1), dc.Src)
 	}
 	body := session.String() + decls.String()
-	mainFunc := "func main() {\n" + stmts.String() + "}\n"
+	name := "main"
+	if measured {
+		name = bodyFunc
+	}
+	mainFunc := "func " + name + "() {\n" + stmts.String() + "}\n"
 	if declared["main"] {
 		mainFunc = ""
 	}
@@ -274,4 +294,29 @@ func stdPackages(list string) map[string]string {
 		delete(out, "v2")
 	}
 	return out
+}
+
+// bodyFunc is what main is called in a measured program.
+const bodyFunc = "_gocurrentBody"
+
+// renameMain renames func main in src (a whole file, or a declaration)
+// to bodyFunc, in place.
+func renameMain(src string, file bool) (string, error) {
+	text, off := src, 0
+	if !file {
+		text = "package p;" + src
+		off = len("package p;")
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "cell.go", text, 0)
+	if err != nil {
+		return "", fmt.Errorf("parse the cell: %w", err)
+	}
+	for _, dl := range f.Decls {
+		if fd, ok := dl.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" {
+			at := fset.Position(fd.Name.Pos()).Offset - off
+			return src[:at] + bodyFunc + src[at+len("main"):], nil
+		}
+	}
+	return src, nil
 }

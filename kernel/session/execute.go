@@ -287,6 +287,24 @@ Magics:
                      functions, constants, var declarations), not the
                      values interpreted cells computed. A cell that is a
                      whole program (package main, func main) runs natively.
+  %time STATEMENT, %%time
+                     run once and print CPU and wall time, as IPython does
+  %timeit STATEMENT, %%timeit [-n LOOPS] [-r RUNS] [--native]
+                     mean ± std. dev. of the time per loop; declarations
+                     in the cell are set up once, not timed
+  %%compare [-r RUNS] [--native]
+                     variants of the same work, each after a line
+                     // --- NAME: a table and a bar chart of median wall
+                     time, CPU, cores busy and speedup over the first
+  %%scale [-procs 1,2,4] [-r RUNS] [--native]
+                     the cell at each GOMAXPROCS: speedup against the
+                     ideal, charted (GOMAXPROCS=1 is Go with a GIL)
+  %%trace [--native] the Go execution tracer's timeline of the cell: one
+                     lane per processor, a bar per goroutine's running
+                     time, and running/runnable/blocked counts
+                     Each takes -h. They print their own numbers (no timing
+                     line) and put them in the reply's metadata under their
+                     names (metadata.timeit, .compare, .scale, .trace).
   %goroutines        the goroutines cells left behind: the cell and go
                      statement that started them, and what they do now
   %status            kernel and worker health: pids, uptime, memory, goroutines, restarts
@@ -352,6 +370,11 @@ func (k *Kernel) magics(ctx context.Context, code string, out *output) (engine.R
 	nativeRunner, canNative := k.eng.(interface {
 		ExecuteNative(ctx context.Context, code, args string, count int, out engine.Output) engine.Result
 	})
+	if c.CellMagic != nil {
+		if res, ok := k.measureMagic(ctx, c, out); ok { // measure.go
+			return res, true
+		}
+	}
 	if c.CellMagic != nil && c.CellMagic.Name == "native" && canNative {
 		// The body keeps its cell lines: the magic's line is left blank.
 		body := strings.Repeat("\n", c.BodyLine-1) + c.Body
@@ -384,6 +407,28 @@ func (k *Kernel) magics(ctx context.Context, code string, out *output) (engine.R
 				return magicError(mg, fmt.Sprintf("list goroutines: %v", err)), true
 			}
 			out.Stream("stdout", text, 0)
+		case "time", "timeit":
+			if hasHelpFlag(mg.Args) {
+				out.Stream("stdout", measureUsage[mg.Name]+"\n", 0)
+				continue
+			}
+			if strings.TrimSpace(mg.Args) == "" {
+				return magicError(mg, fmt.Sprintf("usage: %%%s STATEMENT (or %%%%%s as a cell's first line)", mg.Name, mg.Name)), true
+			}
+			flags, stmt := mg.Args, mg.Args
+			if mg.Name == "timeit" {
+				flags, stmt = splitTimeitFlags(mg.Args)
+			}
+			code := strings.Repeat("\n", mg.Line-1) + stmt
+			var res engine.Result
+			if mg.Name == "time" {
+				res = k.timeOnce(ctx, code, out)
+			} else if m, ok := k.eng.(measurer); ok {
+				res = k.timeit(ctx, m, cell.Magic{Name: "timeit", Args: flags, Line: mg.Line}, code, out)
+			}
+			if res.Err != nil {
+				return res, true
+			}
 		case "timing":
 			switch mg.Args {
 			case "on", "":

@@ -1,0 +1,890 @@
+package gotrace
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Page colours, as in the kernel's charts: a white page with dark text reads
+// the same in light and dark notebook themes.
+const (
+	bgColor    = "#ffffff"
+	border     = "#d0d7de"
+	textColor  = "#1f2328"
+	mutedColor = "#59636e"
+	gridColor  = "#eaeef2"
+	laneColor  = "#f6f8fa"
+	axisColor  = "#8c959f"
+	gcColor    = "#e3b341"
+	stwColor   = "#cf222e"
+	fontFamily = "-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif"
+)
+
+// The states of the stacked area, bottom to top.
+var areaStates = []struct {
+	slot  int
+	name  string
+	color string
+}{
+	{slotRunning, "running", "#2da44e"},
+	{slotRunnable, "runnable (waiting for a P)", "#e8a317"},
+	{slotSyscall, "in a system call", "#8250df"},
+	{slotBlocked, "blocked", "#d65c5c"},
+}
+
+// rectBudget bounds the rectangles drawn on the processor lanes: with many
+// lanes, the pixel columns that intervals are merged into get wider.
+const rectBudget = 8000
+
+// laneItem is one interval on a processor lane.
+type laneItem struct {
+	start, end int64
+	g          int32
+}
+
+// svgWriter is a strings.Builder with helpers for numbers and escaping.
+type svgWriter struct{ strings.Builder }
+
+func (w *svgWriter) s(parts ...string) {
+	for _, p := range parts {
+		w.WriteString(p)
+	}
+}
+
+// num writes x with at most one decimal.
+func (w *svgWriter) num(x float64) {
+	w.WriteString(fnum(x))
+}
+
+func fnum(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "0"
+	}
+	r := math.Round(x*10) / 10
+	if r == math.Trunc(r) {
+		return strconv.FormatInt(int64(r), 10)
+	}
+	return strconv.FormatFloat(r, 'f', 1, 64)
+}
+
+func (w *svgWriter) esc(s string) {
+	for _, r := range s {
+		switch r {
+		case '&':
+			w.WriteString("&amp;")
+		case '<':
+			w.WriteString("&lt;")
+		case '>':
+			w.WriteString("&gt;")
+		case '"':
+			w.WriteString("&quot;")
+		case '\'':
+			w.WriteString("&#39;")
+		default:
+			if r < 0x20 && r != '\t' && r != '\n' || r == 0xFFFD || (r >= 0xFFFE && r <= 0xFFFF) {
+				w.WriteByte('?') // not allowed in XML 1.0
+				continue
+			}
+			w.WriteRune(r)
+		}
+	}
+}
+
+// text writes a <text> element.
+func (w *svgWriter) text(x, y float64, attrs, s string) {
+	w.s(`<text x="`)
+	w.num(x)
+	w.s(`" y="`)
+	w.num(y)
+	w.s(`"`, attrs, `>`)
+	w.esc(s)
+	w.s("</text>\n")
+}
+
+// geometry maps trace time to x.
+type geometry struct {
+	t0    int64
+	left  float64
+	plotW float64
+	scale float64 // px per ns
+}
+
+func (g geometry) x(t int64) float64 { return g.left + float64(t-g.t0)*g.scale }
+
+// SVG draws the trace: one lane per processor with the goroutines that ran
+// on it, coloured by group; under it, how many of the cell's goroutines were
+// running, runnable, blocked and in a system call over time; and legends.
+func (t *Trace) SVG() string {
+	width := t.opt.Width
+	if width <= 0 {
+		width = 900
+	}
+	width = max(width, 360)
+	W := float64(width)
+	dur := max(t.t1-t.t0, 1)
+	geo := geometry{t0: t.t0, left: 64, plotW: W - 64 - 18}
+	geo.scale = geo.plotW / float64(dur)
+
+	lanes := max(t.lanes, 1)
+	laneH := min(max(240/lanes, 5), 26)
+	stripH := max(laneH/5, 1) // the syscall strip under each lane
+	gap := 1
+	if laneH >= 10 {
+		gap = 2
+	}
+	barH := laneH - stripH - gap
+	labelEvery := (12 + laneH - 1) / laneH // lane labels at least 12 px apart
+
+	var w svgWriter
+	w.Grow(64 << 10)
+	var body svgWriter
+	body.Grow(64 << 10)
+
+	// Title line.
+	y := 22.0
+	head := "Go execution trace · " + fmtDur(dur) + " · " + plural(t.procs, "P", "Ps") + " (GOMAXPROCS)"
+	sum := t.sum
+	if sum.GoroutinesCreated > 0 {
+		head += " · " + plural(sum.GoroutinesCreated, "goroutine", "goroutines") + " started"
+	}
+	head += " · at most " + itoa(sum.MaxRunning) + " running at once"
+	if t.incomplete != "" {
+		head = "Incomplete trace · " + head
+	}
+	body.text(12, y, ` font-size="14" font-weight="600"`, ellipsis(head, int((W-24)/7.6)))
+	y += 14
+
+	// GC strip.
+	lanesTop := y
+	if len(t.spans) > 0 {
+		body.text(geo.left-8, y+8, ` text-anchor="end" font-size="10" fill="`+mutedColor+`"`, "GC")
+		t.drawSpans(&body, geo, y)
+		y += 16
+	}
+
+	// Processor lanes.
+	runs := make([][]laneItem, lanes)
+	syss := make([][]laneItem, lanes)
+	for _, s := range t.segs {
+		if s.p < 0 || int(s.p) >= lanes || s.end <= s.start {
+			continue
+		}
+		switch s.state {
+		case gsRunning:
+			runs[s.p] = append(runs[s.p], laneItem{s.start, s.end, s.g})
+		case gsSyscall:
+			syss[s.p] = append(syss[s.p], laneItem{s.start, s.end, s.g})
+		}
+	}
+	hasSys := false
+	for p := range lanes {
+		if len(syss[p]) > 0 {
+			hasSys = true
+		}
+	}
+	// Bucket width: about one rect per lane per column in all.
+	bucket := max(1, int(math.Ceil(float64(lanes)*geo.plotW*2/rectBudget)))
+	lr := laneRenderer{t: t, geo: geo, bucket: float64(bucket), desc: make(map[int32]string)}
+	for p := range lanes {
+		ly := y + float64(p*laneH)
+		body.s(`<rect x="`)
+		body.num(geo.left)
+		body.s(`" y="`)
+		body.num(ly)
+		body.s(`" width="`)
+		body.num(geo.plotW)
+		body.s(`" height="`, itoa(laneH-1), `" fill="`, laneColor, `"/>`, "\n")
+		if p%labelEvery == 0 {
+			body.text(geo.left-8, ly+float64(barH)/2+4, ` text-anchor="end" font-size="11"`, "P"+strconv.Itoa(p))
+		}
+	}
+	// Grid lines go over the lane backgrounds and under the bars.
+	unit, unitName := timeUnit(dur)
+	ticks := niceTicks(float64(dur)/unit, max(3, int(geo.plotW/90)))
+	areaH := 110.0
+	areaTop := y + float64(lanes*laneH) + 10
+	areaBottom := areaTop + areaH
+	for _, tk := range ticks {
+		x := geo.left + tk*unit*geo.scale
+		body.s(`<line x1="`)
+		body.num(x)
+		body.s(`" x2="`)
+		body.num(x)
+		body.s(`" y1="`)
+		body.num(lanesTop)
+		body.s(`" y2="`)
+		body.num(areaBottom)
+		body.s(`" stroke="`, gridColor, `"/>`, "\n")
+	}
+	for p := range lanes {
+		ly := y + float64(p*laneH)
+		body.s(`<g transform="translate(0,`, fnum(ly), `)">`, "\n")
+		lr.draw(&body, runs[p], float64(barH), false)
+		body.s("</g>\n")
+		if len(syss[p]) > 0 {
+			body.s(`<g transform="translate(0,`, fnum(ly+float64(barH)), `)">`, "\n")
+			lr.draw(&body, syss[p], float64(stripH), true)
+			body.s("</g>\n")
+		}
+	}
+
+	// Stacked area of the cell's goroutines by state.
+	t.drawArea(&body, geo, areaTop, areaH)
+
+	// Time axis.
+	body.s(`<line x1="`)
+	body.num(geo.left)
+	body.s(`" x2="`)
+	body.num(geo.left + geo.plotW)
+	body.s(`" y1="`)
+	body.num(areaBottom)
+	body.s(`" y2="`)
+	body.num(areaBottom)
+	body.s(`" stroke="`, axisColor, `"/>`, "\n")
+	dec := tickDecimals(ticks)
+	for _, tk := range ticks {
+		x := geo.left + tk*unit*geo.scale
+		body.s(`<line x1="`)
+		body.num(x)
+		body.s(`" x2="`)
+		body.num(x)
+		body.s(`" y1="`)
+		body.num(areaBottom)
+		body.s(`" y2="`)
+		body.num(areaBottom + 4)
+		body.s(`" stroke="`, axisColor, `"/>`, "\n")
+		body.text(x, areaBottom+16, ` text-anchor="middle" font-size="11"`, strconv.FormatFloat(tk, 'f', dec, 64))
+	}
+	y = areaBottom + 34
+	body.text(geo.left+geo.plotW/2, y, ` text-anchor="middle"`, "time since the cell started ("+unitName+")")
+
+	// State legend.
+	y += 24
+	x := 12.0
+	for _, st := range areaStates {
+		body.s(`<rect x="`, fnum(x), `" y="`, fnum(y-9), `" width="10" height="10" fill="`, st.color, `"/>`)
+		body.text(x+14, y, "", st.name)
+		x += 14 + textWidth(st.name, 12) + 16
+	}
+	y += 18
+	x = 12
+	if hasSys {
+		body.s(`<rect x="`, fnum(x), `" y="`, fnum(y-9), `" width="18" height="10" fill="url(#h`, lr.hatchLegend(), `)" stroke="`, axisColor, `" stroke-width="0.5"/>`)
+		s := "strip under a P lane: in a system call (entered on that P)"
+		body.text(x+22, y, "", s)
+		x += 22 + textWidth(s, 12) + 16
+	}
+	if len(t.spans) > 0 {
+		body.s(`<rect x="`, fnum(x), `" y="`, fnum(y-9), `" width="10" height="10" fill="`, gcColor, `"/>`)
+		body.s(`<rect x="`, fnum(x+10), `" y="`, fnum(y-9), `" width="4" height="10" fill="`, stwColor, `"/>`)
+		s := "GC running / stop-the-world"
+		body.text(x+18, y, "", s)
+		x += 18 + textWidth(s, 12) + 16
+	}
+	if x > 12 {
+		y += 18
+	}
+
+	// Group legend.
+	y += 8
+	body.text(12, y, ` font-weight="600"`, "Goroutines by where they were started (bar colours)")
+	y += 2
+	var entries []group
+	var hidden, hiddenCount int
+	for _, gr := range t.groups {
+		if gr.count == 0 {
+			continue
+		}
+		if gr.class == classCell && len(entries) >= 12 {
+			hidden++
+			hiddenCount += gr.count
+			continue
+		}
+		entries = append(entries, gr)
+	}
+	legend := func(gr group) (label, tail string) {
+		return gr.label, " — " + plural(gr.count, "goroutine", "goroutines") + ", ran " + fmtDur(gr.totals[slotRunning])
+	}
+	// Two columns if the entries fit in them, else one.
+	cols := 1
+	if W >= 640 {
+		cols = 2
+		for _, gr := range entries {
+			l, tail := legend(gr)
+			if textWidth(l+tail, 12) > (W-24)/2-24 {
+				cols = 1
+				break
+			}
+		}
+	}
+	colW := (W - 24) / float64(cols)
+	rowH := 18.0
+	for i, gr := range entries {
+		cx := 12 + float64(i%cols)*colW
+		cy := y + float64(i/cols+1)*rowH
+		body.s(`<rect x="`, fnum(cx), `" y="`, fnum(cy-9), `" width="10" height="10" fill="`, gr.color, `"/>`)
+		l, tail := legend(gr)
+		room := int((colW-24)/(12*0.56)) - len([]rune(tail))
+		body.text(cx+14, cy, "", ellipsis(l, room)+tail)
+	}
+	y += float64((len(entries)+cols-1)/cols) * rowH
+	if hidden > 0 {
+		y += rowH
+		body.text(12, y, ` fill="`+mutedColor+`"`, "… and "+plural(hidden, "more group", "more groups")+" ("+plural(hiddenCount, "goroutine", "goroutines")+"), colours repeat")
+	}
+	if len(entries) == 0 {
+		y += rowH
+		body.text(12, y, ` fill="`+mutedColor+`"`, "no goroutines in this trace")
+	}
+	H := y + 16
+
+	// Document.
+	w.s(`<svg xmlns="http://www.w3.org/2000/svg" width="`, itoa(width), `" height="`, fnum(math.Ceil(H)),
+		`" viewBox="0 0 `, itoa(width), ` `, fnum(math.Ceil(H)), `" font-family="`, fontFamily, `" font-size="12" fill="`, textColor, `">`, "\n")
+	w.s("<title>Go execution trace: goroutines on processors over time</title>\n")
+	if hasSys {
+		w.s("<defs>\n")
+		for i, c := range lr.hatchColors() {
+			w.s(`<pattern id="h`, strconv.Itoa(i), `" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="2" height="4" fill="`, c, `"/></pattern>`, "\n")
+		}
+		w.s("</defs>\n")
+	}
+	w.s(`<rect x="0.5" y="0.5" width="`, itoa(width-1), `" height="`, fnum(math.Ceil(H)-1), `" fill="`, bgColor, `" stroke="`, border, `"/>`, "\n")
+	w.WriteString(body.String())
+	w.s("</svg>\n")
+	return w.String()
+}
+
+// laneRenderer draws the intervals of one lane: an interval at least a
+// bucket wide is its own rect with its own hover text; narrower ones are
+// summed per bucket and drawn as one rect per run of buckets with the same
+// dominant group.
+type laneRenderer struct {
+	t      *Trace
+	geo    geometry
+	bucket float64
+	desc   map[int32]string
+	hatchs map[string]int // colour → hatch pattern number
+	colors []string
+}
+
+// hatch is the id number of the hatch pattern in group gi's colour.
+func (lr *laneRenderer) hatch(gi int32) string {
+	return lr.hatchOf(lr.t.groups[gi].color)
+}
+
+func (lr *laneRenderer) hatchOf(c string) string {
+	if lr.hatchs == nil {
+		lr.hatchs = make(map[string]int)
+	}
+	i, ok := lr.hatchs[c]
+	if !ok {
+		i = len(lr.colors)
+		lr.hatchs[c] = i
+		lr.colors = append(lr.colors, c)
+	}
+	return strconv.Itoa(i)
+}
+
+// hatchLegend is the hatch pattern of the legend: in the muted colour.
+func (lr *laneRenderer) hatchLegend() string { return lr.hatchOf(mutedColor) }
+
+// hatchColors lists the colours of the hatch patterns used.
+func (lr *laneRenderer) hatchColors() []string { return lr.colors }
+
+type bucketAcc struct {
+	col    int
+	busy   int64
+	n      int
+	lastG  int32
+	groups []groupNS
+	t0, t1 int64
+}
+
+type groupNS struct {
+	group int32
+	ns    int64
+}
+
+type mergedRect struct {
+	x0, x1 int // columns
+	group  int32
+	level  int
+	n      int
+	busy   int64
+	t0, t1 int64
+	valid  bool
+	byG    []groupNS
+}
+
+var opacityLevels = []string{"0.35", "0.55", "0.75", "1"}
+
+func (lr *laneRenderer) draw(w *svgWriter, items []laneItem, h float64, sys bool) {
+	slices.SortFunc(items, func(a, b laneItem) int {
+		switch {
+		case a.start < b.start:
+			return -1
+		case a.start > b.start:
+			return 1
+		}
+		return 0
+	})
+	hs := fnum(h)
+	acc := bucketAcc{col: -1}
+	var m mergedRect
+	flushMerged := func() {
+		if !m.valid {
+			return
+		}
+		m.valid = false
+		x := lr.geo.left + float64(m.x0)*lr.bucket
+		wd := float64(m.x1-m.x0+1) * lr.bucket
+		gr := &lr.t.groups[m.group]
+		w.s(`<rect x="`, fnum(x), `" width="`, fnum(wd), `" height="`, hs, `" fill="`)
+		if sys {
+			w.s(`url(#h`, lr.hatch(m.group), `)`)
+		} else {
+			w.s(gr.color)
+		}
+		if m.level < len(opacityLevels)-1 {
+			w.s(`" fill-opacity="`, opacityLevels[m.level])
+		}
+		w.s(`"><title>`)
+		what := "ran"
+		if sys {
+			what = "were in system calls"
+		}
+		mostly := gr.label
+		if len(m.byG) > 1 {
+			mostly = "mostly " + mostly
+		}
+		w.esc(plural(m.n, "goroutine", "goroutines") + " " + what + " here between " +
+			fmtAt(m.t0-lr.t.t0) + " and " + fmtAt(m.t1-lr.t.t0) + ", " + mostly +
+			" (" + fmtDur(m.busy) + " in all)")
+		w.s("</title></rect>\n")
+	}
+	flushAcc := func() {
+		if acc.col < 0 {
+			return
+		}
+		// Dominant group.
+		best := acc.groups[0]
+		for _, g := range acc.groups[1:] {
+			if g.ns > best.ns {
+				best = g
+			}
+		}
+		frac := float64(acc.busy) / (lr.bucket / lr.geo.scale)
+		level := min(int(frac*4), len(opacityLevels)-1)
+		if m.valid && m.x1 == acc.col-1 && m.group == best.group && m.level == level {
+			m.x1 = acc.col
+			m.n += acc.n
+			m.busy += acc.busy
+			m.t1 = acc.t1
+		} else {
+			flushMerged()
+			m = mergedRect{x0: acc.col, x1: acc.col, group: best.group, level: level, n: acc.n,
+				busy: acc.busy, t0: acc.t0, t1: acc.t1, valid: true, byG: m.byG[:0]}
+		}
+		for _, g := range acc.groups {
+			found := false
+			for i := range m.byG {
+				if m.byG[i].group == g.group {
+					m.byG[i].ns += g.ns
+					found = true
+					break
+				}
+			}
+			if !found {
+				m.byG = append(m.byG, g)
+			}
+		}
+		acc = bucketAcc{col: -1, groups: acc.groups[:0]}
+	}
+	for _, it := range items {
+		x0, x1 := lr.geo.x(it.start), lr.geo.x(it.end)
+		g := &lr.t.gs[it.g]
+		if x1-x0 >= lr.bucket {
+			gr := &lr.t.groups[g.group]
+			w.s(`<rect x="`, fnum(x0), `" width="`, fnum(x1-x0), `" height="`, hs, `" fill="`)
+			if sys {
+				w.s(`url(#h`, lr.hatch(g.group), `)`)
+			} else {
+				w.s(gr.color)
+			}
+			w.s(`"><title>`)
+			w.esc(lr.describe(it.g))
+			if sys {
+				w.esc(" — in a system call for " + fmtDur(it.end-it.start))
+			} else {
+				w.esc(" — running " + fmtDur(it.end-it.start))
+				if tot := g.totals[slotRunning]; tot > (it.end-it.start)*11/10 {
+					w.esc(" (" + fmtDur(tot) + " in all)")
+				}
+			}
+			w.s("</title></rect>\n")
+			continue
+		}
+		col := int(((x0+x1)/2 - lr.geo.left) / lr.bucket)
+		if col != acc.col {
+			flushAcc()
+			acc.col = col
+			acc.t0 = it.start
+			acc.lastG = -1
+		}
+		acc.busy += it.end - it.start
+		acc.t1 = it.end
+		if it.g != acc.lastG {
+			acc.n++
+			acc.lastG = it.g
+		}
+		found := false
+		for i := range acc.groups {
+			if acc.groups[i].group == g.group {
+				acc.groups[i].ns += it.end - it.start
+				found = true
+				break
+			}
+		}
+		if !found {
+			acc.groups = append(acc.groups, groupNS{g.group, it.end - it.start})
+		}
+	}
+	flushAcc()
+	flushMerged()
+}
+
+// describe is the start of a goroutine's hover text:
+// "G17 main.worker — started at cell line 4 (go worker(i))".
+func (lr *laneRenderer) describe(i int32) string {
+	if d, ok := lr.desc[i]; ok {
+		return d
+	}
+	d := lr.t.describe(&lr.t.gs[i])
+	lr.desc[i] = d
+	return d
+}
+
+func (t *Trace) describe(g *goroutine) string {
+	id := "G" + strconv.FormatUint(g.id, 10)
+	fn := shortFunc(g.startFunc())
+	if isInterpFunc(g.startFunc()) {
+		fn = "" // the interpreter's function says nothing about the cell
+	}
+	withFn := id
+	if fn != "" {
+		withFn += " " + fn
+	}
+	switch g.class {
+	case classRuntime:
+		if fn == "" {
+			return id + " (runtime)"
+		}
+		return withFn + " (runtime)"
+	case classOther:
+		return withFn + " — not started by the cell"
+	}
+	if t.opt.Main != 0 && g.id == t.opt.Main {
+		return id + " — the cell"
+	}
+	if name, ok := t.opt.Names[g.id]; ok && name != "" {
+		if strings.HasPrefix(name, "cell line ") {
+			if a, b, ok := strings.Cut(name, ": "); ok {
+				return withFn + " — started at " + a + " (" + b + ")"
+			}
+			return withFn + " — started at " + name
+		}
+		return withFn + " — " + name
+	}
+	if strings.HasPrefix(g.label, "started by ") {
+		return withFn + " — " + g.label
+	}
+	if g.site != "" {
+		return withFn + " — started at " + g.site
+	}
+	return withFn
+}
+
+// drawSpans draws GC phases and stop-the-world pauses in a strip, merging
+// spans closer than a pixel.
+func (t *Trace) drawSpans(w *svgWriter, geo geometry, y float64) {
+	spans := slices.Clone(t.spans)
+	slices.SortFunc(spans, func(a, b span) int {
+		if a.stw != b.stw {
+			if !a.stw {
+				return -1
+			}
+			return 1
+		}
+		switch {
+		case a.start < b.start:
+			return -1
+		case a.start > b.start:
+			return 1
+		}
+		return 0
+	})
+	type run struct {
+		x0, x1 float64
+		n      int
+		ns     int64
+		stw    bool
+		name   string
+	}
+	var cur run
+	emit := func() {
+		if cur.n == 0 {
+			return
+		}
+		color, h, dy := gcColor, 8.0, 0.0
+		if cur.stw {
+			color, h, dy = stwColor, 10, -1
+		}
+		w.s(`<rect x="`, fnum(cur.x0), `" y="`, fnum(y+dy), `" width="`, fnum(max(cur.x1-cur.x0, 1)), `" height="`, fnum(h), `" fill="`, color, `"><title>`)
+		if cur.n == 1 {
+			w.esc(cur.name + ": " + fmtDur(cur.ns))
+		} else if cur.stw {
+			w.esc(itoa(cur.n) + " stop-the-world pauses: " + fmtDur(cur.ns))
+		} else {
+			w.esc(itoa(cur.n) + " GC phases: " + fmtDur(cur.ns))
+		}
+		w.s("</title></rect>\n")
+		cur = run{}
+	}
+	for _, s := range spans {
+		x0, x1 := geo.x(s.start), geo.x(s.end)
+		if cur.n > 0 && (cur.stw != s.stw || x0 > cur.x1+1) {
+			emit()
+		}
+		if cur.n == 0 {
+			cur = run{x0: x0, x1: x1, stw: s.stw, name: s.name}
+		}
+		cur.x1 = max(cur.x1, x1)
+		cur.n++
+		cur.ns += s.end - s.start
+	}
+	emit()
+}
+
+// drawArea draws how many of the cell's goroutines were in each state, per
+// pixel column (time-weighted average), as stacked areas.
+func (t *Trace) drawArea(w *svgWriter, geo geometry, top, h float64) {
+	ncols := max(int(geo.plotW), 1)
+	colNS := float64(t.t1-t.t0) / float64(ncols)
+	if colNS <= 0 {
+		colNS = 1
+	}
+	var cov, diff [nSlots][]float64
+	for k := range nSlots {
+		cov[k] = make([]float64, ncols)
+		diff[k] = make([]float64, ncols+2)
+	}
+	any := false
+	for _, s := range t.segs {
+		k := s.state.slot()
+		if k < 0 || t.gs[s.g].class != classCell || s.end <= s.start {
+			continue
+		}
+		any = true
+		x0 := float64(s.start-t.t0) / colNS
+		x1 := float64(s.end-t.t0) / colNS
+		c0 := min(int(x0), ncols-1)
+		c1 := int(x1)
+		if c1 >= ncols {
+			c1 = ncols
+			x1 = min(x1, float64(ncols))
+		}
+		if c0 >= c1 {
+			cov[k][c0] += x1 - x0
+			continue
+		}
+		cov[k][c0] += float64(c0+1) - x0
+		if c1 < ncols {
+			cov[k][c1] += x1 - float64(c1)
+		}
+		diff[k][c0+1]++
+		diff[k][c1]--
+	}
+	// Background and frame.
+	w.s(`<rect x="`, fnum(geo.left), `" y="`, fnum(top), `" width="`, fnum(geo.plotW), `" height="`, fnum(h), `" fill="none" stroke="`, gridColor, `"/>`, "\n")
+	// Rotated axis title.
+	cy := top + h/2
+	w.s(`<text transform="translate(`, fnum(16), `,`, fnum(cy), `) rotate(-90)" text-anchor="middle" font-size="11" fill="`, mutedColor, `">cell goroutines</text>`, "\n")
+	if !any {
+		w.text(geo.left+geo.plotW/2, cy+4, ` text-anchor="middle" fill="`+mutedColor+`"`, "no goroutines of the cell in this trace")
+		return
+	}
+	var vals [nSlots][]float64
+	for k := range nSlots {
+		vals[k] = make([]float64, ncols)
+		run := 0.0
+		for c := range ncols {
+			run += diff[k][c]
+			vals[k][c] = cov[k][c] + run
+		}
+	}
+	ymax := 0.0
+	for c := range ncols {
+		sum := 0.0
+		for k := range nSlots {
+			sum += vals[k][c]
+		}
+		ymax = max(ymax, sum)
+	}
+	top1 := niceCeil(ymax)
+	if ymax <= 10 {
+		top1 = max(1, math.Ceil(ymax-1e-6))
+	}
+	yOf := func(v float64) float64 { return top + h - v/top1*h }
+	// Y ticks: 0, the top and, if a whole number, the middle.
+	yt := []float64{0, top1}
+	if mid := top1 / 2; mid == math.Trunc(mid) && top1 >= 4 {
+		yt = append(yt, mid)
+	}
+	for _, v := range yt {
+		yy := yOf(v)
+		w.s(`<line x1="`, fnum(geo.left-4), `" x2="`, fnum(geo.left), `" y1="`, fnum(yy), `" y2="`, fnum(yy), `" stroke="`, axisColor, `"/>`)
+		w.text(geo.left-6, yy+4, ` text-anchor="end" font-size="11"`, fmtCount(v))
+	}
+	lower := make([]float64, ncols)
+	upper := make([]float64, ncols)
+	for _, st := range areaStates {
+		v := vals[st.slot]
+		nonzero := false
+		for c := range ncols {
+			upper[c] = lower[c] + v[c]
+			if v[c] > 1e-9 {
+				nonzero = true
+			}
+		}
+		if nonzero {
+			w.s(`<path fill="`, st.color, `" d="`)
+			// Upper edge left to right, lower edge back.
+			xs := func(c int) float64 { return geo.left + float64(c) + 0.5 }
+			pathPoints(w, ncols, func(c int) (float64, float64) { return xs(c), yOf(upper[c]) }, true)
+			pathPoints(w, ncols, func(c int) (float64, float64) {
+				c = ncols - 1 - c
+				return xs(c), yOf(lower[c])
+			}, false)
+			w.s(`Z"><title>`)
+			w.esc(st.name)
+			w.s("</title></path>\n")
+		}
+		copy(lower, upper)
+	}
+}
+
+// pathPoints writes the points of a polyline, leaving out points in the
+// middle of horizontal runs.
+func pathPoints(w *svgWriter, n int, pt func(int) (float64, float64), first bool) {
+	prevY := math.NaN()
+	for i := range n {
+		x, y := pt(i)
+		y = math.Round(y*10) / 10
+		nextSame := false
+		if i+1 < n {
+			_, ny := pt(i + 1)
+			nextSame = math.Round(ny*10)/10 == y
+		}
+		if i > 0 && i < n-1 && y == prevY && nextSame {
+			continue
+		}
+		if first && i == 0 {
+			w.s("M")
+		} else {
+			w.s("L")
+		}
+		w.num(x)
+		w.s(",")
+		w.num(y)
+		prevY = y
+	}
+}
+
+// timeUnit picks the axis unit for a trace of dur ns.
+func timeUnit(dur int64) (float64, string) {
+	switch {
+	case dur < 1e6:
+		return 1e3, "µs"
+	case dur < 1e10:
+		return 1e6, "ms"
+	}
+	return 1e9, "s"
+}
+
+// niceStep is a 1, 2 or 5 × 10^k step giving about n steps over span.
+func niceStep(span float64, n int) float64 {
+	if span <= 0 || n <= 0 {
+		return 1
+	}
+	raw := span / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*mag >= raw {
+			return m * mag
+		}
+	}
+	return 10 * mag
+}
+
+func niceTicks(span float64, n int) []float64 {
+	step := niceStep(span, n)
+	var ticks []float64
+	for i := 0; ; i++ {
+		v := float64(i) * step
+		if v > span*(1+1e-9) || i > 1000 {
+			break
+		}
+		ticks = append(ticks, math.Round(v/step)*step)
+	}
+	return ticks
+}
+
+func tickDecimals(ticks []float64) int {
+	if len(ticks) < 2 {
+		return 0
+	}
+	step := ticks[1] - ticks[0]
+	d := 0
+	for step < 1-1e-9 && d < 6 {
+		step *= 10
+		d++
+	}
+	return d
+}
+
+// niceCeil rounds v up to 1, 2 or 5 × 10^k (at least 1).
+func niceCeil(v float64) float64 {
+	if v <= 1 {
+		return 1
+	}
+	mag := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
+		if m*mag >= v*(1-1e-9) {
+			return m * mag
+		}
+	}
+	return 10 * mag
+}
+
+// textWidth estimates the width of s in px at the given font size.
+func textWidth(s string, size float64) float64 {
+	n := 0
+	for range s {
+		n++
+	}
+	return float64(n) * size * 0.56
+}
+
+func ellipsis(s string, n int) string {
+	if n < 4 {
+		n = 4
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,668 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/cell"
+	"github.com/gocurrent/gocurrent/kernel/chart"
+	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/gotrace"
+)
+
+// The measuring magics: %time, %%time, %%timeit, %%compare, %%scale and
+// %%trace. Each prints what it measured, shows a chart where there is one
+// (SVG, with a text table as the plain-text fallback), and puts its
+// figures in the execute_reply's metadata under its own name, so that
+// notebooks and tests can read them.
+
+// measurer is the engine's side of the measuring magics.
+type measurer interface {
+	Measure(ctx context.Context, spec engine.MeasureSpec, out engine.Output) engine.Measurement
+}
+
+// measureUsage is the usage text of each measuring magic (also its -h).
+var measureUsage = map[string]string{
+	"time": `%time STATEMENT   run STATEMENT once and print its CPU and wall time
+%%time             (first line of a cell) the same for the whole cell
+  As IPython prints them:
+    CPU times: user 1.2 s, sys: 8 ms, total: 1.21 s
+    Wall time: 620 ms`,
+	"timeit": `%%timeit [-n LOOPS] [-r RUNS] [--native]
+  Run the cell's statements LOOPS times per run, RUNS runs (default 7),
+  and print the mean and standard deviation of the time per loop:
+    620 ms ± 12 ms per loop (mean ± std. dev. of 7 runs, 1 loop each)
+  Without -n, LOOPS is the first of 1, 2, 5, 10, 20, 50, ... that takes at
+  least 0.2 s, as in IPython. The cell's declarations are set up once and
+  not timed; its statements' output is shown once. --native builds the
+  cell with the Go toolchain and times the program.
+  metadata.timeit: loops, runs, mean_ns, std_ns, best_ns, worst_ns, per-loop samples.`,
+	"compare": `%%compare [-r RUNS] [--native]
+  The cell holds variants of the same work, each starting with a line
+    // --- NAME
+  (lines before the first are shared by all). Each variant runs RUNS times
+  (default 3); a table and a bar chart show its median wall time, CPU
+  time, cores busy (CPU / wall) and speedup over the first variant.
+  metadata.compare: engine, runs and, per variant, name, median_wall_ns,
+  wall_ns, cpu_ns, cores_busy, speedup.`,
+	"scale": `%%scale [-procs 1,2,4,...] [-r RUNS] [--native]
+  Run the cell at each GOMAXPROCS (default: 1, 2, 4, ... up to the
+  machine's cores, and one setting beyond), RUNS times each (default 3),
+  and show the median wall time and the speedup over the first setting,
+  with a chart of measured against ideal speedup. GOMAXPROCS=1 runs Go
+  code on one core at a time: the Go way to see what a GIL does.
+  metadata.scale: engine, cores, runs and, per setting, gomaxprocs,
+  median_wall_ns, cpu_ns, cores_busy, speedup.`,
+	"trace": `%%trace [--native]
+  Run the cell once under the Go execution tracer and draw a timeline: one
+  lane per processor (P), each goroutine's running time a coloured bar
+  (hover for its function and the go statement that started it), and
+  under it how many of the cell's goroutines were running, runnable,
+  blocked or in a system call; a summary follows. Needs the Go toolchain
+  (its trace parser reads the recording).
+  metadata.trace: duration_ns, procs, goroutines_created, max_running,
+  running_ns, runnable_ns, blocked_ns, syscall_ns, blocked_by, goroutines.`,
+}
+
+// measureMagic runs a measuring cell magic; ok is false when name is not one.
+func (k *Kernel) measureMagic(ctx context.Context, c *cell.Cell, out *output) (engine.Result, bool) {
+	name := c.CellMagic.Name
+	if _, ok := measureUsage[name]; !ok {
+		return engine.Result{}, false
+	}
+	mg := *c.CellMagic
+	if hasHelpFlag(mg.Args) {
+		out.Stream("stdout", measureUsage[name]+"\n", 0)
+		return engine.Result{}, true
+	}
+	body := strings.Repeat("\n", c.BodyLine-1) + c.Body
+	if name == "time" {
+		if strings.TrimSpace(mg.Args) != "" {
+			return magicError(mg, "usage: %%time (no arguments; the cell is timed)"), true
+		}
+		return k.timeOnce(ctx, body, out), true
+	}
+	m, ok := k.eng.(measurer)
+	if !ok {
+		return magicError(mg, "this engine cannot measure cells"), true
+	}
+	switch name {
+	case "timeit":
+		return k.timeit(ctx, m, mg, body, out), true
+	case "compare":
+		return k.compare(ctx, m, mg, body, out), true
+	case "scale":
+		return k.scale(ctx, m, mg, body, out), true
+	default:
+		return k.trace(ctx, m, mg, body, out), true
+	}
+}
+
+func hasHelpFlag(args string) bool {
+	for _, f := range strings.Fields(args) {
+		if f == "-h" || f == "--help" || f == "-help" {
+			return true
+		}
+	}
+	return false
+}
+
+// flags parses magic arguments with the standard flag package (-x and --x
+// both work).
+func magicFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("%%"+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, mg cell.Magic) *engine.Result {
+	if err := fs.Parse(strings.Fields(mg.Args)); err != nil {
+		r := magicError(mg, fmt.Sprintf("%v; usage: %s", err, firstLine(measureUsage[mg.Name])))
+		return &r
+	}
+	if fs.NArg() > 0 {
+		r := magicError(mg, fmt.Sprintf("unexpected %q; usage: %s", fs.Arg(0), firstLine(measureUsage[mg.Name])))
+		return &r
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// timeOnce runs code as a cell and prints its time as IPython's %time does.
+func (k *Kernel) timeOnce(ctx context.Context, code string, out *output) engine.Result {
+	res := k.runBody(ctx, code, out)
+	t := res.Timing
+	text := fmt.Sprintf("CPU times: user %s, sys: %s, total: %s\nWall time: %s\n",
+		ipyTime(t.UserNS), ipyTime(t.SysNS), ipyTime(t.UserNS+t.SysNS), ipyTime(t.WallNS-t.BuildNS))
+	if !out.atLineStart() {
+		text = "\n" + text
+	}
+	out.Stream("stdout", text, 0)
+	out.setMetadata("time", map[string]any{"wall_ns": t.WallNS - t.BuildNS, "user_ns": t.UserNS, "sys_ns": t.SysNS, "engine": t.Engine})
+	res.Timing = engine.Timing{} // the lines above say it
+	return res
+}
+
+// runBody runs code as a cell: natively when it is a whole program.
+func (k *Kernel) runBody(ctx context.Context, code string, out *output) engine.Result {
+	if c, err := cell.Parse(code); err == nil && c.Program {
+		if n, ok := k.eng.(nativeExecutor); ok {
+			return n.ExecuteNative(ctx, code, "", k.executionCount(), out)
+		}
+	}
+	return k.eng.Execute(ctx, code, k.executionCount(), out)
+}
+
+type nativeExecutor interface {
+	ExecuteNative(ctx context.Context, code, args string, count int, out engine.Output) engine.Result
+}
+
+// ipyTime formats a duration as IPython's _format_time does: three
+// significant digits, no trailing zeros ("1.2 s", "8 ms", "6.91 µs").
+func ipyTime(ns int64) string {
+	s := float64(ns) / 1e9
+	if s >= 60 {
+		var parts []string
+		left := s
+		for _, p := range []struct {
+			suffix string
+			length float64
+		}{{"d", 86400}, {"h", 3600}, {"min", 60}, {"s", 1}} {
+			if v := math.Floor(left / p.length); v > 0 {
+				left = math.Mod(left, p.length)
+				parts = append(parts, fmt.Sprintf("%d%s", int64(v), p.suffix))
+			}
+			if left < 1 {
+				break
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+	units := []string{"s", "ms", "µs", "ns"}
+	scale := []float64{1, 1e3, 1e6, 1e9}
+	order := 3
+	if s > 0 {
+		order = min(int(-math.Floor(math.Floor(math.Log10(s))/3)), 3)
+	}
+	return fmt.Sprintf("%.3g %s", s*scale[order], units[order])
+}
+
+// spec is the measure request for code.
+func (k *Kernel) spec(code string, native bool) engine.MeasureSpec {
+	return engine.MeasureSpec{Code: code, Count: k.executionCount(), Native: native || isProgram(code)}
+}
+
+func isProgram(code string) bool {
+	c, err := cell.Parse(code)
+	return err == nil && c.Program
+}
+
+// measureError is the result of a failed measurement.
+func measureError(m engine.Measurement, what string) engine.Result {
+	e := *m.Err
+	if what != "" {
+		e.Value = what + ": " + e.Value
+		e.Traceback = append([]string{fmt.Sprintf("\x1b[0;31m%s\x1b[0m failed:", what)}, e.Traceback...)
+	}
+	return engine.Result{Err: &e}
+}
+
+// timeit is %%timeit.
+func (k *Kernel) timeit(ctx context.Context, m measurer, mg cell.Magic, code string, out *output) engine.Result {
+	fs := magicFlags("timeit")
+	loops := fs.Int("n", 0, "loops per run")
+	runs := fs.Int("r", 7, "runs")
+	native := fs.Bool("native", false, "measure natively")
+	if r := parseFlags(fs, mg); r != nil {
+		return *r
+	}
+	if *loops < 0 || *runs < 1 {
+		return magicError(mg, "-n must be at least 1 and -r at least 1")
+	}
+	spec := k.spec(code, *native)
+	spec.Loops, spec.Runs = *loops, *runs
+	res := m.Measure(ctx, spec, out)
+	if res.Err != nil {
+		return measureError(res, "")
+	}
+	perLoop := make([]float64, len(res.Runs))
+	for i, r := range res.Runs {
+		perLoop[i] = float64(r.WallNS) / float64(res.Loops)
+	}
+	mean, std := meanStd(perLoop)
+	best, worst := slices.Min(perLoop), slices.Max(perLoop)
+	text := fmt.Sprintf("%s ± %s per loop (mean ± std. dev. of %d run%s, %s loop%s each)\n",
+		ipyTime(int64(mean)), ipyTime(int64(std)), len(res.Runs), plural(len(res.Runs)), thousands(res.Loops), plural(res.Loops))
+	if best > 0 && worst > 4*best && worst > 1e6 {
+		text = fmt.Sprintf("The slowest run took %.2f times longer than the fastest. This could mean that an intermediate result is being cached.\n", worst/best) + text
+	}
+	if !out.atLineStart() {
+		text = "\n" + text
+	}
+	out.Stream("stdout", text, 0)
+	cpu := 0.0
+	for _, r := range res.Runs {
+		cpu += float64(r.UserNS+r.SysNS) / float64(res.Loops)
+	}
+	cpu /= float64(len(res.Runs))
+	samples := make([]int64, len(perLoop))
+	for i, v := range perLoop {
+		samples[i] = int64(v)
+	}
+	out.setMetadata("timeit", map[string]any{
+		"engine": res.Engine, "loops": res.Loops, "runs": len(res.Runs),
+		"mean_ns": int64(mean), "std_ns": int64(std), "best_ns": int64(best), "worst_ns": int64(worst),
+		"cpu_ns": int64(cpu), "samples_ns": samples, "gomaxprocs": res.GOMAXPROCS,
+	})
+	return engine.Result{}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// thousands writes n with commas, as Python's {:,}.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// meanStd is the mean and population standard deviation (as IPython's
+// timeit reports).
+func meanStd(xs []float64) (mean, std float64) {
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	for _, x := range xs {
+		std += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(std / float64(len(xs)))
+}
+
+func median(xs []int64) int64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n == 0 {
+		return 0
+	}
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// runStats are the medians of a measurement's runs.
+type runStats struct {
+	wall, cpu int64
+	walls     []int64
+}
+
+func stats(m engine.Measurement) runStats {
+	var st runStats
+	cpus := make([]int64, len(m.Runs))
+	for i, r := range m.Runs {
+		st.walls = append(st.walls, r.WallNS)
+		cpus[i] = r.UserNS + r.SysNS
+	}
+	st.wall, st.cpu = median(st.walls), median(cpus)
+	return st
+}
+
+func coresBusy(cpu, wall int64) float64 {
+	if wall <= 0 {
+		return 0
+	}
+	return float64(cpu) / float64(wall)
+}
+
+// variantRE is the line that starts a variant of %%compare.
+var variantRE = regexp.MustCompile(`^\s*//\s*---\s*(.*?)\s*$`)
+
+// variant is one variant of a %%compare cell: its name and code (the
+// cell's lines, other variants' blanked).
+type variant struct {
+	name string
+	code string
+}
+
+// variants splits a %%compare cell.
+func variants(code string) []variant {
+	lines := strings.Split(code, "\n")
+	var starts []int
+	for i, l := range lines {
+		if variantRE.MatchString(l) {
+			starts = append(starts, i)
+		}
+	}
+	var vs []variant
+	for j, st := range starts {
+		end := len(lines)
+		if j+1 < len(starts) {
+			end = starts[j+1]
+		}
+		own := make([]string, len(lines))
+		copy(own, lines[:starts[0]]) // the shared lines
+		copy(own[st:end], lines[st:end])
+		name := variantRE.FindStringSubmatch(lines[st])[1]
+		if name == "" {
+			name = fmt.Sprintf("variant %d", j+1)
+		}
+		vs = append(vs, variant{name: name, code: strings.Join(own, "\n")})
+	}
+	return vs
+}
+
+// compare is %%compare.
+func (k *Kernel) compare(ctx context.Context, m measurer, mg cell.Magic, code string, out *output) engine.Result {
+	fs := magicFlags("compare")
+	runs := fs.Int("r", 3, "runs per variant")
+	native := fs.Bool("native", false, "measure natively")
+	if r := parseFlags(fs, mg); r != nil {
+		return *r
+	}
+	if *runs < 1 {
+		return magicError(mg, "-r must be at least 1")
+	}
+	vs := variants(code)
+	if len(vs) == 0 {
+		return magicError(mg, "no variants: start each with a line // --- NAME")
+	}
+	type result struct {
+		name string
+		st   runStats
+		eng  string
+	}
+	var results []result
+	for _, v := range vs {
+		if !out.atLineStart() {
+			out.Stream("stdout", "\n", 0)
+		}
+		out.Stream("stdout", "── "+v.name+" ──\n", 0)
+		spec := k.spec(v.code, *native)
+		spec.Loops, spec.Runs = 1, *runs
+		res := m.Measure(ctx, spec, out)
+		if res.Err != nil {
+			return measureError(res, "variant "+strconv.Quote(v.name))
+		}
+		results = append(results, result{v.name, stats(res), res.Engine})
+	}
+	base := results[0].st.wall
+	unit, scale := durationUnit(slices.MaxFunc(results, func(a, b result) int { return int(a.st.wall - b.st.wall) }).st.wall)
+	var rows [][]string
+	var bars []chart.Bar
+	var figs []map[string]any
+	for _, r := range results {
+		speed := 0.0
+		if r.st.wall > 0 {
+			speed = float64(base) / float64(r.st.wall)
+		}
+		cores := coresBusy(r.st.cpu, r.st.wall)
+		rows = append(rows, []string{r.name, FormatDuration(time.Duration(r.st.wall)), FormatDuration(time.Duration(r.st.cpu)),
+			fmt.Sprintf("%.2f", cores), fmt.Sprintf("%.2f×", speed)})
+		bars = append(bars, chart.Bar{Label: r.name, Value: float64(r.st.wall) / scale,
+			Text: fmt.Sprintf("%s · %.2f×", FormatDuration(time.Duration(r.st.wall)), speed),
+			Note: fmt.Sprintf("%s: median wall %s, CPU %s, %.2f cores busy, %.2f× the first", r.name, FormatDuration(time.Duration(r.st.wall)), FormatDuration(time.Duration(r.st.cpu)), cores, speed)})
+		figs = append(figs, map[string]any{"name": r.name, "median_wall_ns": r.st.wall, "wall_ns": r.st.walls,
+			"cpu_ns": r.st.cpu, "cores_busy": round3(cores), "speedup": round3(speed), "engine": r.eng})
+	}
+	table := chart.Table([]string{"variant", "median wall", "CPU", "cores busy", "speedup"}, rows)
+	eng := results[0].eng
+	title := fmt.Sprintf("%s: median of %d run%s (%s)", "compare", *runs, plural(*runs), eng)
+	svg := chart.BarChart{Title: title, XLabel: "median wall time (" + unit + ")", Unit: unit, Bars: bars}.SVG()
+	fig := map[string]any{"engine": eng, "runs": *runs, "variants": figs}
+	out.setMetadata("compare", fig)
+	if !out.atLineStart() {
+		out.Stream("stdout", "\n", 0)
+	}
+	out.Display(map[string]any{"image/svg+xml": svg, "text/plain": table}, map[string]any{"gocurrent": map[string]any{"compare": fig}}, "", false)
+	return engine.Result{}
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// durationUnit picks the unit to chart durations up to max in.
+func durationUnit(maxNS int64) (string, float64) {
+	switch {
+	case maxNS >= 1e9:
+		return "s", 1e9
+	case maxNS >= 1e6:
+		return "ms", 1e6
+	case maxNS >= 1e3:
+		return "µs", 1e3
+	}
+	return "ns", 1
+}
+
+// defaultProcs is 1, 2, 4, ... up to cores, cores itself, and one beyond.
+func defaultProcs(cores int) []int {
+	var ps []int
+	p := 1
+	for ; p < cores; p *= 2 {
+		ps = append(ps, p)
+	}
+	ps = append(ps, cores)
+	beyond := p
+	if beyond <= cores {
+		beyond = p * 2
+	}
+	return append(ps, beyond)
+}
+
+func parseProcs(s string) ([]int, error) {
+	var ps []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-procs wants a list of numbers of at least 1, such as 1,2,4 (got %q)", f)
+		}
+		ps = append(ps, n)
+	}
+	return ps, nil
+}
+
+// scale is %%scale.
+func (k *Kernel) scale(ctx context.Context, m measurer, mg cell.Magic, code string, out *output) engine.Result {
+	fs := magicFlags("scale")
+	procsArg := fs.String("procs", "", "GOMAXPROCS settings")
+	runs := fs.Int("r", 3, "runs per setting")
+	native := fs.Bool("native", false, "measure natively")
+	if r := parseFlags(fs, mg); r != nil {
+		return *r
+	}
+	cores := runtime.NumCPU()
+	procs := defaultProcs(cores)
+	if *procsArg != "" {
+		var err error
+		if procs, err = parseProcs(*procsArg); err != nil {
+			return magicError(mg, err.Error())
+		}
+	}
+	if *runs < 1 {
+		return magicError(mg, "-r must be at least 1")
+	}
+	type result struct {
+		procs int
+		st    runStats
+	}
+	var results []result
+	eng := ""
+	for i, p := range procs {
+		spec := k.spec(code, *native)
+		spec.Loops, spec.Runs, spec.GOMAXPROCS = 1, *runs, p
+		spec.Quiet = i > 0
+		res := m.Measure(ctx, spec, out)
+		if res.Err != nil {
+			return measureError(res, fmt.Sprintf("GOMAXPROCS=%d", p))
+		}
+		eng = res.Engine
+		results = append(results, result{p, stats(res)})
+	}
+	base := results[0].st.wall
+	var rows [][]string
+	var xs, ys, ideal, ticks []float64
+	var figs []map[string]any
+	for _, r := range results {
+		speed := 0.0
+		if r.st.wall > 0 {
+			speed = float64(base) / float64(r.st.wall)
+		}
+		cores := coresBusy(r.st.cpu, r.st.wall)
+		rows = append(rows, []string{strconv.Itoa(r.procs), FormatDuration(time.Duration(r.st.wall)), FormatDuration(time.Duration(r.st.cpu)),
+			fmt.Sprintf("%.2f", cores), fmt.Sprintf("%.2f×", speed)})
+		xs = append(xs, float64(r.procs))
+		ys = append(ys, round3(speed))
+		ticks = append(ticks, float64(r.procs))
+		figs = append(figs, map[string]any{"gomaxprocs": r.procs, "median_wall_ns": r.st.wall, "wall_ns": r.st.walls,
+			"cpu_ns": r.st.cpu, "cores_busy": round3(cores), "speedup": round3(speed)})
+	}
+	p0 := float64(procs[0])
+	for _, x := range xs {
+		ideal = append(ideal, math.Min(x, float64(cores))/math.Min(p0, float64(cores)))
+	}
+	table := chart.Table([]string{"GOMAXPROCS", "median wall", "CPU", "cores busy", "speedup"}, rows) +
+		fmt.Sprintf("\n%d cores on this machine\n", cores)
+	svg := chart.LineChart{
+		Title:  fmt.Sprintf("speedup by GOMAXPROCS: median of %d run%s (%s, %d cores)", *runs, plural(*runs), eng, cores),
+		XLabel: "GOMAXPROCS", YLabel: fmt.Sprintf("speedup over GOMAXPROCS=%d (×)", procs[0]),
+		Series: []chart.Series{
+			{Name: "measured", X: xs, Y: ys, Labels: true},
+			{Name: "ideal (no more than the cores)", X: xs, Y: ideal, Dashed: true},
+		},
+		XTicks: ticks, VLine: float64(cores), VLineLabel: fmt.Sprintf("%d cores", cores),
+	}.SVG()
+	fig := map[string]any{"engine": eng, "cores": cores, "runs": *runs, "settings": figs}
+	out.setMetadata("scale", fig)
+	if !out.atLineStart() {
+		out.Stream("stdout", "\n", 0)
+	}
+	out.Display(map[string]any{"image/svg+xml": svg, "text/plain": table}, map[string]any{"gocurrent": map[string]any{"scale": fig}}, "", false)
+	return engine.Result{}
+}
+
+// goCommand is implemented by engines that know the Go toolchain.
+type goCommand interface {
+	GoCommand() (string, error)
+}
+
+// trace is %%trace.
+func (k *Kernel) trace(ctx context.Context, m measurer, mg cell.Magic, code string, out *output) engine.Result {
+	fs := magicFlags("trace")
+	native := fs.Bool("native", false, "trace natively")
+	if r := parseFlags(fs, mg); r != nil {
+		return *r
+	}
+	goBin := ""
+	if g, ok := k.eng.(goCommand); ok {
+		var err error
+		if goBin, err = g.GoCommand(); err != nil {
+			return magicError(mg, err.Error())
+		}
+	}
+	dir, err := os.MkdirTemp("", "gocurrent-trace-")
+	if err != nil {
+		return magicError(mg, fmt.Sprintf("make a directory for the trace: %v", err))
+	}
+	defer os.RemoveAll(dir)
+	spec := k.spec(code, *native)
+	spec.Loops, spec.Runs, spec.Trace = 1, 1, filepath.Join(dir, "trace.out")
+	res := m.Measure(ctx, spec, out)
+	if res.Err != nil {
+		return measureError(res, "")
+	}
+	opt := gotrace.Options{Go: goBin, CellFile: "cell"}
+	if res.Engine == "interp" {
+		opt.Names = res.TraceNames
+		if opt.Names == nil {
+			opt.Names = map[uint64]string{}
+		}
+		opt.Main = res.TraceMain
+	} else {
+		opt.Main = 1 // the program's main goroutine runs the cell
+	}
+	start := time.Now()
+	tr, err := gotrace.Load(ctx, spec.Trace, opt)
+	if err != nil && (tr == nil || !errors.Is(err, gotrace.ErrIncomplete)) {
+		return magicError(mg, fmt.Sprintf("read the trace: %v", err))
+	}
+	// The measured program's main runs the cell's statements as a
+	// function of its own: it is the cell's main to the reader.
+	rename := strings.NewReplacer("main._gocurrentBody", "main")
+	svg, text := rename.Replace(tr.SVG()), rename.Replace(tr.Text())
+	fig, err := asMap(tr.Summary())
+	if err != nil {
+		return magicError(mg, err.Error())
+	}
+	fig["engine"] = res.Engine
+	fig["render_ns"] = time.Since(start).Nanoseconds() // reading and drawing the trace
+	fig["svg_bytes"] = len(svg)
+	out.setMetadata("trace", fig)
+	if !out.atLineStart() {
+		out.Stream("stdout", "\n", 0)
+	}
+	out.Display(map[string]any{"image/svg+xml": svg, "text/plain": text}, map[string]any{"gocurrent": map[string]any{"trace": fig}}, "", false)
+	return engine.Result{}
+}
+
+// asMap turns v into the map its JSON encoding is.
+func asMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode the figures: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("encode the figures: %w", err)
+	}
+	return m, nil
+}
+
+// splitTimeitFlags splits the arguments of %timeit into its flags and the
+// statement after them.
+func splitTimeitFlags(args string) (flags, stmt string) {
+	rest := strings.TrimLeft(args, " \t")
+	var fl []string
+	for {
+		tok, after, _ := strings.Cut(rest, " ")
+		switch {
+		case tok == "-n" || tok == "-r" || tok == "--n" || tok == "--r":
+			val, after2, _ := strings.Cut(strings.TrimLeft(after, " \t"), " ")
+			fl = append(fl, tok, val)
+			rest = strings.TrimLeft(after2, " \t")
+			continue
+		case tok == "--native" || tok == "-native" || strings.HasPrefix(tok, "-n=") || strings.HasPrefix(tok, "-r="):
+			fl = append(fl, tok)
+			rest = strings.TrimLeft(after, " \t")
+			continue
+		}
+		return strings.Join(fl, " "), rest
+	}
+}
