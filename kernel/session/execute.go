@@ -308,6 +308,10 @@ Magics:
   %goroutines        the goroutines cells left behind: the cell and go
                      statement that started them, and what they do now
   %status            kernel and worker health: pids, uptime, memory, goroutines, restarts
+  %snippets [TOPIC]  ready-made cells (threading, locking, processes,
+                     patterns, timing): name, title and purpose of each
+  %load NAME         replace the cell's text with the snippet NAME; run the
+                     cell again to run it. Both take -h.
   ?name, name?       documentation of a package, symbol or session name
                      (also Shift-Tab in the notebook)
   exit, quit         leave jupyter console (ignored by notebooks)
@@ -427,6 +431,10 @@ func (k *Kernel) magics(ctx context.Context, code string, out *output) (engine.R
 				res = k.timeit(ctx, m, cell.Magic{Name: "timeit", Args: flags, Line: mg.Line}, code, out)
 			}
 			if res.Err != nil {
+				return res, true
+			}
+		case "snippets", "load": // snippets.go
+			if res, stop := k.snippetMagic(mg, out); stop {
 				return res, true
 			}
 		case "timing":
