@@ -731,6 +731,18 @@ SNIPPETS += [
         inc()
         fmt.Println(cnt.n)
         """),
+    # The interpreter gave unnamed parameters no frame slot: a body using
+    # another package's symbols panicked with a reflect.Set error.
+    S("unnamed-parameters", "fmt os strings", """
+        func pid(int) bool { return os.Getpid() > 0 }
+
+        func shout(string, int) string { return strings.ToUpper("ok") }
+
+        func count(...int) int { return len(os.Args) * 0 }
+        """, """
+        f := func(int) string { return strings.Repeat("ab", 2) }
+        fmt.Println(pid(1), shout("x", 2), count(1, 2), f(3))
+        """),
     S("comma-ok-top-level", "fmt", "", """
         c := make(chan int, 1)
         c <- 5

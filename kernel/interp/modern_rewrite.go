@@ -469,6 +469,10 @@ func (r *rewriter) visit(root ast.Node) {
 			r.typeSwitch(n)
 		case *ast.SelectStmt:
 			r.selectStmt(n) // selects.go
+		case *ast.FuncDecl:
+			r.unnamedParams(n.Type, n.Body) // selects.go
+		case *ast.FuncLit:
+			r.unnamedParams(n.Type, n.Body)
 		case *ast.ReturnStmt:
 			r.parenReceives(n.Results)
 			r.returnStmt(n)
