@@ -270,14 +270,22 @@ func (r *Runner) run(ctx context.Context, bin, code string, count int, opt Optio
 		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(opt.GOMAXPROCS))
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdout, err1 := cmd.StdoutPipe()
-	stderr, err2 := cmd.StderrPipe()
+	// Pipes of our own: exec.Cmd's StdoutPipe is closed by Wait as soon
+	// as the program exits, which lost the output still in the pipe.
+	stdout, stdoutW, err1 := os.Pipe()
+	stderr, stderrW, err2 := os.Pipe()
 	if err := errors.Join(err1, err2); err != nil {
 		return engine.Result{Err: &engine.Error{Name: "native error", Value: err.Error()}, Timing: timing}
 	}
+	defer stdout.Close()
+	defer stderr.Close()
+	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
 	var errText strings.Builder // kept for the error: the race report, the panic
 	var errMu sync.Mutex
-	if err := cmd.Start(); err != nil {
+	err := cmd.Start()
+	stdoutW.Close() // the program has them now
+	stderrW.Close()
+	if err != nil {
 		return engine.Result{Err: &engine.Error{Name: "native error", Value: fmt.Sprintf("start the program: %v", err)}, Timing: timing}
 	}
 	r.mu.Lock()
@@ -312,6 +320,10 @@ func (r *Runner) run(ctx context.Context, bin, code string, count int, opt Optio
 	interrupted := r.stopped
 	r.mu.Unlock()
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // what it left behind
+	select {
+	case <-done: // the pipes' last bytes, now that nothing holds them open
+	case <-time.After(200 * time.Millisecond):
+	}
 	if held != nil {
 		if rest := withoutRaces(held.text.String()); strings.TrimSpace(rest) != "" {
 			out.Stream("stderr", cellPositions(rest, count), 0)
