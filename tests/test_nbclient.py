@@ -3,8 +3,11 @@
 /usr/bin/jupyter, as a subprocess).
 
 Every notebook in notebooks/ is executed, plus the small notebooks in
-tests/testdata/. Cells tagged "raises-exception" may fail; any other error
-output fails the test.
+tests/testdata/. Cells tagged "raises-exception" must fail; any other error
+output fails the test. A tagged cell that names its error in the cell
+metadata ("expected_error": the error's name, as "deadlock" or "data race")
+must fail with that error; in the tutorial notebooks every tagged cell names
+one.
 """
 
 import copy
@@ -32,6 +35,10 @@ def test_there_are_notebooks_to_run():
 
 def _allowed_error(cell):
     return "raises-exception" in cell.get("metadata", {}).get("tags", [])
+
+
+def _expected_error(cell):
+    return cell.get("metadata", {}).get("expected_error")
 
 
 def _errors(nb):
@@ -76,10 +83,17 @@ def test_nbclient_executes_notebook(path):
     assert code_cells, "no code cells"
     for c in code_cells:
         assert c.execution_count is not None, c.source
-    # every tagged cell really failed (otherwise the tag is stale)
+    # every tagged cell really failed (otherwise the tag is stale), with the
+    # error it names
     for c in code_cells:
         if _allowed_error(c):
-            assert any(o.output_type == "error" for o in c.outputs), c.source
+            enames = [o.ename for o in c.outputs if o.output_type == "error"]
+            assert enames, f"tagged raises-exception but did not fail:\n{c.source}"
+            want = _expected_error(c)
+            if path in NOTEBOOKS:
+                assert want, f"a tutorial cell tagged raises-exception must name its expected_error:\n{c.source}"
+            if want:
+                assert want in enames, f"expected error {want!r}, got {enames}:\n{c.source}"
     # execution counts go up one by one
     counts = [c.execution_count for c in code_cells]
     assert counts == list(range(counts[0], counts[0] + len(counts))), counts

@@ -231,3 +231,20 @@ def test_help_describes_procs(kernel):
     km, kc = kernel
     r = execute_ok(kc, "%help")
     assert "procs.Map(workers, fn, inputs)" in r.stdout, r.stdout
+
+
+def test_two_maps_of_one_function_in_one_statement(kernel):
+    """Two calls of procs.Map with the same function inside one loop body
+    (one evaluation) share one helper."""
+    km, kc = kernel
+    execute_ok(kc, "func twice(x int) int { return 2 * x }")
+    r = execute_ok(
+        kc,
+        "for i := 1; i <= 2; i++ {\n"
+        "\ta := procs.Map(1, twice, []int{i})\n"
+        "\tb, err := procs.Map(2, twice, []int{i, i + 1})\n"
+        "\tfmt.Println(a, b, err)\n"
+        "}",
+        timeout=120,
+    )
+    assert r.user_stdout == "[2] [2 4] <nil>\n[4] [4 6] <nil>\n", r.describe()

@@ -238,6 +238,7 @@ func (p *procsState) rewrite(src string, pkgNames []string) string {
 	}
 	var edits []edit
 	var extra strings.Builder
+	written := map[string]bool{} // helpers in extra, by function
 	// Calls whose two results are both used (x, err := procs.Map(...),
 	// return procs.Map(...), f(procs.Map(...)), a statement); elsewhere
 	// the call has one value, the results, and panics when an input
@@ -308,7 +309,10 @@ func (p *procsState) rewrite(src string, pkgNames []string) string {
 		case decl:
 			// Declared with src, in the same evaluation: fn, or the
 			// types it uses, may be declared by src.
-			extra.WriteString(helper + ";")
+			if !written[fn.Name] { // one helper for all calls of fn
+				extra.WriteString(helper + ";")
+				written[fn.Name] = true
+			}
 			p.helpers[fn.Name] = ""
 		default:
 			p.ensureHelper(fn.Name, fd, helper)
