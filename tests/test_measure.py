@@ -321,3 +321,16 @@ def test_charts_render_in_headless_chromium(fresh_kernel, tmp_path):
     light = sum(n for n, c in colours if sum(c) > 600)
     assert light > 700 * 400 * 0.2, "the chart's background did not render"
     assert len(colours) > 20, "nothing but flat colour rendered"
+
+
+def test_trace_names_wg_go_goroutines_as_written(fresh_kernel):
+    km, kc = fresh_kernel
+    r = execute_ok(
+        kc,
+        "%%trace\nvar wg sync.WaitGroup\nfor i := 0; i < 3; i++ {\n\twg.Go(func() { time.Sleep(5 * time.Millisecond) })\n}\nwg.Wait()\n",
+        timeout=60,
+    )
+    svg, root, text, md = svg_of(r)
+    assert "cell line 4: wg.Go(func() { time.Sleep(5 * time.Millisecond) })" in text, text
+    assert "_gocurrent" not in svg and "_gocurrent" not in text
+    assert r.reply["metadata"]["trace"]["goroutines_created"] == 3

@@ -1082,8 +1082,8 @@ func (r *rewriter) waitGroupGo(n *ast.ExprStmt) {
 	w, f := r.newName("W"), r.newName("F")
 	x, arg := sel.X, call.Args[0]
 	r.add(r.off(n.Pos()), r.off(n.End()), func() string {
-		return fmt.Sprintf("{ %s, %s := %s%s, %s; %s.Add(1); go func() { defer %s.Done(); %s() }() }",
-			w, f, addr, r.span(x), r.span(arg), w, w, f)
+		return fmt.Sprintf("{ %s, %s := %s%s, %s; %s.Add(1); go func() { %sdefer %s.Done(); %s() }() }",
+			w, f, addr, r.span(x), r.span(arg), w, r.supervision(n), w, f)
 	})
 }
 
@@ -1633,7 +1633,7 @@ func (r *rewriter) goStmt(n *ast.GoStmt) {
 // as supervise.go does, but naming the statement as the user wrote it:
 // supervise.go supervises the rewritten statement again, and the inner
 // recovery, this one, reports a panic first.
-func (r *rewriter) supervision(n *ast.GoStmt) string {
+func (r *rewriter) supervision(n ast.Node) string {
 	s := r.chk.s
 	c := s.count
 	if r.it.inst != nil && r.it.inst.cell > 0 {
