@@ -106,7 +106,10 @@ func (s *session) modernState() *modern {
 			aliasDone: map[string]bool{},
 			names:     map[string][]string{},
 		}
-		m.imp.prepare([]string{"cmp", "iter", "sort", "sync", "fmt"})
+		m.imp.spent = &s.kernelCPU
+		// The packages cells use most, in one go list.
+		m.imp.prepare([]string{"cmp", "iter", "sort", "sync", "fmt", "time", "sync/atomic", "strings", "strconv",
+			"os", "os/exec", "math", "math/rand", "runtime", "errors", "context", "slices", "maps", "io", "bytes"})
 		m.lib = loadLibrary(m.imp)
 		s.mod = m
 	}

@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // exportImporter imports packages for go/types from the export data the
@@ -31,6 +33,26 @@ type exportImporter struct {
 	imp   types.ImporterFrom
 	goCmd string // the go command, "" when there is none
 	err   error  // why there is no go command
+	// spent adds up the CPU time of the go commands run, which the
+	// cell's timing must not count as its own.
+	spent *kernelCPU
+}
+
+// kernelCPU is the CPU time of child processes the kernel ran for itself
+// (go list), which getrusage counts among the cell's children.
+type kernelCPU struct {
+	user, sys atomic.Int64 // nanoseconds
+}
+
+func (k *kernelCPU) add(st *os.ProcessState) {
+	if k != nil && st != nil {
+		k.user.Add(st.UserTime().Nanoseconds())
+		k.sys.Add(st.SystemTime().Nanoseconds())
+	}
+}
+
+func (k *kernelCPU) get() (user, sys time.Duration) {
+	return time.Duration(k.user.Load()), time.Duration(k.sys.Load())
 }
 
 func newExportImporter(fset *token.FileSet) *exportImporter {
@@ -91,7 +113,7 @@ func (ei *exportImporter) find(paths []string) {
 	if len(ask) == 0 || ei.goCmd == "" {
 		return
 	}
-	out, err := runQuiet(ei.goCmd, append([]string{"list", "-e", "-export", "-f", "{{.ImportPath}}\t{{.Export}}"}, ask...))
+	out, err := runQuiet(ei.goCmd, append([]string{"list", "-e", "-export", "-f", "{{.ImportPath}}\t{{.Export}}"}, ask...), ei.spent)
 	if err != nil {
 		ei.err = err
 	}
@@ -113,7 +135,7 @@ func isStdPath(path string) bool {
 
 // runQuiet runs a command with its output in a temporary file, starting no
 // goroutine, and returns its standard output.
-func runQuiet(cmd string, args []string) (string, error) {
+func runQuiet(cmd string, args []string, spent *kernelCPU) (string, error) {
 	out, err := os.CreateTemp("", "gocurrent-golist-*")
 	if err != nil {
 		return "", err
@@ -138,6 +160,7 @@ func runQuiet(cmd string, args []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	spent.add(st)
 	if _, err := out.Seek(0, io.SeekStart); err != nil {
 		return "", err
 	}
