@@ -678,6 +678,18 @@ def test_inspect_cursor_counts_code_points(kernel):
     assert "ToUpper" in c["data"]["text/plain"]
 
 
+@pytest.mark.parametrize("code", ["fmt.Println()", "fmt.Println(", "fmt.Println(x, "])
+def test_inspect_inside_a_call_documents_the_function(kernel, code):
+    """Shift-Tab after typing fmt.Println( (the notebook puts the cursor
+    between the parentheses) shows Println, as IPython shows the callable."""
+    km, kc = kernel
+    cursor = code.index("(") + 1 if code.endswith(")") else len(code)
+    msg_id = kc.inspect(code, cursor)
+    c = shell_reply(kc, msg_id)["content"]
+    assert c["status"] == "ok" and c["found"], c
+    assert "func Println" in c["data"]["text/plain"], c
+
+
 def test_completion_knows_session_identifiers(kernel):
     km, kc = kernel
     execute_ok(kc, "mySessionCounter := 3\nfunc mySessionHelper() int { return 1 }")

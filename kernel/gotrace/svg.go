@@ -1,6 +1,8 @@
 package gotrace
 
 import (
+	"fmt"
+	"hash/fnv"
 	"math"
 	"slices"
 	"strconv"
@@ -354,7 +356,13 @@ func (t *Trace) SVG() string {
 	w.s(`<rect x="0.5" y="0.5" width="`, itoa(width-1), `" height="`, fnum(math.Ceil(H)-1), `" fill="`, bgColor, `" stroke="`, border, `"/>`, "\n")
 	w.WriteString(body.String())
 	w.s("</svg>\n")
-	return w.String()
+	// Pattern ids unique to this picture: two traces shown in one page
+	// (notebooks inline SVG) must not take each other's patterns.
+	out := w.String()
+	h := fnv.New32a()
+	h.Write([]byte(out))
+	prefix := fmt.Sprintf("gt%08x", h.Sum32())
+	return strings.NewReplacer(`id="h`, `id="`+prefix+`h`, `url(#h`, `url(#`+prefix+`h`).Replace(out)
 }
 
 // laneRenderer draws the intervals of one lane: an interval at least a

@@ -159,14 +159,51 @@ func (s *session) inspect(code string, cursor int, detail int) engine.Inspection
 		end++
 	}
 	qual, word, _ := wordAt(runes, end)
-	if word == "" && qual == "" {
-		return engine.Inspection{}
-	}
 	name := word
 	if qual != "" {
 		name = qual + "." + word
 	}
-	return s.doc(name)
+	if name != "" {
+		if in := s.doc(name); in.Found {
+			return in
+		}
+	}
+	// Inside a call's parentheses (fmt.Println(|) or on an argument
+	// without documentation: the function called, as IPython does.
+	if j := openParen(runes, min(max(cursor, 0), len(runes))); j >= 0 {
+		for j > 0 && (runes[j-1] == ' ' || runes[j-1] == '\t') {
+			j--
+		}
+		if qual, word, _ := wordAt(runes, j); word != "" {
+			if qual != "" {
+				word = qual + "." + word
+			}
+			return s.doc(word)
+		}
+	}
+	return engine.Inspection{}
+}
+
+// openParen is the index of the innermost "(" before cursor that is not
+// closed before it, or -1.
+func openParen(runes []rune, cursor int) int {
+	depth := 0
+	for i := cursor - 1; i >= 0; i-- {
+		switch runes[i] {
+		case ')':
+			depth++
+		case '(':
+			if depth == 0 {
+				return i
+			}
+			depth--
+		case '\n', ';', '{', '}':
+			if depth == 0 {
+				return -1
+			}
+		}
+	}
+	return -1
 }
 
 // doc documents a name: a session declaration by its source, a package or
