@@ -381,7 +381,9 @@ func (s *Sockets) accept(ln net.Listener, name, typ string, serve func(*zconn)) 
 			if err != nil {
 				// A peer that goes away during the handshake (a client
 				// shutting down right after connecting) is not a problem.
-				if !s.isClosed() && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				gone := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+					errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+				if !s.isClosed() && !gone {
 					s.logf("jupyter: %s: handshake with %s failed: %v", name, remoteName(nc), err)
 				}
 				return
