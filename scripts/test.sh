@@ -35,8 +35,9 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 echo "== go test -race"
 go test -race -count=1 ./...
 
-echo "== browser driver (playwright-core, from the npm registry)"
+echo "== browser driver (playwright-core) and JupyterHub proxy (configurable-http-proxy), from the npm registry"
 ./scripts/setup-browser.sh
+./scripts/setup-hub.sh
 
 echo "== tests with real Jupyter clients"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
