@@ -344,6 +344,48 @@ def test_child_that_keeps_the_output_pipe_does_not_hang_the_cell(fresh_kernel):
     assert execute_ok(kc, "1 + 2").result_text == "3"
 
 
+@pytest.mark.parametrize("running", ["nothing", "interpreted cell", "native cell"])
+def test_killed_kernel_leaves_nothing_running(gocurrent_env, running):
+    """The kernel killed with SIGKILL (the OOM killer, a hub culling it, a
+    gateway's shutdown): its worker, a goroutine spinning since an earlier
+    cell, a child process of a cell and a native program all end with it,
+    whatever was running."""
+    import signal
+
+    from conftest import start_kernel
+
+    psutil = need("psutil", "python3-psutil")
+    km, kc = start_kernel()
+    try:
+        marker = {"nothing": "4545.5", "interpreted cell": "4646.5", "native cell": "4747.5"}[running]
+        execute_ok(kc, "go func() {\n\tfor {\n\t}\n}()")
+        execute_ok(kc, f'child := exec.Command("sleep", "{marker}")\nif err := child.Start(); err != nil {{\n\tpanic(err)\n}}')
+        expected = 2  # the worker and sleep
+        if running == "interpreted cell":
+            kc.execute('fmt.Println("spinning")\nfor {\n}')
+            text = "spinning"
+        elif running == "native cell":
+            kc.execute('%%native\nfmt.Println("native up")\nfor {\n}')
+            text, expected = "native up", 3
+        if running != "nothing":
+            up, seen = wait_for_iopub(
+                kc, lambda m: m["msg_type"] == "stream" and text in m["content"]["text"], timeout=90
+            )
+            assert up, [m["content"] for m in seen]
+        kernel = psutil.Process(kernel_pid(km))
+        family = kernel.children(recursive=True)
+        names = [" ".join(p.cmdline()) for p in family]
+        assert any(marker in n for n in names), names
+        assert any("__worker" in n for n in names), names
+        assert len(family) >= expected, names
+        kernel.send_signal(signal.SIGKILL)
+        gone, alive = psutil.wait_procs(family, timeout=10)
+        assert alive == [], [(p.pid, " ".join(p.cmdline())) for p in alive]
+    finally:
+        kc.stop_channels()
+        km.cleanup_resources()
+
+
 # --------------------------------------------------------------------------
 # fatal errors end the worker, not the kernel
 

@@ -49,7 +49,11 @@ type worker struct {
 }
 
 // RunWorker is the worker process's main function. It returns when the
-// kernel closes the request pipe.
+// kernel closes the request pipe. A cell still running then is not waited
+// for: the kernel is stopping the worker, or it died (killed with SIGKILL,
+// its end of the pipe closes with it) and nothing would read the cell's
+// output or interrupt it. The worker exits at once; the programs its cells
+// started go first, running cell or not.
 func RunWorker() error {
 	w := &worker{
 		stdout: os.Stdout,
@@ -76,7 +80,13 @@ func RunWorker() error {
 
 	work := make(chan request, 16)
 	go func() {
-		defer close(work)
+		defer func() {
+			killDescendants(os.Getpid())
+			if w.busy() {
+				os.Exit(0)
+			}
+			close(work)
+		}()
 		sc := bufio.NewScanner(reqs)
 		sc.Buffer(make([]byte, 1<<20), 1<<30)
 		for sc.Scan() {
@@ -155,6 +165,13 @@ func (w *worker) asCell(r request, f func(ctx context.Context)) {
 	defer pprof.SetGoroutineLabels(context.Background())
 	go w.watch(ctx, r.Count)
 	f(ctx)
+}
+
+// busy reports whether a cell is running.
+func (w *worker) busy() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.cancel != nil
 }
 
 // interrupt stops the running cell, its goroutines and the processes it

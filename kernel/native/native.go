@@ -269,7 +269,9 @@ func (r *Runner) run(ctx context.Context, bin, code string, count int, opt Optio
 	if opt.GOMAXPROCS > 0 {
 		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(opt.GOMAXPROCS))
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A program outlives an interrupt only as long as it takes to kill
+	// its group; Pdeathsig also ends it when the kernel itself is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	// Pipes of our own: exec.Cmd's StdoutPipe is closed by Wait as soon
 	// as the program exits, which lost the output still in the pipe.
 	stdout, stdoutW, err1 := os.Pipe()
