@@ -10,7 +10,7 @@ packages=(
 	python3-nbclient python3-nbformat jupyter-nbconvert jupyter-console
 	jupyter-notebook python3-pytest python3-ipykernel python3-psutil
 	python3-pexpect python3-zmq chromium python3-pil
-	python3-websocket python3-requests jupyterhub
+	python3-websocket python3-requests jupyterhub jupyter-server
 )
 missing=()
 for p in "${packages[@]}"; do

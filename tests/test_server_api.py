@@ -1,8 +1,9 @@
 """The kernel through a Jupyter server: the REST API and the kernel
 websocket, the path JupyterLab, classic Notebook and VS Code (remote
-servers) take. The server is Debian's classic Notebook (jupyter-notebook
-6.4), started once for the module in a temporary directory, with the
-gocurrent kernelspec that ``gocurrent_env`` installed visible through
+servers) take. Each test runs against two servers: Debian's classic
+Notebook (jupyter-notebook 6.4) and Jupyter Server (jupyter-server 1.23,
+the server under JupyterLab), each started once in a temporary directory,
+with the gocurrent kernelspec that ``gocurrent_env`` installed visible through
 JUPYTER_PATH.
 
 Also: the kernel started from a connection file with ``"ip": "0.0.0.0"``
@@ -55,10 +56,21 @@ def free_ports(n, host="0.0.0.0"):
 
 
 class NotebookServer:
-    """A classic Jupyter Notebook server on 127.0.0.1 (a subprocess)."""
+    """A Jupyter server on 127.0.0.1 (a subprocess): Debian's classic
+    Notebook 6 (``kind="notebook"``, what test_browser.py drives) or Jupyter
+    Server 1.23 (``kind="server"``, the server under JupyterLab and VS Code's
+    remote kernels). Both serve the same REST API and kernel websocket."""
 
-    def __init__(self, root_dir, env, log_path):
-        need_program(JUPYTER, "jupyter-notebook")
+    KINDS = {
+        # kind: (jupyter subcommand, Debian package, config class, root dir option, extensions option)
+        "notebook": ("notebook", "jupyter-notebook", "NotebookApp", "notebook_dir", "nbserver_extensions"),
+        "server": ("server", "jupyter-server", "ServerApp", "root_dir", "jpserver_extensions"),
+    }
+
+    def __init__(self, root_dir, env, log_path, kind="notebook"):
+        command, package, app, root_option, ext_option = self.KINDS[kind]
+        need_program(JUPYTER + "-" + command, package)
+        self.kind = kind
         self.requests = need("requests", "python3-requests")
         self.port = free_port()
         self.token = uuid.uuid4().hex
@@ -67,15 +79,15 @@ class NotebookServer:
         self.log_path = log_path
         args = [
             JUPYTER,
-            "notebook",
+            command,
             "--no-browser",
             f"--port={self.port}",
             "--port-retries=0",
-            f"--NotebookApp.token={self.token}",
+            f"--{app}.token={self.token}",
             "--ip=127.0.0.1",
-            f"--notebook-dir={root_dir}",
-            # no nbextensions or widgets from the machine's config
-            "--NotebookApp.nbserver_extensions={}",
+            f"--{app}.{root_option}={root_dir}",
+            # no extensions or widgets from the machine's config
+            f"--{app}.{ext_option}={{}}",
         ]
         if os.getuid() == 0:
             args.append("--allow-root")
@@ -101,7 +113,7 @@ class NotebookServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 pytest.fail(
-                    f"jupyter notebook exited with {self.proc.returncode}:\n{self.log_text()[-4000:]}",
+                    f"jupyter {self.kind} exited with {self.proc.returncode}:\n{self.log_text()[-4000:]}",
                     pytrace=False,
                 )
             try:
@@ -113,7 +125,7 @@ class NotebookServer:
                 last = exc
             time.sleep(0.2)
         self.stop()
-        pytest.fail(f"jupyter notebook not ready in {timeout} s ({last}):\n{self.log_text()[-4000:]}", pytrace=False)
+        pytest.fail(f"jupyter {self.kind} not ready in {timeout} s ({last}):\n{self.log_text()[-4000:]}", pytrace=False)
 
     def api(self, method, path, timeout=30, **kw):
         return self.session.request(method, self.url + path, timeout=timeout, **kw)
@@ -300,11 +312,11 @@ class WsRun:
 # the server
 
 
-@pytest.fixture(scope="module")
-def server(gocurrent_env, tmp_path_factory):
+@pytest.fixture(scope="module", params=sorted(NotebookServer.KINDS))
+def server(request, gocurrent_env, tmp_path_factory):
     root = str(tmp_path_factory.mktemp("server-root"))
-    log = os.path.join(str(tmp_path_factory.mktemp("server-log")), "jupyter-notebook.log")
-    srv = NotebookServer(root, dict(gocurrent_env.env), log)
+    log = os.path.join(str(tmp_path_factory.mktemp("server-log")), f"jupyter-{request.param}.log")
+    srv = NotebookServer(root, dict(gocurrent_env.env), log, kind=request.param)
     try:
         yield srv
     finally:
