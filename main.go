@@ -141,6 +141,11 @@ func runInstall(cmd string, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "installed the gocurrent kernelspec in %s (runs %s)\n", dir, bin)
+	if closed := install.ClosedToOthers(bin); !t.User && closed != "" {
+		fmt.Fprintf(stdout, "warning: other users cannot run %s (%s is closed to them), so the kernel starts only for you; "+
+			"for everyone, copy it where all can run it and install from there: "+
+			"install -m 755 %s /usr/local/bin/ && /usr/local/bin/gocurrent %s\n", bin, closed, bin, strings.Join(append([]string{cmd}, args...), " "))
+	}
 	return nil
 }
 

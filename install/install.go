@@ -231,6 +231,23 @@ func isTransient(path string, dirs []string) bool {
 	return false
 }
 
+// ClosedToOthers returns the first of binary and the directories above it
+// that users other than the owner may not enter or run, or "" when anyone
+// can run binary. A kernelspec installed for everyone (the users of a
+// JupyterHub) needs a binary they can run, and `go install` puts it under
+// the installing user's home, which is often closed (root's always is).
+func ClosedToOthers(binary string) string {
+	for p := binary; ; p = filepath.Dir(p) {
+		st, err := os.Stat(p)
+		if err != nil || st.Mode().Perm()&0o001 == 0 {
+			return p
+		}
+		if filepath.Dir(p) == p {
+			return ""
+		}
+	}
+}
+
 // writeFileAtomic writes r to path through a temporary file in the same
 // directory, so readers see either the old or the new content.
 func writeFileAtomic(path string, r io.Reader, perm fs.FileMode) error {

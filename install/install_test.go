@@ -729,3 +729,45 @@ func TestTransientDirs(t *testing.T) {
 		}
 	}
 }
+
+func TestClosedToOthers(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Directories above the test's own may be closed on some machines.
+	above := ClosedToOthers(dir)
+	open := filepath.Join(dir, "bin")
+	bin := filepath.Join(open, "gocurrent")
+	if err := os.Mkdir(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The walk goes upward and stops at the first closed path.
+	if got := ClosedToOthers(bin); got != above {
+		t.Errorf("open binary: ClosedToOthers = %q, want %q", got, above)
+	}
+	if err := os.Chmod(bin, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if got := ClosedToOthers(bin); got != bin {
+		t.Errorf("binary closed to others: ClosedToOthers = %q, want %q", got, bin)
+	}
+	if err := os.Chmod(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got := ClosedToOthers(bin); got != open {
+		t.Errorf("directory closed to others: ClosedToOthers = %q, want %q", got, open)
+	}
+	missing := filepath.Join(dir, "nowhere", "gocurrent")
+	if got := ClosedToOthers(missing); got != missing {
+		t.Errorf("missing binary: ClosedToOthers = %q, want %q", got, missing)
+	}
+}
