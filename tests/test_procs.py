@@ -16,12 +16,15 @@ PROCS = "__procs"  # the hidden command of the children (interp.ProcsCommand)
 
 
 def procs_children(psutil, km):
-    """The live child processes of procs.Map under the kernel."""
+    """The live child processes of procs.Map under the kernel. A child
+    starting a program of its own (the type checker's go list) shows as a
+    second __procs process between its fork and its exec: those are not
+    counted."""
     root = psutil.Process(kernel_pid(km))
     out = []
     for p in root.children(recursive=True):
         try:
-            if PROCS in p.cmdline() and p.status() != psutil.STATUS_ZOMBIE:
+            if PROCS in p.cmdline() and p.status() != psutil.STATUS_ZOMBIE and PROCS not in p.parent().cmdline():
                 out.append(p)
         except psutil.NoSuchProcess:
             pass
@@ -208,8 +211,10 @@ def test_timing_counts_the_childrens_cpu(kernel):
     # (calibrated; the worker alone uses little).
     assert cpu_map > 1.5, (t, cpu)
     # About 2 cores busy, unless other programs took the cores (the tests
-    # may share the machine): then the machine was saturated.
-    assert cores > 1.5 or (cores > 1.0 and machine > os.cpu_count() - 0.3), (cores, machine, t)
+    # may share the machine): then the machine was saturated, and how much
+    # of it the children got says nothing of the kernel (their CPU time,
+    # checked above, is what the kernel counts).
+    assert cores > 1.5 or machine > os.cpu_count() - 0.3, (cores, machine, t)
     assert t["goroutines_started"] == 0, t  # processes, not goroutines
     line = r.timing_lines[0]
     shown = float(re.search(r"([0-9.]+) cores busy", line).group(1))
