@@ -322,6 +322,30 @@ def test_interrupt_via_kernel_manager(fresh_kernel):
     assert execute_ok(kc, "kept").result_text == "7"
 
 
+def test_sigint_interrupts_and_sigterm_ends_the_kernel(fresh_kernel):
+    """Signals from outside, as a gateway's launcher or a container runtime
+    sends them: SIGINT interrupts the running cell and keeps the session;
+    SIGTERM ends the kernel, its worker with it."""
+    import signal
+
+    psutil = need("psutil", "python3-psutil")
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    loop = kc.execute("n := 0\nfor {\n\tn++\n}", allow_stdin=False)
+    time.sleep(0.5)
+    kernel = psutil.Process(kernel_pid(km))
+    kernel.send_signal(signal.SIGINT)
+    reply = shell_reply(kc, loop, timeout=15)
+    assert reply["content"]["ename"] == "interrupted", reply["content"]
+    collect_iopub(kc, loop)
+    assert execute_ok(kc, "kept").result_text == "7"
+    family = [kernel] + kernel.children(recursive=True)
+    kernel.send_signal(signal.SIGTERM)
+    gone, alive = psutil.wait_procs(family, timeout=10)
+    assert alive == [], alive
+    assert all(p.returncode == 0 for p in gone if p.pid == kernel.pid), [(p.pid, p.returncode) for p in gone]
+
+
 def test_interrupt_cell_stuck_in_native_call(fresh_kernel):
     """time.Sleep is a native call yaegi cannot cancel: the kernel must still
     end the cell promptly (escalating to a worker restart) and say so."""
