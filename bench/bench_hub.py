@@ -21,7 +21,7 @@ the numbers. Not a test: it never fails on slowness; it exits 1 when a
 notebook did not finish or a cell failed unexpectedly.
 
 Needs: jupyterhub, jupyter-notebook, python3-requests, python3-websocket,
-python3-psutil (Debian), a Go toolchain, and scripts/setup-hub.sh run once
+python3-psutil (Debian), a Go toolchain, and scripts/setup-node.sh run once
 for npm's configurable-http-proxy (else Debian's is used).
 """
 

@@ -36,8 +36,7 @@ echo "== go test -race"
 go test -race -count=1 ./...
 
 echo "== browser driver (playwright-core) and JupyterHub proxy (configurable-http-proxy), from the npm registry"
-./scripts/setup-browser.sh
-./scripts/setup-hub.sh
+./scripts/setup-node.sh
 
 echo "== tests with real Jupyter clients"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests

@@ -1,6 +1,6 @@
 """The kernel in a real browser: Debian's classic Jupyter Notebook (6.4)
 driven in headless Chromium by tests/browser/notebook.mjs (playwright-core,
-with the system's /usr/bin/chromium; scripts/setup-browser.sh installs it).
+with the system's /usr/bin/chromium; scripts/setup-node.sh installs it).
 
 One notebook server and one browser run for the whole module (the fixture
 ``browser_run``); the driver records what it saw as JSON and each test
@@ -37,7 +37,7 @@ from test_server_api import NotebookServer
 BROWSER_DIR = os.path.join(ROOT, "tests", "browser")
 ARTIFACTS = os.path.join(BROWSER_DIR, "artifacts")
 DRIVER = os.path.join(BROWSER_DIR, "notebook.mjs")
-SETUP = os.path.join(ROOT, "scripts", "setup-browser.sh")
+SETUP = os.path.join(ROOT, "scripts", "setup-node.sh")
 CHROMIUM = "/usr/bin/chromium"
 NOTEBOOKS = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
 TIMING = "\u23f1 wall"
@@ -49,9 +49,9 @@ pytestmark = pytest.mark.timeout(DRIVER_TIMEOUT + 60)
 def _ensure_node_modules(env):
     if os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
         return
-    r = subprocess.run(["bash", SETUP], capture_output=True, text=True, timeout=300, env=env)
+    r = subprocess.run(["bash", SETUP, "tests/browser"], capture_output=True, text=True, timeout=300, env=env)
     if r.returncode != 0:
-        pytest.fail(f"scripts/setup-browser.sh failed ({r.returncode}):\n{r.stdout}{r.stderr}", pytrace=False)
+        pytest.fail(f"scripts/setup-node.sh failed ({r.returncode}):\n{r.stdout}{r.stderr}", pytrace=False)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ dir), Debian's classic notebook server 6 as the single-user server
 notebook.notebookapp.NotebookApp: Debian has no jupyter_server), the
 gocurrent kernelspec of the session (JUPYTER_PATH in the spawner's
 environment), configurable-http-proxy from the npm registry (tests/hub/package-lock.json,
-installed by scripts/setup-hub.sh), and all state in the temp dir. The test's API token is a service's, with a role of JupyterHub 3.0
+installed by scripts/setup-node.sh), and all state in the temp dir. The test's API token is a service's, with a role of JupyterHub 3.0
 scopes.
 
 Three users log in through the login form, get a token and a server of
@@ -145,7 +145,7 @@ def test_three_users_run_a_tutorial_at_once(gocurrent_env, tmp_path):
         hub.start()
         timings["hub start"] = time.monotonic() - t0
         print(f"JupyterHub {hub.version}, {hub.proxy_description}")
-        assert "npm" in hub.proxy_description, f"not the npm registry's proxy (run scripts/setup-hub.sh): {hub.proxy_description}"
+        assert "npm" in hub.proxy_description, f"not the npm registry's proxy (run scripts/setup-node.sh): {hub.proxy_description}"
         proxy = hub.proxy_process()
         assert proxy is not None, "no configurable-http-proxy under the hub"
 
