@@ -1,10 +1,12 @@
 """Small helpers to drive a kernel through jupyter_client in tests."""
 
+import datetime
 import json
 import os
 import queue
 import re
 import time
+import uuid
 
 TIMEOUT = 30  # default seconds for one request
 
@@ -208,3 +210,23 @@ def wait_for_iopub(kc, predicate, timeout):
 
 def kernel_pid(km):
     return km.provisioner.process.pid
+
+
+def websocket_message(msg_type, content, channel, session, username="test"):
+    """A Jupyter message as a server's kernel websocket takes it: JSON with
+    the channel named in the message."""
+    return {
+        "header": {
+            "msg_id": uuid.uuid4().hex,
+            "username": username,
+            "session": session,
+            "msg_type": msg_type,
+            "version": "5.3",
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        },
+        "parent_header": {},
+        "metadata": {},
+        "content": content,
+        "channel": channel,
+        "buffers": [],
+    }

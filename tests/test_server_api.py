@@ -14,7 +14,6 @@ on the machine's own address.
 ``NotebookServer`` is shared with test_browser.py.
 """
 
-import datetime
 import json
 import os
 import re
@@ -27,6 +26,7 @@ import uuid
 import pytest
 
 from conftest import JUPYTER, KERNEL_NAME, need, need_program
+from helpers import websocket_message
 
 TIMING_PREFIX = "\u23f1 wall"
 
@@ -166,24 +166,9 @@ class KernelSocket:
         self.ws.close()
 
     def send(self, channel, msg_type, content):
-        msg_id = uuid.uuid4().hex
-        msg = {
-            "header": {
-                "msg_id": msg_id,
-                "username": "test",
-                "session": self.session_id,
-                "msg_type": msg_type,
-                "version": "5.3",
-                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-            },
-            "parent_header": {},
-            "metadata": {},
-            "content": content,
-            "channel": channel,
-            "buffers": [],
-        }
+        msg = websocket_message(msg_type, content, channel, self.session_id)
         self.ws.send(json.dumps(msg))
-        return msg_id
+        return msg["header"]["msg_id"]
 
     @staticmethod
     def _decode(frame):

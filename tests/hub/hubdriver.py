@@ -18,7 +18,6 @@ under state_dir. Only the Python standard library, requests, websocket
 (python3-websocket) and psutil are used.
 """
 
-import datetime
 import json
 import os
 import re
@@ -27,6 +26,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -34,6 +34,9 @@ import uuid
 import psutil
 import requests
 import websocket
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/
+from helpers import websocket_message  # noqa: E402
 
 HUB_DIR = os.path.dirname(os.path.abspath(__file__))
 CONFIG = os.path.join(HUB_DIR, "jupyterhub_config.py")
@@ -59,7 +62,7 @@ class HubError(Exception):
 def find_proxy():
     """(command, extra env, description) of the configurable-http-proxy to
     use: npm's, pinned by tests/hub/package-lock.json and installed by
-    scripts/setup-hub.sh, if it runs; else Debian's (GOCURRENT_HUB_PROXY_SOURCE
+    scripts/setup-node.sh, if it runs; else Debian's (GOCURRENT_HUB_PROXY_SOURCE
     =npm or =debian insists on one). Debian's script needs
     NODE_PATH=/usr/share/nodejs when `node` is not Debian's own nodejs (a
     NodeSource node does not search /usr/share/nodejs, and the proxy fails
@@ -86,7 +89,7 @@ def find_proxy():
         if out.returncode == 0 and re.match(r"^\d+\.\d+", out.stdout.strip()):
             return cmd, extra, f"configurable-http-proxy {out.stdout.strip()} ({origin}, {cmd})"
         tried.append(f"{cmd} --version: exit {out.returncode}: {(out.stderr or out.stdout).strip()[-300:]}")
-    raise HubError("no working configurable-http-proxy (run scripts/setup-hub.sh): " + "; ".join(tried))
+    raise HubError("no working configurable-http-proxy (run scripts/setup-node.sh): " + "; ".join(tried))
 
 
 def free_port():
@@ -202,11 +205,9 @@ class Hub:
         servers, kernels, workers), as psutil.Process objects. Kernels run
         in their own sessions but are still the servers' children."""
         try:
-            hub = psutil.Process(self.proc.pid)
-            procs = [hub] + hub.children(recursive=True)
+            return family(psutil.Process(self.proc.pid))
         except psutil.NoSuchProcess:
-            procs = []
-        return procs
+            return []
 
     def snapshot(self):
         procs = self.processes()
@@ -440,27 +441,10 @@ class HubUser:
         self.kernel_info = reply["content"]
         return self.kernel_id
 
-    def _msg(self, msg_type, content, channel):
-        return {
-            "header": {
-                "msg_id": uuid.uuid4().hex,
-                "username": self.name,
-                "session": self.session,
-                "msg_type": msg_type,
-                "version": "5.3",
-                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-            },
-            "parent_header": {},
-            "metadata": {},
-            "content": content,
-            "channel": channel,
-            "buffers": [],
-        }
-
     def request(self, msg_type, content, channel="shell", timeout=120):
         """Send one request on the websocket; return (reply, iopub messages
         of it up to status idle). (None, iopub) when it times out."""
-        msg = self._msg(msg_type, content, channel)
+        msg = websocket_message(msg_type, content, channel, self.session, username=self.name)
         msg_id = msg["header"]["msg_id"]
         self.ws.send(json.dumps(msg))
         deadline = time.monotonic() + timeout
@@ -572,15 +556,19 @@ class HubUser:
             time.sleep(0.25)
 
 
+def family(proc):
+    """A process and its live descendants; none when it is gone."""
+    try:
+        return [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return []
+
+
 def peak_rss(proc):
     """Sum of the high-water marks of resident memory (VmHWM) of a process
     and its live descendants: what they needed at their peaks."""
     total = 0
-    try:
-        procs = [proc] + proc.children(recursive=True)
-    except psutil.Error:
-        return 0
-    for p in procs:
+    for p in family(proc):
         try:
             with open(f"/proc/{p.pid}/status") as f:
                 for line in f:
@@ -595,11 +583,7 @@ def tree_memory(proc):
     """(RSS bytes, PSS bytes, pids) of a process and its descendants."""
     rss = pss = 0
     pids = []
-    try:
-        procs = [proc] + proc.children(recursive=True)
-    except psutil.Error:
-        return 0, 0, []
-    for p in procs:
+    for p in family(proc):
         try:
             full = p.memory_full_info()
             rss += full.rss
@@ -614,11 +598,7 @@ def tree_cpu(proc):
     """CPU seconds of a process, its waited-for children (native builds and
     programs) and its live descendants (the worker)."""
     total = 0.0
-    try:
-        procs = [proc] + proc.children(recursive=True)
-    except psutil.Error:
-        return 0.0
-    for p in procs:
+    for p in family(proc):
         try:
             t = p.cpu_times()
             total += t.user + t.system + t.children_user + t.children_system
