@@ -269,8 +269,11 @@ func (r *Runner) run(ctx context.Context, bin, code string, count int, opt Optio
 	if opt.GOMAXPROCS > 0 {
 		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(opt.GOMAXPROCS))
 	}
-	// A program outlives an interrupt only as long as it takes to kill
-	// its group; Pdeathsig also ends it when the kernel itself is killed.
+	// The program leads its own process group, which an interrupt kills;
+	// Pdeathsig ends it when the kernel itself dies (killed with SIGKILL,
+	// nothing else would). Pdeathsig fires when the OS thread that started
+	// the program exits, which the Go runtime does only for goroutines that
+	// lock their thread and end; the kernel has none.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	// Pipes of our own: exec.Cmd's StdoutPipe is closed by Wait as soon
 	// as the program exits, which lost the output still in the pipe.
