@@ -332,30 +332,17 @@ func (p *parser) header(line []byte) bool {
 			continue
 		}
 		key, val := tok[:eq], tok[eq+1:]
-		var ok bool
 		switch string(key) {
 		case "P":
-			ev.p, ok = atoi(val)
-			if !ok {
-				ev.p = -1
-			}
+			ev.p = id(val)
 		case "G":
-			ev.g, ok = atoi(val)
-			if !ok {
-				ev.g = -1
-			}
+			ev.g = id(val)
 		case "Time":
 			ev.t, timeSeen = atoi(val)
 		case "GoID":
-			ev.goid, ok = atoi(val)
-			if !ok {
-				ev.goid = -1
-			}
+			ev.goid = id(val)
 		case "ProcID":
-			ev.procID, ok = atoi(val)
-			if !ok {
-				ev.procID = -1
-			}
+			ev.procID = id(val)
 		case "Reason":
 			ev.reason = p.intern(unquote(val))
 		case "Name", "Label":
@@ -433,6 +420,15 @@ func unquote(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// id parses a P, G, goroutine or proc id; -1 stands for none.
+func id(b []byte) int64 {
+	n, ok := atoi(b)
+	if !ok {
+		return -1
+	}
+	return n
 }
 
 // atoi parses a decimal integer without allocating.

@@ -55,6 +55,11 @@ func (w *svgWriter) s(parts ...string) {
 	}
 }
 
+// line writes a line from (x1, y1) to (x2, y2) in color.
+func (w *svgWriter) line(x1, y1, x2, y2 float64, color string) {
+	w.s(`<line x1="`, fnum(x1), `" x2="`, fnum(x2), `" y1="`, fnum(y1), `" y2="`, fnum(y2), `" stroke="`, color, `"/>`)
+}
+
 // num writes x with at most one decimal.
 func (w *svgWriter) num(x float64) {
 	w.WriteString(fnum(x))
@@ -210,15 +215,8 @@ func (t *Trace) SVG() string {
 	areaBottom := areaTop + areaH
 	for _, tk := range ticks {
 		x := geo.left + tk*unit*geo.scale
-		body.s(`<line x1="`)
-		body.num(x)
-		body.s(`" x2="`)
-		body.num(x)
-		body.s(`" y1="`)
-		body.num(lanesTop)
-		body.s(`" y2="`)
-		body.num(areaBottom)
-		body.s(`" stroke="`, gridColor, `"/>`, "\n")
+		body.line(x, lanesTop, x, areaBottom, gridColor)
+		body.s("\n")
 	}
 	for p := range lanes {
 		ly := y + float64(p*laneH)
@@ -236,27 +234,13 @@ func (t *Trace) SVG() string {
 	t.drawArea(&body, geo, areaTop, areaH)
 
 	// Time axis.
-	body.s(`<line x1="`)
-	body.num(geo.left)
-	body.s(`" x2="`)
-	body.num(geo.left + geo.plotW)
-	body.s(`" y1="`)
-	body.num(areaBottom)
-	body.s(`" y2="`)
-	body.num(areaBottom)
-	body.s(`" stroke="`, axisColor, `"/>`, "\n")
+	body.line(geo.left, areaBottom, geo.left+geo.plotW, areaBottom, axisColor)
+	body.s("\n")
 	dec := tickDecimals(ticks)
 	for _, tk := range ticks {
 		x := geo.left + tk*unit*geo.scale
-		body.s(`<line x1="`)
-		body.num(x)
-		body.s(`" x2="`)
-		body.num(x)
-		body.s(`" y1="`)
-		body.num(areaBottom)
-		body.s(`" y2="`)
-		body.num(areaBottom + 4)
-		body.s(`" stroke="`, axisColor, `"/>`, "\n")
+		body.line(x, areaBottom, x, areaBottom+4, axisColor)
+		body.s("\n")
 		body.text(x, areaBottom+16, ` text-anchor="middle" font-size="11"`, strconv.FormatFloat(tk, 'f', dec, 64))
 	}
 	y = areaBottom + 34
@@ -753,7 +737,7 @@ func (t *Trace) drawArea(w *svgWriter, geo geometry, top, h float64) {
 	}
 	for _, v := range yt {
 		yy := yOf(v)
-		w.s(`<line x1="`, fnum(geo.left-4), `" x2="`, fnum(geo.left), `" y1="`, fnum(yy), `" y2="`, fnum(yy), `" stroke="`, axisColor, `"/>`)
+		w.line(geo.left-4, yy, geo.left, yy, axisColor)
 		w.text(geo.left-6, yy+4, ` text-anchor="end" font-size="11"`, fmtCount(v))
 	}
 	lower := make([]float64, ncols)
