@@ -337,6 +337,21 @@ func stats(m engine.Measurement) runStats {
 	return st
 }
 
+// against compares st with a first run of median wall time base: its
+// speedup over it, its cores busy, its table cells after the first
+// (median wall, CPU, cores busy, speedup) and its figure for the metadata.
+func (st runStats) against(base int64) (speed, cores float64, cells []string, fig map[string]any) {
+	if st.wall > 0 {
+		speed = float64(base) / float64(st.wall)
+	}
+	cores = coresBusy(st.cpu, st.wall)
+	cells = []string{FormatDuration(time.Duration(st.wall)), FormatDuration(time.Duration(st.cpu)),
+		fmt.Sprintf("%.2f", cores), fmt.Sprintf("%.2f×", speed)}
+	fig = map[string]any{"median_wall_ns": st.wall, "wall_ns": st.walls,
+		"cpu_ns": st.cpu, "cores_busy": round3(cores), "speedup": round3(speed)}
+	return speed, cores, cells, fig
+}
+
 func coresBusy(cpu, wall int64) float64 {
 	if wall <= 0 {
 		return 0
@@ -421,18 +436,13 @@ func (k *Kernel) compare(ctx context.Context, m measurer, mg cell.Magic, code st
 	var bars []chart.Bar
 	var figs []map[string]any
 	for _, r := range results {
-		speed := 0.0
-		if r.st.wall > 0 {
-			speed = float64(base) / float64(r.st.wall)
-		}
-		cores := coresBusy(r.st.cpu, r.st.wall)
-		rows = append(rows, []string{r.name, FormatDuration(time.Duration(r.st.wall)), FormatDuration(time.Duration(r.st.cpu)),
-			fmt.Sprintf("%.2f", cores), fmt.Sprintf("%.2f×", speed)})
+		speed, cores, cells, f := r.st.against(base)
+		rows = append(rows, append([]string{r.name}, cells...))
 		bars = append(bars, chart.Bar{Label: r.name, Value: float64(r.st.wall) / scale,
 			Text: fmt.Sprintf("%s · %.2f×", FormatDuration(time.Duration(r.st.wall)), speed),
 			Note: fmt.Sprintf("%s: median wall %s, CPU %s, %.2f cores busy, %.2f× the first", r.name, FormatDuration(time.Duration(r.st.wall)), FormatDuration(time.Duration(r.st.cpu)), cores, speed)})
-		figs = append(figs, map[string]any{"name": r.name, "median_wall_ns": r.st.wall, "wall_ns": r.st.walls,
-			"cpu_ns": r.st.cpu, "cores_busy": round3(cores), "speedup": round3(speed), "engine": r.eng})
+		f["name"], f["engine"] = r.name, r.eng
+		figs = append(figs, f)
 	}
 	table := chart.Table([]string{"variant", "median wall", "CPU", "cores busy", "speedup"}, rows)
 	eng := results[0].eng
@@ -531,18 +541,13 @@ func (k *Kernel) scale(ctx context.Context, m measurer, mg cell.Magic, code stri
 	var xs, ys, ideal, ticks []float64
 	var figs []map[string]any
 	for _, r := range results {
-		speed := 0.0
-		if r.st.wall > 0 {
-			speed = float64(base) / float64(r.st.wall)
-		}
-		cores := coresBusy(r.st.cpu, r.st.wall)
-		rows = append(rows, []string{strconv.Itoa(r.procs), FormatDuration(time.Duration(r.st.wall)), FormatDuration(time.Duration(r.st.cpu)),
-			fmt.Sprintf("%.2f", cores), fmt.Sprintf("%.2f×", speed)})
+		speed, _, cells, f := r.st.against(base)
+		rows = append(rows, append([]string{strconv.Itoa(r.procs)}, cells...))
 		xs = append(xs, float64(r.procs))
 		ys = append(ys, round3(speed))
 		ticks = append(ticks, float64(r.procs))
-		figs = append(figs, map[string]any{"gomaxprocs": r.procs, "median_wall_ns": r.st.wall, "wall_ns": r.st.walls,
-			"cpu_ns": r.st.cpu, "cores_busy": round3(cores), "speedup": round3(speed)})
+		f["gomaxprocs"] = r.procs
+		figs = append(figs, f)
 	}
 	p0 := float64(procs[0])
 	for _, x := range xs {
