@@ -5,6 +5,7 @@ import json
 import os
 import queue
 import re
+import subprocess
 import time
 import uuid
 
@@ -230,3 +231,38 @@ def websocket_message(msg_type, content, channel, session, username="test"):
         "channel": channel,
         "buffers": [],
     }
+
+
+def run_under_go(go, mod, progs, env):
+    """stdout and stderr of each Go program of progs ({key: source of a
+    package main}) run by Go: each becomes a package of one module in the
+    directory mod (its main renamed Main), and one command, linked once,
+    runs the one its argument names. Returns {key: (stdout, stderr)}."""
+    module = mod.name
+    (mod / "go.mod").write_text(f"module {module}\n\ngo 1.26\n")
+    keys = sorted(progs)
+    for i, key in enumerate(keys):
+        pkg = f"p{i:03d}"
+        src = re.sub(r"^package main$", "package " + pkg, progs[key], count=1, flags=re.M)
+        src, n = re.subn(r"^func main\(\) \{$", "func Main() {", src, count=1, flags=re.M)
+        assert n == 1, f"{key}: no func main:\n{src}"
+        (mod / pkg).mkdir()
+        (mod / pkg / "prog.go").write_text(src)
+    imports = "".join(f'\t"{module}/p{i:03d}"\n' for i in range(len(keys)))
+    cases = "".join(f"\tcase {i}:\n\t\tp{i:03d}.Main()\n" for i in range(len(keys)))
+    (mod / "main.go").write_text(
+        f"package main\n\nimport (\n\t\"os\"\n\t\"strconv\"\n\n{imports})\n\n"
+        f"func main() {{\n\tn, _ := strconv.Atoi(os.Args[1])\n\tswitch n {{\n{cases}\t}}\n}}\n"
+    )
+    env = dict(env, GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
+    binary = mod / "all"
+    build = subprocess.run(
+        [go, "build", "-o", str(binary), "."], cwd=str(mod), capture_output=True, text=True, timeout=300, env=env
+    )
+    assert build.returncode == 0, f"go build failed:\n{build.stderr}"
+    out = {}
+    for i, key in enumerate(keys):
+        proc = subprocess.run([str(binary), str(i)], cwd=str(mod), capture_output=True, text=True, timeout=60, env=env)
+        assert proc.returncode == 0, f"{key} failed under Go:\n{proc.stderr}\n{progs[key]}"
+        out[key] = (proc.stdout, proc.stderr)
+    return out

@@ -25,13 +25,12 @@ before the first comparison.
 import os
 import queue
 import re
-import subprocess
 import textwrap
 
 import pytest
 
 from conftest import ROOT, need_program
-from helpers import collect_iopub, shell_reply, Run
+from helpers import collect_iopub, run_under_go, shell_reply, Run
 
 FIDELITY_DIR = os.path.join(ROOT, "fidelity")
 FIDELITY = sorted(f[:-3] for f in os.listdir(FIDELITY_DIR) if f.endswith(".go"))
@@ -858,39 +857,13 @@ def go_results(gocurrent_env, tmp_path_factory):
     program becomes a package of one module (its main renamed Main), and
     one command, linked once, runs the one its argument names."""
     go = need_program("go", "golang-go (or a Go toolchain on PATH)")
-    mod = tmp_path_factory.mktemp("gosemantics")
-    (mod / "go.mod").write_text("module gosemantics\n\ngo 1.26\n")
+    mod = tmp_path_factory.mktemp("gosemantics", numbered=False)
     progs = {}
     for name, imports, decls, stmts in SNIPPETS:
         progs["snippet/" + name] = go_program(imports, decls, stmts)
     for name in FIDELITY:
         progs["fidelity/" + name] = fidelity_source(name)
-    keys = sorted(progs)
-    for i, key in enumerate(keys):
-        pkg = f"p{i:03d}"
-        src = re.sub(r"^package main$", "package " + pkg, progs[key], count=1, flags=re.M)
-        src, n = re.subn(r"^func main\(\) \{$", "func Main() {", src, count=1, flags=re.M)
-        assert n == 1, f"{key}: no func main"
-        (mod / pkg).mkdir()
-        (mod / pkg / "prog.go").write_text(src)
-    imports = "".join(f'\t"gosemantics/p{i:03d}"\n' for i in range(len(keys)))
-    cases = "".join(f"\tcase {i}:\n\t\tp{i:03d}.Main()\n" for i in range(len(keys)))
-    (mod / "main.go").write_text(
-        f"package main\n\nimport (\n\t\"os\"\n\t\"strconv\"\n\n{imports})\n\n"
-        f"func main() {{\n\tn, _ := strconv.Atoi(os.Args[1])\n\tswitch n {{\n{cases}\t}}\n}}\n"
-    )
-    env = dict(gocurrent_env.env, GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
-    binary = mod / "all"
-    build = subprocess.run(
-        [go, "build", "-o", str(binary), "."], cwd=str(mod), capture_output=True, text=True, timeout=300, env=env
-    )
-    assert build.returncode == 0, f"go build failed:\n{build.stderr}"
-    out = {}
-    for i, key in enumerate(keys):
-        proc = subprocess.run([str(binary), str(i)], cwd=str(mod), capture_output=True, text=True, timeout=60, env=env)
-        assert proc.returncode == 0, f"{key} failed under Go:\n{proc.stderr}\n{progs[key]}"
-        out[key] = (proc.stdout, proc.stderr)
-    return out
+    return run_under_go(go, mod, progs, gocurrent_env.env)
 
 
 def run_cell(km, kc, code, timeout=10):

@@ -15,13 +15,12 @@
 
 import os
 import re
-import subprocess
 import textwrap
 
 import pytest
 
 from conftest import ROOT, need_program
-from helpers import collect_iopub, execute, execute_ok, shell_reply, strip_ansi, Run
+from helpers import collect_iopub, execute, execute_ok, run_under_go, shell_reply, strip_ansi, Run
 
 SNIPPETS_DIR = os.path.join(ROOT, "snippets")
 TOPICS = ["threading", "locking", "processes", "patterns", "timing"]
@@ -245,31 +244,9 @@ def go_results(gocurrent_env, tmp_path_factory):
     """stdout and stderr of every GO snippet under Go: each program is a
     package of one module (main renamed Main), one binary runs them all."""
     go = need_program("go", "golang-go (or a Go toolchain on PATH)")
-    mod = tmp_path_factory.mktemp("gosnippets")
-    (mod / "go.mod").write_text("module gosnippets\n\ngo 1.26\n")
-    keys = [n for n in NAMES if wants_go(CHECKS.get(n))]
-    for i, name in enumerate(keys):
-        src = go_program(SNIPPETS[name][3])
-        src = re.sub(r"^package main$", f"package p{i:03d}", src, count=1, flags=re.M)
-        src, n = re.subn(r"^func main\(\) \{$", "func Main() {", src, count=1, flags=re.M)
-        assert n == 1, f"{name}: no func main:\n{src}"
-        (mod / f"p{i:03d}").mkdir()
-        (mod / f"p{i:03d}" / "prog.go").write_text(src)
-    imports = "".join(f'\t"gosnippets/p{i:03d}"\n' for i in range(len(keys)))
-    cases = "".join(f"\tcase {i}:\n\t\tp{i:03d}.Main()\n" for i in range(len(keys)))
-    (mod / "main.go").write_text(
-        f"package main\n\nimport (\n\t\"os\"\n\t\"strconv\"\n\n{imports})\n\n"
-        f"func main() {{\n\tn, _ := strconv.Atoi(os.Args[1])\n\tswitch n {{\n{cases}\t}}\n}}\n"
-    )
-    env = dict(gocurrent_env.env, GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
-    build = subprocess.run([go, "build", "-o", str(mod / "all"), "."], cwd=str(mod), capture_output=True, text=True, timeout=300, env=env)
-    assert build.returncode == 0, f"go build failed:\n{build.stderr}"
-    out = {}
-    for i, name in enumerate(keys):
-        proc = subprocess.run([str(mod / "all"), str(i)], cwd=str(mod), capture_output=True, text=True, timeout=60, env=env)
-        assert proc.returncode == 0, f"{name} failed under Go:\n{proc.stderr}"
-        out[name] = (proc.stdout, proc.stderr)
-    return out
+    mod = tmp_path_factory.mktemp("gosnippets", numbered=False)
+    progs = {n: go_program(SNIPPETS[n][3]) for n in NAMES if wants_go(CHECKS.get(n))}
+    return run_under_go(go, mod, progs, gocurrent_env.env)
 
 
 # --------------------------------------------------------------------------
