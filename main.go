@@ -199,7 +199,7 @@ func runKernel(connFile string, stderr io.Writer) error {
 				cancel()
 				return
 			}
-			eng.Interrupt()
+			k.Interrupt()
 		}
 	}()
 	go watchParent(cancel, logf)
@@ -292,7 +292,7 @@ func runNotebook(args []string, stdout, stderr io.Writer) error {
 	defer signal.Stop(sigs)
 	go func() {
 		for range sigs {
-			eng.Interrupt()
+			k.Interrupt()
 		}
 	}()
 	start := time.Now()

@@ -1,7 +1,8 @@
 // Package engine defines the small interface between the Jupyter protocol
 // handlers and the code that runs Go cells, in the manner of xeus's
-// interpreter interface: the handlers call Execute, Complete, Inspect and
-// Interrupt, and an engine never sees sockets or messages.
+// interpreter interface: the handlers call Execute, Complete and Inspect
+// (interrupting a cell by cancelling its context), and an engine never sees
+// sockets or messages.
 package engine
 
 import "context"
@@ -95,16 +96,36 @@ type Inspection struct {
 	Text string `json:"text"`
 }
 
-// Engine runs cells. Execute is called for one cell at a time; Interrupt
-// may be called at any moment from another goroutine.
+// Engine runs cells. Execute is called for one cell at a time. Cancelling
+// its ctx interrupts that cell, and only that cell: an engine keeps no
+// interrupt for later cells. Every other call that runs a cell (measuring,
+// native programs) takes its context the same way.
 type Engine interface {
 	Execute(ctx context.Context, code string, count int, out Output) Result
 	Complete(code string, cursor int) Completion
 	Inspect(code string, cursor int, detail int) Inspection
-	Interrupt()
 	// Restart discards the session's state and starts afresh.
 	Restart() error
 	Close() error
+}
+
+// Evaluator is an Engine that can evaluate expressions in its session
+// after a cell: the user_expressions of an execute_request. Evaluating
+// them changes neither the execution count nor the engine's records of
+// cells, and shows nothing; cancelling ctx gives up waiting for them.
+type Evaluator interface {
+	// Evaluate evaluates each expression of exprs, which are keyed by the
+	// names the request gave them, and returns the results by the same
+	// names.
+	Evaluate(ctx context.Context, exprs map[string]string) map[string]ExprResult
+}
+
+// ExprResult is the outcome of one expression given to an Evaluator:
+// Data, the MIME bundle that shows its value as a cell's final expression
+// would be shown (empty for a call with no result), or Err.
+type ExprResult struct {
+	Data map[string]any `json:"data,omitempty"`
+	Err  *Error         `json:"error,omitempty"`
 }
 
 // MeasureSpec asks an engine to run a cell's statements again and again

@@ -89,7 +89,7 @@ func newSession(w *worker) (*session, error) {
 	s.sites = newSites(func() int { return int(s.cur.Load()) })
 	s.disp = display.New(w.display, w.clear)
 	s.late = newOrigins()
-	s.filter = &panicFilter{w: &markingWriter{w: w.stderr, o: s.late}}
+	s.filter = &panicFilter{w: &markingWriter{w: cellStream{&w.stderr}, o: s.late}}
 	s.exports = append(w.symbols(s.disp), s.superviseSymbols(), s.timers.symbols(), s.modernSymbols())
 	s.exports = append(s.exports, s.initProcs()) // procs.go
 	s.stdPkgs = packageNames(s.exports)
@@ -114,7 +114,7 @@ func newSession(w *worker) (*session, error) {
 func (s *session) newInterpreter() (*interp.Interpreter, error) {
 	i := interp.New(interp.Options{
 		Stdin:        &inputReader{w: s.w},
-		Stdout:       &markingWriter{w: s.w.stdout, o: s.late},
+		Stdout:       &markingWriter{w: cellStream{&s.w.stdout}, o: s.late},
 		Stderr:       s.filter,
 		Unrestricted: true,
 		GoPath:       os.DevNull,

@@ -194,11 +194,13 @@ func TestInterruptKeepsSession(t *testing.T) {
 	e := newEngine(t)
 	var r record
 	e.Execute(context.Background(), "kept := 41", 1, &r)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	go func() {
 		time.Sleep(300 * time.Millisecond)
-		e.Interrupt()
+		cancel()
 	}()
-	res := e.Execute(context.Background(), "n := 0\nfor {\n\tn++\n}", 2, &r)
+	res := e.Execute(ctx, "n := 0\nfor {\n\tn++\n}", 2, &r)
 	if res.Err == nil || res.Err.Name != "interrupted" || strings.Contains(res.Err.Value, "lost") {
 		t.Fatalf("interrupt result = %+v", res.Err)
 	}

@@ -11,27 +11,40 @@ import (
 	"sync/atomic"
 )
 
-// origins remembers which cell started each goroutine that outlived its
-// cell, so that what such a goroutine prints while a later cell runs is
-// marked "[from cell N]" instead of passing for the running cell's output.
+// origins knows which cell started each goroutine that outlives its cell,
+// so that what such a goroutine prints is marked "[from cell N]" instead
+// of passing for the output of the cell running then (or, between cells,
+// of the next one).
 //
-// At the start of every cell it lists the goroutines alive: those it has
-// not seen before were started during the previous cell. Goroutine ids come
-// from runtime.Stack, the only way Go offers to tell goroutines apart.
+// A goroutine belongs to the cell that was running when it started, or, if
+// a goroutine of an earlier cell started it, to that goroutine's cell. The
+// goroutines of go statements (supervised, see supervise.go) are known from
+// their first instruction (goroutineStarted); others, started by library
+// code, are found at the start of the next cell by listing the goroutines
+// alive and taken for the previous cell's. Between cells, whatever a
+// goroutine prints is late: its cell's if known, else the last cell's.
+// Goroutine ids come from runtime.Stack, the only way Go offers to tell
+// goroutines apart.
 type origins struct {
 	baseline map[int64]bool // the worker's own goroutines
-	prev     int            // execution count of the previous cell
-	byID     atomic.Pointer[map[int64]int]
-	mu       sync.Mutex // serialises cellStarted
+
+	cur  atomic.Int64 // execution count of the running cell; 0 between cells
+	last atomic.Int64 // the last cell started
+	// foreign counts the known goroutines of other cells than the
+	// running one: while it is 0 in a cell, nothing it prints is late,
+	// and writing costs no lookup (a lookup reads the goroutine's stack,
+	// which for interpreted code is deep and costs tens of µs).
+	foreign atomic.Int64
+
+	mu   sync.Mutex    // serialises cellStarted; guards byID
+	byID map[int64]int // goroutine id -> its cell, where not the default
 }
 
 func newOrigins() *origins {
-	o := &origins{baseline: map[int64]bool{}}
+	o := &origins{baseline: map[int64]bool{}, byID: map[int64]int{}}
 	for _, id := range goroutineIDs() {
 		o.baseline[id] = true
 	}
-	empty := map[int64]int{}
-	o.byID.Store(&empty)
 	return o
 }
 
@@ -40,46 +53,113 @@ func newOrigins() *origins {
 func (o *origins) cellStarted(count int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	old := *o.byID.Load()
+	prev := int(o.last.Load())
+	if o.cur.Load() == int64(count) {
+		return // a measured cell's second evaluation
+	}
 	next := map[int64]int{}
-	defer func() { o.prev = count }()
+	defer func() {
+		o.byID = next
+		o.foreign.Store(int64(len(next)))
+		o.cur.Store(int64(count))
+		o.last.Store(int64(count))
+	}()
 	if runtime.NumGoroutine() > maxTracked {
 		// Listing that many stacks at every cell would cost more than
 		// the marks are worth: stop marking until they are gone.
-		o.byID.Store(&next)
 		return
 	}
 	for _, g := range allGoroutines() {
 		id := g.id
 		// The worker's own goroutines (its request reader, a cell's
-		// watchdog) are not a cell's: leaving them out keeps the map
-		// empty while no cell's goroutine outlives its cell, and then
-		// writing costs no lookup (a lookup reads the goroutine's stack,
-		// which for interpreted code is deep and costs tens of µs).
+		// watchdog) are not a cell's.
 		if o.baseline[id] || strings.HasPrefix(g.creator, ownPackage) {
 			continue
 		}
-		if c, ok := old[id]; ok {
+		if c, ok := o.byID[id]; ok {
 			next[id] = c
-		} else if o.prev > 0 {
-			next[id] = o.prev
+		} else if prev > 0 {
+			next[id] = prev
 		}
 	}
-	o.byID.Store(&next)
+}
+
+// cellEnded says that no cell runs until the next cellStarted.
+func (o *origins) cellEnded() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cur.Store(0)
+	o.foreign.Store(int64(len(o.byID)))
+}
+
+// goroutineStarted is called by a goroutine of a go statement before it
+// runs any of its code: it records the goroutine's cell, where that is not
+// the one the goroutine would be taken for by default (the running cell,
+// or between cells the last one).
+func (o *origins) goroutineStarted() {
+	cur := o.cur.Load()
+	if cur != 0 && o.foreign.Load() == 0 {
+		return // only the running cell's goroutines are about: it is theirs
+	}
+	parent, ok := parentGoroutineID()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	def := int(cur)
+	if cur == 0 {
+		def = int(o.last.Load())
+	}
+	owner := def
+	if c, known := o.byID[parent]; ok && known {
+		owner = c
+	}
+	if owner == def || len(o.byID) >= maxTracked {
+		return
+	}
+	o.byID[currentGoroutineID()] = owner
+	if o.cur.Load() != 0 {
+		o.foreign.Add(1)
+	}
 }
 
 // maxTracked bounds the goroutines whose origin is tracked.
 const maxTracked = 10000
 
-// from returns the cell that started the calling goroutine, if that was
-// an earlier cell.
+// from returns the cell that started the calling goroutine, if that is
+// not the running cell.
 func (o *origins) from() (int, bool) {
-	m := *o.byID.Load()
-	if len(m) == 0 {
+	cur := o.cur.Load()
+	if cur != 0 && o.foreign.Load() == 0 {
 		return 0, false
 	}
-	c, ok := m[currentGoroutineID()]
-	return c, ok
+	id := currentGoroutineID()
+	o.mu.Lock()
+	c, ok := o.byID[id]
+	o.mu.Unlock()
+	switch {
+	case ok:
+		return c, int64(c) != cur
+	case cur == 0:
+		last := int(o.last.Load())
+		return last, last > 0
+	}
+	return 0, false
+}
+
+// parentGoroutineID returns the id of the goroutine that started the
+// calling one, from the "created by ... in goroutine N" line of its stack.
+func parentGoroutineID() (int64, bool) {
+	buf := make([]byte, 16<<10)
+	b := buf[:runtime.Stack(buf, false)]
+	i := bytes.LastIndex(b, []byte(" in goroutine "))
+	if i < 0 {
+		return 0, false
+	}
+	b = b[i+len(" in goroutine "):]
+	if j := bytes.IndexByte(b, '\n'); j >= 0 {
+		b = b[:j]
+	}
+	id, err := strconv.ParseInt(string(b), 10, 64)
+	return id, err == nil
 }
 
 // goroutineIDs lists the ids of all goroutines.

@@ -37,7 +37,8 @@ func RunProcsChild() int {
 	for _, fd := range []int{3, 4, 5} {
 		syscall.CloseOnExec(fd)
 	}
-	w := &worker{stdout: os.Stdout, stderr: cellErr, inputs: make(chan request)}
+	w := &worker{inputs: make(chan request)}
+	w.setStdio(os.Stdout, cellErr)
 	close(w.inputs) // no input: fmt.Scan reads end of file
 	w.events = json.NewEncoder(evs)
 	sc := bufio.NewScanner(tasks)

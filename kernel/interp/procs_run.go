@@ -124,8 +124,8 @@ func (r *procsRun) run(workers int) (err error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	r.out = &markingWriter{w: r.p.s.w.stdout, o: r.p.s.late}
-	r.err = &markingWriter{w: r.p.s.w.stderr, o: r.p.s.late}
+	r.out = &markingWriter{w: cellStream{&r.p.s.w.stdout}, o: r.p.s.late}
+	r.err = &markingWriter{w: cellStream{&r.p.s.w.stderr}, o: r.p.s.late}
 
 	if r.epfd, err = syscall.EpollCreate1(syscall.EPOLL_CLOEXEC); err != nil {
 		return fmt.Errorf("procs.Map: epoll: %w", err)

@@ -270,7 +270,12 @@ func TestProcsInterruptKillsTheChildren(t *testing.T) {
 	e := newProcsEngine(t)
 	mustOK(t, e, 1, "func spin(x int) int { for { x++ } }\nn := 42")
 	done := make(chan cellRun, 1)
-	go func() { done <- execCells(t, e, 2, "procs.Map(2, spin, []int{1, 2, 3})")[0] }()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		r := &record{}
+		done <- cellRun{e.Execute(ctx, "procs.Map(2, spin, []int{1, 2, 3})", 2, r), r}
+	}()
 	pid := workerPID(e)
 	deadline := time.Now().Add(10 * time.Second)
 	for len(descendants(pid)) < 2 {
@@ -281,7 +286,7 @@ func TestProcsInterruptKillsTheChildren(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	start := time.Now()
-	e.Interrupt()
+	cancel()
 	var c cellRun
 	select {
 	case c = <-done:

@@ -129,6 +129,7 @@ const (
 func (s *session) superviseSymbols() interp.Exports {
 	return interp.Exports{supervisePath + "/supervise": {
 		"Start": reflect.ValueOf(func(id int) {
+			s.late.goroutineStarted()
 			s.sites.start(id)
 			s.timer.started(id)
 		}),

@@ -27,8 +27,8 @@ type Options struct {
 	// means the running one.
 	Executable string
 	// Late receives output that goroutines print after their cell ended,
-	// with the execution count of that cell, and notices about workers
-	// that died between cells.
+	// with the execution count of that cell, and the report of a worker
+	// that died between cells, with the count of the last cell it ran.
 	Late func(name, text string, from int)
 	// Logf logs problems of the kernel itself.
 	Logf func(format string, args ...any)
@@ -45,10 +45,9 @@ type Engine struct {
 	mu       sync.Mutex
 	w        *proc
 	nextID   int64
-	lastRun  int // execution count of the last cell started
-	restarts int // workers replaced by a fresh one
-
-	interrupts chan struct{}
+	lastRun  int    // execution count of the last cell started
+	restarts int    // workers replaced by a fresh one
+	lost     string // why the session's values were lost since the last cell, to tell the next one
 }
 
 var _ engine.Engine = (*Engine)(nil)
@@ -71,7 +70,7 @@ func New(opt Options) (*Engine, error) {
 	if opt.InterruptGrace == 0 {
 		opt.InterruptGrace = 2 * time.Second
 	}
-	e := &Engine{opt: opt, interrupts: make(chan struct{}, 1)}
+	e := &Engine{opt: opt}
 	w, err := e.start()
 	if err != nil {
 		return nil, err
@@ -90,9 +89,15 @@ type proc struct {
 	// pump state
 	mu      sync.Mutex
 	out     engine.Output // the running cell's output, or nil
-	count   int           // its execution count
+	count   int           // its execution count, or the last cell's
 	waiters map[int64]chan event
 	exitEv  *event // os.Exit from a goroutine, announced before dying
+	// inCell is set while a cell waits for its result: a death then is
+	// the cell's error. claimed is set once the death has been told
+	// (see noticeIdleDeath); expected when the kernel ended the worker.
+	inCell   bool
+	claimed  bool
+	expected atomic.Bool
 
 	crash strings.Builder // what the runtime wrote on fd 2 (bounded)
 	ready chan struct{}
@@ -165,6 +170,10 @@ func (e *Engine) start() (*proc, error) {
 		dead:    make(chan struct{}),
 	}
 	go p.pump(e, outR, errR, crashR, evR)
+	go func() {
+		<-p.dead
+		e.noticeIdleDeath(p)
+	}()
 	return p, nil
 }
 
@@ -549,16 +558,17 @@ func (e *Engine) runCell(ctx context.Context, r request, out engine.Output) (ev 
 	if err != nil {
 		return nil, engine.Result{Err: &engine.Error{Name: "worker error", Value: err.Error(), Traceback: []string{red("worker error") + ": " + err.Error()}}}
 	}
-	select {
-	case <-e.interrupts: // an interrupt that came while no cell ran
-	default:
-	}
 	p.mu.Lock()
-	p.out, p.count = out, count
+	p.out, p.count, p.inCell = out, count, true
 	p.mu.Unlock()
 	e.mu.Lock()
 	e.lastRun = count
+	lost := e.lost
+	e.lost = ""
 	e.mu.Unlock()
+	if lost != "" {
+		out.Stream("stderr", lost, 0)
+	}
 	defer func() {
 		p.mu.Lock()
 		if p.out == out {
@@ -568,6 +578,7 @@ func (e *Engine) runCell(ctx context.Context, r request, out engine.Output) (ev 
 	}()
 	u0, s0 := procCPU(p.cmd.Process.Pid)
 	died := func() engine.Result {
+		p.claim()
 		res := e.died(p, start)
 		if st := p.cmd.ProcessState; st != nil {
 			res.Timing.UserNS = max(int64(st.UserTime()-u0), 0)
@@ -581,23 +592,37 @@ func (e *Engine) runCell(ctx context.Context, r request, out engine.Output) (ev 
 		<-p.dead
 		return nil, died()
 	}
+	result := func(ev event) (*event, engine.Result) {
+		p.mu.Lock()
+		p.inCell = false
+		p.mu.Unlock()
+		e.noticeIdleDeath(p) // a death right after the result is no longer this cell's
+		return &ev, engine.Result{}
+	}
 	var grace <-chan time.Time
+	interrupted := ctx.Done()
 	for {
 		select {
 		case ev := <-ch:
-			return &ev, engine.Result{}
+			return result(ev)
 		case <-p.dead:
-			return nil, died()
-		case <-ctx.Done():
-			e.Interrupt()
-		case <-e.interrupts:
-			_ = p.send(request{Op: "interrupt"})
-			if grace == nil {
-				grace = time.After(e.opt.InterruptGrace)
+			select {
+			case ev := <-ch: // the result came just before the end
+				return result(ev)
+			default:
 			}
+			return nil, died()
+		case <-interrupted:
+			// Only this cell is stopped: the request names it, and the
+			// worker ignores it if that cell has ended meanwhile.
+			interrupted = nil
+			_ = p.send(request{Op: "interrupt", ID: r.ID})
+			grace = time.After(e.opt.InterruptGrace)
 		case <-grace:
 			// The cell is stuck where the interpreter cannot stop it
 			// (a goroutine blocked in a lock, a sleep, a system call).
+			p.claim()
+			p.expected.Store(true)
 			e.kill(p)
 			<-p.dead
 			res := engine.Result{Err: &engine.Error{
@@ -697,12 +722,53 @@ func (e *Engine) kill(p *proc) {
 	}
 }
 
-// Interrupt stops the running cell; see Execute for the escalation.
-func (e *Engine) Interrupt() {
+// claim marks the worker's death as told by the cell that was running.
+func (p *proc) claim() {
+	p.mu.Lock()
+	p.claimed = true
+	p.mu.Unlock()
+}
+
+// noticeIdleDeath tells the user about a worker that died while no cell
+// waited for it (killed from outside, or a panic in a timer's callback a
+// second after its cell): at once, as late output of the last cell it ran,
+// with what the runtime said; and at the start of the next cell, that the
+// session's values were lost. A fresh worker is started. It is called when
+// the worker has died and when a cell got its result; whichever sees the
+// death with no cell waiting tells it, once.
+func (e *Engine) noticeIdleDeath(p *proc) {
 	select {
-	case e.interrupts <- struct{}{}:
+	case <-p.dead:
 	default:
+		return
 	}
+	p.mu.Lock()
+	tell := !p.inCell && !p.claimed
+	if tell {
+		p.claimed = true
+	}
+	count := p.count
+	p.mu.Unlock()
+	if !tell || p.expected.Load() {
+		return
+	}
+	derr := p.deathError()
+	after := "before any cell ran"
+	if count > 0 {
+		after = fmt.Sprintf("after cell %d had finished", count)
+	}
+	lines := append([]string{fmt.Sprintf("The worker process that runs the cells died %s: %s", after, derr.Name+": "+firstLine(derr.Value))}, derr.Traceback[1:]...)
+	e.opt.Late("stderr", strings.Join(lines, "\n")+"\n", count)
+	e.mu.Lock()
+	e.lost = fmt.Sprintf("⚠ The session's values were lost: the worker process died %s (%s). This cell runs in a fresh worker; run again the cells it needs.\n", after, derr.Name+": "+firstLine(derr.Value))
+	e.mu.Unlock()
+	e.restartAfterDeath()
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, ". The worker process ended")
+	s, _, _ = strings.Cut(s, "\n")
+	return s
 }
 
 // Complete asks the worker for completions.
@@ -747,7 +813,9 @@ func (e *Engine) ask(r request) (event, bool) {
 func (e *Engine) Restart() error {
 	e.mu.Lock()
 	p := e.w
+	e.lost = ""
 	e.mu.Unlock()
+	p.expected.Store(true)
 	e.kill(p)
 	<-p.dead
 	_, err := e.worker()
@@ -759,6 +827,7 @@ func (e *Engine) Close() error {
 	e.mu.Lock()
 	p := e.w
 	e.mu.Unlock()
+	p.expected.Store(true)
 	p.reqs.Close()
 	select {
 	case <-p.dead:

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/traefik/yaegi/interp"
@@ -33,12 +34,13 @@ const DisplayPath = "gocurrent/display"
 
 // worker is the state of the worker process.
 type worker struct {
-	stdout, stderr *os.File // the cell's output pipes
-	events         *json.Encoder
-	eventsMu       sync.Mutex
-	seq            int64 // last sync marker; under eventsMu
+	stdio    // the cells' output pipes (stdio.go)
+	events   *json.Encoder
+	eventsMu sync.Mutex
+	seq      int64 // last sync marker; under eventsMu
 
-	inputs chan request // input replies
+	inputs      chan request // input replies
+	inputWarned atomic.Bool  // the running cell was told that no input comes
 
 	mu       sync.Mutex
 	cancel   context.CancelFunc // of the running cell
@@ -55,20 +57,18 @@ type worker struct {
 // output or interrupt it. The worker exits at once; the programs its cells
 // started go first, running cell or not.
 func RunWorker() error {
-	w := &worker{
-		stdout: os.Stdout,
-		stderr: os.NewFile(5, "cell-stderr"),
-		inputs: make(chan request, 1),
-	}
+	w := &worker{inputs: make(chan request, 1)}
+	cellErr := os.NewFile(5, "cell-stderr")
 	reqs := os.NewFile(3, "requests")
 	evs := os.NewFile(4, "events")
-	if w.stderr == nil || reqs == nil || evs == nil {
+	if cellErr == nil || reqs == nil || evs == nil {
 		return errors.New("worker: file descriptors 3, 4 and 5 must be open (the worker is started by the kernel)")
 	}
 	// Programs the cell starts inherit only standard input and output.
 	for _, fd := range []int{3, 4, 5} {
 		syscall.CloseOnExec(fd)
 	}
+	w.setStdio(os.Stdout, cellErr)
 	limitMemory()
 	w.events = json.NewEncoder(evs)
 	s, err := newSession(w)
@@ -97,7 +97,7 @@ func RunWorker() error {
 			}
 			switch r.Op {
 			case "interrupt":
-				w.interrupt()
+				w.interrupt(r.ID)
 			case "input":
 				select {
 				case w.inputs <- r:
@@ -154,6 +154,8 @@ func (w *worker) asCell(r request, f func(ctx context.Context)) {
 		w.mu.Unlock()
 		cancel()
 	}()
+	w.restoreStdio()
+	w.inputWarned.Store(false)
 	// Drop an input reply left over from an earlier cell.
 	select {
 	case <-w.inputs:
@@ -165,6 +167,9 @@ func (w *worker) asCell(r request, f func(ctx context.Context)) {
 	defer pprof.SetGoroutineLabels(context.Background())
 	go w.watch(ctx, r.Count)
 	f(ctx)
+	if w.sess != nil {
+		w.sess.late.cellEnded() // what the cell's goroutines print now is late
+	}
 }
 
 // busy reports whether a cell is running.
@@ -175,10 +180,11 @@ func (w *worker) busy() bool {
 }
 
 // interrupt stops the running cell, its goroutines and the processes it
-// started.
-func (w *worker) interrupt() {
+// started, if that cell is the one of request id: an interrupt that arrives
+// after its cell ended stops nothing.
+func (w *worker) interrupt(id int64) {
 	w.mu.Lock()
-	running := w.cancel != nil
+	running := w.cancel != nil && w.cur == id
 	if running {
 		w.cancel()
 	}
@@ -237,8 +243,8 @@ func (w *worker) sendSynced(e event) {
 	w.seq++
 	e.Seq = w.seq
 	m := marker(w.seq)
-	_, _ = w.stdout.Write(m)
-	_, _ = w.stderr.Write(m)
+	_, _ = w.ownOut.Write(m)
+	_, _ = w.ownErr.Write(m)
 	if err := w.events.Encode(e); err != nil {
 		fmt.Fprintf(os.Stderr, "gocurrent worker: send event: %v\n", err)
 	}
@@ -273,6 +279,11 @@ func (r *inputReader) Read(p []byte) (int, error) {
 	if len(r.buf) == 0 {
 		line, err := r.w.input("")
 		if err != nil {
+			// As a program run with no input (go run < /dev/null)
+			// reads end of file; the user is told why, once a cell.
+			if !r.w.inputWarned.Swap(true) {
+				fmt.Fprintf(r.w.stderr, "gocurrent: %v, so standard input reads as empty (EOF), as under go run < /dev/null\n", err)
+			}
 			return 0, io.EOF
 		}
 		r.buf = []byte(line + "\n")

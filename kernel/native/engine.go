@@ -36,12 +36,6 @@ func (e *Engine) ExecuteNative(ctx context.Context, code, args string, count int
 	return e.r.Run(ctx, d, code, count, opt, out)
 }
 
-// Interrupt stops a native program or an interpreted cell.
-func (e *Engine) Interrupt() {
-	e.r.Interrupt()
-	e.Engine.Interrupt()
-}
-
 // Close stops everything and removes the native module directory.
 func (e *Engine) Close() error {
 	err := e.r.Close()

@@ -227,10 +227,16 @@ func (r *Runner) build(ctx context.Context, dir string, prog program, race bool,
 	build := exec.CommandContext(ctx, r.goBin, append(args, ".")...)
 	build.Dir = dir
 	build.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod", "GO111MODULE=on")
+	// An interrupt stops the build at once: the go command and the
+	// compilers and linker it runs, which lead no group of their own and
+	// would otherwise keep the output pipe open until they finish.
+	build.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	build.Cancel = func() error { return syscall.Kill(-build.Process.Pid, syscall.SIGKILL) }
+	build.WaitDelay = time.Second
 	buildOut, err := build.CombinedOutput()
 	if err != nil {
 		if ctx.Err() != nil {
-			return fail("interrupted", "the build was interrupted")
+			return fail("interrupted", "the build was stopped before the program ran; the session's values are kept")
 		}
 		return "", time.Since(start).Nanoseconds(), buildError(string(buildOut), code, count, d, prog.dropped)
 	}

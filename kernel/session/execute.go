@@ -138,6 +138,8 @@ func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) (abort int) {
 	}
 	out := &output{k: k, parent: m, stdin: req.AllowStdin == nil || *req.AllowStdin, silent: req.Silent, done: make(chan struct{})}
 	defer close(out.done)
+	ctx, cellDone := k.startCell(ctx, m) // interrupt.go
+	defer cellDone()
 
 	res, handled := k.magics(ctx, req.Code, out)
 	if !handled {

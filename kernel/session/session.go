@@ -44,6 +44,7 @@ type Kernel struct {
 	mu       sync.Mutex
 	count    int                      // execution count
 	parents  map[int]*jupyter.Message // execute requests by count, for late output
+	running  *runningCell             // the cell being run, to interrupt (interrupt.go)
 	timing   bool                     // show the timing line
 	inputs   chan *jupyter.Message
 	shutdown chan bool // restart flag of a shutdown request
@@ -200,14 +201,14 @@ func (k *Kernel) handleControl(ctx context.Context, m *jupyter.Message) {
 	case "kernel_info_request":
 		k.reply(m, "kernel_info_reply", k.kernelInfo(), nil)
 	case "interrupt_request":
-		k.eng.Interrupt()
+		k.interrupt(m)
 		k.reply(m, "interrupt_reply", map[string]any{"status": "ok"}, nil)
 	case "shutdown_request":
 		var req struct {
 			Restart bool `json:"restart"`
 		}
 		_ = json.Unmarshal(m.Content, &req)
-		k.eng.Interrupt()
+		k.interrupt(nil)
 		k.reply(m, "shutdown_reply", map[string]any{"status": "ok", "restart": req.Restart}, nil)
 		// The kernel process ends in both cases, as IPython's does: on a
 		// restart the client starts a new process.

@@ -18,7 +18,14 @@ import (
 // "fail" fails, "slow" takes a while, anything else is its own result.
 type fakeEngine struct {
 	mu         sync.Mutex
-	interrupts int
+	started    int // "slow" cells started
+	interrupts int // cells whose context was cancelled
+}
+
+func (f *fakeEngine) counts() (started, interrupts int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.started, f.interrupts
 }
 
 func (f *fakeEngine) Execute(ctx context.Context, code string, count int, out engine.Output) engine.Result {
@@ -30,6 +37,20 @@ func (f *fakeEngine) Execute(ctx context.Context, code string, count int, out en
 	case code == "fail":
 		time.Sleep(50 * time.Millisecond)
 		return engine.Result{Err: &engine.Error{Name: "panic", Value: "boom", Traceback: []string{"panic: boom"}}, Timing: t}
+	case code == "slow":
+		// Runs until interrupted, or for a second.
+		f.mu.Lock()
+		f.started++
+		f.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			f.mu.Lock()
+			f.interrupts++
+			f.mu.Unlock()
+			return engine.Result{Err: &engine.Error{Name: "interrupted", Value: "stopped"}, Timing: t}
+		case <-time.After(time.Second):
+		}
+		return engine.Result{Data: map[string]any{"text/plain": "slow done"}, Timing: t}
 	}
 	return engine.Result{Data: map[string]any{"text/plain": code}, Timing: t}
 }
@@ -42,11 +63,6 @@ func (f *fakeEngine) Inspect(code string, cursor, detail int) engine.Inspection 
 	return engine.Inspection{Found: code == "known", Text: "doc of " + code}
 }
 
-func (f *fakeEngine) Interrupt() {
-	f.mu.Lock()
-	f.interrupts++
-	f.mu.Unlock()
-}
 func (f *fakeEngine) Restart() error { return nil }
 func (f *fakeEngine) Close() error   { return nil }
 
@@ -228,10 +244,14 @@ func TestControlAndMisc(t *testing.T) {
 	if li["name"] != "go" || li["mimetype"] != "text/x-go" || li["file_extension"] != ".go" {
 		t.Errorf("language_info = %v", li)
 	}
-	send(request(jupyter.Shell, "interrupt_request", nil))
-	send(request(jupyter.Control, "interrupt_request", nil))
-	if eng.interrupts != 2 {
-		t.Errorf("interrupts = %d, want 2", eng.interrupts)
+	// An interrupt while no cell runs is answered and forgotten.
+	for _, ch := range []jupyter.Channel{jupyter.Shell, jupyter.Control} {
+		if msgs := send(request(ch, "interrupt_request", nil)); fmt.Sprint(types(msgs)) != "[pub:status reply:interrupt_reply pub:status]" {
+			t.Errorf("interrupt on %s: %v", ch, types(msgs))
+		}
+	}
+	if _, n := eng.counts(); n != 0 {
+		t.Errorf("interrupts = %d, want 0", n)
 	}
 	msgs = send(request(jupyter.Shell, "comm_open", map[string]any{"comm_id": "c1", "target_name": "nobody"}))
 	if fmt.Sprint(types(msgs)) != "[pub:status pub:comm_close pub:status]" || msgs[1].content["comm_id"] != "c1" {
@@ -297,5 +317,73 @@ func TestFormatDuration(t *testing.T) {
 		if got := FormatDuration(d); got != want {
 			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// An interrupt stops the cell running when it arrives, and no later one:
+// not the next cell, and not a cell whose request its client sent after
+// the interrupt (the control socket may be read after the shell socket).
+func TestInterruptOnlyTheRunningCell(t *testing.T) {
+	conn, eng, send, in := serve(t)
+	wait := func(m *jupyter.Message) []sent {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+			msgs := conn.of(m.Header.MsgID)
+			if n := len(msgs); n > 0 && msgs[n-1].msgType == "status" && msgs[n-1].content["execution_state"] == "idle" {
+				return msgs
+			}
+		}
+		t.Fatalf("no idle status for %s", m.Header.MsgType)
+		return nil
+	}
+	at := func(m *jupyter.Message, date time.Time) *jupyter.Message {
+		m.Header.Date = date.UTC().Format("2006-01-02T15:04:05.000000Z")
+		return m
+	}
+	waitStarted := func(n int) {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if started, _ := eng.counts(); started >= n {
+				return
+			}
+		}
+		t.Fatalf("the slow cell %d did not start", n)
+	}
+
+	// Sent while the cell runs: it stops.
+	cell := at(request(jupyter.Shell, "execute_request", map[string]any{"code": "slow"}), time.Now())
+	in <- cell
+	waitStarted(1)
+	send(at(request(jupyter.Control, "interrupt_request", nil), time.Now()))
+	if msgs := wait(cell); msgs[len(msgs)-2].content["status"] != "error" {
+		t.Fatalf("interrupted cell: %v", msgs)
+	}
+	if _, n := eng.counts(); n != 1 {
+		t.Fatalf("interrupts = %d, want 1", n)
+	}
+
+	// Sent before the cell's request, handled after it started: the
+	// cell runs to its end.
+	early := at(request(jupyter.Control, "interrupt_request", nil), time.Now())
+	cell = at(request(jupyter.Shell, "execute_request", map[string]any{"code": "slow"}), time.Now().Add(time.Millisecond))
+	in <- cell
+	waitStarted(2)
+	send(early)
+	msgs := wait(cell)
+	if _, n := eng.counts(); n != 1 {
+		t.Fatalf("an interrupt sent before the cell stopped it (interrupts = %d)", n)
+	}
+	if last := msgs[len(msgs)-2]; last.msgType != "execute_reply" || last.content["status"] != "ok" {
+		t.Fatalf("cell after an earlier interrupt: %v", types(msgs))
+	}
+
+	// The same, from another client session: taken in order of arrival.
+	cell = at(request(jupyter.Shell, "execute_request", map[string]any{"code": "slow"}), time.Now())
+	in <- cell
+	waitStarted(3)
+	other := at(request(jupyter.Control, "interrupt_request", nil), time.Now().Add(-time.Hour))
+	other.Header.Session = "another client"
+	send(other)
+	wait(cell)
+	if _, n := eng.counts(); n != 2 {
+		t.Fatalf("interrupt of another session: interrupts = %d, want 2", n)
 	}
 }

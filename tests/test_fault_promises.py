@@ -1,0 +1,266 @@
+"""What the kernel promises when things go wrong, second set: interrupts
+that arrive late or during a build, a worker that dies between cells, a
+cell that closes its standard output, goroutines of earlier cells that keep
+printing, and input that no frontend gives. Each test goes through
+jupyter_client and checks what the user is told."""
+
+import random
+import signal
+import time
+import uuid
+
+from conftest import need
+from helpers import (
+    control_reply,
+    execute,
+    execute_ok,
+    kernel_pid,
+    shell_reply,
+    collect_iopub,
+    strip_ansi,
+    wait_for_iopub,
+)
+
+
+def session_kept(kc, name="kept", value="7"):
+    assert execute_ok(kc, name).result_text == value
+    assert execute_ok(kc, "2 + 3").result_text == "5"
+
+
+def send_interrupt(kc):
+    """An interrupt_request on the control channel, not waited for."""
+    msg = kc.session.msg("interrupt_request", {})
+    kc.control_channel.send(msg)
+    return msg["header"]["msg_id"]
+
+
+def worker_pid(km):
+    psutil = need("psutil", "python3-psutil")
+    for child in psutil.Process(kernel_pid(km)).children():
+        if "__worker" in " ".join(child.cmdline()):
+            return child.pid
+    raise AssertionError("the kernel has no worker process")
+
+
+# --------------------------------------------------------------------------
+# an interrupt applies to the cell running when it was sent, and no other
+
+
+def test_interrupt_sent_before_a_cell_does_not_stop_it(fresh_kernel):
+    """The user pressed stop while nothing ran, then ran a cell at once:
+    the kernel may read the execute_request (shell) before the interrupt
+    (control), and the cell must still run to its end."""
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    stopped = []
+    for i in range(40):
+        time.sleep(random.random() * 0.05)
+        interrupt = send_interrupt(kc)
+        r = execute(kc, 'time.Sleep(30 * time.Millisecond)\nfmt.Println("ran")', timeout=30)
+        control_reply(kc, interrupt)
+        if r.status != "ok" or r.stdout != "ran\n":
+            stopped.append((i, r.describe()))
+    assert not stopped, f"{len(stopped)} of 40 cells were stopped by an interrupt sent before them: {stopped[:2]}"
+    session_kept(kc)
+
+
+def test_interrupt_after_a_deadlock_does_not_stop_the_next_cell(fresh_kernel):
+    """The deadlock watchdog ended the cell just before the user's stop."""
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    for _ in range(5):
+        r = execute(kc, "var mu sync.Mutex\nmu.Lock()\nmu.Lock()", timeout=30)
+        assert r.error["ename"] == "deadlock", r.describe()
+        interrupt = send_interrupt(kc)
+        r = execute(kc, 'time.Sleep(30 * time.Millisecond)\nfmt.Println("ran")', timeout=30)
+        control_reply(kc, interrupt)
+        assert r.status == "ok" and r.stdout == "ran\n", r.describe()
+    session_kept(kc)
+
+
+def test_interrupt_while_idle_is_forgotten_and_a_running_cell_still_stops(fresh_kernel):
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    # idle: answered, and nothing is kept for later
+    msg = kc.session.msg("interrupt_request", {})
+    kc.control_channel.send(msg)
+    assert control_reply(kc, msg["header"]["msg_id"])["content"]["status"] == "ok"
+    km.signal_kernel(signal.SIGINT)
+    time.sleep(0.5)
+    r = execute_ok(kc, 'time.Sleep(300 * time.Millisecond)\nfmt.Println("ran")', timeout=30)
+    assert r.stdout == "ran\n", r.describe()
+    # a running cell: stopped, by message and by signal
+    for stop in (lambda: send_interrupt(kc), lambda: km.signal_kernel(signal.SIGINT)):
+        msg_id = kc.execute("n := 0\nfor {\n\tn++\n}", allow_stdin=False)
+        time.sleep(0.5)
+        stop()
+        reply = shell_reply(kc, msg_id, timeout=30)
+        collect_iopub(kc, msg_id)
+        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "interrupted", reply["content"]
+    session_kept(kc)
+
+
+def test_interrupt_stops_a_native_build(fresh_kernel):
+    """The build is stopped, and the program never runs."""
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    # A program that takes seconds to compile; the token keeps the build
+    # cache from having it already.
+    token = uuid.uuid4().hex
+    elems = ",".join(str(i) for i in range(300000))
+    code = f'%%native\nconst token = "{token}"\nvar big = []int{{{elems}}}\nfunc main() {{ fmt.Println("ran", len(big)) }}'
+    msg_id = kc.execute(code, allow_stdin=False)
+    time.sleep(1.5)
+    t0 = time.monotonic()
+    send_interrupt(kc)
+    reply = shell_reply(kc, msg_id, timeout=120)
+    took = time.monotonic() - t0
+    iopub = collect_iopub(kc, msg_id)
+    content = reply["content"]
+    assert content["status"] == "error" and content["ename"] == "interrupted", content
+    assert "build" in content["evalue"], content
+    printed = "".join(m["content"].get("text", "") for m in iopub if m["msg_type"] == "stream")
+    assert "ran" not in printed, printed
+    print(f"native build interrupted: reply {took * 1000:.0f} ms after the interrupt")
+    session_kept(kc)
+
+
+# --------------------------------------------------------------------------
+# a worker that dies between cells
+
+
+def _death_between_cells(kc, cell_id, what):
+    """The report of the worker's death, published as output of the cell
+    whose execute_request has msg id cell_id."""
+    m, seen = wait_for_iopub(
+        kc,
+        lambda m: m["msg_type"] == "stream"
+        and m["parent_header"].get("msg_id") == cell_id
+        and "worker process" in m["content"]["text"],
+        timeout=15,
+    )
+    assert m is not None, [x["content"] for x in seen]
+    text = strip_ansi(m["content"]["text"])
+    assert m["content"]["name"] == "stderr", m["content"]
+    assert what in text, text
+    assert "values were lost" in text, text
+    return text
+
+
+def _next_cell_says_values_were_lost(kc, why):
+    r = execute(kc, "kept", timeout=30)
+    streams = [m for m in r.outputs if m["msg_type"] == "stream"]
+    assert streams, r.describe()
+    first = streams[0]["content"]
+    assert first["name"] == "stderr" and "values were lost" in first["text"], r.describe()
+    assert why in first["text"], first["text"]
+    # the cell ran in a fresh worker: kept is gone, and says so
+    assert r.status == "error" and "undefined: kept" in r.error["evalue"], r.describe()
+    execute_ok(kc, "kept := 7")
+    session_kept(kc)
+    # told once: the cell after has no notice
+    r = execute_ok(kc, 'fmt.Println("quiet")')
+    assert r.stdout == "quiet\n" and not [m for m in r.outputs if m["msg_type"] == "stream" and m["content"]["name"] == "stderr"], r.describe()
+
+
+def test_panic_in_a_timer_callback_after_its_cell_is_told(fresh_kernel):
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    r = execute_ok(kc, 'time.AfterFunc(time.Second, func() { panic("timer went off") })\nfmt.Println("armed")')
+    assert r.stdout == "armed\n"
+    text = _death_between_cells(kc, r.msg_id, "timer went off")
+    n = r.content["execution_count"]
+    assert f"after cell {n} had finished" in text, text
+    _next_cell_says_values_were_lost(kc, "timer went off")
+
+
+def test_worker_killed_between_cells_is_told(fresh_kernel):
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    r = execute_ok(kc, 'fmt.Println("last")')
+    psutil = need("psutil", "python3-psutil")
+    psutil.Process(worker_pid(km)).kill()
+    _death_between_cells(kc, r.msg_id, "killed")
+    _next_cell_says_values_were_lost(kc, "killed")
+
+
+# --------------------------------------------------------------------------
+# output of later cells
+
+
+def test_a_cell_that_closes_stdout_does_not_silence_later_cells(fresh_kernel):
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    r = execute_ok(
+        kc,
+        'fmt.Println("before")\nos.Stdout.Close()\nfmt.Println("after close")\n'
+        'os.Stderr.Close()\nfmt.Fprintln(os.Stderr, "err after close")',
+    )
+    # as in a Go program, what the cell printed after closing is lost
+    assert r.stdout == "before\n", r.describe()
+    assert "after close" not in "".join(m["content"]["text"] for m in r.of_type("stream")), r.describe()
+    r = execute_ok(
+        kc,
+        'fmt.Println("next cell")\nfmt.Fprintln(os.Stderr, "next stderr")\n'
+        'c := exec.Command("echo", "child")\nc.Stdout = os.Stdout\n_ = c.Run()',
+    )
+    assert r.stdout == "next cell\nchild\n", r.describe()
+    assert "next stderr" in "".join(m["content"]["text"] for m in r.outputs if m["msg_type"] == "stream")
+    # a file opened after the close, which may take the closed descriptor,
+    # is not disturbed
+    execute_ok(kc, f'os.Stdout.Close()\nf, _ := os.CreateTemp("", "gocurrent-test")\nname := f.Name()')
+    r = execute_ok(kc, 'fmt.Println("shown")\nf.WriteString("in the file")\nf.Close()\nb, _ := os.ReadFile(name)\nos.Remove(name)\nfmt.Println(string(b))')
+    assert r.stdout == "shown\nin the file\n", r.describe()
+    session_kept(kc)
+
+
+def test_output_of_an_earlier_cells_goroutine_is_always_marked(fresh_kernel):
+    """A goroutine of an earlier cell prints while later cells start: none
+    of its lines passes for a later cell's own output."""
+    km, kc = fresh_kernel
+    unmarked, seen = [], 0
+    for k in range(12):
+        execute_ok(
+            kc,
+            f"stop{k} := make(chan bool)\ngo func() {{\n\tfor i := 0; ; i++ {{\n\t\tselect {{\n\t\tcase <-stop{k}:\n"
+            f'\t\t\treturn\n\t\tdefault:\n\t\t}}\n\t\tfmt.Println("tick", i)\n\t\ttime.Sleep(2 * time.Millisecond)\n\t}}\n}}()',
+        )
+        time.sleep(random.random() * 0.06)
+        r = execute_ok(kc, f'fmt.Println("own")\nclose(stop{k})\ntime.Sleep(10 * time.Millisecond)')
+        for line in r.stdout.splitlines():
+            if "tick" in line:
+                seen += 1
+                if not line.startswith("[from cell "):
+                    unmarked.append(line)
+        assert "own" in r.stdout.splitlines(), r.describe()
+    assert not unmarked, f"{len(unmarked)} of {seen} late lines unmarked: {unmarked[:5]}"
+
+
+def test_goroutine_started_by_an_earlier_cells_goroutine_is_that_cells(fresh_kernel):
+    km, kc = fresh_kernel
+    r = execute_ok(
+        kc,
+        "spawn := make(chan bool)\ngo func() {\n\t<-spawn\n\tgo func() {\n\t\tfor i := 0; i < 5; i++ {\n"
+        '\t\t\tfmt.Println("grandchild", i)\n\t\t\ttime.Sleep(20 * time.Millisecond)\n\t\t}\n\t}()\n}()',
+    )
+    n = r.content["execution_count"]
+    r = execute_ok(kc, "close(spawn)\ntime.Sleep(300 * time.Millisecond)")
+    lines = [l for l in r.stdout.splitlines() if "grandchild" in l]
+    assert len(lines) == 5 and all(l.startswith(f"[from cell {n}] ") for l in lines), r.describe()
+
+
+# --------------------------------------------------------------------------
+# input
+
+
+def test_scanln_without_stdin_says_why_and_reads_eof(kernel):
+    km, kc = kernel
+    r = execute_ok(
+        kc, 'var s string\nn, err := fmt.Scanln(&s)\nfmt.Println(n, err)\nn, err = fmt.Scanln(&s)\nfmt.Println(n, err)',
+        allow_stdin=False,
+    )
+    assert r.stdout == "0 EOF\n0 EOF\n", r.describe()
+    stderr = "".join(m["content"]["text"] for m in r.outputs if m["msg_type"] == "stream" and m["content"]["name"] == "stderr")
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr  # once per cell
+    assert "allow_stdin is false" in lines[0] and "EOF" in lines[0], stderr
