@@ -184,6 +184,20 @@ def test_worker_killed_between_cells_is_told(fresh_kernel):
     _next_cell_says_values_were_lost(kc, "killed")
 
 
+def test_native_cell_after_a_worker_death_says_values_were_lost(fresh_kernel):
+    """A native cell is built with the session's declarations, which went
+    with the worker: it is told too."""
+    km, kc = fresh_kernel
+    r = execute_ok(kc, "func helper() int { return 7 }")
+    psutil = need("psutil", "python3-psutil")
+    psutil.Process(worker_pid(km)).kill()
+    _death_between_cells(kc, r.msg_id, "killed")
+    r = execute_ok(kc, '%%native\nfunc main() { fmt.Println("native") }', timeout=120)
+    streams = [m["content"] for m in r.outputs if m["msg_type"] == "stream"]
+    assert streams[0]["name"] == "stderr" and "values were lost" in streams[0]["text"], r.describe()
+    assert r.stdout == "native\n", r.describe()
+
+
 # --------------------------------------------------------------------------
 # output of later cells
 

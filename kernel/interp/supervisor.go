@@ -563,12 +563,8 @@ func (e *Engine) runCell(ctx context.Context, r request, out engine.Output) (ev 
 	p.mu.Unlock()
 	e.mu.Lock()
 	e.lastRun = count
-	lost := e.lost
-	e.lost = ""
 	e.mu.Unlock()
-	if lost != "" {
-		out.Stream("stderr", lost, 0)
-	}
+	e.TellLoss(out)
 	defer func() {
 		p.mu.Lock()
 		if p.out == out {
@@ -722,6 +718,20 @@ func (e *Engine) kill(p *proc) {
 	}
 }
 
+// TellLoss starts a cell's output with the warning that the session's
+// values were lost, if a worker died since the last cell (see
+// noticeIdleDeath). Every kind of cell calls it first, native ones too:
+// they are built with the session's declarations, lost with the worker.
+func (e *Engine) TellLoss(out engine.Output) {
+	e.mu.Lock()
+	lost := e.lost
+	e.lost = ""
+	e.mu.Unlock()
+	if lost != "" {
+		out.Stream("stderr", lost, 0)
+	}
+}
+
 // claim marks the worker's death as told by the cell that was running.
 func (p *proc) claim() {
 	p.mu.Lock()
@@ -762,7 +772,15 @@ func (e *Engine) noticeIdleDeath(p *proc) {
 	e.mu.Lock()
 	e.lost = fmt.Sprintf("⚠ The session's values were lost: the worker process died %s (%s). This cell runs in a fresh worker; run again the cells it needs.\n", after, derr.Name+": "+firstLine(derr.Value))
 	e.mu.Unlock()
-	e.restartAfterDeath()
+	select {
+	case <-p.ready:
+		// A fresh worker now, so the next request need not wait for it.
+		// One that died before it was ready is replaced by the next
+		// request only: a worker that cannot start must not be started
+		// again and again.
+		e.restartAfterDeath()
+	default:
+	}
 }
 
 func firstLine(s string) string {

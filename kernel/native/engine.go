@@ -24,6 +24,7 @@ func With(e *interp.Engine, logf func(string, ...any)) *Engine {
 // arguments of %%native; code is the cell without its %%native line (that
 // line left blank, so lines stay the cell's).
 func (e *Engine) ExecuteNative(ctx context.Context, code, args string, count int, out engine.Output) engine.Result {
+	e.TellLoss(out)
 	opt, err := ParseOptions(args)
 	if err != nil {
 		return engine.Result{Err: &engine.Error{Name: "magic error", Value: err.Error(), Traceback: []string{red("magic error") + ": " + err.Error()}}}
@@ -54,6 +55,7 @@ func (e *Engine) Measure(ctx context.Context, spec engine.MeasureSpec, out engin
 	if !spec.Native {
 		return e.Engine.Measure(ctx, spec, out)
 	}
+	e.TellLoss(out)
 	d, err := e.Declarations()
 	if err != nil {
 		d = engine.Declarations{}
