@@ -3,7 +3,8 @@
 interrupts and worker deaths mixed in. Not a test.
 
     /usr/bin/python3 bench/soak.py [--binary PATH] [--cells 2000] [--interrupts 100]
-                                   [--restarts 20] [--warmup 20] [--seed 1] [--json FILE]
+                                   [--restarts 20] [--late-interrupts 100] [--idle-deaths 20]
+                                   [--warmup 20] [--seed 1] [--json FILE]
 
 The kernel is started with jupyter_client from a kernelspec installed under
 a temporary prefix, as bench/bench_kernel.py does (without --binary,
@@ -21,17 +22,39 @@ after the other:
     kept;
   * --restarts worker deaths: 4 goroutines writing one map until the runtime
     stops the worker with "fatal error: concurrent map writes"; the reply
-    must say so, and the next cell checks that a fresh worker runs cells.
+    must say so, and the next cell checks that a fresh worker runs cells;
+  * --late-interrupts interrupts that find no cell running: an
+    interrupt_request is sent on the client's control channel without
+    waiting for its reply, at once or 0-50 ms after the previous cell's
+    idle (half each), and the next cell (a 30 ms sleep and a print of a session value) is sent at
+    once; it must come back ok with its output, since the kernel forgets an
+    interrupt that finds no cell running or that its client sent before the
+    running cell's request. The interrupt_reply (matched by its parent's
+    msg_id, like every reply) must say ok. One in four comes right after a
+    cell that deadlocks (two Lock()s of one Mutex), whose reply must be the
+    error "deadlock" within DEADLOCK_LIMIT;
+  * --idle-deaths deaths of the worker between cells, alternately by a
+    timer whose callback panics 300 ms after its cell returned ok, and by
+    killing the worker process (the kernel's child whose command line holds
+    "__worker") with psutil after an ordinary cell. The kernel must report
+    the death at once as a stderr stream under the last cell (saying "worker
+    process" and "values were lost"; its delay after that cell's idle or
+    after the kill is measured, DEATH_REPORT_TIMEOUT at most); the next cell
+    must begin with a stderr stream saying "values were lost" and find the
+    session fresh (soakKept is undefined), and a third cell declares
+    soakKept again, as after --restarts deaths.
 
-Each interrupt and each death is followed by its check cell; both count
-among --cells. The first --warmup cells are ordinary, then the kernel's
+Each interrupt and each death is followed by its check cell; all count
+among --cells (a late interrupt takes 1 cell, 2 after a deadlock; an idle
+death 3). The first --warmup cells are ordinary, then the kernel's
 %status is read (metadata.status of a silent execute), and again at the end
 and every 250 cells in between.
 
 Reported: failures (a reply with the wrong status or output, or none in
 time), kernel goroutines, RSS and open files at the start and the end,
-worker restarts (from %status and expected), the longest reply and the kind
-of its cell, p50/p99 reply time of ordinary cells, total run time. A
+failures by event, worker restarts (from %status and expected), p50/max of
+the idle deaths' report delay, the longest reply and the kind of its cell,
+p50/p99 reply time of ordinary cells, total run time. A
 summary table is printed; --json FILE writes everything as JSON.
 """
 
@@ -55,6 +78,22 @@ KEPT = 12345  # a session value that interrupts must keep
 CELL_TIMEOUT = 60.0
 HANG_WAIT = 300.0  # after a cell timed out, how long to wait for its late reply
 INTERRUPT_REPLY_TIMEOUT = 15.0
+DEATH_REPORT_TIMEOUT = 15.0  # an idle death must be reported within this
+DEADLOCK_LIMIT = 5.0  # the deadlock cell's reply must come within this
+WORKER_COMMAND = "__worker"  # in the worker process's command line
+
+DEADLOCK_CELL = "var mu sync.Mutex\nmu.Lock()\nmu.Lock()"
+TIMER_DEATH_CELL = 'time.AfterFunc(300*time.Millisecond, func() { panic("soak timer") })'
+
+# cells each event of the schedule takes
+EVENT_CELLS = {
+    "interrupt": 2,
+    "restart": 2,
+    "late interrupt": 1,
+    "late interrupt after deadlock": 2,
+    "idle death: timer": 3,
+    "idle death: kill": 3,
+}
 
 FATAL_CELL = (
     "soakMap := map[int]int{}\n"
@@ -131,9 +170,63 @@ class Kernel:
     def __init__(self, km, kc):
         self.km, self.kc = km, kc
         self.stray = {}  # iopub message types of other parents (late output, ...)
+        self.control = {}  # control replies not asked for yet, by parent msg_id
 
     def send(self, code, silent=False):
         return self.kc.execute(code, silent=silent, store_history=not silent, allow_stdin=False)
+
+    def send_interrupt(self):
+        """Send an interrupt_request on the control channel, not waiting
+        for its reply; return its msg_id."""
+        msg = self.kc.session.msg("interrupt_request", {})
+        self.kc.control_channel.send(msg)
+        return msg["header"]["msg_id"]
+
+    def control_reply(self, msg_id, timeout=INTERRUPT_REPLY_TIMEOUT):
+        """The control reply to msg_id, None if none came in time."""
+        deadline = time.monotonic() + timeout
+        while msg_id not in self.control:
+            left = max(0.0, deadline - time.monotonic())
+            try:
+                m = self.kc.get_control_msg(timeout=left)
+            except queue.Empty:
+                if left <= 0:
+                    return None
+                continue
+            self.control[m["parent_header"].get("msg_id")] = m
+        return self.control.pop(msg_id)
+
+    def wait_late(self, msg_id, words, timeout=DEATH_REPORT_TIMEOUT):
+        """Wait for stream output of the finished cell msg_id that contains
+        all of words; return (its text, seconds waited or None)."""
+        t0 = time.perf_counter()
+        deadline = time.monotonic() + timeout
+        text = ""
+        while not all(w in text for w in words):
+            left = max(0.0, deadline - time.monotonic())
+            try:
+                m = self.kc.get_iopub_msg(timeout=left)
+            except queue.Empty:
+                if left <= 0:
+                    return text, None
+                continue
+            if m["parent_header"].get("msg_id") != msg_id or m["msg_type"] != "stream":
+                self.stray[m["msg_type"]] = self.stray.get(m["msg_type"], 0) + 1
+                continue
+            text += m["content"]["text"]
+        return text, time.perf_counter() - t0
+
+    def worker_processes(self):
+        """The kernel's worker processes (psutil)."""
+        kp = psutil.Process(self.km.provisioner.process.pid)
+        out = []
+        for c in kp.children(recursive=True):
+            try:
+                if any(WORKER_COMMAND in a for a in c.cmdline()):
+                    out.append(c)
+            except psutil.Error:
+                pass
+        return out
 
     def wait(self, msg_id, t0, timeout=CELL_TIMEOUT):
         """Reply and iopub of msg_id; times from t0. None on timeout."""
@@ -235,9 +328,13 @@ def result_of(run):
     return rs[-1]["content"]["data"].get("text/plain") if rs else None
 
 
-def check(run, want_stdout, want_result):
-    """None if the run is an ok reply with the expected output, else why not."""
+def check(run, want_stdout, want_result, want_error=None):
+    """None if the run is an ok reply with the expected output (or, with
+    want_error (ename or None, text in the error or None), that error),
+    else why not."""
     c = run["reply"]["content"]
+    if want_error is not None:
+        return check_error(c, *want_error)
     if c["status"] != "ok":
         return f"status {c['status']}: {c.get('ename')}: {str(c.get('evalue'))[:300]}"
     if want_stdout is not None and stdout_of(run) != want_stdout:
@@ -247,11 +344,35 @@ def check(run, want_stdout, want_result):
     return None
 
 
+def check_error(c, ename, text):
+    """None if reply content c is the error ename (None: any) whose
+    message contains text (None: anything), else why not."""
+    got = f"{c['status']} {c.get('ename')}: {str(c.get('evalue'))[:300]}"
+    if c["status"] != "error" or (ename is not None and c.get("ename") != ename):
+        return f"reply {got}, want error {ename or ''}"
+    if text is not None and text not in f"{c.get('evalue')}\n" + "\n".join(c.get("traceback") or []):
+        return f"reply {got}, want {text!r} in the error"
+    return None
+
+
+def first_output(run):
+    """The first output message (stream, result, display, error) of a run."""
+    for m in run["iopub"]:
+        if m["msg_type"] in ("stream", "execute_result", "display_data", "error"):
+            return m
+    return None
+
+
 def schedule(args, rng):
-    events = ["interrupt"] * args.interrupts + ["restart"] * args.restarts
-    plain = args.cells - args.warmup - 2 * len(events)
+    late = ["late interrupt after deadlock" if n % 4 == 3 else "late interrupt" for n in range(args.late_interrupts)]
+    idle = ["idle death: kill" if n % 2 else "idle death: timer" for n in range(args.idle_deaths)]
+    events = ["interrupt"] * args.interrupts + ["restart"] * args.restarts + late + idle
+    plain = args.cells - args.warmup - sum(EVENT_CELLS[e] for e in events)
     if plain < 0:
-        bk.die(f"--cells {args.cells} cannot hold --warmup {args.warmup} and two cells per interrupt and restart")
+        bk.die(
+            f"--cells {args.cells} cannot hold --warmup {args.warmup} and the events' cells "
+            f"(2 per interrupt and restart, 1 or 2 per late interrupt, 3 per idle death)"
+        )
     rest = events + ["ordinary"] * plain
     rng.shuffle(rest)
     return ["ordinary"] * args.warmup + rest
@@ -268,11 +389,17 @@ def soak(k, args):
         "interrupts_escalated": 0,
         "interrupts_retried": 0,
         "deaths_seen": 0,
+        "late_interrupts": 0,
+        "late_interrupt_replies_ok": 0,
+        "deadlocks_seen": 0,
+        "idle_deaths_reported": 0,
+        "death_report": {"timer": [], "kill": []},  # seconds from the cell's idle / the kill to the report
         "samples": [],
         "cells_run": 0,
         "cells": [],  # per cell: index, kind, detail, reply seconds, what came before it
     }
     prev = ["start"]  # kind of the cell before
+    event = ["setup"]  # the schedule's slot being run, to count failures by
 
     def record(kind, i, seconds, detail=""):
         res["times"].setdefault(kind, []).append(seconds)
@@ -282,10 +409,10 @@ def soak(k, args):
         prev[0] = kind + (f" ({detail})" if detail else "")
 
     def fail(i, kind, why, code):
-        res["failures"].append({"cell": i, "kind": kind, "why": why, "code": code[:200]})
+        res["failures"].append({"cell": i, "kind": kind, "event": event[0], "why": why, "code": code[:200]})
         print(f"  cell {i} ({kind}) FAILED: {why}", file=sys.stderr)
 
-    def run(i, kind, code, want_stdout=None, want_result=None, detail=""):
+    def run(i, kind, code, want_stdout=None, want_result=None, detail="", want_error=None):
         t0 = time.perf_counter()
         msg_id = k.send(code)
         r = k.wait(msg_id, t0)
@@ -296,11 +423,87 @@ def soak(k, args):
             fail(i, kind, f"no reply and idle within {CELL_TIMEOUT} s; {hang['summary']}", code)
             record(kind, i, hang.get("reply_s") or CELL_TIMEOUT, detail)
             return None
+        r["msg_id"] = msg_id
         record(kind, i, r["t_reply"], detail)
-        why = check(r, want_stdout, want_result)
+        why = check(r, want_stdout, want_result, want_error)
         if why:
             fail(i, kind, why, code)
         return r
+
+    def redeclare(i, kind):
+        """A fresh worker: declare again the session value later cells use."""
+        run(i, kind, f"soakKept := {KEPT}\nsoakKept * 2", "", str(KEPT * 2))
+
+    def late_interrupt(i, after_deadlock):
+        """An interrupt_request, not waited for, while no cell runs, and at
+        once the next cell, which must run undisturbed. Returns the next i."""
+        res["late_interrupts"] += 1
+        name = "late interrupt after deadlock" if after_deadlock else "late interrupt"
+        if after_deadlock:
+            r = run(i, "deadlock", DEADLOCK_CELL, want_error=("deadlock", None))
+            if r is not None:
+                if r["t_reply"] > DEADLOCK_LIMIT:
+                    fail(i, "deadlock", f"the deadlock was reported after {r['t_reply']:.1f} s", DEADLOCK_CELL)
+                elif check(r, None, None, ("deadlock", None)) is None:
+                    res["deadlocks_seen"] += 1
+            i += 1
+        elif rng.random() < 0.5:
+            time.sleep(rng.uniform(0.0, 0.05))
+        code = f'time.Sleep(30 * time.Millisecond)\nfmt.Println("late", {i}, soakKept+{i})'
+        int_id = k.send_interrupt()
+        run(i, f"{name}: next cell", code, f"late {i} {KEPT + i}\n", None)
+        rep = k.control_reply(int_id)
+        if rep is None:
+            fail(i, name, f"no interrupt_reply within {INTERRUPT_REPLY_TIMEOUT} s", code)
+        elif rep["msg_type"] != "interrupt_reply" or rep["content"].get("status") != "ok":
+            fail(i, name, f"interrupt reply {rep['msg_type']} {rep['content']}", code)
+        else:
+            res["late_interrupt_replies_ok"] += 1
+        return i + 1
+
+    def idle_death(i, by_kill):
+        """The worker dies after its cell ended: by a timer's panic or
+        killed from outside. The death must be reported under that cell at
+        once, and the next cell must say so and find a fresh session.
+        Returns the next i."""
+        how = "kill" if by_kill else "timer"
+        if by_kill:
+            kind, code, want_out, want_res = ordinary_cell(i, rng)
+            r = run(i, "idle death: cell before kill", code, want_out, want_res, detail=kind)
+        else:
+            code = TIMER_DEATH_CELL
+            r = run(i, "idle death: timer cell", code)
+        t_mark = time.perf_counter()
+        if by_kill and r is not None:
+            workers = k.worker_processes()
+            if len(workers) != 1:
+                fail(i, "idle death: kill", f"{len(workers)} worker processes, want 1", code)
+            for w in workers:
+                try:
+                    w.kill()
+                except psutil.Error as exc:
+                    fail(i, "idle death: kill", f"psutil kill: {exc}", code)
+            t_mark = time.perf_counter()
+        if r is not None:
+            text, waited = k.wait_late(r["msg_id"], ("worker process", "values were lost"))
+            if waited is None:
+                fail(i, f"idle death: {how}", f"no death report within {DEATH_REPORT_TIMEOUT} s (got {text[:300]!r})", code)
+            else:
+                res["idle_deaths_reported"] += 1
+                res["death_report"][how].append(time.perf_counter() - t_mark)
+        i += 1
+        # The next cell is told, and runs in a fresh session.
+        r = run(i, "after idle death: fresh session", "soakKept", want_error=(None, "undefined"))
+        if r is not None:
+            first = first_output(r)
+            if first is None or first["msg_type"] != "stream" or first["content"]["name"] != "stderr" or (
+                "values were lost" not in first["content"]["text"]
+            ):
+                got = None if first is None else (first["msg_type"], first["content"].get("name"), first["content"].get("text", "")[:200])
+                fail(i, "after idle death: fresh session", f"first output {got}, want a stderr stream saying the values were lost", "soakKept")
+        i += 1
+        redeclare(i, "after idle death: redeclare")
+        return i + 1
 
     # The value interrupts must keep, set before anything else.
     run(-1, "setup", f"soakKept := {KEPT}\nsoakKept", "", str(KEPT))
@@ -312,16 +515,22 @@ def soak(k, args):
     t_start = time.perf_counter()
     for slot in plan:
         if i >= next_sample:
+            event[0] = "status"
             st = k.status()
             if next_sample == args.warmup:
                 res["start"] = st
                 t_start = time.perf_counter()  # the timed run starts after the warm-up
             res["samples"].append({"cell": i, "status": st})
             next_sample += 250
+        event[0] = slot
         if slot == "ordinary":
             kind, code, want_out, want_res = ordinary_cell(i, rng)
             run(i, "ordinary", code, want_out, want_res, detail=kind)
             i += 1
+        elif slot in ("late interrupt", "late interrupt after deadlock"):
+            i = late_interrupt(i, slot == "late interrupt after deadlock")
+        elif slot in ("idle death: timer", "idle death: kill"):
+            i = idle_death(i, slot == "idle death: kill")
         elif slot == "interrupt":
             name, code = INTERRUPT_CELLS[n_int % len(INTERRUPT_CELLS)]
             n_int += 1
@@ -378,7 +587,7 @@ def soak(k, args):
                     fail(i, kind, f"reply {c['status']} {c.get('ename')}: {str(c.get('evalue'))[:300]}", FATAL_CELL)
             i += 1
             # A fresh worker: the old values are gone, new ones work.
-            run(i, "after worker death", f"soakKept := {KEPT}\nsoakKept * 2", "", str(KEPT * 2))
+            redeclare(i, "after worker death")
             kept = True
             i += 1
         if i // 100 != last_report:
@@ -387,6 +596,7 @@ def soak(k, args):
                 f"[{time.strftime('%H:%M:%S')}] {i}/{args.cells} cells, {len(res['failures'])} failures",
                 file=sys.stderr,
             )
+    event[0] = "status"
     res["elapsed_timed"] = time.perf_counter() - t_start
     res["end"] = k.status()
     res["samples"].append({"cell": i, "status": res["end"]})
@@ -411,6 +621,8 @@ def summary(args, res, total, version):
 
     row("cells run (incl. setup)", str(res["cells_run"]))
     row("failures", str(len(res["failures"])))
+    if res["failures"]:
+        row("failures by event", ", ".join(f"{e} {n}" for e, n in sorted(failures_by_event(res).items())))
     row("kernel goroutines", str(start.get("kernel_goroutines", "?")), str(end.get("kernel_goroutines", "?")))
     row("kernel RSS (%status)", fmt_mib(start.get("kernel_rss_bytes")), fmt_mib(end.get("kernel_rss_bytes")))
     row("kernel heap in use", fmt_mib(start.get("kernel_heap_inuse_bytes")), fmt_mib(end.get("kernel_heap_inuse_bytes")))
@@ -421,15 +633,29 @@ def summary(args, res, total, version):
     restarts = None
     if "worker_restarts" in start and "worker_restarts" in end:
         restarts = end["worker_restarts"] - start["worker_restarts"]
-    expected = res["deaths_seen"] + res["interrupts_escalated"]
+    expected = res["deaths_seen"] + res["interrupts_escalated"] + res["idle_deaths_reported"]
     row(
         "worker restarts (%status)",
-        f"{restarts} counted; expected {expected} ({res['deaths_seen']} deaths + {res['interrupts_escalated']} escalated interrupts)",
+        f"{restarts} counted; expected {expected} ({res['deaths_seen']} deaths + {res['interrupts_escalated']} escalated interrupts"
+        f" + {res['idle_deaths_reported']} idle deaths)",
     )
     row("interrupts: escalated to restart / needed a 2nd interrupt", f"{res['interrupts_escalated']} / {res['interrupts_retried']}")
     lat = res["interrupt_latency"]
     if lat:
         row("interrupt to reply, p50 / max", f"{fmt_ms(bk.percentile(lat, 50))} / {fmt_ms(max(lat))}")
+    if res["late_interrupts"]:
+        row(
+            "late interrupts: interrupt_reply ok / deadlocks reported",
+            f"{res['late_interrupt_replies_ok']} of {res['late_interrupts']} / {res['deadlocks_seen']} of {args.late_interrupts // 4}",
+        )
+    if args.idle_deaths:
+        row("idle deaths reported", f"{res['idle_deaths_reported']} of {args.idle_deaths}")
+    for how, since in (("timer", "cell's idle, timer 300 ms"), ("kill", "kill")):
+        if ds := res["death_report"][how]:
+            row(
+                f"idle death ({how}) report after the {since}, p50 / max",
+                f"{fmt_ms(bk.percentile(ds, 50))} / {fmt_ms(max(ds))}",
+            )
     mx, kind, cell = res["max"]
     row("longest reply", f"{fmt_ms(mx)} (cell {cell}, {kind})")
     if ordinary:
@@ -448,6 +674,7 @@ def summary(args, res, total, version):
     print()
     print(
         f"gocurrent soak ({version}): {args.cells} cells, {args.interrupts} interrupts, {args.restarts} worker deaths, "
+        f"{args.late_interrupts} late interrupts, {args.idle_deaths} idle deaths, "
         f"seed {args.seed}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}"
     )
     print()
@@ -476,12 +703,24 @@ def summary(args, res, total, version):
             print(f"  cell {f['cell']} ({f['kind']}): {f['why']}")
 
 
+def failures_by_event(res):
+    """Failure counts by the schedule's event they happened in."""
+    out = {}
+    for f in res["failures"]:
+        out[f["event"]] = out.get(f["event"], 0) + 1
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", help="gocurrent binary to use (default: build it from this repository)")
     ap.add_argument("--cells", type=int, default=2000, help="cells in all, checks included (2000)")
     ap.add_argument("--interrupts", type=int, default=100, help="interrupted cells (100)")
     ap.add_argument("--restarts", type=int, default=20, help="cells that kill the worker (20)")
+    ap.add_argument(
+        "--late-interrupts", type=int, default=100, help="interrupts sent while no cell runs, not waited for (100)"
+    )
+    ap.add_argument("--idle-deaths", type=int, default=20, help="worker deaths between cells (20)")
     ap.add_argument("--warmup", type=int, default=20, help="ordinary cells before the first %%status (20)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the cell mix (1)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
@@ -548,6 +787,15 @@ def main():
             "interrupts_escalated": res["interrupts_escalated"],
             "interrupts_retried": res["interrupts_retried"],
             "interrupt_latency_seconds": res["interrupt_latency"],
+            "failures_by_event": failures_by_event(res),
+            "late_interrupts": res["late_interrupts"],
+            "late_interrupt_replies_ok": res["late_interrupt_replies_ok"],
+            "deadlocks_seen": res["deadlocks_seen"],
+            "idle_deaths_reported": res["idle_deaths_reported"],
+            "death_report_seconds": res["death_report"],
+            "death_report_p50_max_seconds": {
+                how: [bk.percentile(ds, 50), max(ds)] for how, ds in res["death_report"].items() if ds
+            },
             "longest_reply": {"seconds": res["max"][0], "kind": res["max"][1], "cell": res["max"][2]},
             "ordinary_reply_p50_seconds": bk.percentile(ordinary, 50),
             "ordinary_reply_p99_seconds": bk.percentile(ordinary, 99),
