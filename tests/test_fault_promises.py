@@ -278,3 +278,21 @@ def test_scanln_without_stdin_says_why_and_reads_eof(kernel):
     lines = stderr.splitlines()
     assert len(lines) == 1, stderr  # once per cell
     assert "allow_stdin is false" in lines[0] and "EOF" in lines[0], stderr
+
+
+def test_interrupt_while_waiting_for_input_keeps_the_session_and_leaves_nothing(fresh_kernel):
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    msg_id = kc.execute('var s string\nfmt.Scanln(&s)\nfmt.Println("got", s)', allow_stdin=True)
+    req = kc.get_stdin_msg(timeout=30)
+    assert req["msg_type"] == "input_request", req
+    time.sleep(0.3)
+    send_interrupt(kc)
+    reply = shell_reply(kc, msg_id, timeout=30)
+    collect_iopub(kc, msg_id)
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "interrupted", reply["content"]
+    assert "kept" in reply["content"]["evalue"], reply["content"]
+    # nothing of the abandoned input shows in the next cells
+    for _ in range(2):
+        r = execute_ok(kc, "kept")
+        assert r.result_text == "7" and not [m for m in r.outputs if m["msg_type"] == "stream" and m["content"]["name"] == "stderr"], r.describe()

@@ -5,7 +5,10 @@
 // sockets or messages.
 package engine
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Output receives what a running cell produces, in order.
 type Output interface {
@@ -19,9 +22,14 @@ type Output interface {
 	// Clear clears the cell's output; with wait, when the next output
 	// arrives.
 	Clear(wait bool)
-	// Input asks the user for a line of text (fmt.Scanln in a cell).
+	// Input asks the user for a line of text (fmt.Scanln in a cell). It
+	// fails with ErrNoInput when the frontend gives none.
 	Input(prompt string, password bool) (string, error)
 }
+
+// ErrNoInput is the error of Output.Input when the frontend gives no
+// input (an execute_request with allow_stdin false).
+var ErrNoInput = errors.New("this frontend gives no input (allow_stdin is false)")
 
 // Timing is what one cell cost. It is sent as execute_reply
 // metadata.timing.

@@ -39,6 +39,9 @@ type request struct {
 	// InputErr is set when the input could not be had (no frontend
 	// allows stdin, or the cell was interrupted).
 	InputErr string `json:"input_err,omitempty"`
+	// NoInput is set with InputErr when the frontend gives no input at
+	// all (engine.ErrNoInput), which the cell is told.
+	NoInput bool `json:"no_input,omitempty"`
 	// Measure is the request of a measure op.
 	Measure *engine.MeasureSpec `json:"measure,omitempty"`
 }

@@ -435,7 +435,7 @@ func (p *proc) handle(e *Engine, ev event) {
 			if out == nil {
 				r.InputErr = "no cell is running"
 			} else if text, err := out.Input(ev.Prompt, ev.Password); err != nil {
-				r.InputErr = err.Error()
+				r.InputErr, r.NoInput = err.Error(), errors.Is(err, engine.ErrNoInput)
 			} else {
 				r.Input = text
 			}

@@ -263,6 +263,9 @@ func (w *worker) input(prompt string) (string, error) {
 	w.sendSynced(event{ID: w.currentID(), Op: "input", Prompt: prompt})
 	r, ok := <-w.inputs
 	if !ok || r.InputErr != "" {
+		if r.NoInput {
+			return "", fmt.Errorf("input: %w", engine.ErrNoInput)
+		}
 		return "", fmt.Errorf("input: %s", r.InputErr)
 	}
 	return r.Input, nil
@@ -280,8 +283,9 @@ func (r *inputReader) Read(p []byte) (int, error) {
 		line, err := r.w.input("")
 		if err != nil {
 			// As a program run with no input (go run < /dev/null)
-			// reads end of file; the user is told why, once a cell.
-			if !r.w.inputWarned.Swap(true) {
+			// reads end of file; where the frontend gives none, the
+			// user is told why, once a cell.
+			if errors.Is(err, engine.ErrNoInput) && !r.w.inputWarned.Swap(true) {
 				fmt.Fprintf(r.w.stderr, "gocurrent: %v, so standard input reads as empty (EOF), as under go run < /dev/null\n", err)
 			}
 			return 0, io.EOF

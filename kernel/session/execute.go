@@ -84,7 +84,7 @@ func (o *output) Clear(wait bool) {
 // Input asks the frontend for a line with an input_request on stdin.
 func (o *output) Input(prompt string, password bool) (string, error) {
 	if !o.stdin {
-		return "", fmt.Errorf("this frontend does not support input (allow_stdin is false)")
+		return "", engine.ErrNoInput
 	}
 	// Forget a reply left over from an earlier request.
 	select {
