@@ -953,11 +953,12 @@ func (s *session) declaresDisplayMethod() bool {
 }
 
 func (s *session) probe(name string) (mime, text string) {
-	if _, err := s.evalQuiet("_gocurrentM, _gocurrentT := _gocurrentProbe(" + name + ")"); err != nil {
+	// Not _gocurrentM: that is the native helpers' package (nativeAlias).
+	if _, err := s.evalQuiet("_gocurrentProbeM, _gocurrentProbeT := _gocurrentProbe(" + name + ")"); err != nil {
 		return "", ""
 	}
-	m, _ := s.evalQuiet("_gocurrentM")
-	t, _ := s.evalQuiet("_gocurrentT")
+	m, _ := s.evalQuiet("_gocurrentProbeM")
+	t, _ := s.evalQuiet("_gocurrentProbeT")
 	if !m.IsValid() || !t.IsValid() {
 		return "", ""
 	}

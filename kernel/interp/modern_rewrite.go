@@ -489,6 +489,7 @@ func (r *rewriter) visit(root ast.Node) {
 			r.errorsCall(n)
 			r.errorArgs(n)
 		case *ast.AssignStmt:
+			r.pkgVarTargets(n) // modern_pkgvars.go
 			r.topCommaOk(n)
 			r.parallelAssign(n)
 			if len(n.Lhs) == len(n.Rhs) {
@@ -499,6 +500,7 @@ func (r *rewriter) visit(root ast.Node) {
 		case *ast.Ident:
 			r.instantiate(n)
 		case *ast.SelectorExpr:
+			r.pkgVarRead(n) // modern_pkgvars.go
 			r.selector(n)
 			r.methodValue(n) // selects.go
 		case *ast.IndexExpr:

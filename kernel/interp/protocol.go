@@ -30,7 +30,7 @@ import (
 // request is a message from the kernel to the worker.
 type request struct {
 	ID     int64  `json:"id"`
-	Op     string `json:"op"` // execute, measure, complete, inspect, interrupt, input
+	Op     string `json:"op"` // execute, measure, complete, inspect, evaluate, interrupt, input
 	Code   string `json:"code,omitempty"`
 	Count  int    `json:"count,omitempty"`
 	Cursor int    `json:"cursor,omitempty"`
@@ -44,6 +44,9 @@ type request struct {
 	NoInput bool `json:"no_input,omitempty"`
 	// Measure is the request of a measure op.
 	Measure *engine.MeasureSpec `json:"measure,omitempty"`
+	// Exprs are the expressions of an evaluate op (user_expressions of
+	// an execute_request), by name.
+	Exprs map[string]string `json:"exprs,omitempty"`
 }
 
 // event is a message from the worker to the kernel.
@@ -71,6 +74,8 @@ type event struct {
 	Measurement *engine.Measurement `json:"measurement,omitempty"`
 	// result of declarations
 	Declarations *engine.Declarations `json:"declarations,omitempty"`
+	// result of evaluate: each expression's value or error, by name
+	Values map[string]engine.ExprResult `json:"values,omitempty"`
 	// exit: os.Exit or log.Fatal from a goroutine is about to end the
 	// worker.
 	Code int    `json:"code,omitempty"`

@@ -128,6 +128,8 @@ func RunWorker() error {
 		case "inspect":
 			in := s.inspect(r.Code, r.Cursor, r.Detail)
 			w.send(event{ID: r.ID, Op: "result", Inspection: &in})
+		case "evaluate":
+			w.send(event{ID: r.ID, Op: "result", Values: s.evaluate(r.Exprs)}) // evaluate.go
 		}
 	}
 	return nil

@@ -191,6 +191,7 @@ func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) (abort int) {
 			_ = k.conn.Publish(m, "stream", map[string]any{"name": "stdout", "text": text}, nil)
 		}
 	}
+	content["user_expressions"] = k.userExpressions(ctx, req.UserExprs) // userexpr.go
 	content["status"] = "ok"
 	k.reply(m, "execute_reply", content, metadata)
 	return 0
