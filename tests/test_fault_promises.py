@@ -263,6 +263,22 @@ def test_goroutine_started_by_an_earlier_cells_goroutine_is_that_cells(fresh_ker
     assert len(lines) == 5 and all(l.startswith(f"[from cell {n}] ") for l in lines), r.describe()
 
 
+def test_output_of_an_earlier_cells_timer_callback_is_marked(fresh_kernel):
+    """time.AfterFunc runs its function on a goroutine the runtime starts
+    when the timer fires, during a later cell: it is still the cell's that
+    set the timer."""
+    km, kc = fresh_kernel
+    r = execute_ok(
+        kc,
+        'time.AfterFunc(200*time.Millisecond, func() {\n\tfor i := 0; i < 3; i++ {\n'
+        '\t\tfmt.Println("timer", i)\n\t\ttime.Sleep(30 * time.Millisecond)\n\t}\n})\nfmt.Println("armed")',
+    )
+    n = r.content["execution_count"]
+    r = execute_ok(kc, 'time.Sleep(500 * time.Millisecond)\nfmt.Println("own")')
+    lines = r.stdout.splitlines()
+    assert lines == [f"[from cell {n}] timer {i}" for i in range(3)] + ["own"], r.describe()
+
+
 # --------------------------------------------------------------------------
 # input
 

@@ -147,6 +147,9 @@ func (w *worker) awaitPanics() {
 type timers struct {
 	until   atomic.Int64 // the latest deadline, in Unix nanoseconds
 	tickers atomic.Int64 // tickers alive
+	// callback, if set, wraps the functions of time.AfterFunc (to know
+	// the cell of the goroutine that runs them, see origins.callback).
+	callback func(func()) func()
 }
 
 func (t *timers) add(d time.Duration) {
@@ -172,9 +175,15 @@ func (t *timers) symbols() interp.Exports {
 	}
 	return interp.Exports{
 		"time/time": {
-			"After":     reflect.ValueOf(func(d time.Duration) <-chan time.Time { t.add(d); return time.After(d) }),
-			"NewTimer":  reflect.ValueOf(func(d time.Duration) *time.Timer { t.add(d); return time.NewTimer(d) }),
-			"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer { t.add(d); return time.AfterFunc(d, f) }),
+			"After":    reflect.ValueOf(func(d time.Duration) <-chan time.Time { t.add(d); return time.After(d) }),
+			"NewTimer": reflect.ValueOf(func(d time.Duration) *time.Timer { t.add(d); return time.NewTimer(d) }),
+			"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {
+				t.add(d)
+				if t.callback != nil {
+					f = t.callback(f)
+				}
+				return time.AfterFunc(d, f)
+			}),
 			"NewTicker": reflect.ValueOf(func(d time.Duration) *time.Ticker { return ticker(time.NewTicker(d)) }),
 			// A channel from Tick cannot be watched for its end: it
 			// counts as a ticker for the rest of the session.

@@ -89,6 +89,7 @@ func newSession(w *worker) (*session, error) {
 	s.sites = newSites(func() int { return int(s.cur.Load()) })
 	s.disp = display.New(w.display, w.clear)
 	s.late = newOrigins()
+	s.timers.callback = s.late.callback
 	s.filter = &panicFilter{w: &markingWriter{w: cellStream{&w.stderr}, o: s.late}}
 	s.exports = append(w.symbols(s.disp), s.superviseSymbols(), s.timers.symbols(), s.modernSymbols())
 	s.exports = append(s.exports, s.initProcs()) // procs.go

@@ -93,30 +93,59 @@ func (o *origins) cellEnded() {
 }
 
 // goroutineStarted is called by a goroutine of a go statement before it
-// runs any of its code: it records the goroutine's cell, where that is not
-// the one the goroutine would be taken for by default (the running cell,
-// or between cells the last one).
+// runs any of its code: it records the goroutine's cell, that of the
+// goroutine that started it.
 func (o *origins) goroutineStarted() {
 	cur := o.cur.Load()
 	if cur != 0 && o.foreign.Load() == 0 {
 		return // only the running cell's goroutines are about: it is theirs
 	}
-	parent, ok := parentGoroutineID()
+	owner := 0
+	if parent, ok := parentGoroutineID(); ok {
+		o.mu.Lock()
+		owner = o.byID[parent]
+		o.mu.Unlock()
+	}
+	o.adopt(owner)
+}
+
+// callback wraps f, a function that library code will call later on a
+// goroutine of its own (time.AfterFunc's), so that this goroutine belongs
+// to the cell of the goroutine that handed f over.
+func (o *origins) callback(f func()) func() {
+	owner := int(o.cur.Load())
+	if owner == 0 || o.foreign.Load() != 0 {
+		id := currentGoroutineID()
+		o.mu.Lock()
+		if c, ok := o.byID[id]; ok {
+			owner = c
+		} else if owner == 0 {
+			owner = int(o.last.Load())
+		}
+		o.mu.Unlock()
+	}
+	return func() {
+		o.adopt(owner)
+		f()
+	}
+}
+
+// adopt records that the calling goroutine belongs to cell owner (0: the
+// running cell, or between cells the last one), where that is not the
+// cell it would be taken for by default.
+func (o *origins) adopt(owner int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	cur := o.cur.Load()
 	def := int(cur)
 	if cur == 0 {
 		def = int(o.last.Load())
 	}
-	owner := def
-	if c, known := o.byID[parent]; ok && known {
-		owner = c
-	}
-	if owner == def || len(o.byID) >= maxTracked {
+	if owner == 0 || owner == def || len(o.byID) >= maxTracked {
 		return
 	}
 	o.byID[currentGoroutineID()] = owner
-	if o.cur.Load() != 0 {
+	if cur != 0 {
 		o.foreign.Add(1)
 	}
 }
