@@ -237,6 +237,24 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 	return res
 }
 
+// autoImports are the standard packages that c uses by their usual names
+// without importing them.
+func (s *session) autoImports(c *cell.Cell) []cell.ImportSpec {
+	var imports []cell.ImportSpec
+	for _, name := range c.Free {
+		if _, ok := s.imports[name]; ok {
+			continue
+		}
+		if _, ok := s.names[name]; ok {
+			continue
+		}
+		if path, ok := s.stdPkgs[name]; ok {
+			imports = append(imports, cell.ImportSpec{Path: path})
+		}
+	}
+	return imports
+}
+
 func (s *session) runCell(ctx context.Context, code string) engine.Result {
 	c, err := cell.Parse(code)
 	if err != nil {
@@ -251,17 +269,7 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 	for _, ch := range c.Chunks {
 		imports = append(imports, ch.Imports...)
 	}
-	for _, name := range c.Free {
-		if _, ok := s.imports[name]; ok {
-			continue
-		}
-		if _, ok := s.names[name]; ok {
-			continue
-		}
-		if path, ok := s.stdPkgs[name]; ok {
-			imports = append(imports, cell.ImportSpec{Path: path})
-		}
-	}
+	imports = append(imports, s.autoImports(c)...)
 	if e := s.checkUndefined(code, c); e != nil {
 		return errResult(e)
 	}

@@ -86,17 +86,9 @@ func (s *session) evaluateOne(ctx context.Context, expr string) engine.ExprResul
 	if e := s.checkUndefined(expr, c); e != nil {
 		return engine.ExprResult{Err: e}
 	}
-	for _, name := range c.Free {
-		if _, ok := s.imports[name]; ok {
-			continue
-		}
-		if _, ok := s.names[name]; ok {
-			continue
-		}
-		if path, ok := s.stdPkgs[name]; ok {
-			if e := s.importPackage(expr, cell.ImportSpec{Path: path}); e != nil {
-				return engine.ExprResult{Err: e}
-			}
+	for _, im := range s.autoImports(c) {
+		if e := s.importPackage(expr, im); e != nil {
+			return engine.ExprResult{Err: e}
 		}
 	}
 	// The rewriting's record of the cell's chunks is the expression's
