@@ -206,20 +206,30 @@ class KernelSocket:
                 return m, seen
 
     def wait_ready(self, timeout=60):
-        """kernel_info_request until one is answered."""
+        """kernel_info_request until one is answered on shell and its idle
+        status comes on iopub: the server subscribes to iopub when the
+        websocket opens, and what the kernel publishes before that
+        subscription takes effect is lost (as jupyter_client's
+        wait_for_ready, wait for both)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             msg_id = self.send("shell", "kernel_info_request", {})
+            reply, idle = None, False
             try:
-                reply, _ = self.wait(
-                    lambda m: m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "kernel_info_reply",
-                    timeout=min(5, max(0.1, deadline - time.monotonic())),
-                    what="kernel_info_reply",
-                )
+                while not (reply and idle):
+                    m, _ = self.wait(
+                        lambda m: m["parent_header"].get("msg_id") == msg_id,
+                        timeout=min(5, max(0.1, deadline - time.monotonic())),
+                        what="kernel_info_reply and its idle status",
+                    )
+                    if m["msg_type"] == "kernel_info_reply":
+                        reply = m
+                    elif m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                        idle = True
                 return reply
             except AssertionError:
                 continue
-        raise AssertionError(f"no kernel_info_reply over the websocket within {timeout} s")
+        raise AssertionError(f"no kernel_info_reply and idle status over the websocket within {timeout} s")
 
     def start_execute(self, code):
         return self.send(
