@@ -64,6 +64,25 @@ def test_interrupt_sent_before_a_cell_does_not_stop_it(fresh_kernel):
     session_kept(kc)
 
 
+def test_interrupt_sent_right_after_a_cell_stops_it_and_keeps_the_session(fresh_kernel):
+    """Run, then stop at once: the interrupt may reach the kernel (and the
+    worker) before the cell has started; it must stop that cell, as an
+    interrupt does, and not be lost or end the worker."""
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    cells = ['fmt.Println("start")\nfor i := 0; ; i++ {\n}', 'fmt.Println("start")\ntime.Sleep(20 * time.Second)']
+    for i in range(12):
+        msg_id = kc.execute(cells[i % 2], allow_stdin=False)
+        if i % 3 == 1:
+            time.sleep(0.001)
+        send_interrupt(kc)
+        reply = shell_reply(kc, msg_id, timeout=30)["content"]
+        collect_iopub(kc, msg_id)
+        assert reply["status"] == "error" and reply["ename"] == "interrupted", (i, reply)
+        assert "values are kept" in reply["evalue"], (i, reply)
+    session_kept(kc)
+
+
 def test_interrupt_after_a_deadlock_does_not_stop_the_next_cell(fresh_kernel):
     """The deadlock watchdog ended the cell just before the user's stop."""
     km, kc = fresh_kernel
@@ -312,3 +331,20 @@ def test_interrupt_while_waiting_for_input_keeps_the_session_and_leaves_nothing(
     for _ in range(2):
         r = execute_ok(kc, "kept")
         assert r.result_text == "7" and not [m for m in r.outputs if m["msg_type"] == "stream" and m["content"]["name"] == "stderr"], r.describe()
+
+
+def test_a_failed_cell_ends_before_the_cells_queued_behind_it_are_aborted(fresh_kernel):
+    """Run All with an error in the first cell: its idle status comes
+    before the aborted cells' busy, as in IPython."""
+    km, kc = fresh_kernel
+    ids = [kc.execute('time.Sleep(200 * time.Millisecond)\npanic("first fails")', allow_stdin=False)]
+    ids += [kc.execute(f"fmt.Println({i})", allow_stdin=False) for i in range(2)]
+    replies = {i: shell_reply(kc, i, timeout=30)["content"]["status"] for i in ids}
+    assert [replies[i] for i in ids] == ["error", "aborted", "aborted"], replies
+    states = []
+    deadline = time.monotonic() + 10
+    while len(states) < 6 and time.monotonic() < deadline:
+        m, _ = wait_for_iopub(kc, lambda m: m["msg_type"] == "status", timeout=2)
+        if m and m["parent_header"].get("msg_id") in ids:
+            states.append((ids.index(m["parent_header"]["msg_id"]), m["content"]["execution_state"]))
+    assert states == [(0, "busy"), (0, "idle"), (1, "busy"), (1, "idle"), (2, "busy"), (2, "idle")], states

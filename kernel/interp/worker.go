@@ -45,6 +45,8 @@ type worker struct {
 	mu       sync.Mutex
 	cancel   context.CancelFunc // of the running cell
 	cur      int64              // id of the running execute request
+	last     int64              // id of the last cell started
+	early    int64              // id of a cell interrupted before it started
 	faultErr *engine.Error      // why the running cell was stopped, if not by an interrupt
 
 	sess *session
@@ -148,7 +150,10 @@ func (w *worker) execute(r request) engine.Result {
 func (w *worker) asCell(r request, f func(ctx context.Context)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.mu.Lock()
-	w.cancel, w.cur, w.faultErr = cancel, r.ID, nil
+	w.cancel, w.cur, w.last, w.faultErr = cancel, r.ID, r.ID, nil
+	if w.early == r.ID {
+		cancel() // interrupted while it waited for its turn
+	}
 	w.mu.Unlock()
 	defer func() {
 		w.mu.Lock()
@@ -182,10 +187,15 @@ func (w *worker) busy() bool {
 }
 
 // interrupt stops the running cell, its goroutines and the processes it
-// started, if that cell is the one of request id: an interrupt that arrives
-// after its cell ended stops nothing.
+// started, if that cell is the one of request id. An interrupt for a cell
+// not started yet (the kernel sends it right after the cell's request)
+// stops that cell as it starts; one that arrives after its cell ended
+// stops nothing.
 func (w *worker) interrupt(id int64) {
 	w.mu.Lock()
+	if id > w.last {
+		w.early = id
+	}
 	running := w.cancel != nil && w.cur == id
 	if running {
 		w.cancel()

@@ -112,7 +112,8 @@ func (o *output) Input(prompt string, password bool) (string, error) {
 // execute runs an execute_request. When the cell failed with
 // stop_on_error, it returns how many requests were queued before its reply
 // was sent: those are aborted, and requests sent after the reply are not.
-func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) (abort int) {
+func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
+	m := r.m
 	var req executeRequest
 	if err := json.Unmarshal(m.Content, &req); err != nil {
 		k.reply(m, "execute_reply", map[string]any{"status": "error", "ename": "bad request", "evalue": err.Error(), "traceback": []string{}, "execution_count": k.executionCount()}, nil)
@@ -138,7 +139,7 @@ func (k *Kernel) execute(ctx context.Context, m *jupyter.Message) (abort int) {
 	}
 	out := &output{k: k, parent: m, stdin: req.AllowStdin == nil || *req.AllowStdin, silent: req.Silent, done: make(chan struct{})}
 	defer close(out.done)
-	ctx, cellDone := k.startCell(ctx, m) // interrupt.go
+	ctx, cellDone := k.startCell(ctx, r) // interrupt.go
 	defer cellDone()
 
 	res, handled := k.magics(ctx, req.Code, out)

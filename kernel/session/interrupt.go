@@ -7,11 +7,13 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
 )
 
-// An interrupt is the cancellation of the running cell's context: every
+// An interrupt is the cancellation of a cell's context: every
 // execute_request gets a context of its own, and interrupt_request (or
-// SIGINT) cancels the context of the cell running when it arrives. Nothing
-// is left over for a later cell: an interrupt that finds no cell running is
-// answered and forgotten.
+// SIGINT) cancels the context of the cell running when it arrives. An
+// interrupt that arrives between cells stops the next cell only if that
+// cell's request was received before it (it was queued, as when the user
+// runs a cell and presses stop at once); otherwise it is forgotten, and
+// nothing is left over for later cells.
 //
 // The control and shell sockets are read by goroutines of their own, so an
 // interrupt_request may be handled after an execute_request that its client
@@ -28,14 +30,36 @@ type runningCell struct {
 	cancel context.CancelFunc
 }
 
-// startCell makes the context of the cell of execute request m and records
+// pendingInterrupt is an interrupt that came while no cell ran, for the
+// cell whose request was queued then.
+type pendingInterrupt struct {
+	msg      *jupyter.Message // nil for a signal
+	received uint64           // shell requests received before it
+}
+
+// appliesTo reports whether the interrupt is for the cell of q: q was
+// received before it, or its client sent q before it (the two sockets are
+// read apart, so the interrupt may be read first), and not sent after it.
+func (p *pendingInterrupt) appliesTo(q shellRequest) bool {
+	if p.msg == nil {
+		return q.seq <= p.received
+	}
+	return (q.seq <= p.received || sentBefore(q.m, p.msg)) && !sentBefore(p.msg, q.m)
+}
+
+// startCell makes the context of the cell of execute request q and records
 // it as the running cell; done must be called when the cell has ended.
-func (k *Kernel) startCell(ctx context.Context, m *jupyter.Message) (cellCtx context.Context, done func()) {
+func (k *Kernel) startCell(ctx context.Context, q shellRequest) (cellCtx context.Context, done func()) {
 	cellCtx, cancel := context.WithCancel(ctx)
-	r := &runningCell{msg: m, cancel: cancel}
+	r := &runningCell{msg: q.m, cancel: cancel}
 	k.mu.Lock()
 	k.running = r
+	p := k.pending
+	k.pending = nil
 	k.mu.Unlock()
+	if p != nil && p.appliesTo(q) {
+		cancel() // an interrupt that came while this cell was queued
+	}
 	return cellCtx, func() {
 		k.mu.Lock()
 		if k.running == r {
@@ -55,6 +79,9 @@ func (k *Kernel) Interrupt() { k.interrupt(nil) }
 func (k *Kernel) interrupt(m *jupyter.Message) bool {
 	k.mu.Lock()
 	r := k.running
+	if r == nil {
+		k.pending = &pendingInterrupt{msg: m, received: k.received}
+	}
 	k.mu.Unlock()
 	if r == nil {
 		return false

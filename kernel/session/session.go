@@ -45,11 +45,20 @@ type Kernel struct {
 	count    int                      // execution count
 	parents  map[int]*jupyter.Message // execute requests by count, for late output
 	running  *runningCell             // the cell being run, to interrupt (interrupt.go)
+	pending  *pendingInterrupt        // an interrupt for a cell queued when it came
 	timing   bool                     // show the timing line
 	inputs   chan *jupyter.Message
 	shutdown chan bool // restart flag of a shutdown request
 
-	shell chan *jupyter.Message
+	shell    chan shellRequest
+	received uint64 // shell requests dispatched so far; under mu
+}
+
+// shellRequest is a shell request waiting for its turn, numbered in the
+// order the kernel received it.
+type shellRequest struct {
+	m   *jupyter.Message
+	seq uint64
 }
 
 // New makes a kernel. history may be nil (no persistent history).
@@ -70,7 +79,7 @@ func New(conn Conn, eng engine.Engine, info Info, history *History, logf func(st
 		timing:   true,
 		inputs:   make(chan *jupyter.Message, 1),
 		shutdown: make(chan bool, 1),
-		shell:    make(chan *jupyter.Message, 1024),
+		shell:    make(chan shellRequest, 1024),
 	}
 }
 
@@ -117,11 +126,11 @@ func (k *Kernel) Serve(ctx context.Context, in <-chan *jupyter.Message) {
 		defer wg.Done()
 		for {
 			select {
-			case m, ok := <-k.shell:
+			case r, ok := <-k.shell:
 				if !ok {
 					return
 				}
-				k.handleShell(ctx, m)
+				k.handleShell(ctx, r)
 			case <-ctx.Done():
 				return
 			}
@@ -166,8 +175,12 @@ func (k *Kernel) Dispatch(ctx context.Context, m *jupyter.Message) {
 			k.handleControl(ctx, m)
 			return
 		}
+		k.mu.Lock()
+		k.received++
+		r := shellRequest{m: m, seq: k.received}
+		k.mu.Unlock()
 		select {
-		case k.shell <- m:
+		case k.shell <- r:
 		default:
 			k.logf("shell queue full: %s request dropped", m.Header.MsgType)
 		}
@@ -303,9 +316,15 @@ func clampCursor(code string, cursor int) int {
 	return max(0, min(cursor, utf8.RuneCountInString(code)))
 }
 
-func (k *Kernel) handleShell(ctx context.Context, m *jupyter.Message) {
+func (k *Kernel) handleShell(ctx context.Context, r shellRequest) {
+	m := r.m
 	k.status(m, "busy")
-	defer k.status(m, "idle")
+	idle := true
+	defer func() {
+		if idle {
+			k.status(m, "idle")
+		}
+	}()
 	switch t := m.Header.MsgType; t {
 	case "kernel_info_request":
 		k.reply(m, "kernel_info_reply", k.kernelInfo(), nil)
@@ -313,7 +332,11 @@ func (k *Kernel) handleShell(ctx context.Context, m *jupyter.Message) {
 		if !k.checkExecute(m) {
 			return
 		}
-		if n := k.execute(ctx, m); n > 0 {
+		if n := k.execute(ctx, r); n > 0 {
+			// The failed cell ends (idle) before the requests queued
+			// behind it are answered, as in IPython.
+			idle = false
+			k.status(m, "idle")
 			k.abortQueued(n)
 		}
 	case "complete_request":
@@ -364,12 +387,13 @@ func (k *Kernel) handleShell(ctx context.Context, m *jupyter.Message) {
 func (k *Kernel) abortQueued(n int) {
 	for ; n > 0; n-- {
 		select {
-		case m, ok := <-k.shell:
+		case r, ok := <-k.shell:
 			if !ok {
 				return
 			}
+			m := r.m
 			if m.Header.MsgType != "execute_request" {
-				k.handleShell(context.Background(), m)
+				k.handleShell(context.Background(), r)
 				continue
 			}
 			k.status(m, "busy")

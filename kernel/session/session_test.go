@@ -375,15 +375,32 @@ func TestInterruptOnlyTheRunningCell(t *testing.T) {
 		t.Fatalf("cell after an earlier interrupt: %v", types(msgs))
 	}
 
+	// Sent after the cell's request, read before it: the cell stops as
+	// it starts.
+	cell = at(request(jupyter.Shell, "execute_request", map[string]any{"code": "slow"}), time.Now())
+	send(at(request(jupyter.Control, "interrupt_request", nil), time.Now().Add(time.Millisecond)))
+	in <- cell
+	if msgs := wait(cell); msgs[len(msgs)-2].content["status"] != "error" {
+		t.Fatalf("a cell sent before an interrupt read first ran on: %v", types(msgs))
+	}
+	if _, n := eng.counts(); n != 2 {
+		t.Fatalf("interrupts = %d, want 2", n)
+	}
+	// That interrupt is gone: the next cell runs.
+	cell = at(request(jupyter.Shell, "execute_request", map[string]any{"code": "slow"}), time.Now())
+	if msgs := send(cell); msgs[len(msgs)-2].content["status"] != "ok" {
+		t.Fatalf("the cell after: %v", types(msgs))
+	}
+
 	// The same, from another client session: taken in order of arrival.
 	cell = at(request(jupyter.Shell, "execute_request", map[string]any{"code": "slow"}), time.Now())
 	in <- cell
-	waitStarted(3)
+	waitStarted(5)
 	other := at(request(jupyter.Control, "interrupt_request", nil), time.Now().Add(-time.Hour))
 	other.Header.Session = "another client"
 	send(other)
 	wait(cell)
-	if _, n := eng.counts(); n != 2 {
-		t.Fatalf("interrupt of another session: interrupts = %d, want 2", n)
+	if _, n := eng.counts(); n != 3 {
+		t.Fatalf("interrupt of another session: interrupts = %d, want 3", n)
 	}
 }
