@@ -348,3 +348,17 @@ def test_a_failed_cell_ends_before_the_cells_queued_behind_it_are_aborted(fresh_
         if m and m["parent_header"].get("msg_id") in ids:
             states.append((ids.index(m["parent_header"]["msg_id"]), m["content"]["execution_state"]))
     assert states == [(0, "busy"), (0, "idle"), (1, "busy"), (1, "idle"), (2, "busy"), (2, "idle")], states
+
+
+def test_text_that_looks_like_the_kernels_sync_markers_is_only_text(fresh_kernel):
+    """The kernel keeps output and events in order with markers on the
+    output pipes; what a cell prints cannot pass for one."""
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    for code, want in [
+        ('fmt.Print("X\\x1b]gocurrent-sync;")\nfmt.Println("Y")', "X\x1b]gocurrent-sync;Y\n"),
+        ('fmt.Print("A\\x1b]gocurrent-sync;999999999\\aB\\n")\nfmt.Println("C")', "A\x1b]gocurrent-sync;999999999\aB\nC\n"),
+    ]:
+        r = execute_ok(kc, code, timeout=30)
+        assert r.stdout == want, r.describe()
+    session_kept(kc)

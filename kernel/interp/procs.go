@@ -560,7 +560,7 @@ func (p *procsState) mapByName(workers int, name string, inputs any, out any) er
 	if err != nil {
 		return err
 	}
-	r := &procsRun{p: p, setup: st, n: n, results: results, inputs: iv}
+	r := &procsRun{p: p, setup: st, n: n, results: results, inputs: iv, syncKey: newSyncKey()}
 	return r.run(workers)
 }
 

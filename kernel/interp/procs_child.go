@@ -37,7 +37,7 @@ func RunProcsChild() int {
 	for _, fd := range []int{3, 4, 5} {
 		syscall.CloseOnExec(fd)
 	}
-	w := &worker{inputs: make(chan request)}
+	w := &worker{inputs: make(chan request), markers: markersFromEnv()}
 	w.setStdio(os.Stdout, cellErr)
 	close(w.inputs) // no input: fmt.Scan reads end of file
 	w.events = json.NewEncoder(evs)

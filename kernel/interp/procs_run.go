@@ -68,6 +68,7 @@ type procsRun struct {
 	children map[*procsChild]bool
 	streams  map[int]*procsStream // by file descriptor
 	abort    error                // why the pool stopped early
+	syncKey  string               // of the children's sync markers (protocol.go)
 	out, err io.Writer
 }
 
@@ -292,7 +293,7 @@ func (r *procsRun) start() (err error) {
 		files = append(files, os.NewFile(uintptr(ends[k][0]), "procs-child"))
 	}
 	proc, err := os.StartProcess(exe, []string{exe, ProcsCommand}, &os.ProcAttr{
-		Env:   os.Environ(),
+		Env:   append(os.Environ(), syncKeyEnv+"="+r.syncKey),
 		Files: files,
 		// A child whose worker died goes with it.
 		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
@@ -398,7 +399,7 @@ func (r *procsRun) handle(st *procsStream, data []byte) {
 		st.buf = append(st.buf, data...)
 		var text []byte
 		for {
-			before, _, rest, ok, partial := parseMarker(st.buf)
+			before, _, rest, ok, partial := newMarkers(r.syncKey).parse(st.buf)
 			if ok {
 				text = append(text, before...)
 				st.buf = rest

@@ -22,6 +22,9 @@ package interp
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
 	"strconv"
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
@@ -82,45 +85,79 @@ type event struct {
 	Call string `json:"call,omitempty"`
 }
 
-// markerPrefix starts a sync marker on an output pipe; the marker is
-// markerPrefix, the decimal sequence number, and markerEnd. It is an
-// operating system command escape that terminals ignore, unlikely in text
-// a cell prints.
+// A sync marker on an output pipe is an operating system command escape,
+// which terminals ignore: "\x1b]gocurrent-sync;", a key, ";", the decimal
+// sequence number and "\a". The key is random, made by the kernel for each
+// worker and handed over in the environment variable syncKeyEnv, which the
+// worker removes before any cell runs: a cell cannot write a marker,
+// whatever it prints.
 const (
-	markerPrefix = "\x1b]gocurrent-sync;"
-	markerEnd    = '\a'
+	markerStart = "\x1b]gocurrent-sync;"
+	markerEnd   = '\a'
+	syncKeyEnv  = "GOCURRENT_SYNC_KEY"
 )
 
-func marker(seq int64) []byte {
-	b := []byte(markerPrefix)
+// markers makes and finds the sync markers of one key.
+type markers struct{ prefix []byte }
+
+func newMarkers(key string) markers {
+	return markers{prefix: []byte(markerStart + key + ";")}
+}
+
+// newSyncKey is a random key for a worker's markers.
+func newSyncKey() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// markersFromEnv returns the markers of the key in the environment, and
+// removes it from there (programs the cells start do not inherit it).
+func markersFromEnv() markers {
+	key := os.Getenv(syncKeyEnv)
+	_ = os.Unsetenv(syncKeyEnv)
+	return newMarkers(key)
+}
+
+func (mk markers) marker(seq int64) []byte {
+	b := append([]byte(nil), mk.prefix...)
 	b = strconv.AppendInt(b, seq, 10)
 	return append(b, markerEnd)
 }
 
-// parseMarker looks for a marker in b. It returns the text before it, the
+// parse looks for a marker in b. It returns the text before it, the
 // marker's sequence number and the rest after it; ok is false when b holds
-// no complete marker (partial reports whether b ends with what could be the
-// beginning of one, which must then wait for more bytes).
-func parseMarker(b []byte) (before []byte, seq int64, rest []byte, ok bool, partial int) {
-	i := bytes.Index(b, []byte(markerPrefix))
-	if i < 0 {
-		// A marker's prefix may be cut at the end of b.
-		for k := len(markerPrefix) - 1; k > 0; k-- {
-			if len(b) >= k && bytes.Equal(b[len(b)-k:], []byte(markerPrefix[:k])) {
-				return b, 0, nil, false, k
+// no complete marker (partial says how many bytes at the end of b could be
+// the beginning of one, which must then wait for more bytes). A prefix
+// followed by anything but digits and the end is text.
+func (mk markers) parse(b []byte) (before []byte, seq int64, rest []byte, ok bool, partial int) {
+	from := 0
+	for {
+		i := bytes.Index(b[from:], mk.prefix)
+		if i < 0 {
+			// A marker's prefix may be cut at the end of b.
+			for k := min(len(mk.prefix)-1, len(b)-from); k > 0; k-- {
+				if bytes.Equal(b[len(b)-k:], mk.prefix[:k]) {
+					return b, 0, nil, false, k
+				}
+			}
+			return b, 0, nil, false, 0
+		}
+		i += from
+		digits := b[i+len(mk.prefix):]
+		n := 0
+		for n < len(digits) && n < 19 && digits[n] >= '0' && digits[n] <= '9' {
+			n++
+		}
+		switch {
+		case n == len(digits):
+			return b, 0, nil, false, len(b) - i // the rest has not come yet
+		case n > 0 && digits[n] == markerEnd:
+			seq, err := strconv.ParseInt(string(digits[:n]), 10, 64)
+			if err == nil {
+				return b[:i], seq, digits[n+1:], true, 0
 			}
 		}
-		return b, 0, nil, false, 0
+		from = i + 1 // not a marker: text
 	}
-	j := bytes.IndexByte(b[i+len(markerPrefix):], markerEnd)
-	if j < 0 {
-		return b, 0, nil, false, len(b) - i
-	}
-	num := b[i+len(markerPrefix) : i+len(markerPrefix)+j]
-	n, err := strconv.ParseInt(string(num), 10, 64)
-	if err != nil {
-		// Not ours after all: pass it through as text.
-		return b, 0, nil, false, 0
-	}
-	return b[:i], n, b[i+len(markerPrefix)+j+1:], true, 0
 }

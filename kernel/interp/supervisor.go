@@ -143,7 +143,8 @@ func (e *Engine) start() (*proc, error) {
 	cmd.Stdout = outW
 	cmd.Stderr = crashW
 	cmd.ExtraFiles = []*os.File{reqR, evW, errW}
-	cmd.Env = append(os.Environ(), "GOTRACEBACK=all")
+	key := newSyncKey()
+	cmd.Env = append(os.Environ(), "GOTRACEBACK=all", syncKeyEnv+"="+key)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		closeAll()
@@ -169,7 +170,7 @@ func (e *Engine) start() (*proc, error) {
 		ready:   make(chan struct{}),
 		dead:    make(chan struct{}),
 	}
-	go p.pump(e, outR, errR, crashR, evR)
+	go p.pump(e, newMarkers(key), outR, errR, crashR, evR)
 	go func() {
 		<-p.dead
 		e.noticeIdleDeath(p)
@@ -187,7 +188,7 @@ type chunk struct {
 
 // readStream reads an output pipe, splitting out sync markers and never
 // cutting a UTF-8 character in two.
-func readStream(name string, r io.Reader, ch chan<- chunk) {
+func readStream(name string, mk markers, r io.Reader, ch chan<- chunk) {
 	buf := make([]byte, 64<<10)
 	var pending []byte
 	for {
@@ -195,7 +196,7 @@ func readStream(name string, r io.Reader, ch chan<- chunk) {
 		if n > 0 {
 			pending = append(pending, buf[:n]...)
 			for {
-				before, seq, rest, ok, partial := parseMarker(pending)
+				before, seq, rest, ok, partial := mk.parse(pending)
 				if !ok {
 					keep := partial
 					text := before[:len(before)-keep]
@@ -234,11 +235,11 @@ func readStream(name string, r io.Reader, ch chan<- chunk) {
 
 // pump moves the worker's output and events to the running cell's Output,
 // in order, until the worker has exited.
-func (p *proc) pump(e *Engine, outR, errR, crashR, evR *os.File) {
+func (p *proc) pump(e *Engine, mk markers, outR, errR, crashR, evR *os.File) {
 	chunks := make(chan chunk, 256)
 	events := make(chan event, 256)
-	go readStream("stdout", outR, chunks)
-	go readStream("stderr", errR, chunks)
+	go readStream("stdout", mk, outR, chunks)
+	go readStream("stderr", mk, errR, chunks)
 	crashDone := make(chan struct{})
 	go func() {
 		defer close(crashDone)

@@ -34,7 +34,8 @@ const DisplayPath = "gocurrent/display"
 
 // worker is the state of the worker process.
 type worker struct {
-	stdio    // the cells' output pipes (stdio.go)
+	stdio            // the cells' output pipes (stdio.go)
+	markers  markers // sync markers (protocol.go)
 	events   *json.Encoder
 	eventsMu sync.Mutex
 	seq      int64 // last sync marker; under eventsMu
@@ -59,7 +60,7 @@ type worker struct {
 // output or interrupt it. The worker exits at once; the programs its cells
 // started go first, running cell or not.
 func RunWorker() error {
-	w := &worker{inputs: make(chan request, 1)}
+	w := &worker{inputs: make(chan request, 1), markers: markersFromEnv()}
 	cellErr := os.NewFile(5, "cell-stderr")
 	reqs := os.NewFile(3, "requests")
 	evs := os.NewFile(4, "events")
@@ -254,7 +255,7 @@ func (w *worker) sendSynced(e event) {
 	defer w.eventsMu.Unlock()
 	w.seq++
 	e.Seq = w.seq
-	m := marker(w.seq)
+	m := w.markers.marker(w.seq)
 	_, _ = w.ownOut.Write(m)
 	_, _ = w.ownErr.Write(m)
 	if err := w.events.Encode(e); err != nil {
