@@ -222,11 +222,19 @@ func runKernel(connFile string, stderr io.Writer) error {
 // only once the engine does: the pointer hands them over safely.
 func newKernel(conn session.Conn, hist *session.History, logf func(string, ...any)) (*session.Kernel, *interp.Engine, error) {
 	var handlers atomic.Pointer[session.Kernel]
-	eng, err := interp.New(interp.Options{Logf: logf, Late: func(name, text string, from int) {
-		if k := handlers.Load(); k != nil {
-			k.Late(name, text, from)
-		}
-	}})
+	eng, err := interp.New(interp.Options{
+		Logf: logf,
+		Late: func(name, text string, from int) {
+			if k := handlers.Load(); k != nil {
+				k.Late(name, text, from)
+			}
+		},
+		LateDisplay: func(data, metadata map[string]any, id string, update bool, from int) {
+			if k := handlers.Load(); k != nil {
+				k.LateDisplay(data, metadata, id, update, from)
+			}
+		},
+	})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -362,3 +362,26 @@ def test_text_that_looks_like_the_kernels_sync_markers_is_only_text(fresh_kernel
         r = execute_ok(kc, code, timeout=30)
         assert r.stdout == want, r.describe()
     session_kept(kc)
+
+
+def test_display_from_a_goroutine_after_its_cell_is_shown_as_that_cells(fresh_kernel):
+    km, kc = fresh_kernel
+    r = execute_ok(
+        kc,
+        'go func() {\n\ttime.Sleep(300 * time.Millisecond)\n\tdisplay.HTML("<b>late html</b>")\n'
+        '\ttime.Sleep(600 * time.Millisecond)\n\tdisplay.Markdown("*later*")\n}()',
+    )
+    # while no cell runs
+    m, seen = wait_for_iopub(kc, lambda m: m["msg_type"] == "display_data", timeout=10)
+    assert m is not None, [x["msg_type"] for x in seen]
+    assert m["parent_header"].get("msg_id") == r.msg_id and "late html" in m["content"]["data"]["text/html"], m
+    # while a later cell runs: still the earlier cell's, not the running one's
+    others = []
+    later = kc.execute("time.Sleep(800 * time.Millisecond)", allow_stdin=False)
+    assert shell_reply(kc, later)["content"]["status"] == "ok"
+    own = collect_iopub(kc, later, others=others)
+    assert not [x for x in own if x["msg_type"] == "display_data"], own
+    shown = [x for x in others if x["msg_type"] == "display_data"]
+    assert len(shown) == 1, others
+    m = shown[0]
+    assert m["parent_header"].get("msg_id") == r.msg_id and "later" in m["content"]["data"]["text/markdown"], m

@@ -63,6 +63,9 @@ type event struct {
 	Metadata map[string]any `json:"metadata,omitempty"`
 	DispID   string         `json:"display_id,omitempty"`
 	Update   bool           `json:"update,omitempty"`
+	// From is the cell whose goroutine displays, when that cell has
+	// ended: the display is late output of that cell.
+	From int `json:"from,omitempty"`
 	// clear
 	Wait bool `json:"wait,omitempty"`
 	// input

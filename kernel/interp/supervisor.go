@@ -30,6 +30,10 @@ type Options struct {
 	// with the execution count of that cell, and the report of a worker
 	// that died between cells, with the count of the last cell it ran.
 	Late func(name, text string, from int)
+	// LateDisplay receives what a goroutine displays (the display
+	// package) after its cell ended, with the execution count of that
+	// cell.
+	LateDisplay func(data, metadata map[string]any, id string, update bool, from int)
 	// Logf logs problems of the kernel itself.
 	Logf func(format string, args ...any)
 	// InterruptGrace is how long an interrupted cell may take to stop
@@ -66,6 +70,9 @@ func New(opt Options) (*Engine, error) {
 	}
 	if opt.Late == nil {
 		opt.Late = func(string, string, int) {}
+	}
+	if opt.LateDisplay == nil {
+		opt.LateDisplay = func(map[string]any, map[string]any, string, bool, int) {}
 	}
 	if opt.InterruptGrace == 0 {
 		opt.InterruptGrace = 2 * time.Second
@@ -423,8 +430,16 @@ func (p *proc) handle(e *Engine, ev event) {
 	case "ready":
 		close(p.ready)
 	case "display":
-		if out != nil {
+		p.mu.Lock()
+		count := p.count
+		p.mu.Unlock()
+		switch {
+		case out != nil && ev.From == 0:
 			out.Display(ev.Data, ev.Metadata, ev.DispID, ev.Update)
+		case ev.From != 0:
+			e.opt.LateDisplay(ev.Data, ev.Metadata, ev.DispID, ev.Update, ev.From)
+		default:
+			e.opt.LateDisplay(ev.Data, ev.Metadata, ev.DispID, ev.Update, count)
 		}
 	case "clear":
 		if out != nil {

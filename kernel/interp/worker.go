@@ -264,7 +264,13 @@ func (w *worker) sendSynced(e event) {
 }
 
 func (w *worker) display(b display.Bundle) {
-	w.sendSynced(event{ID: w.currentID(), Op: "display", Data: b.Data, Metadata: b.Metadata, DispID: b.ID, Update: b.Update})
+	ev := event{ID: w.currentID(), Op: "display", Data: b.Data, Metadata: b.Metadata, DispID: b.ID, Update: b.Update}
+	if w.sess != nil {
+		if from, late := w.sess.late.from(); late {
+			ev.From = from // a goroutine of an earlier cell: shown as that cell's
+		}
+	}
+	w.sendSynced(ev)
 }
 
 func (w *worker) clear(wait bool) {

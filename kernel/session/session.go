@@ -99,6 +99,15 @@ func (k *Kernel) Late(name, text string, from int) {
 	_ = k.conn.Publish(parent, "stream", map[string]any{"name": name, "text": text}, nil)
 }
 
+// LateDisplay publishes what a goroutine displayed after its cell ended, as
+// output of that cell (frontends show it there).
+func (k *Kernel) LateDisplay(data, metadata map[string]any, id string, update bool, from int) {
+	k.mu.Lock()
+	parent := k.parents[from]
+	k.mu.Unlock()
+	(&output{k: k, parent: parent}).Display(data, metadata, id, update)
+}
+
 // markLate prefixes each line with the cell it came from.
 func markLate(text string, from int) string {
 	prefix := fmt.Sprintf("[from cell %d] ", from)
