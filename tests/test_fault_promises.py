@@ -385,3 +385,20 @@ def test_display_from_a_goroutine_after_its_cell_is_shown_as_that_cells(fresh_ke
     assert len(shown) == 1, others
     m = shown[0]
     assert m["parent_header"].get("msg_id") == r.msg_id and "later" in m["content"]["data"]["text/markdown"], m
+
+
+def test_waiting_for_a_signal_is_not_a_deadlock(fresh_kernel):
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    msg_id = kc.execute(
+        'sigc := make(chan os.Signal, 1)\nsignal.Notify(sigc, os.Interrupt)\nfmt.Println("waiting")\n<-sigc', allow_stdin=False
+    )
+    time.sleep(2.5)  # the deadlock report comes within about half a second
+    send_interrupt(kc)
+    reply = shell_reply(kc, msg_id, timeout=30)["content"]
+    collect_iopub(kc, msg_id)
+    assert reply["status"] == "error" and reply["ename"] == "interrupted", reply
+    # once the channel is no longer notified, waiting on nothing is one
+    r = execute(kc, "signal.Stop(sigc)\nch := make(chan int)\n<-ch", timeout=30)
+    assert r.status == "error" and r.error["ename"] == "deadlock", r.describe()
+    session_kept(kc)

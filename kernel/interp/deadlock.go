@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"os/signal"
 	"reflect"
 	"regexp"
 	"runtime"
@@ -12,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -147,6 +150,11 @@ func (w *worker) awaitPanics() {
 type timers struct {
 	until   atomic.Int64 // the latest deadline, in Unix nanoseconds
 	tickers atomic.Int64 // tickers alive
+	// signals holds the channels that signal.Notify delivers to: a
+	// goroutine waiting on one waits for a signal, not for nothing.
+	signals   map[chan<- os.Signal]bool
+	signalsMu sync.Mutex
+	contexts  atomic.Int64 // signal.NotifyContext contexts not stopped
 	// callback, if set, wraps the functions of time.AfterFunc (to know
 	// the cell of the goroutine that runs them, see origins.callback).
 	callback func(func()) func()
@@ -163,7 +171,10 @@ func (t *timers) add(d time.Duration) {
 }
 
 func (t *timers) pending() bool {
-	return t.tickers.Load() > 0 || time.Now().UnixNano() < t.until.Load()+int64(50*time.Millisecond)
+	t.signalsMu.Lock()
+	waitSignal := len(t.signals) > 0 || t.contexts.Load() > 0
+	t.signalsMu.Unlock()
+	return waitSignal || t.tickers.Load() > 0 || time.Now().UnixNano() < t.until.Load()+int64(50*time.Millisecond)
 }
 
 // symbols wraps the functions of time and context that start timers.
@@ -188,6 +199,32 @@ func (t *timers) symbols() interp.Exports {
 			// A channel from Tick cannot be watched for its end: it
 			// counts as a ticker for the rest of the session.
 			"Tick": reflect.ValueOf(func(d time.Duration) <-chan time.Time { t.tickers.Add(1); return time.Tick(d) }),
+		},
+		"os/signal/signal": {
+			"Notify": reflect.ValueOf(func(c chan<- os.Signal, sig ...os.Signal) {
+				t.signalsMu.Lock()
+				if t.signals == nil {
+					t.signals = map[chan<- os.Signal]bool{}
+				}
+				t.signals[c] = true
+				t.signalsMu.Unlock()
+				signal.Notify(c, sig...)
+			}),
+			"Stop": reflect.ValueOf(func(c chan<- os.Signal) {
+				signal.Stop(c)
+				t.signalsMu.Lock()
+				delete(t.signals, c)
+				t.signalsMu.Unlock()
+			}),
+			"NotifyContext": reflect.ValueOf(func(p context.Context, sig ...os.Signal) (context.Context, context.CancelFunc) {
+				ctx, stop := signal.NotifyContext(p, sig...)
+				t.contexts.Add(1)
+				var once sync.Once
+				return ctx, func() {
+					once.Do(func() { t.contexts.Add(-1) })
+					stop()
+				}
+			}),
 		},
 		"context/context": {
 			"WithTimeout": reflect.ValueOf(func(p context.Context, d time.Duration) (context.Context, context.CancelFunc) {
