@@ -402,3 +402,27 @@ def test_waiting_for_a_signal_is_not_a_deadlock(fresh_kernel):
     r = execute(kc, "signal.Stop(sigc)\nch := make(chan int)\n<-ch", timeout=30)
     assert r.status == "error" and r.error["ename"] == "deadlock", r.describe()
     session_kept(kc)
+
+
+def test_goexit_in_the_cells_own_flow_stops_the_cell(fresh_kernel):
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    r = execute(kc, 'defer fmt.Println("deferred")\nfmt.Println("before")\nruntime.Goexit()\nfmt.Println("after")')
+    assert r.status == "error" and r.error["ename"] == "goexit", r.describe()
+    assert r.stdout == "before\ndeferred\n", r.describe()
+    assert "main called runtime.Goexit" in r.error["evalue"], r.error
+    # in a goroutine it is Go's: the goroutine ends, its deferred calls run
+    r = execute_ok(
+        kc,
+        'var wg sync.WaitGroup\nwg.Add(1)\ngo func() {\n\tdefer wg.Done()\n\tdefer fmt.Println("g deferred")\n'
+        '\truntime.Goexit()\n\tfmt.Println("g after")\n}()\nwg.Wait()\nfmt.Println("main after")',
+    )
+    assert r.stdout == "g deferred\nmain after\n", r.describe()
+    session_kept(kc)
+
+
+def test_log_fatal_is_named_with_its_exit_status(kernel):
+    km, kc = kernel
+    r = execute(kc, 'log.Fatal("boom")')
+    assert r.status == "error" and r.error["ename"] == "exit", r.describe()
+    assert "log.Fatal (exit status 1)" in r.error["evalue"], r.error

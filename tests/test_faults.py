@@ -94,7 +94,7 @@ def test_panic_in_goroutine_of_an_earlier_cell_is_late_output(fresh_kernel):
     "code, call",
     [
         ("go func() {\n\tos.Exit(4)\n}()\ntime.Sleep(2 * time.Second)", "os.Exit(4)"),
-        ('go func() {\n\tlog.Fatalf("no %s", "way")\n}()\ntime.Sleep(2 * time.Second)', "log.Fatalf(1)"),
+        ('go func() {\n\tlog.Fatalf("no %s", "way")\n}()\ntime.Sleep(2 * time.Second)', "log.Fatalf (exit status 1)"),
     ],
     ids=["os-exit", "log-fatal"],
 )

@@ -723,8 +723,14 @@ func (s *session) describe(ctx context.Context, code string, err error) *engine.
 	var p interp.Panic
 	if errors.As(err, &p) {
 		if ex, ok := p.Value.(exitPanic); ok {
-			return &engine.Error{Name: "exit", Value: fmt.Sprintf("%s(%d) was called: the cell stopped there (the session is kept)", ex.call, ex.code),
-				Traceback: []string{red(fmt.Sprintf("%s(%d)", ex.call, ex.code)) + ": the cell stopped; the session's values are kept"}}
+			return &engine.Error{Name: "exit", Value: fmt.Sprintf("%s was called: the cell stopped there (the session is kept)", exitText(ex.call, ex.code)),
+				Traceback: []string{red(exitText(ex.call, ex.code)) + ": the cell stopped; the session's values are kept"}}
+		}
+		if _, ok := p.Value.(goexitPanic); ok {
+			msg := "runtime.Goexit was called in the cell's own flow: its deferred calls ran and the cell stopped there. " +
+				"In a program, main would wait for its other goroutines and then crash with " +
+				"\"fatal error: no goroutines (main called runtime.Goexit) - deadlock!\"; the session's values are kept"
+			return &engine.Error{Name: "goexit", Value: msg, Traceback: []string{red("runtime.Goexit") + ": " + msg}}
 		}
 		// The frames the evaluation's goroutine printed while the panic
 		// unwound it; p.Stack is that goroutine's stack.

@@ -511,8 +511,8 @@ func (s *session) goroutinePanicked(id int, r any, text string) {
 	from, late := s.late.from()
 	var e *engine.Error
 	if ex, ok := r.(exitPanic); ok {
-		e = &engine.Error{Name: "exit", Value: fmt.Sprintf("%s(%d) was called in the goroutine started at %s: %s", ex.call, ex.code, s.where(st, from, late), st.text)}
-		e.Traceback = []string{red(fmt.Sprintf("%s(%d)", ex.call, ex.code)) + " in a goroutine: " + e.Value}
+		e = &engine.Error{Name: "exit", Value: fmt.Sprintf("%s was called in the goroutine started at %s: %s", exitText(ex.call, ex.code), s.where(st, from, late), st.text)}
+		e.Traceback = []string{red(exitText(ex.call, ex.code)) + " in a goroutine: " + e.Value}
 	} else {
 		var val any = r
 		if text != "" {

@@ -693,7 +693,7 @@ func (p *proc) deathError() *engine.Error {
 	switch {
 	case exitEv != nil:
 		e.Name = "exit"
-		e.Value = fmt.Sprintf("%s(%d) was called from a goroutine, which ends the whole program", exitEv.Call, exitEv.Code)
+		e.Value = fmt.Sprintf("%s was called from a goroutine, which ends the whole program", exitText(exitEv.Call, exitEv.Code))
 	case strings.Contains(crash, "fatal error:"):
 		e.Name = "fatal error"
 		e.Value = strings.TrimPrefix(firstLineWith(crash, "fatal error:"), "fatal error: ")

@@ -316,6 +316,29 @@ func (r *inputReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// exitText names a call that ends a program: os.Exit(3), log.Fatal (exit
+// status 1).
+func exitText(call string, code int) string {
+	if call == "os.Exit" {
+		return fmt.Sprintf("os.Exit(%d)", code)
+	}
+	return fmt.Sprintf("%s (exit status %d)", call, code)
+}
+
+// goexitPanic unwinds a cell whose own flow called runtime.Goexit.
+type goexitPanic struct{}
+
+// goexit replaces runtime.Goexit in cells: on the cell's own goroutine it
+// unwinds with goexitPanic, which ends the cell with an error (the
+// interpreter would go on after it); elsewhere it is runtime.Goexit.
+func goexit() {
+	buf := make([]byte, 64<<10)
+	if strings.Contains(string(buf[:runtime.Stack(buf, false)]), "yaegi/interp.(*Interpreter).Execute(") {
+		panic(goexitPanic{})
+	}
+	runtime.Goexit()
+}
+
 // exitPanic unwinds a cell that called os.Exit or log.Fatal.
 type exitPanic struct {
 	call string
@@ -355,6 +378,9 @@ func (w *worker) symbols(d *display.Display) []interp.Exports {
 			"Exit":   reflect.ValueOf(exit),
 			"Stdout": reflect.ValueOf(&w.stdout).Elem(),
 			"Stderr": reflect.ValueOf(&w.stderr).Elem(),
+		},
+		"runtime/runtime": {
+			"Goexit": reflect.ValueOf(goexit),
 		},
 		"log/log": {
 			"Fatal":   reflect.ValueOf(func(v ...any) { fatal("log.Fatal", fmt.Sprint(v...)) }),
