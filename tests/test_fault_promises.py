@@ -426,3 +426,26 @@ def test_log_fatal_is_named_with_its_exit_status(kernel):
     r = execute(kc, 'log.Fatal("boom")')
     assert r.status == "error" and r.error["ename"] == "exit", r.describe()
     assert "log.Fatal (exit status 1)" in r.error["evalue"], r.error
+
+
+def test_panic_with_a_session_error_type_shows_its_error_method(fresh_kernel):
+    km, kc = fresh_kernel
+    execute_ok(
+        kc,
+        'kept := 7\ntype MyErr struct{ code int }\nfunc (e MyErr) Error() string { return fmt.Sprint("myerr code=", e.code) }\n'
+        'type PErr struct{ code int; name string }\nfunc (e *PErr) Error() string { return fmt.Sprint("perr ", e.code) }\n'
+        'type Plain struct{ n int }\ntype Twin struct{ n int }\nfunc (t Twin) String() string { return "twin" }',
+    )
+    for code, want in [
+        ("panic(MyErr{42})", "myerr code=42"),
+        ('panic(&PErr{43, "x"})', "perr 43"),
+        ("var e error = MyErr{6}\npanic(e)", "myerr code=6"),
+    ]:
+        r = execute(kc, code)
+        assert r.status == "error" and r.error["ename"] == "panic", r.describe()
+        assert r.error["evalue"].startswith(want + " ("), r.error
+    # types reflection cannot tell apart (Plain and Twin): no method's text
+    # is put on a value that may not have it
+    r = execute(kc, "panic(Plain{2})")
+    assert "twin" not in r.error["evalue"], r.error
+    session_kept(kc)

@@ -735,7 +735,13 @@ func (s *session) describe(ctx context.Context, code string, err error) *engine.
 		// The frames the evaluation's goroutine printed while the panic
 		// unwound it; p.Stack is that goroutine's stack.
 		gid, _ := parseGoroutineID(p.Stack)
-		return s.panicError(s.count, p.Value, s.filter.take(gid))
+		val := p.Value
+		if rv, ok := val.(reflect.Value); ok {
+			if text, ok := s.sessionText(rv); ok { // panictext.go
+				val = text
+			}
+		}
+		return s.panicError(s.count, val, s.filter.take(gid))
 	}
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		if e := s.w.takeFault(); e != nil {
