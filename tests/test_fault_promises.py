@@ -449,3 +449,20 @@ def test_panic_with_a_session_error_type_shows_its_error_method(fresh_kernel):
     r = execute(kc, "panic(Plain{2})")
     assert "twin" not in r.error["evalue"], r.error
     session_kept(kc)
+
+
+def test_deadlock_is_reported_after_an_interrupted_sleep(fresh_kernel):
+    """The interrupted cell's goroutine sleeps on where the interpreter
+    cannot stop it, but it will wake no one: a later deadlock is one."""
+    km, kc = fresh_kernel
+    execute_ok(kc, "kept := 7")
+    for sleep in ["time.Sleep(10 * time.Second)", "time.Sleep(1 << 62)"]:
+        msg_id = kc.execute(sleep, allow_stdin=False)
+        time.sleep(0.5)
+        send_interrupt(kc)
+        reply = shell_reply(kc, msg_id, timeout=30)["content"]
+        collect_iopub(kc, msg_id)
+        assert reply["ename"] == "interrupted", reply
+        r = execute(kc, "ch := make(chan int)\n<-ch", timeout=20)
+        assert r.status == "error" and r.error["ename"] == "deadlock", r.describe()
+    session_kept(kc)

@@ -111,7 +111,7 @@ func (w *worker) kind(g goroutine) string {
 			return "input"
 		}
 	}
-	if w.sess.late.baseline[g.id] || strings.HasPrefix(g.creator, ownPackage) || strings.HasPrefix(g.creator, "os/signal.") {
+	if w.sess.late.baseline[g.id] || strings.HasPrefix(g.creator, ownPackage) || strings.HasPrefix(g.creator, "os/signal.") || w.sess.stopped.has(g.id) {
 		return "worker"
 	}
 	for _, s := range blockedStates {
@@ -120,6 +120,40 @@ func (w *worker) kind(g goroutine) string {
 		}
 	}
 	return "busy"
+}
+
+// stoppedGoroutines are the goroutines running interpreted code when the
+// interpreter stopped an evaluation (an interrupt, or a fault of the cell):
+// the stop reaches every goroutine of the session, which ends at its next
+// interpreted instruction, once the call it is in returns (a time.Sleep of
+// an hour, a lock). Such a goroutine wakes no one: the watchdog leaves it
+// out, as it does the worker's own.
+type stoppedGoroutines struct {
+	mu  sync.Mutex
+	ids map[int64]bool
+}
+
+// mark records the goroutines running interpreted code now, and forgets
+// those that have ended.
+func (st *stoppedGoroutines) mark() {
+	ids := map[int64]bool{}
+	for _, g := range allGoroutines() {
+		for _, f := range g.funcs {
+			if strings.HasPrefix(f, "github.com/traefik/yaegi/interp.") {
+				ids[g.id] = true
+				break
+			}
+		}
+	}
+	st.mu.Lock()
+	st.ids = ids
+	st.mu.Unlock()
+}
+
+func (st *stoppedGoroutines) has(id int64) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.ids[id]
 }
 
 // awaitPanics waits, for up to 200 ms, until no goroutine of the session

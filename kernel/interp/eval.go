@@ -64,6 +64,7 @@ type session struct {
 	runs       int                  // functions made to run statements (see evalGroup)
 	inProgram  atomic.Bool          // a program cell runs, in an interpreter of its own
 	timers     timers               // timers cells started, for the deadlock watchdog
+	stopped    stoppedGoroutines    // goroutines the interpreter stopped, for the watchdog
 	mod        *modern              // rewriting of modern Go (modern.go)
 	procs      *procsState          // process pools of procs.Map (procs.go)
 	sel        selectOps            // the native select of rewritten cells (selects.go)
@@ -710,6 +711,7 @@ func (s *session) eval(ctx context.Context, code, src string) (v reflect.Value, 
 	v, err := s.i.EvalWithContext(ctx, src)
 	if errors.Is(err, context.Canceled) {
 		s.sel.interrupted() // the interpreter stopped the evaluation: wake its selects too
+		s.stopped.mark()    // and every interpreted goroutine (deadlock.go)
 	}
 	if err == nil {
 		return v, nil
