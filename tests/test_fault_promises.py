@@ -440,6 +440,7 @@ def test_panic_with_a_session_error_type_shows_its_error_method(fresh_kernel):
         ("panic(MyErr{42})", "myerr code=42"),
         ('panic(&PErr{43, "x"})', "perr 43"),
         ("var e error = MyErr{6}\npanic(e)", "myerr code=6"),
+        ("var wg sync.WaitGroup\nwg.Add(1)\ngo func() {\n\tdefer wg.Done()\n\tpanic(MyErr{5})\n}()\nwg.Wait()", "myerr code=5"),
     ]:
         r = execute(kc, code)
         assert r.status == "error" and r.error["ename"] == "panic", r.describe()

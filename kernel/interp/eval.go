@@ -65,6 +65,7 @@ type session struct {
 	inProgram  atomic.Bool          // a program cell runs, in an interpreter of its own
 	timers     timers               // timers cells started, for the deadlock watchdog
 	stopped    stoppedGoroutines    // goroutines the interpreter stopped, for the watchdog
+	panicTexts panicTexts           // goroutine panics whose text the cell's end tells (panictext.go)
 	mod        *modern              // rewriting of modern Go (modern.go)
 	procs      *procsState          // process pools of procs.Map (procs.go)
 	sel        selectOps            // the native select of rewritten cells (selects.go)
@@ -217,6 +218,7 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 			res.Err = e
 		}
 	}
+	s.panicTexts.apply(s, res.Err) // panictext.go
 	wall := time.Since(start)
 	u1, s1 := cpuTimes()
 	ku1, ks1 := s.kernelCPU.get()

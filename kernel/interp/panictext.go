@@ -5,6 +5,10 @@ import (
 	"go/ast"
 	"reflect"
 	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gocurrent/gocurrent/kernel/engine"
 )
 
 // The text of a panic value of a session type.
@@ -94,4 +98,45 @@ func (s *session) methodText(v reflect.Value, name, form string) (string, bool) 
 		return "", false
 	}
 	return text.String(), true
+}
+
+// panicTexts holds the values of panics in goroutines of the running cell
+// that may be of a session type: the interpreter cannot be asked for their
+// text while the cell runs (it evaluates one thing at a time), so the
+// cell's error is given it when the cell has ended.
+type panicTexts struct {
+	mu     sync.Mutex
+	values map[*engine.Error]reflect.Value
+}
+
+func (pt *panicTexts) later(e *engine.Error, v reflect.Value) {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	if pt.values == nil {
+		pt.values = map[*engine.Error]reflect.Value{}
+	}
+	pt.values[e] = v
+}
+
+// apply puts the text of its panic's value into e, the cell's error, and
+// forgets the values held.
+func (pt *panicTexts) apply(s *session, e *engine.Error) {
+	pt.mu.Lock()
+	v, ok := pt.values[e]
+	pt.values = nil
+	pt.mu.Unlock()
+	if !ok || e == nil {
+		return
+	}
+	text, ok := s.sessionText(v)
+	if !ok {
+		return
+	}
+	shown := fmt.Sprint(v)
+	if rest, found := strings.CutPrefix(e.Value, shown); found {
+		e.Value = text + rest
+	}
+	if len(e.Traceback) > 0 {
+		e.Traceback[0] = strings.Replace(e.Traceback[0], ": "+shown, ": "+text, 1)
+	}
 }

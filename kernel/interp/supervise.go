@@ -519,6 +519,9 @@ func (s *session) goroutinePanicked(id int, r any, text string) {
 			val = text // the Error or String method of a type of the session
 		}
 		e = s.panicError(st.cell, val, frames)
+		if rv, ok := r.(reflect.Value); ok && text == "" {
+			s.panicTexts.later(e, rv) // panictext.go
+		}
 		e.Value += fmt.Sprintf(" (in the goroutine started at %s: %s)", s.where(st, from, late), st.text)
 		e.Traceback = slices.Insert(e.Traceback, 1, fmt.Sprintf("  in the goroutine started at %s: %s", s.where(st, from, late), st.text))
 		e.Traceback[0] = red("panic in goroutine") + strings.TrimPrefix(e.Traceback[0], red("panic"))
