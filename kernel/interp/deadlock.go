@@ -111,7 +111,7 @@ func (w *worker) kind(g goroutine) string {
 			return "input"
 		}
 	}
-	if w.sess.late.baseline[g.id] || strings.HasPrefix(g.creator, ownPackage) || strings.HasPrefix(g.creator, "os/signal.") || w.sess.stopped.has(g.id) {
+	if w.sess.late.baseline[g.id] || strings.HasPrefix(g.creator, ownPackage) || strings.HasPrefix(g.creator, "os/signal.") {
 		return "worker"
 	}
 	for _, s := range blockedStates {
@@ -127,7 +127,7 @@ func (w *worker) kind(g goroutine) string {
 // the stop reaches every goroutine of the session, which ends at its next
 // interpreted instruction, once the call it is in returns (a time.Sleep of
 // an hour, a lock). Such a goroutine wakes no one: the watchdog leaves it
-// out, as it does the worker's own.
+// out (%goroutines still lists those that stay blocked).
 type stoppedGoroutines struct {
 	mu  sync.Mutex
 	ids map[int64]bool
@@ -334,6 +334,9 @@ func (w *worker) deadlocked() []int64 {
 	}
 	var ids []int64
 	for _, g := range allGoroutines() {
+		if w.sess.stopped.has(g.id) {
+			continue // it ends when it wakes, and wakes no one
+		}
 		switch w.kind(g) {
 		case "worker":
 			continue
