@@ -430,17 +430,17 @@ func (p *proc) handle(e *Engine, ev event) {
 	case "ready":
 		close(p.ready)
 	case "display":
-		p.mu.Lock()
-		count := p.count
-		p.mu.Unlock()
-		switch {
-		case out != nil && ev.From == 0:
+		if out != nil && ev.From == 0 {
 			out.Display(ev.Data, ev.Metadata, ev.DispID, ev.Update)
-		case ev.From != 0:
-			e.opt.LateDisplay(ev.Data, ev.Metadata, ev.DispID, ev.Update, ev.From)
-		default:
-			e.opt.LateDisplay(ev.Data, ev.Metadata, ev.DispID, ev.Update, count)
+			break
 		}
+		from := ev.From // a goroutine of an earlier cell, or no cell runs
+		if from == 0 {
+			p.mu.Lock()
+			from = p.count
+			p.mu.Unlock()
+		}
+		e.opt.LateDisplay(ev.Data, ev.Metadata, ev.DispID, ev.Update, from)
 	case "clear":
 		if out != nil {
 			out.Clear(ev.Wait)
