@@ -341,8 +341,11 @@ try {
     try {
       await waitCellsDone(nbPage, [i], 15000);
       stoppedMs = Date.now() - t0;
+      // The reply (shell) may reach the page before the error (iopub):
+      // the two channels share no order over the websocket.
+      await nbPage.waitForFunction((i) => Jupyter.notebook.get_cell(i).output_area.outputs.length > 0, i, { timeout: 5000 });
     } catch (e) {
-      /* not stopped */
+      /* not stopped, or no output */
     }
     const loopOut = await cellOutput(nbPage, i);
     await shot(nbPage, 'interrupt', nbPage.locator('#notebook-container .cell').nth(i));
