@@ -467,3 +467,10 @@ def test_deadlock_is_reported_after_an_interrupted_sleep(fresh_kernel):
         r = execute(kc, "ch := make(chan int)\n<-ch", timeout=20)
         assert r.status == "error" and r.error["ename"] == "deadlock", r.describe()
     session_kept(kc)
+
+
+def test_panic_nil_is_named_as_go_names_it(kernel):
+    km, kc = kernel
+    for code in ["panic(nil)", "var e error\npanic(e)"]:
+        r = execute(kc, code)
+        assert r.status == "error" and r.error["evalue"].startswith("panic called with nil argument ("), r.describe()

@@ -240,6 +240,26 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 	return res
 }
 
+// isNilPanic reports whether a panic's value, as the interpreter passes it
+// on, is the nil of panic(nil).
+func isNilPanic(val any) bool {
+	if val == nil {
+		return true
+	}
+	rv, ok := val.(reflect.Value)
+	if !ok {
+		return false
+	}
+	if !rv.IsValid() {
+		return true
+	}
+	switch rv.Kind() {
+	case reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
 // autoImports are the standard packages that c uses by their usual names
 // without importing them.
 func (s *session) autoImports(c *cell.Cell) []cell.ImportSpec {
@@ -744,6 +764,9 @@ func (s *session) describe(ctx context.Context, code string, err error) *engine.
 			if text, ok := s.sessionText(rv); ok { // panictext.go
 				val = text
 			}
+		}
+		if isNilPanic(val) {
+			val = "panic called with nil argument" // Go 1.21's runtime.PanicNilError
 		}
 		return s.panicError(s.count, val, s.filter.take(gid))
 	}
