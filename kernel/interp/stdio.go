@@ -72,7 +72,7 @@ func reopen(f, own *os.File, old int) *os.File {
 	if err != nil {
 		return f
 	}
-	fd, name := int(^uint(0)>>1), f.Name()
+	fd := -1
 	_ = sc.Control(func(raw uintptr) {
 		var st syscall.Stat_t
 		if syscall.Fstat(old, &st) == syscall.EBADF {
@@ -81,16 +81,12 @@ func reopen(f, own *os.File, old int) *os.File {
 				return
 			}
 		}
-		nfd, err := syscall.Dup(int(raw))
-		if err == nil {
-			syscall.CloseOnExec(nfd)
-			fd = nfd
-		}
+		fd, _ = dupCloseOnExec(int(raw))
 	})
-	if fd == int(^uint(0)>>1) {
+	if fd < 0 {
 		return f
 	}
-	return os.NewFile(uintptr(fd), name)
+	return os.NewFile(uintptr(fd), f.Name())
 }
 
 // cellStream writes to the cells' standard output or error as it is at the

@@ -332,11 +332,22 @@ type goexitPanic struct{}
 // unwinds with goexitPanic, which ends the cell with an error (the
 // interpreter would go on after it); elsewhere it is runtime.Goexit.
 func goexit() {
-	buf := make([]byte, 64<<10)
-	if strings.Contains(string(buf[:runtime.Stack(buf, false)]), "yaegi/interp.(*Interpreter).Execute(") {
+	if onCellFlow(ownStack()) {
 		panic(goexitPanic{})
 	}
 	runtime.Goexit()
+}
+
+// ownStack is the calling goroutine's stack.
+func ownStack() string {
+	buf := make([]byte, 64<<10)
+	return string(buf[:runtime.Stack(buf, false)])
+}
+
+// onCellFlow reports whether stack is that of a cell's own flow (the
+// interpreter's evaluation of the cell), not of a goroutine it started.
+func onCellFlow(stack string) bool {
+	return strings.Contains(stack, "yaegi/interp.(*Interpreter).Execute(")
 }
 
 // exitPanic unwinds a cell that called os.Exit or log.Fatal.
@@ -352,9 +363,8 @@ type exitPanic struct {
 // such as an HTTP handler's) there is no way to stop just that goroutine,
 // so it tells the kernel and ends the worker with the code, as Go would.
 func (w *worker) exit(call string, code int) {
-	buf := make([]byte, 64<<10)
-	stack := string(buf[:runtime.Stack(buf, false)])
-	if strings.Contains(stack, "yaegi/interp.(*Interpreter).Execute(") ||
+	stack := ownStack()
+	if onCellFlow(stack) ||
 		(w.sess != nil && !w.sess.inProgram.Load() && strings.Contains(stack, "\ncreated by github.com/traefik/yaegi/interp.")) {
 		panic(exitPanic{call: call, code: code})
 	}
