@@ -30,6 +30,7 @@ import (
 	"github.com/gocurrent/gocurrent/install"
 	"github.com/gocurrent/gocurrent/kernel/interp"
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
+	"github.com/gocurrent/gocurrent/kernel/magic"
 	"github.com/gocurrent/gocurrent/kernel/native"
 	"github.com/gocurrent/gocurrent/kernel/notebook"
 	"github.com/gocurrent/gocurrent/kernel/session"
@@ -217,10 +218,11 @@ func runKernel(connFile string, stderr io.Writer) error {
 	return nil
 }
 
-// newKernel starts the interpreter engine and the request handlers on
-// conn. The engine reports late output through the handlers, which exist
-// only once the engine does: the pointer hands them over safely.
-func newKernel(conn session.Conn, hist *session.History, logf func(string, ...any)) (*session.Kernel, *interp.Engine, error) {
+// newKernel starts the interpreter engine, the native programs beside it
+// and the request handlers on conn; closing the returned engines stops
+// them all. The engine reports late output through the handlers, which
+// exist only once the engine does: the pointer hands them over safely.
+func newKernel(conn session.Conn, hist *session.History, logf func(string, ...any)) (*session.Kernel, io.Closer, error) {
 	var handlers atomic.Pointer[session.Kernel]
 	eng, err := interp.New(interp.Options{
 		Logf: logf,
@@ -238,9 +240,17 @@ func newKernel(conn session.Conn, hist *session.History, logf func(string, ...an
 	if err != nil {
 		return nil, nil, err
 	}
-	k := session.New(conn, native.With(eng, logf), session.Info{Version: version}, hist, logf)
+	engines := session.Engines{Cells: eng, Programs: native.NewPrograms(eng, logf)}
+	k := session.New(conn, engines, session.Info{Version: version}, hist, logf)
 	handlers.Store(k)
-	return k, eng, nil
+	return k, closeEngines(engines), nil
+}
+
+// closeEngines closes the programs, then the cells' engine.
+type closeEngines session.Engines
+
+func (e closeEngines) Close() error {
+	return errors.Join(e.Programs.Close(), e.Cells.Close())
 }
 
 // watchParent ends the kernel when the process that started it is gone:
@@ -311,7 +321,7 @@ func runNotebook(args []string, stdout, stderr io.Writer) error {
 	if err := notebook.Write(*out, nb); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nran %d code cells of %s in %s; %d failed; wrote %s\n", res.Cells, path, session.FormatDuration(time.Since(start)), res.Errors, *out)
+	fmt.Fprintf(stdout, "\nran %d code cells of %s in %s; %d failed; wrote %s\n", res.Cells, path, magic.FormatDuration(time.Since(start)), res.Errors, *out)
 	if res.Errors > 0 {
 		return exitCode(1)
 	}

@@ -117,25 +117,6 @@ type Engine interface {
 	Close() error
 }
 
-// Evaluator is an Engine that can evaluate expressions in its session
-// after a cell: the user_expressions of an execute_request. Evaluating
-// them changes neither the execution count nor the engine's records of
-// cells, and shows nothing; cancelling ctx gives up waiting for them.
-type Evaluator interface {
-	// Evaluate evaluates each expression of exprs, which are keyed by the
-	// names the request gave them, and returns the results by the same
-	// names.
-	Evaluate(ctx context.Context, exprs map[string]string) map[string]ExprResult
-}
-
-// ExprResult is the outcome of one expression given to an Evaluator:
-// Data, the MIME bundle that shows its value as a cell's final expression
-// would be shown (empty for a call with no result), or Err.
-type ExprResult struct {
-	Data map[string]any `json:"data,omitempty"`
-	Err  *Error         `json:"error,omitempty"`
-}
-
 // MeasureSpec asks an engine to run a cell's statements again and again
 // and time each run (%%timeit, %%compare, %%scale, %%trace). The cell's
 // declarations are set up once, before, and not timed.

@@ -2,71 +2,67 @@ package native
 
 import (
 	"context"
-	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
-	"github.com/gocurrent/gocurrent/kernel/interp"
 )
 
-// Engine is the interpreter engine with native cells added: what the
-// kernel's handlers run cells with.
-type Engine struct {
-	*interp.Engine
-	r *Runner
+// Session is the session whose declarations programs are built with (the
+// interpreter engine), and which tells the user first when it lost them.
+type Session interface {
+	engine.Declarer
+	engine.LossTeller
 }
 
-// With adds native cells to the interpreter engine e.
-func With(e *interp.Engine, logf func(string, ...any)) *Engine {
-	return &Engine{Engine: e, r: New(logf)}
+// Programs runs cells as programs beside a session: it implements
+// engine.Programs.
+type Programs struct {
+	sess Session
+	r    *Runner
 }
 
-// ExecuteNative builds and runs a cell as a program. args are the
-// arguments of %%native; code is the cell without its %%native line (that
-// line left blank, so lines stay the cell's).
-func (e *Engine) ExecuteNative(ctx context.Context, code, args string, count int, out engine.Output) engine.Result {
-	e.TellLoss(out)
-	opt, err := ParseOptions(args)
-	if err != nil {
-		return engine.Result{Err: &engine.Error{Name: "magic error", Value: err.Error(), Traceback: []string{red("magic error") + ": " + err.Error()}}}
-	}
-	d, err := e.Declarations()
+var _ engine.Programs = (*Programs)(nil)
+
+// NewPrograms makes the programs of session sess.
+func NewPrograms(sess Session, logf func(string, ...any)) *Programs {
+	return &Programs{sess: sess, r: New(logf)}
+}
+
+// declarations tells any loss of the session, then returns its
+// declarations.
+func (p *Programs) declarations(out engine.Output) engine.Declarations {
+	p.sess.TellLoss(out)
+	d, err := p.sess.Declarations()
 	if err != nil {
 		// Without the session's declarations the cell may still build.
-		d = engine.Declarations{}
+		return engine.Declarations{}
 	}
-	return e.r.Run(ctx, d, code, count, opt, out)
+	return d
 }
 
-// Close stops everything and removes the native module directory.
-func (e *Engine) Close() error {
-	err := e.r.Close()
-	if err2 := e.Engine.Close(); err2 != nil {
-		return err2
-	}
-	return err
-}
-
-// IsNativeMagic reports whether a cell magic asks for a native cell.
-func IsNativeMagic(name string) bool { return strings.TrimSpace(name) == "native" }
-
-// Measure measures a cell natively when spec.Native, else in the
-// interpreter.
-func (e *Engine) Measure(ctx context.Context, spec engine.MeasureSpec, out engine.Output) engine.Measurement {
-	if !spec.Native {
-		return e.Engine.Measure(ctx, spec, out)
-	}
-	e.TellLoss(out)
-	d, err := e.Declarations()
+// Run builds and runs a cell as a program. args are the arguments of
+// %%native; code is the cell without its %%native line (that line left
+// blank, so lines stay the cell's).
+func (p *Programs) Run(ctx context.Context, code, args string, count int, out engine.Output) engine.Result {
+	opt, err := ParseOptions(args)
 	if err != nil {
-		d = engine.Declarations{}
+		p.sess.TellLoss(out)
+		return engine.Result{Err: &engine.Error{Name: "magic error", Value: err.Error(), Traceback: []string{red("magic error") + ": " + err.Error()}}}
 	}
-	return e.r.Measure(ctx, d, spec, out)
+	return p.r.Run(ctx, p.declarations(out), code, count, opt, out)
 }
 
-// GoCommand is the Go toolchain native cells are built with.
-func (e *Engine) GoCommand() (string, error) {
-	if err := e.r.setup(); err != nil {
+// Measure builds spec's cell as a program and times it.
+func (p *Programs) Measure(ctx context.Context, spec engine.MeasureSpec, out engine.Output) engine.Measurement {
+	return p.r.Measure(ctx, p.declarations(out), spec, out)
+}
+
+// GoCommand is the Go toolchain programs are built with.
+func (p *Programs) GoCommand() (string, error) {
+	if err := p.r.setup(); err != nil {
 		return "", err
 	}
-	return e.r.goBin, nil
+	return p.r.goBin, nil
 }
+
+// Close stops every program and removes the native module directory.
+func (p *Programs) Close() error { return p.r.Close() }

@@ -18,6 +18,7 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
+	"github.com/gocurrent/gocurrent/kernel/magic"
 )
 
 // Conn is what the handlers need of the protocol edge: jupyter.Sockets,
@@ -33,10 +34,20 @@ type Info struct {
 	Version string // gocurrent's version
 }
 
+// Engines are what runs cells: Cells runs every cell and answers
+// completion and inspection; Programs, when not nil, builds cells as
+// programs with the Go toolchain (%%native, a cell that is a whole program,
+// --native measuring).
+type Engines struct {
+	Cells    engine.Engine
+	Programs engine.Programs
+}
+
 // Kernel holds a session's state and handles its requests.
 type Kernel struct {
 	conn    Conn
 	eng     engine.Engine
+	magics  *magic.Magics
 	info    Info
 	history *History
 	logf    func(format string, args ...any)
@@ -62,16 +73,16 @@ type shellRequest struct {
 }
 
 // New makes a kernel. history may be nil (no persistent history).
-func New(conn Conn, eng engine.Engine, info Info, history *History, logf func(string, ...any)) *Kernel {
+func New(conn Conn, engines Engines, info Info, history *History, logf func(string, ...any)) *Kernel {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
 	if history == nil {
 		history = NewMemoryHistory()
 	}
-	return &Kernel{
+	k := &Kernel{
 		conn:     conn,
-		eng:      eng,
+		eng:      engines.Cells,
 		info:     info,
 		history:  history,
 		logf:     logf,
@@ -81,6 +92,8 @@ func New(conn Conn, eng engine.Engine, info Info, history *History, logf func(st
 		shutdown: make(chan bool, 1),
 		shell:    make(chan shellRequest, 1024),
 	}
+	k.magics = magic.New(engines.Cells, engines.Programs, k)
+	return k
 }
 
 // Shutdown delivers the restart flag of a shutdown_request once the reply
@@ -313,7 +326,7 @@ func (k *Kernel) checkExecute(m *jupyter.Message) bool {
 			return true
 		}
 	}
-	k.badRequest(m, "the required field code is missing", map[string]any{"execution_count": k.executionCount()})
+	k.badRequest(m, "the required field code is missing", map[string]any{"execution_count": k.ExecutionCount()})
 	return false
 }
 
@@ -406,7 +419,7 @@ func (k *Kernel) abortQueued(n int) {
 				continue
 			}
 			k.status(m, "busy")
-			k.reply(m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.executionCount()}, nil)
+			k.reply(m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.ExecutionCount()}, nil)
 			k.status(m, "idle")
 		default:
 			return
@@ -414,7 +427,9 @@ func (k *Kernel) abortQueued(n int) {
 	}
 }
 
-func (k *Kernel) executionCount() int {
+// ExecutionCount is the execution count of the cell being run, or else of
+// the last one.
+func (k *Kernel) ExecutionCount() int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.count

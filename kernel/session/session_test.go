@@ -133,7 +133,7 @@ func request(ch jupyter.Channel, msgType string, content map[string]any) *jupyte
 func serve(t *testing.T) (*recConn, *fakeEngine, func(*jupyter.Message) []sent, chan<- *jupyter.Message) {
 	conn := &recConn{}
 	eng := &fakeEngine{}
-	k := New(conn, eng, Info{Version: "test"}, nil, t.Logf)
+	k := New(conn, Engines{Cells: eng}, Info{Version: "test"}, nil, t.Logf)
 	in := make(chan *jupyter.Message, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -306,17 +306,6 @@ func TestHistory(t *testing.T) {
 	}
 	if got := h2.Search("6*", 1, false); len(got) != 1 || got[0].Input != "6*8" {
 		t.Errorf("search n=1 = %+v", got)
-	}
-}
-
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		0: "0 s", 8 * time.Microsecond: "8.00 µs", 620 * time.Millisecond: "620 ms",
-		1210 * time.Millisecond: "1.21 s", 12500 * time.Microsecond: "12.5 ms",
-	} {
-		if got := FormatDuration(d); got != want {
-			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
-		}
 	}
 }
 

@@ -32,7 +32,7 @@ func (statusEngine) Status() map[string]any {
 // and returns what the kernel sent for it, up to its idle status.
 func serveEngine(t *testing.T, eng engine.Engine) func(*jupyter.Message) []sent {
 	conn := &recConn{}
-	k := New(conn, eng, Info{Version: "test"}, nil, t.Logf)
+	k := New(conn, Engines{Cells: eng}, Info{Version: "test"}, nil, t.Logf)
 	in := make(chan *jupyter.Message, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -155,19 +155,5 @@ func TestStatusMagicWithoutEngineStatus(t *testing.T) {
 	_, out = replyOf(t, send(execReq("%status")))
 	if !strings.Contains(out, "worker") || !strings.Contains(out, "reports no status") {
 		t.Errorf("table = %q", out)
-	}
-}
-
-func TestFormatStatusDeadWorker(t *testing.T) {
-	out := formatStatus(map[string]any{
-		"worker_pid": 7, "worker_alive": false, "worker_rss_bytes": int64(0), "worker_uptime_ns": int64(0),
-		"worker_restarts":    1,
-		"worker_extra_thing": "x",
-	})
-	for _, want := range []string{"worker pid          7 (exited", "worker RSS          -\n", "worker uptime       -\n",
-		"worker restarts     1\n", "worker extra thing  x\n"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("table lacks %q:\n%s", want, out)
-		}
 	}
 }

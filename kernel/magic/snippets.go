@@ -1,4 +1,4 @@
-package session
+package magic
 
 import (
 	"fmt"
@@ -9,27 +9,15 @@ import (
 	"github.com/gocurrent/gocurrent/snippets"
 )
 
-// snippetsUsage and loadUsage are what %snippets -h and %load -h print.
-func snippetsUsage() string {
-	return `%snippets [TOPIC]
-  Lists the ready-made cells (name, title, purpose), by topic, or the
-  snippets of one topic. Topics: ` + strings.Join(snippets.Topics(), ", ") + `.
-  %load NAME puts one into the cell.`
-}
-
-const loadUsage = `%load NAME
-  Replaces the cell's text with the snippet NAME (as IPython's %load does):
-  run the cell again to run the snippet. %snippets lists the names.`
-
 // snippetMagic runs %snippets and %load. It returns stop when the cell
 // must end with res (an error, or %load's payload).
-func (k *Kernel) snippetMagic(mg cell.Magic, out *output) (res engine.Result, stop bool) {
+func (m *Magics) snippetMagic(mg cell.Magic, out Output) (res engine.Result, stop bool) {
 	args := strings.Fields(mg.Args)
 	if hasHelpFlag(mg.Args) {
 		if mg.Name == "load" {
-			out.Stream("stdout", loadUsage+"\n", 0)
+			out.Stream("stdout", m.help["load"]+"\n", 0)
 		} else {
-			out.Stream("stdout", snippetsUsage()+"\n", 0)
+			out.Stream("stdout", m.help["snippets"]+"\n", 0)
 		}
 		return engine.Result{}, false
 	}

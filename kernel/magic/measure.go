@@ -1,4 +1,4 @@
-package session
+package magic
 
 import (
 	"context"
@@ -29,63 +29,17 @@ import (
 // figures in the execute_reply's metadata under its own name, so that
 // notebooks and tests can read them.
 
-// measurer is the engine's side of the measuring magics.
-type measurer interface {
-	Measure(ctx context.Context, spec engine.MeasureSpec, out engine.Output) engine.Measurement
-}
-
-// measureUsage is the usage text of each measuring magic (also its -h).
-var measureUsage = map[string]string{
-	"time": `%time STATEMENT   run STATEMENT once and print its CPU and wall time
-%%time             (first line of a cell) the same for the whole cell
-  As IPython prints them:
-    CPU times: user 1.2 s, sys: 8 ms, total: 1.21 s
-    Wall time: 620 ms`,
-	"timeit": `%%timeit [-n LOOPS] [-r RUNS] [--native]
-  Run the cell's statements LOOPS times per run, RUNS runs (default 7),
-  and print the mean and standard deviation of the time per loop:
-    620 ms ± 12 ms per loop (mean ± std. dev. of 7 runs, 1 loop each)
-  Without -n, LOOPS is the first of 1, 2, 5, 10, 20, 50, ... that takes at
-  least 0.2 s, as in IPython. The cell's declarations are set up once and
-  not timed; its statements' output is shown once. --native builds the
-  cell with the Go toolchain and times the program.
-  metadata.timeit: loops, runs, mean_ns, std_ns, best_ns, worst_ns, per-loop samples.`,
-	"compare": `%%compare [-r RUNS] [--native]
-  The cell holds variants of the same work, each starting with a line
-    // --- NAME
-  (lines before the first are shared by all). Each variant runs RUNS times
-  (default 3); a table and a bar chart show its median wall time, CPU
-  time, cores busy (CPU / wall) and speedup over the first variant.
-  metadata.compare: engine, runs and, per variant, name, median_wall_ns,
-  wall_ns, cpu_ns, cores_busy, speedup.`,
-	"scale": `%%scale [-procs 1,2,4,...] [-r RUNS] [--native]
-  Run the cell at each GOMAXPROCS (default: 1, 2, 4, ... up to the
-  machine's cores, and one setting beyond), RUNS times each (default 3),
-  and show the median wall time and the speedup over the first setting,
-  with a chart of measured against ideal speedup. GOMAXPROCS=1 runs Go
-  code on one core at a time: the Go way to see what a GIL does.
-  metadata.scale: engine, cores, runs and, per setting, gomaxprocs,
-  median_wall_ns, cpu_ns, cores_busy, speedup.`,
-	"trace": `%%trace [--native]
-  Run the cell once under the Go execution tracer and draw a timeline: one
-  lane per processor (P), each goroutine's running time a coloured bar
-  (hover for its function and the go statement that started it), and
-  under it how many of the cell's goroutines were running, runnable,
-  blocked or in a system call; a summary follows. Needs the Go toolchain
-  (its trace parser reads the recording).
-  metadata.trace: duration_ns, procs, goroutines_created, max_running,
-  running_ns, runnable_ns, blocked_ns, syscall_ns, blocked_by, goroutines.`,
-}
-
 // measureMagic runs a measuring cell magic; ok is false when name is not one.
-func (k *Kernel) measureMagic(ctx context.Context, c *cell.Cell, out *output) (engine.Result, bool) {
+func (m *Magics) measureMagic(ctx context.Context, c *cell.Cell, out Output) (engine.Result, bool) {
 	name := c.CellMagic.Name
-	if _, ok := measureUsage[name]; !ok {
+	switch name {
+	case "time", "timeit", "compare", "scale", "trace":
+	default:
 		return engine.Result{}, false
 	}
 	mg := *c.CellMagic
 	if hasHelpFlag(mg.Args) {
-		out.Stream("stdout", measureUsage[name]+"\n", 0)
+		out.Stream("stdout", m.help[name]+"\n", 0)
 		return engine.Result{}, true
 	}
 	body := strings.Repeat("\n", c.BodyLine-1) + c.Body
@@ -93,21 +47,17 @@ func (k *Kernel) measureMagic(ctx context.Context, c *cell.Cell, out *output) (e
 		if strings.TrimSpace(mg.Args) != "" {
 			return magicError(mg, "usage: %%time (no arguments; the cell is timed)"), true
 		}
-		return k.timeOnce(ctx, body, out), true
-	}
-	m, ok := k.eng.(measurer)
-	if !ok {
-		return magicError(mg, "this engine cannot measure cells"), true
+		return m.timeOnce(ctx, body, out), true
 	}
 	switch name {
 	case "timeit":
-		return k.timeit(ctx, m, mg, body, out), true
+		return m.timeit(ctx, mg, body, out), true
 	case "compare":
-		return k.compare(ctx, m, mg, body, out), true
+		return m.compare(ctx, mg, body, out), true
 	case "scale":
-		return k.scale(ctx, m, mg, body, out), true
+		return m.scale(ctx, mg, body, out), true
 	default:
-		return k.trace(ctx, m, mg, body, out), true
+		return m.trace(ctx, mg, body, out), true
 	}
 }
 
@@ -128,13 +78,13 @@ func magicFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-func parseFlags(fs *flag.FlagSet, mg cell.Magic) *engine.Result {
+func (m *Magics) parseFlags(fs *flag.FlagSet, mg cell.Magic) *engine.Result {
 	if err := fs.Parse(strings.Fields(mg.Args)); err != nil {
-		r := magicError(mg, fmt.Sprintf("%v; usage: %s", err, firstLine(measureUsage[mg.Name])))
+		r := magicError(mg, fmt.Sprintf("%v; usage: %s", err, firstLine(m.help[mg.Name])))
 		return &r
 	}
 	if fs.NArg() > 0 {
-		r := magicError(mg, fmt.Sprintf("unexpected %q; usage: %s", fs.Arg(0), firstLine(measureUsage[mg.Name])))
+		r := magicError(mg, fmt.Sprintf("unexpected %q; usage: %s", fs.Arg(0), firstLine(m.help[mg.Name])))
 		return &r
 	}
 	return nil
@@ -146,32 +96,28 @@ func firstLine(s string) string {
 }
 
 // timeOnce runs code as a cell and prints its time as IPython's %time does.
-func (k *Kernel) timeOnce(ctx context.Context, code string, out *output) engine.Result {
-	res := k.runBody(ctx, code, out)
+func (m *Magics) timeOnce(ctx context.Context, code string, out Output) engine.Result {
+	res := m.runBody(ctx, code, out)
 	t := res.Timing
 	text := fmt.Sprintf("CPU times: user %s, sys: %s, total: %s\nWall time: %s\n",
 		ipyTime(t.UserNS), ipyTime(t.SysNS), ipyTime(t.UserNS+t.SysNS), ipyTime(t.WallNS-t.BuildNS))
-	if !out.atLineStart() {
+	if !out.AtLineStart() {
 		text = "\n" + text
 	}
 	out.Stream("stdout", text, 0)
-	out.setMetadata("time", map[string]any{"wall_ns": t.WallNS - t.BuildNS, "user_ns": t.UserNS, "sys_ns": t.SysNS, "engine": t.Engine})
+	out.SetMetadata("time", map[string]any{"wall_ns": t.WallNS - t.BuildNS, "user_ns": t.UserNS, "sys_ns": t.SysNS, "engine": t.Engine})
 	res.Timing = engine.Timing{} // the lines above say it
 	return res
 }
 
 // runBody runs code as a cell: natively when it is a whole program.
-func (k *Kernel) runBody(ctx context.Context, code string, out *output) engine.Result {
+func (m *Magics) runBody(ctx context.Context, code string, out Output) engine.Result {
 	if c, err := cell.Parse(code); err == nil && c.Program {
-		if n, ok := k.eng.(nativeExecutor); ok {
-			return n.ExecuteNative(ctx, code, "", k.executionCount(), out)
+		if m.programs != nil {
+			return m.programs.Run(ctx, code, "", m.sess.ExecutionCount(), out)
 		}
 	}
-	return k.eng.Execute(ctx, code, k.executionCount(), out)
-}
-
-type nativeExecutor interface {
-	ExecuteNative(ctx context.Context, code, args string, count int, out engine.Output) engine.Result
+	return m.cells.Execute(ctx, code, m.sess.ExecutionCount(), out)
 }
 
 // ipyTime formats a duration as IPython's _format_time does: three
@@ -205,8 +151,8 @@ func ipyTime(ns int64) string {
 }
 
 // spec is the measure request for code.
-func (k *Kernel) spec(code string, native bool) engine.MeasureSpec {
-	return engine.MeasureSpec{Code: code, Count: k.executionCount(), Native: native || isProgram(code)}
+func (m *Magics) spec(code string, native bool) engine.MeasureSpec {
+	return engine.MeasureSpec{Code: code, Count: m.sess.ExecutionCount(), Native: native || isProgram(code)}
 }
 
 func isProgram(code string) bool {
@@ -225,20 +171,20 @@ func measureError(m engine.Measurement, what string) engine.Result {
 }
 
 // timeit is %%timeit.
-func (k *Kernel) timeit(ctx context.Context, m measurer, mg cell.Magic, code string, out *output) engine.Result {
+func (m *Magics) timeit(ctx context.Context, mg cell.Magic, code string, out Output) engine.Result {
 	fs := magicFlags("timeit")
 	loops := fs.Int("n", 0, "loops per run")
 	runs := fs.Int("r", 7, "runs")
 	native := fs.Bool("native", false, "measure natively")
-	if r := parseFlags(fs, mg); r != nil {
+	if r := m.parseFlags(fs, mg); r != nil {
 		return *r
 	}
 	if *loops < 0 || *runs < 1 {
 		return magicError(mg, "-n must be at least 1 and -r at least 1")
 	}
-	spec := k.spec(code, *native)
+	spec := m.spec(code, *native)
 	spec.Loops, spec.Runs = *loops, *runs
-	res := m.Measure(ctx, spec, out)
+	res := m.measure(ctx, spec, out)
 	if res.Err != nil {
 		return measureError(res, "")
 	}
@@ -253,7 +199,7 @@ func (k *Kernel) timeit(ctx context.Context, m measurer, mg cell.Magic, code str
 	if best > 0 && worst > 4*best && worst > 1e6 {
 		text = fmt.Sprintf("The slowest run took %.2f times longer than the fastest. This could mean that an intermediate result is being cached.\n", worst/best) + text
 	}
-	if !out.atLineStart() {
+	if !out.AtLineStart() {
 		text = "\n" + text
 	}
 	out.Stream("stdout", text, 0)
@@ -266,7 +212,7 @@ func (k *Kernel) timeit(ctx context.Context, m measurer, mg cell.Magic, code str
 	for i, v := range perLoop {
 		samples[i] = int64(v)
 	}
-	out.setMetadata("timeit", map[string]any{
+	out.SetMetadata("timeit", map[string]any{
 		"engine": res.Engine, "loops": res.Loops, "runs": len(res.Runs),
 		"mean_ns": int64(mean), "std_ns": int64(std), "best_ns": int64(best), "worst_ns": int64(worst),
 		"cpu_ns": int64(cpu), "samples_ns": samples, "gomaxprocs": res.GOMAXPROCS,
@@ -397,11 +343,11 @@ func variants(code string) []variant {
 }
 
 // compare is %%compare.
-func (k *Kernel) compare(ctx context.Context, m measurer, mg cell.Magic, code string, out *output) engine.Result {
+func (m *Magics) compare(ctx context.Context, mg cell.Magic, code string, out Output) engine.Result {
 	fs := magicFlags("compare")
 	runs := fs.Int("r", 3, "runs per variant")
 	native := fs.Bool("native", false, "measure natively")
-	if r := parseFlags(fs, mg); r != nil {
+	if r := m.parseFlags(fs, mg); r != nil {
 		return *r
 	}
 	if *runs < 1 {
@@ -418,13 +364,13 @@ func (k *Kernel) compare(ctx context.Context, m measurer, mg cell.Magic, code st
 	}
 	var results []result
 	for _, v := range vs {
-		if !out.atLineStart() {
+		if !out.AtLineStart() {
 			out.Stream("stdout", "\n", 0)
 		}
 		out.Stream("stdout", "── "+v.name+" ──\n", 0)
-		spec := k.spec(v.code, *native)
+		spec := m.spec(v.code, *native)
 		spec.Loops, spec.Runs = 1, *runs
-		res := m.Measure(ctx, spec, out)
+		res := m.measure(ctx, spec, out)
 		if res.Err != nil {
 			return measureError(res, "variant "+strconv.Quote(v.name))
 		}
@@ -449,8 +395,8 @@ func (k *Kernel) compare(ctx context.Context, m measurer, mg cell.Magic, code st
 	title := fmt.Sprintf("%s: median of %d run%s (%s)", "compare", *runs, plural(*runs), eng)
 	svg := chart.BarChart{Title: title, XLabel: "median wall time (" + unit + ")", Unit: unit, Bars: bars}.SVG()
 	fig := map[string]any{"engine": eng, "runs": *runs, "variants": figs}
-	out.setMetadata("compare", fig)
-	if !out.atLineStart() {
+	out.SetMetadata("compare", fig)
+	if !out.AtLineStart() {
 		out.Stream("stdout", "\n", 0)
 	}
 	out.Display(map[string]any{"image/svg+xml": svg, "text/plain": table}, map[string]any{"gocurrent": map[string]any{"compare": fig}}, "", false)
@@ -500,12 +446,12 @@ func parseProcs(s string) ([]int, error) {
 }
 
 // scale is %%scale.
-func (k *Kernel) scale(ctx context.Context, m measurer, mg cell.Magic, code string, out *output) engine.Result {
+func (m *Magics) scale(ctx context.Context, mg cell.Magic, code string, out Output) engine.Result {
 	fs := magicFlags("scale")
 	procsArg := fs.String("procs", "", "GOMAXPROCS settings")
 	runs := fs.Int("r", 3, "runs per setting")
 	native := fs.Bool("native", false, "measure natively")
-	if r := parseFlags(fs, mg); r != nil {
+	if r := m.parseFlags(fs, mg); r != nil {
 		return *r
 	}
 	cores := runtime.NumCPU()
@@ -526,10 +472,10 @@ func (k *Kernel) scale(ctx context.Context, m measurer, mg cell.Magic, code stri
 	var results []result
 	eng := ""
 	for i, p := range procs {
-		spec := k.spec(code, *native)
+		spec := m.spec(code, *native)
 		spec.Loops, spec.Runs, spec.GOMAXPROCS = 1, *runs, p
 		spec.Quiet = i > 0
-		res := m.Measure(ctx, spec, out)
+		res := m.measure(ctx, spec, out)
 		if res.Err != nil {
 			return measureError(res, fmt.Sprintf("GOMAXPROCS=%d", p))
 		}
@@ -565,30 +511,25 @@ func (k *Kernel) scale(ctx context.Context, m measurer, mg cell.Magic, code stri
 		XTicks: ticks, VLine: float64(cores), VLineLabel: fmt.Sprintf("%d cores", cores),
 	}.SVG()
 	fig := map[string]any{"engine": eng, "cores": cores, "runs": *runs, "settings": figs}
-	out.setMetadata("scale", fig)
-	if !out.atLineStart() {
+	out.SetMetadata("scale", fig)
+	if !out.AtLineStart() {
 		out.Stream("stdout", "\n", 0)
 	}
 	out.Display(map[string]any{"image/svg+xml": svg, "text/plain": table}, map[string]any{"gocurrent": map[string]any{"scale": fig}}, "", false)
 	return engine.Result{}
 }
 
-// goCommand is implemented by engines that know the Go toolchain.
-type goCommand interface {
-	GoCommand() (string, error)
-}
-
 // trace is %%trace.
-func (k *Kernel) trace(ctx context.Context, m measurer, mg cell.Magic, code string, out *output) engine.Result {
+func (m *Magics) trace(ctx context.Context, mg cell.Magic, code string, out Output) engine.Result {
 	fs := magicFlags("trace")
 	native := fs.Bool("native", false, "trace natively")
-	if r := parseFlags(fs, mg); r != nil {
+	if r := m.parseFlags(fs, mg); r != nil {
 		return *r
 	}
 	goBin := ""
-	if g, ok := k.eng.(goCommand); ok {
+	if m.programs != nil {
 		var err error
-		if goBin, err = g.GoCommand(); err != nil {
+		if goBin, err = m.programs.GoCommand(); err != nil {
 			return magicError(mg, err.Error())
 		}
 	}
@@ -597,9 +538,9 @@ func (k *Kernel) trace(ctx context.Context, m measurer, mg cell.Magic, code stri
 		return magicError(mg, fmt.Sprintf("make a directory for the trace: %v", err))
 	}
 	defer os.RemoveAll(dir)
-	spec := k.spec(code, *native)
+	spec := m.spec(code, *native)
 	spec.Loops, spec.Runs, spec.Trace = 1, 1, filepath.Join(dir, "trace.out")
-	res := m.Measure(ctx, spec, out)
+	res := m.measure(ctx, spec, out)
 	if res.Err != nil {
 		return measureError(res, "")
 	}
@@ -629,8 +570,8 @@ func (k *Kernel) trace(ctx context.Context, m measurer, mg cell.Magic, code stri
 	fig["engine"] = res.Engine
 	fig["render_ns"] = time.Since(start).Nanoseconds() // reading and drawing the trace
 	fig["svg_bytes"] = len(svg)
-	out.setMetadata("trace", fig)
-	if !out.atLineStart() {
+	out.SetMetadata("trace", fig)
+	if !out.AtLineStart() {
 		out.Stream("stdout", "\n", 0)
 	}
 	out.Display(map[string]any{"image/svg+xml": svg, "text/plain": text}, map[string]any{"gocurrent": map[string]any{"trace": fig}}, "", false)
