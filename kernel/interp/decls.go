@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -32,14 +31,4 @@ func (s *session) declarations() engine.Declarations {
 	}
 	slices.Sort(d.Vars)
 	return d
-}
-
-// Declarations returns what the session has declared: imports, types,
-// functions, constants and variable declarations, each with its source.
-func (e *Engine) Declarations() (engine.Declarations, error) {
-	ev, ok := e.ask(request{Op: "declarations"})
-	if !ok || ev.Declarations == nil {
-		return engine.Declarations{}, errors.New("the worker did not answer")
-	}
-	return *ev.Declarations, nil
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/ledger"
 )
 
 // session is the interpreter and what the kernel knows about the names
@@ -71,6 +72,8 @@ type session struct {
 	sel        selectOps            // the native select of rewritten cells (selects.go)
 	timer      timer                // runs of measured cells (measure.go)
 	kernelCPU  kernelCPU            // CPU of the kernel's own child processes (modern_types.go)
+	declared   func(ledger.Delta)   // tells the kernel what a cell declared, or nil (replay.go)
+	newImports map[string]string    // imports made since the last tell
 }
 
 func newSession(w *worker) (*session, error) {
@@ -209,6 +212,7 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 	e0 := s.evals
 	start := time.Now()
 	res := s.runCell(ctx, code)
+	s.tell(nil) // imports the cell made without declaring anything
 	if runtime.NumGoroutine() > g0 {
 		// A goroutine of the cell may be panicking right now, its
 		// deferred calls (a WaitGroup's Done) having let the cell end:
@@ -343,6 +347,7 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 			return errResult(e)
 		}
 		redefined := s.remember(g)
+		s.tell(g) // replay.go
 		s.refreshTwins(redefined)
 		if e := s.recompileCallers(ctx, redefined, g); e != nil {
 			return errResult(e)
@@ -715,6 +720,7 @@ func (s *session) importPackage(code string, im cell.ImportSpec) *engine.Error {
 		return &engine.Error{Name: "import error", Value: fmt.Sprintf("import %q: %v", im.Path, err)}
 	}
 	s.imports[name] = im.Path
+	s.imported(name, im.Path)
 	return nil
 }
 

@@ -66,6 +66,7 @@ func (s *session) evaluate(exprs map[string]string) map[string]engine.ExprResult
 	for _, name := range sortedKeys(exprs) {
 		out[name] = s.evaluateOne(ctx, exprs[name])
 	}
+	s.tell(nil) // packages the expressions imported (replay.go)
 	return out
 }
 

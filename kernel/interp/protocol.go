@@ -28,12 +28,13 @@ import (
 	"strconv"
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/ledger"
 )
 
 // request is a message from the kernel to the worker.
 type request struct {
 	ID     int64  `json:"id"`
-	Op     string `json:"op"` // execute, measure, complete, inspect, evaluate, interrupt, input
+	Op     string `json:"op"` // execute, measure, complete, inspect, evaluate, replay, interrupt, input
 	Code   string `json:"code,omitempty"`
 	Count  int    `json:"count,omitempty"`
 	Cursor int    `json:"cursor,omitempty"`
@@ -50,12 +51,14 @@ type request struct {
 	// Exprs are the expressions of an evaluate op (user_expressions of
 	// an execute_request), by name.
 	Exprs map[string]string `json:"exprs,omitempty"`
+	// Replay is what a replay op declares again in a fresh worker.
+	Replay *ledger.Replay `json:"replay,omitempty"`
 }
 
 // event is a message from the worker to the kernel.
 type event struct {
 	ID  int64  `json:"id"`
-	Op  string `json:"op"` // ready, display, clear, input, result, exit, mute
+	Op  string `json:"op"` // ready, display, clear, input, declared, result, exit, mute
 	Seq int64  `json:"seq,omitempty"`
 
 	// display
@@ -82,6 +85,10 @@ type event struct {
 	Declarations *engine.Declarations `json:"declarations,omitempty"`
 	// result of evaluate: each expression's value or error, by name
 	Values map[string]engine.ExprResult `json:"values,omitempty"`
+	// declared: what a cell declared, for the kernel's ledger
+	Declared *ledger.Delta `json:"declared,omitempty"`
+	// result of replay: the declarations that could not be declared again
+	Failures []ledger.Failure `json:"failures,omitempty"`
 	// exit: os.Exit or log.Fatal from a goroutine is about to end the
 	// worker.
 	Code int    `json:"code,omitempty"`

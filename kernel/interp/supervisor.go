@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/ledger"
 )
 
 // Options configure an Engine.
@@ -51,7 +52,10 @@ type Engine struct {
 	nextID   int64
 	lastRun  int    // execution count of the last cell started
 	restarts int    // workers replaced by a fresh one
-	lost     string // why the session's values were lost since the last cell, to tell the next one
+	lost     string // how the worker died since the last cell, to tell the next one
+
+	ledger   *ledger.Ledger // the session's declarations (restore.go)
+	restored restoreReport  // how the last restore of a fresh worker went
 }
 
 var _ engine.Engine = (*Engine)(nil)
@@ -77,11 +81,12 @@ func New(opt Options) (*Engine, error) {
 	if opt.InterruptGrace == 0 {
 		opt.InterruptGrace = 2 * time.Second
 	}
-	e := &Engine{opt: opt}
+	e := &Engine{opt: opt, ledger: ledger.New()}
 	w, err := e.start()
 	if err != nil {
 		return nil, err
 	}
+	close(w.restoredCh) // nothing to restore
 	e.w = w
 	return e, nil
 }
@@ -108,8 +113,11 @@ type proc struct {
 
 	crash strings.Builder // what the runtime wrote on fd 2 (bounded)
 	ready chan struct{}
-	dead  chan struct{} // closed when the process has exited and all its output was read
-	err   error         // how it exited
+	// restoredCh is closed once the session's declarations were given
+	// to this worker, if it replaced one that died (restore.go).
+	restoredCh chan struct{}
+	dead       chan struct{} // closed when the process has exited and all its output was read
+	err        error         // how it exited
 }
 
 const maxCrashText = 256 << 10
@@ -176,6 +184,8 @@ func (e *Engine) start() (*proc, error) {
 		waiters: map[int64]chan event{},
 		ready:   make(chan struct{}),
 		dead:    make(chan struct{}),
+
+		restoredCh: make(chan struct{}),
 	}
 	go p.pump(e, newMarkers(key), outR, errR, crashR, evR)
 	go func() {
@@ -465,6 +475,10 @@ func (p *proc) handle(e *Engine, ev event) {
 		p.mu.Lock()
 		p.exitEv = &ev
 		p.mu.Unlock()
+	case "declared":
+		if ev.Declared != nil {
+			e.ledger.Apply(*ev.Declared)
+		}
 	case "result":
 		p.mu.Lock()
 		ch := p.waiters[ev.ID]
@@ -497,21 +511,31 @@ func (e *Engine) call(p *proc, r request) (chan event, error) {
 	return ch, nil
 }
 
-// worker returns the live worker, starting a new one if the last one died.
+// worker returns the live worker, starting a new one if the last one died,
+// which is given the session's declarations again before anything else.
 func (e *Engine) worker() (*proc, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	p := e.w
 	select {
-	case <-e.w.dead:
+	case <-p.dead:
 		w, err := e.start()
 		if err != nil {
+			e.mu.Unlock()
 			return nil, err
 		}
 		e.w = w
 		e.restarts++
+		e.mu.Unlock()
+		e.restore(w) // restore.go
+		return w, nil
 	default:
 	}
-	return e.w, nil
+	e.mu.Unlock()
+	select {
+	case <-p.restoredCh:
+	case <-p.dead:
+	}
+	return p, nil
 }
 
 func (e *Engine) id() int64 {
@@ -637,13 +661,13 @@ func (e *Engine) runCell(ctx context.Context, r request, out engine.Output) (ev 
 			p.expected.Store(true)
 			e.kill(p)
 			<-p.dead
+			e.restartAfterDeath()
 			res := engine.Result{Err: &engine.Error{
 				Name:  "interrupted",
-				Value: fmt.Sprintf("the cell did not stop within %v of the interrupt (it is blocked where the interpreter cannot stop it, such as a lock, a channel, a sleep or a system call), so the worker was restarted: the session's values were lost", e.opt.InterruptGrace),
+				Value: fmt.Sprintf("the cell did not stop within %v of the interrupt (it is blocked where the interpreter cannot stop it, such as a lock, a channel, a sleep or a system call), so the worker was restarted: %s", e.opt.InterruptGrace, e.lossText()),
 			}}
 			res.Err.Traceback = []string{red("Interrupted") + ": " + res.Err.Value}
 			res.Timing = deathTiming(start)
-			e.restartAfterDeath()
 			return nil, res
 		}
 	}
@@ -655,11 +679,16 @@ func (e *Engine) restartAfterDeath() {
 	}
 }
 
-// died describes the death of the worker while it ran a cell.
+// died describes the death of the worker while it ran a cell, once a
+// fresh one has its declarations.
 func (e *Engine) died(p *proc, start time.Time) engine.Result {
-	res := engine.Result{Err: p.deathError()}
-	res.Timing = deathTiming(start)
 	e.restartAfterDeath()
+	err := p.deathError()
+	lost := "The worker process ended and a fresh one was started: " + e.lossText()
+	err.Traceback = append(err.Traceback, lost)
+	err.Value += ". " + lost
+	res := engine.Result{Err: err}
+	res.Timing = deathTiming(start)
 	return res
 }
 
@@ -688,7 +717,6 @@ func (p *proc) deathError() *engine.Error {
 	crash := p.crash.String()
 	exitEv := p.exitEv
 	p.mu.Unlock()
-	lost := "The worker process ended and a fresh one was started: the session's values were lost, as after a restart."
 	e := &engine.Error{}
 	switch {
 	case exitEv != nil:
@@ -711,8 +739,6 @@ func (p *proc) deathError() *engine.Error {
 	if crash != "" {
 		e.Traceback = append(e.Traceback, summarizeCrash(crash)...)
 	}
-	e.Traceback = append(e.Traceback, lost)
-	e.Value += ". " + lost
 	return e
 }
 
@@ -744,7 +770,7 @@ func (e *Engine) TellLoss(out engine.Output) {
 	e.lost = ""
 	e.mu.Unlock()
 	if lost != "" {
-		out.Stream("stderr", lost, 0)
+		out.Stream("stderr", "⚠ The worker process "+lost+"; this cell runs in a fresh worker: "+e.lossText()+"\n", 0)
 	}
 }
 
@@ -783,10 +809,10 @@ func (e *Engine) noticeIdleDeath(p *proc) {
 	if count > 0 {
 		after = fmt.Sprintf("after cell %d had finished", count)
 	}
-	lines := append([]string{fmt.Sprintf("The worker process that runs the cells died %s: %s", after, derr.Name+": "+firstLine(derr.Value))}, derr.Traceback[1:]...)
-	e.opt.Late("stderr", strings.Join(lines, "\n")+"\n", count)
+	// Told at the start of the next cell (TellLoss), which waits for the
+	// fresh worker to have the session's declarations.
 	e.mu.Lock()
-	e.lost = fmt.Sprintf("⚠ The session's values were lost: the worker process died %s (%s). This cell runs in a fresh worker; run again the cells it needs.\n", after, derr.Name+": "+firstLine(derr.Value))
+	e.lost = fmt.Sprintf("died %s (%s)", after, derr.Name+": "+firstLine(derr.Value))
 	e.mu.Unlock()
 	select {
 	case <-p.ready:
@@ -796,7 +822,11 @@ func (e *Engine) noticeIdleDeath(p *proc) {
 		// again and again.
 		e.restartAfterDeath()
 	default:
+		e.setRestored(restoreReport{})
 	}
+	lines := append([]string{fmt.Sprintf("The worker process that runs the cells died %s: %s", after, derr.Name+": "+firstLine(derr.Value))}, derr.Traceback[1:]...)
+	lines = append(lines, "A fresh worker was started: "+e.lossText())
+	e.opt.Late("stderr", strings.Join(lines, "\n")+"\n", count)
 }
 
 func firstLine(s string) string {
@@ -849,6 +879,7 @@ func (e *Engine) Restart() error {
 	p := e.w
 	e.lost = ""
 	e.mu.Unlock()
+	e.ledger.Reset() // nothing to restore: a restart starts afresh
 	p.expected.Store(true)
 	e.kill(p)
 	<-p.dead

@@ -23,6 +23,7 @@ import (
 
 	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/ledger"
 )
 
 // WorkerCommand is the hidden command line argument that makes the
@@ -79,6 +80,7 @@ func RunWorker() error {
 		return fmt.Errorf("worker: start interpreter: %w", err)
 	}
 	w.sess = s
+	s.declared = func(d ledger.Delta) { w.send(event{Op: "declared", Declared: &d}) }
 	w.send(event{Op: "ready"})
 
 	work := make(chan request, 16)
@@ -122,6 +124,12 @@ func RunWorker() error {
 		case "declarations":
 			d := s.declarations()
 			w.send(event{ID: r.ID, Op: "result", Declarations: &d})
+		case "replay":
+			var failed []ledger.Failure
+			if r.Replay != nil {
+				w.asCell(r, func(ctx context.Context) { failed = s.replay(ctx, *r.Replay) }) // replay.go
+			}
+			w.sendSynced(event{ID: r.ID, Op: "result", Failures: failed})
 		case "goroutines":
 			text := w.listGoroutines()
 			w.send(event{ID: r.ID, Op: "result", Result: &engine.Result{Data: map[string]any{"text/plain": text}}})

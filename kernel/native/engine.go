@@ -27,11 +27,11 @@ func NewPrograms(sess Session, logf func(string, ...any)) *Programs {
 	return &Programs{sess: sess, r: New(logf)}
 }
 
-// declarations tells any loss of the session, then returns its
-// declarations.
+// declarations returns the session's declarations, telling first any
+// loss of the session.
 func (p *Programs) declarations(out engine.Output) engine.Declarations {
-	p.sess.TellLoss(out)
 	d, err := p.sess.Declarations()
+	p.sess.TellLoss(out)
 	if err != nil {
 		// Without the session's declarations the cell may still build.
 		return engine.Declarations{}
