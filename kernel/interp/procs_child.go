@@ -1,121 +1,86 @@
 package interp
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
+
+	"github.com/gocurrent/gocurrent/kernel/procs"
 )
 
-// The child side of a process pool.
+// The interpreter of a child process of procs.Map.
 //
-// A child is the gocurrent binary started with ProcsCommand. It makes a
-// session of its own, the same as the worker's (the same symbols, the same
-// rewriting of cells), evaluates the declarations the parent sent as one
-// cell, then calls the function on each input the parent sends, one at a
-// time, until the parent closes the task pipe. Its file descriptors are
-// the worker's (see protocol.go): 1 its standard output, 2 the runtime's
-// crash reports, 3 tasks, 4 messages, 5 the cells' standard error.
+// A child makes a session of its own, the same as the worker's (the same
+// symbols, the same rewriting of cells), evaluates the declarations the
+// parent sent as one cell, then calls the function on each input (the
+// loop is kernel/procs's RunChild).
 
 // RunProcsChild is the main function of a child process of procs.Map. It
 // returns the process's exit status.
 func RunProcsChild() int {
-	tasks, evs, cellErr := os.NewFile(3, "procs-tasks"), os.NewFile(4, "procs-events"), os.NewFile(5, "cell-stderr")
-	if tasks == nil || evs == nil || cellErr == nil {
-		fmt.Fprintln(os.Stderr, "gocurrent: file descriptors 3, 4 and 5 must be open (a child of procs.Map is started by the worker)")
-		return 2
-	}
-	// Programs the function starts inherit only standard input and output.
-	for _, fd := range []int{3, 4, 5} {
-		syscall.CloseOnExec(fd)
-	}
+	return procs.RunChild(procsLoader{})
+}
+
+// procsLoader loads a pool's function in a session of the child.
+type procsLoader struct{}
+
+// Load makes the child's worker and session and evaluates the
+// declarations of st.
+func (procsLoader) Load(st *procs.Setup, c *procs.Child) (procs.Func, error) {
 	w := &worker{inputs: make(chan request), markers: markersFromEnv()}
-	w.setStdio(os.Stdout, cellErr)
+	w.setStdio(c.Stdout, c.Stderr)
 	close(w.inputs) // no input: fmt.Scan reads end of file
-	w.events = json.NewEncoder(evs)
-	sc := bufio.NewScanner(tasks)
-	sc.Buffer(make([]byte, 1<<20), 1<<30)
-	if !sc.Scan() {
-		return 0
+	w.events = json.NewEncoder(c.Events)
+	f := &procsFunc{w: w, setup: st, child: c}
+	if msg := f.load(); msg != "" {
+		return nil, errors.New(msg)
 	}
-	var st procsSetup
-	if err := json.Unmarshal(sc.Bytes(), &st); err != nil {
-		w.sendMsg(procsMsg{event: event{Op: "procs-load-error"}, Message: "bad setup: " + err.Error()})
-		return 1
-	}
-	c := &procsChildRun{w: w, setup: &st}
-	if msg := c.load(); msg != "" {
-		w.sendMsg(procsMsg{event: event{Op: "procs-load-error"}, Message: msg})
-		return 1
-	}
-	w.sendMsg(procsMsg{event: event{Op: "procs-ready"}})
-	for sc.Scan() {
-		var m procsMsg
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			continue
-		}
-		w.sendMsg(c.call(m))
-	}
-	return 0
+	return f, nil
 }
 
-// sendMsg sends a message of the pool to the parent.
-func (w *worker) sendMsg(m procsMsg) {
-	w.eventsMu.Lock()
-	defer w.eventsMu.Unlock()
-	_ = w.events.Encode(m)
-}
-
-// procsChildRun is the state of a child.
-type procsChildRun struct {
+// procsFunc is the function of a child, in its session.
+type procsFunc struct {
 	w     *worker
 	s     *session
-	setup *procsSetup
+	setup *procs.Setup
+	child *procs.Child
 	fn    reflect.Value // the function
 	text  reflect.Value // _gocurrentPanicText
-
-	mu       sync.Mutex
-	task     int  // the task running or last run
-	reported bool // its result is decided
 }
 
 // fault is the child worker's cancel function: the session calls it, with
 // w.mu held and w.faultErr set, when a goroutine that a function of the
 // session started panicked (the session supervises them). That fails the
 // task and ends the process, as it would end a Go program.
-func (c *procsChildRun) fault() {
+func (c *procsFunc) fault() {
 	e := c.w.faultErr
-	c.mu.Lock()
-	if !c.reported {
-		kind, msg := "panic", "a goroutine panicked"
-		if e != nil {
-			msg = c.relocate(e.Value)
-			if e.Name == "exit" {
-				kind = "exit"
-			} else {
-				msg = "panic: " + msg
-			}
+	kind, msg := "panic", "a goroutine panicked"
+	var late func()
+	if e != nil {
+		msg = c.relocate(e.Value)
+		if e.Name == "exit" {
+			kind = "exit"
+		} else {
+			msg = "panic: " + msg
 		}
-		c.w.sendMsg(procsMsg{event: event{Op: "procs-result"}, Task: c.task, Kind: kind, Message: msg, Ends: true})
-	} else if e != nil {
-		fmt.Fprintln(c.w.stderr, "a goroutine left behind by an earlier input panicked: "+c.relocate(e.Value))
+		late = func() {
+			fmt.Fprintln(c.w.stderr, "a goroutine left behind by an earlier input panicked: "+c.relocate(e.Value))
+		}
 	}
-	os.Exit(2)
+	c.child.Fault(kind, msg, late)
 }
 
 var cellLineRE = regexp.MustCompile(`cell line (\d+)`)
 
 // load makes the session and evaluates the declarations; it returns why
 // that failed, or "".
-func (c *procsChildRun) load() string {
+func (c *procsFunc) load() string {
 	s, err := newSession(c.w)
 	if err != nil {
 		return err.Error()
@@ -140,24 +105,21 @@ func (c *procsChildRun) load() string {
 
 // relocate turns "cell line N" of the child's cell into the session's cell
 // and line.
-func (c *procsChildRun) relocate(msg string) string {
+func (c *procsFunc) relocate(msg string) string {
 	return cellLineRE.ReplaceAllStringFunc(msg, func(m string) string {
 		n, _ := strconv.Atoi(cellLineRE.FindStringSubmatch(m)[1])
-		return c.setup.where(n)
+		return c.setup.Where(n)
 	})
 }
 
-// call runs one task.
-func (c *procsChildRun) call(m procsMsg) procsMsg {
-	res := procsMsg{event: event{Op: "procs-result"}, Task: m.Task}
+// Call runs one task.
+func (c *procsFunc) Call(t *procs.Task) (res procs.Result) {
 	arg := reflect.New(c.fn.Type().In(0))
-	if err := json.Unmarshal(m.In, arg.Interface()); err != nil {
+	if err := json.Unmarshal(t.In, arg.Interface()); err != nil {
 		res.Kind, res.Message = "decode", "the input cannot be read from JSON as "+c.fn.Type().In(0).String()+": "+err.Error()
 		return res
 	}
-	c.mu.Lock()
-	c.task, c.reported = m.Task, false
-	c.mu.Unlock()
+	t.Start()
 	g0 := runtime.NumGoroutine()
 	outs, kind, msg := c.invoke(arg.Elem())
 	if runtime.NumGoroutine() > g0 {
@@ -166,9 +128,7 @@ func (c *procsChildRun) call(m procsMsg) procsMsg {
 		// the task's.
 		c.w.awaitPanics()
 	}
-	c.mu.Lock()
-	c.reported = true
-	c.mu.Unlock()
+	t.Settle()
 	if kind != "" {
 		res.Kind, res.Message = kind, msg
 		return res
@@ -200,7 +160,7 @@ func (c *procsChildRun) call(m procsMsg) procsMsg {
 }
 
 // invoke calls the function, turning a panic into a failure.
-func (c *procsChildRun) invoke(arg reflect.Value) (outs []reflect.Value, kind, msg string) {
+func (c *procsFunc) invoke(arg reflect.Value) (outs []reflect.Value, kind, msg string) {
 	defer func() {
 		if r := recover(); r != nil {
 			kind, msg = "panic", "panic: "+c.panicMessage(r)
@@ -211,7 +171,7 @@ func (c *procsChildRun) invoke(arg reflect.Value) (outs []reflect.Value, kind, m
 
 // panicMessage describes a panic of the function with the cell line where
 // it happened.
-func (c *procsChildRun) panicMessage(r any) string {
+func (c *procsFunc) panicMessage(r any) string {
 	if rv, ok := r.(reflect.Value); ok && rv.IsValid() && rv.CanInterface() {
 		r = rv.Interface()
 	}
@@ -224,7 +184,7 @@ func (c *procsChildRun) panicMessage(r any) string {
 	}
 	for _, f := range c.s.filter.take(currentGoroutineID()) {
 		if f.line >= 1 {
-			return fmt.Sprintf("%s (in %s at %s)", msg, funcName(f.fn), c.setup.where(f.line))
+			return fmt.Sprintf("%s (in %s at %s)", msg, funcName(f.fn), c.setup.Where(f.line))
 		}
 	}
 	return msg
@@ -233,7 +193,7 @@ func (c *procsChildRun) panicMessage(r any) string {
 // textOf is the text of an error or panic value, by its Error or String
 // method even when the session declared them (the interpreter's methods
 // are invisible to reflection).
-func (c *procsChildRun) textOf(v reflect.Value) (text string) {
+func (c *procsFunc) textOf(v reflect.Value) (text string) {
 	defer func() {
 		if recover() != nil {
 			text = ""

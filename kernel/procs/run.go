@@ -1,4 +1,4 @@
-package interp
+package procs
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -19,13 +20,13 @@ import (
 
 // The parent side of a process pool.
 //
-// One procs.Map call is one procsRun. It runs on the goroutine that called
+// One procs.Map call is one mapCall. It runs on the goroutine that called
 // Map and starts no goroutine of its own (cells count the goroutines they
 // start): one epoll loop reads every child's pipes. Blocked in epoll_wait,
 // the goroutine is in a system call, which the deadlock watchdog counts as
 // waiting for the outside world, as for a child started with os/exec.
 //
-// Each child has five pipes, laid out as the worker's (see protocol.go):
+// Each child has five pipes, laid out as the worker's (see RunChild):
 // its standard output and the cells' standard error, forwarded to the
 // cell's output with the sync markers taken out; its standard error, the Go
 // runtime's crash report, kept to explain a crash; tasks from the parent
@@ -35,23 +36,35 @@ import (
 // then waited for at once, so that no zombie is left and its CPU time
 // counts in the cell's timing (RUSAGE_CHILDREN).
 
-// procsMsg is a message between a parent and a child: a task (Task, In)
-// or, from the child, an event of its worker (display, clear, exit) or of
-// the pool (procs-ready, procs-result, procs-load-error).
-type procsMsg struct {
-	event
+// message is a message between a parent and a child: a task (Task, In)
+// or, from the child, an event of the pool (procs-ready, procs-result,
+// procs-load-error) or of the child's interpreter (display, clear, exit,
+// with the fields of the worker's events).
+type message struct {
+	Op      string          `json:"op,omitempty"`
 	Task    int             `json:"task"`
 	In      json.RawMessage `json:"in,omitempty"`
 	Out     json.RawMessage `json:"out,omitempty"`
 	Kind    string          `json:"kind,omitempty"` // of a failed task
 	Message string          `json:"message,omitempty"`
 	Ends    bool            `json:"ends,omitempty"` // the child ends after this message
+
+	// display
+	Data     map[string]any `json:"data,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+	DispID   string         `json:"display_id,omitempty"`
+	Update   bool           `json:"update,omitempty"`
+	// clear
+	Wait bool `json:"wait,omitempty"`
+	// exit: os.Exit or log.Fatal is about to end the child.
+	Code int    `json:"code,omitempty"`
+	Call string `json:"call,omitempty"`
 }
 
-// procsRun is one procs.Map call.
-type procsRun struct {
-	p       *procsState
-	setup   *procsSetup
+// mapCall is one procs.Map call.
+type mapCall struct {
+	p       *Pools
+	setup   *Setup
 	n       int
 	inputs  reflect.Value
 	results reflect.Value
@@ -64,35 +77,35 @@ type procsRun struct {
 	wakeR    int
 	enc      []json.RawMessage
 	queue    []int // inputs not yet sent
-	failures map[int]*procsFailure
-	children map[*procsChild]bool
-	streams  map[int]*procsStream // by file descriptor
-	abort    error                // why the pool stopped early
-	syncKey  string               // of the children's sync markers (protocol.go)
+	failures map[int]*Failure
+	children map[*childProc]bool
+	streams  map[int]*stream // by file descriptor
+	abort    error           // why the pool stopped early
+	markers  Markers         // of the children's sync markers
 	out, err io.Writer
 }
 
-// procsChild is one child process.
-type procsChild struct {
+// childProc is one child process, as its parent sees it.
+type childProc struct {
 	proc   *os.Process
 	tasks  *os.File // the write end of its task pipe
 	ready  bool
 	task   int // input it works on, -1 if none
-	exit   *procsMsg
-	events *procsStream
-	outs   []*procsStream // stdout, cells' stderr, crash report
-	crash  []byte         // the tail of its crash report
+	exit   *message
+	events *stream
+	outs   []*stream // stdout, cells' stderr, crash report
+	crash  []byte    // the tail of its crash report
 }
 
-// procsStream is the parent's end of a pipe of a child.
-type procsStream struct {
-	c    *procsChild
+// stream is the parent's end of a pipe of a child.
+type stream struct {
+	c    *childProc
 	fd   int
 	kind string // "events", "stdout", "stderr", "crash"
 	buf  []byte // an incomplete line or marker
 }
 
-func (r *procsRun) stop() {
+func (r *mapCall) stop() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stopped = true
@@ -101,20 +114,20 @@ func (r *procsRun) stop() {
 	}
 }
 
-func (r *procsRun) isStopped() bool {
+func (r *mapCall) isStopped() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.stopped
 }
 
 // run runs the pool with at most workers children at a time.
-func (r *procsRun) run(workers int) (err error) {
-	r.failures = map[int]*procsFailure{}
-	r.children = map[*procsChild]bool{}
-	r.streams = map[int]*procsStream{}
+func (r *mapCall) run(workers int) (err error) {
+	r.failures = map[int]*Failure{}
+	r.children = map[*childProc]bool{}
+	r.streams = map[int]*stream{}
 	r.enc = make([]json.RawMessage, r.n)
 	for i := range r.n {
-		b, err := procsInputJSON(r.inputs.Index(i))
+		b, err := inputJSON(r.inputs.Index(i))
 		if err != nil {
 			r.fail(i, "encode", "the input cannot cross to a process as JSON: "+err.Error())
 			continue
@@ -125,8 +138,7 @@ func (r *procsRun) run(workers int) (err error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	r.out = &markingWriter{w: cellStream{&r.p.s.w.stdout}, o: r.p.s.late}
-	r.err = &markingWriter{w: cellStream{&r.p.s.w.stderr}, o: r.p.s.late}
+	r.out, r.err = r.p.s.Stdout(), r.p.s.Stderr()
 
 	if r.epfd, err = syscall.EpollCreate1(syscall.EPOLL_CLOEXEC); err != nil {
 		return fmt.Errorf("procs.Map: epoll: %w", err)
@@ -216,7 +228,7 @@ func (r *procsRun) run(workers int) (err error) {
 	if len(r.failures) == 0 {
 		return nil
 	}
-	e := &procsError{Inputs: r.n}
+	e := &Error{Inputs: r.n}
 	for _, f := range r.failures {
 		e.Failures = append(e.Failures, f)
 	}
@@ -224,7 +236,7 @@ func (r *procsRun) run(workers int) (err error) {
 	return e
 }
 
-func (r *procsRun) watch(fd int) error {
+func (r *mapCall) watch(fd int) error {
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}
 	if err := syscall.EpollCtl(r.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return fmt.Errorf("procs.Map: epoll: %w", err)
@@ -233,8 +245,8 @@ func (r *procsRun) watch(fd int) error {
 }
 
 // fail records that input i failed.
-func (r *procsRun) fail(i int, kind, msg string) {
-	f := &procsFailure{Index: i, Kind: kind, Message: msg}
+func (r *mapCall) fail(i int, kind, msg string) {
+	f := &Failure{Index: i, Kind: kind, Message: msg}
 	if v := r.inputs.Index(i); v.CanInterface() {
 		f.Input = v.Interface()
 	}
@@ -247,7 +259,7 @@ func (r *procsRun) fail(i int, kind, msg string) {
 }
 
 // start starts a child and sends it the setup.
-func (r *procsRun) start() (err error) {
+func (r *mapCall) start() (err error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("procs.Map: find the gocurrent binary: %w", err)
@@ -292,8 +304,8 @@ func (r *procsRun) start() (err error) {
 	for k := range ends {
 		files = append(files, os.NewFile(uintptr(ends[k][0]), "procs-child"))
 	}
-	proc, err := os.StartProcess(exe, []string{exe, ProcsCommand}, &os.ProcAttr{
-		Env:   append(os.Environ(), syncKeyEnv+"="+r.syncKey),
+	proc, err := os.StartProcess(exe, []string{exe, Command}, &os.ProcAttr{
+		Env:   append(os.Environ(), r.markers.Env),
 		Files: files,
 		// A child whose worker died goes with it.
 		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
@@ -305,7 +317,7 @@ func (r *procsRun) start() (err error) {
 	if err != nil {
 		return fmt.Errorf("procs.Map: start a child process: %w", err)
 	}
-	c := &procsChild{proc: proc, task: -1}
+	c := &childProc{proc: proc, task: -1}
 	var watched []int
 	for _, k := range []int{0, 1, 3, 4} {
 		if err = r.watch(ends[k][1]); err != nil {
@@ -319,7 +331,7 @@ func (r *procsRun) start() (err error) {
 		watched = append(watched, ends[k][1])
 	}
 	for k, kind := range map[int]string{0: "stdout", 1: "crash", 3: "events", 4: "stderr"} {
-		st := &procsStream{c: c, fd: ends[k][1], kind: kind}
+		st := &stream{c: c, fd: ends[k][1], kind: kind}
 		r.streams[st.fd] = st
 		if kind == "events" {
 			c.events = st
@@ -336,7 +348,7 @@ func (r *procsRun) start() (err error) {
 }
 
 // send writes one message to child c.
-func (r *procsRun) send(c *procsChild, v any) error {
+func (r *mapCall) send(c *childProc, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -346,7 +358,7 @@ func (r *procsRun) send(c *procsChild, v any) error {
 }
 
 // dispatch gives idle child c the next input, or lets it end.
-func (r *procsRun) dispatch(c *procsChild) {
+func (r *mapCall) dispatch(c *childProc) {
 	if c.tasks == nil {
 		return
 	}
@@ -358,11 +370,11 @@ func (r *procsRun) dispatch(c *procsChild) {
 	i := r.queue[0]
 	r.queue = r.queue[1:]
 	c.task = i
-	_ = r.send(c, procsMsg{Task: i, In: r.enc[i]})
+	_ = r.send(c, message{Task: i, In: r.enc[i]})
 }
 
 // read reads what is waiting on stream st.
-func (r *procsRun) read(st *procsStream) {
+func (r *mapCall) read(st *stream) {
 	var b [64 << 10]byte
 	for {
 		n, err := syscall.Read(st.fd, b[:])
@@ -388,7 +400,7 @@ func (r *procsRun) read(st *procsStream) {
 }
 
 // handle takes data read from st.
-func (r *procsRun) handle(st *procsStream, data []byte) {
+func (r *mapCall) handle(st *stream, data []byte) {
 	switch st.kind {
 	case "crash":
 		st.c.crash = append(st.c.crash, data...)
@@ -399,7 +411,7 @@ func (r *procsRun) handle(st *procsStream, data []byte) {
 		st.buf = append(st.buf, data...)
 		var text []byte
 		for {
-			before, _, rest, ok, partial := newMarkers(r.syncKey).parse(st.buf)
+			before, rest, ok, partial := r.markers.Parse(st.buf)
 			if ok {
 				text = append(text, before...)
 				st.buf = rest
@@ -419,16 +431,16 @@ func (r *procsRun) handle(st *procsStream, data []byte) {
 			}
 			line := st.buf[:i]
 			st.buf = st.buf[i+1:]
-			var m procsMsg
+			var m message
 			if err := json.Unmarshal(line, &m); err != nil {
 				continue
 			}
-			r.message(st.c, &m)
+			r.onMessage(st.c, &m)
 		}
 	}
 }
 
-func (r *procsRun) forward(kind string, text []byte) {
+func (r *mapCall) forward(kind string, text []byte) {
 	if len(text) == 0 {
 		return
 	}
@@ -440,14 +452,14 @@ func (r *procsRun) forward(kind string, text []byte) {
 }
 
 // flush forwards what is left of a text stream.
-func (r *procsRun) flush(st *procsStream) {
+func (r *mapCall) flush(st *stream) {
 	if st.kind == "stdout" || st.kind == "stderr" {
 		r.forward(st.kind, st.buf)
 	}
 	st.buf = nil
 }
 
-func (r *procsRun) close(st *procsStream) {
+func (r *mapCall) close(st *stream) {
 	if st.fd < 0 {
 		return
 	}
@@ -457,8 +469,8 @@ func (r *procsRun) close(st *procsStream) {
 	st.fd = -1
 }
 
-// message handles a message of child c.
-func (r *procsRun) message(c *procsChild, m *procsMsg) {
+// onMessage handles a message of child c.
+func (r *mapCall) onMessage(c *childProc, m *message) {
 	switch m.Op {
 	case "procs-ready":
 		c.ready = true
@@ -484,9 +496,9 @@ func (r *procsRun) message(c *procsChild, m *procsMsg) {
 			r.abort = errors.New("procs.Map: a child process could not load the session's declarations: " + m.Message)
 		}
 	case "display":
-		r.p.s.w.display(display.Bundle{Data: m.Data, Metadata: m.Metadata, ID: m.DispID, Update: m.Update})
+		r.p.s.Display(display.Bundle{Data: m.Data, Metadata: m.Metadata, ID: m.DispID, Update: m.Update})
 	case "clear":
-		r.p.s.w.clear(m.Wait)
+		r.p.s.Clear(m.Wait)
 	case "exit":
 		c.exit = m
 	}
@@ -494,7 +506,7 @@ func (r *procsRun) message(c *procsChild, m *procsMsg) {
 
 // ended handles the end of child c's message pipe: the child has exited.
 // It is waited for, and the input it worked on is reported.
-func (r *procsRun) ended(c *procsChild) {
+func (r *mapCall) ended(c *childProc) {
 	for _, st := range c.outs {
 		if st.fd >= 0 {
 			r.read(st) // what it wrote before it ended
@@ -519,7 +531,7 @@ func (r *procsRun) ended(c *procsChild) {
 }
 
 // death tells how child c ended.
-func (r *procsRun) death(c *procsChild, state *os.ProcessState) (why, kind string) {
+func (r *mapCall) death(c *childProc, state *os.ProcessState) (why, kind string) {
 	if r.isStopped() {
 		return "interrupted", "interrupted"
 	}
@@ -547,8 +559,13 @@ func (r *procsRun) death(c *procsChild, state *os.ProcessState) (why, kind strin
 	return fmt.Sprintf("the process ended with exit status %d", state.ExitCode()), "exit"
 }
 
+// runtimeMessageRE matches the lines of a crash report that say what
+// happened (other lines are stacks, or reports of tools such as the race
+// detector in test builds).
+var runtimeMessageRE = regexp.MustCompile(`^(fatal error|runtime|panic|\[signal|SIG[A-Z]+:|unexpected)`)
+
 // killAll kills the children and waits for them.
-func (r *procsRun) killAll() {
+func (r *mapCall) killAll() {
 	for c := range r.children {
 		_ = c.proc.Kill()
 	}

@@ -1,0 +1,264 @@
+package procs
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// The typing of procs.Map calls: each call procs.Map(w, fn, in) whose fn
+// names a function of the session becomes a call of a helper made for fn
+// (see the package comment).
+
+// Prepare is called before each evaluation of src in the session: it
+// takes a snapshot of the declarations for the pools (when the procs
+// package is imported) and returns src with its procs.Map calls
+// rewritten.
+func (p *Pools) Prepare(src string) string {
+	var pkgNames []string
+	for name, path := range p.s.Imports() {
+		if path == Path {
+			pkgNames = append(pkgNames, name)
+		}
+	}
+	if len(pkgNames) == 0 {
+		return src
+	}
+	snap := p.s.Snapshot()
+	p.mu.Lock()
+	p.snap = &snap
+	p.mu.Unlock()
+	if !strings.Contains(src, "Map") {
+		return src
+	}
+	return p.rewrite(src, pkgNames)
+}
+
+// rewrite replaces procs.Map in calls procs.Map(w, fn, in) whose fn names
+// a function of the session (or of src) by the helper made for fn.
+func (p *Pools) rewrite(src string, pkgNames []string) string {
+	fset := token.NewFileSet()
+	prefix, suffix, decl := "package p;", "", true
+	f, err := parser.ParseFile(fset, "", prefix+src, 0)
+	if err != nil {
+		prefix, suffix, decl = "package p;func _(){", "\n}", false
+		if f, err = parser.ParseFile(fset, "", prefix+src+suffix, 0); err != nil {
+			return src // the interpreter reports it
+		}
+	}
+	off := func(pos token.Pos) int { return fset.Position(pos).Offset - len(prefix) }
+	type edit struct {
+		from, to int
+		text     string
+	}
+	var edits []edit
+	var extra strings.Builder
+	written := map[string]bool{} // helpers in extra, by function
+	// Calls whose two results are both used (x, err := procs.Map(...),
+	// return procs.Map(...), f(procs.Map(...)), a statement); elsewhere
+	// the call has one value, the results, and panics when an input
+	// failed, as x.(T) does where x, ok := x.(T) would report.
+	multi := map[ast.Expr]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			if len(n.Rhs) == 1 && len(n.Lhs) == 2 {
+				multi[ast.Unparen(n.Rhs[0])] = true
+			}
+		case *ast.ValueSpec:
+			if len(n.Values) == 1 && len(n.Names) == 2 {
+				multi[ast.Unparen(n.Values[0])] = true
+			}
+		case *ast.ReturnStmt:
+			if len(n.Results) == 1 {
+				multi[ast.Unparen(n.Results[0])] = true
+			}
+		case *ast.CallExpr:
+			if len(n.Args) == 1 {
+				multi[ast.Unparen(n.Args[0])] = true
+			}
+		case *ast.ExprStmt:
+			multi[ast.Unparen(n.X)] = true
+		}
+		return true
+	})
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) != 3 || call.Ellipsis.IsValid() {
+			return true
+		}
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "Map" {
+			return true
+		}
+		pkg, ok := sel.X.(*ast.Ident)
+		if !ok || pkg.Obj != nil || !slices.Contains(pkgNames, pkg.Name) {
+			return true
+		}
+		fn, ok := call.Args[1].(*ast.Ident)
+		if !ok {
+			return true
+		}
+		var fd *funcDecl
+		switch {
+		case fn.Obj == nil:
+			if fsrc := p.s.FuncSource(fn.Name); fsrc != "" {
+				fd = parseFunc(fsrc)
+			}
+		case fn.Obj.Kind == ast.Fun:
+			// A function declared in src itself.
+			if d, ok := fn.Obj.Decl.(*ast.FuncDecl); ok && d.Recv == nil {
+				fd = parseFunc(src[off(d.Pos()):off(d.End())])
+			}
+		}
+		if fd == nil {
+			return true
+		}
+		helper, reason := helperSource(fn.Name, fd)
+		text := helperFn + fn.Name
+		if !multi[call] {
+			text = mustFn + fn.Name
+		}
+		p.ensureImported()
+		switch {
+		case reason != "":
+			text = fmt.Sprintf("%s.Reject(%q)", rtName, reason)
+		case decl:
+			// Declared with src, in the same evaluation: fn, or the
+			// types it uses, may be declared by src.
+			if !written[fn.Name] { // one helper for all calls of fn
+				extra.WriteString(helper + ";")
+				written[fn.Name] = true
+			}
+			p.helpers[fn.Name] = ""
+		default:
+			p.ensureHelper(fn.Name, fd, helper)
+		}
+		edits = append(edits, edit{off(call.Fun.Pos()), off(call.Fun.End()), text})
+		return true
+	})
+	if len(edits) == 0 {
+		return src
+	}
+	sort.Slice(edits, func(i, j int) bool { return edits[i].from > edits[j].from })
+	for _, e := range edits {
+		src = src[:e.from] + e.text + src[e.to:]
+	}
+	// The helpers go on the first line, which holds none of the cell's
+	// code (the session's evaluation adds that line), so that the cell's
+	// lines stay where they are and a panic passing through a helper
+	// shows no line of its own.
+	return extra.String() + src
+}
+
+// ensureImported imports the runtime of the rewritten calls.
+func (p *Pools) ensureImported() {
+	if p.imported {
+		return
+	}
+	if err := p.s.Eval(fmt.Sprintf("import %s %q", rtName, rtPath)); err == nil {
+		p.imported = true
+	}
+}
+
+// ensureHelper evaluates the helper of function name, unless the one there
+// was made from the same declaration.
+func (p *Pools) ensureHelper(name string, fd *funcDecl, helper string) {
+	if p.helpers[name] == fd.src {
+		return
+	}
+	p.ensureImported()
+	if err := p.s.Eval(helper); err == nil {
+		p.helpers[name] = fd.src
+	}
+}
+
+// funcDecl is a parsed function declaration.
+type funcDecl struct {
+	src  string
+	decl *ast.FuncDecl
+	fset *token.FileSet
+	base int
+}
+
+// parseFunc parses the declaration of a function; nil if src is not one.
+func parseFunc(src string) *funcDecl {
+	const prefix = "package p;"
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", prefix+src, 0)
+	if err != nil || len(f.Decls) != 1 {
+		return nil
+	}
+	fd, ok := f.Decls[0].(*ast.FuncDecl)
+	if !ok {
+		return nil
+	}
+	return &funcDecl{src: src, decl: fd, fset: fset, base: len(prefix)}
+}
+
+// sig is the signature of a function procs.Map calls: func(In) Results,
+// where Results is Out, (Out, error), or nothing (Out is then struct{}).
+type sig struct {
+	In, Out string
+	Results string // as written, with a leading space; "" for none
+}
+
+// signature reads the signature of function name, or says why procs.Map
+// cannot call it.
+func signature(name string, fd *funcDecl) (s sig, reason string) {
+	d := fd.decl
+	text := func(n ast.Node) string {
+		from, to := fd.fset.Position(n.Pos()).Offset-fd.base, fd.fset.Position(n.End()).Offset-fd.base
+		if from < 0 || to > len(fd.src) || from > to {
+			return ""
+		}
+		return fd.src[from:to]
+	}
+	if d.Type.TypeParams.NumFields() > 0 {
+		return s, name + " is generic: procs.Map calls a function with concrete types (write one for the types you need)"
+	}
+	params := d.Type.Params
+	if params.NumFields() != 1 {
+		return s, fmt.Sprintf("%s takes %d parameters: procs.Map calls a function of one parameter (put several values in a struct)", name, params.NumFields())
+	}
+	if _, ok := params.List[0].Type.(*ast.Ellipsis); ok {
+		return s, name + " is variadic: procs.Map calls a function of one parameter (take a slice instead)"
+	}
+	s.In, s.Out = text(params.List[0].Type), "struct{}"
+	switch d.Type.Results.NumFields() {
+	case 0:
+	case 1:
+		s.Out, s.Results = text(d.Type.Results.List[0].Type), " "+text(d.Type.Results)
+	case 2:
+		rs := d.Type.Results.List
+		if id, ok := rs[len(rs)-1].Type.(*ast.Ident); !ok || id.Name != "error" {
+			return s, name + " returns two values: procs.Map calls a function that returns a value, or a value and an error"
+		}
+		s.Out, s.Results = text(rs[0].Type), " "+text(d.Type.Results)
+	default:
+		return s, fmt.Sprintf("%s returns %d values: procs.Map calls a function that returns a value, or a value and an error", name, d.Type.Results.NumFields())
+	}
+	if s.In == "" || s.Out == "" {
+		return s, "the declaration of " + name + " could not be read"
+	}
+	return s, ""
+}
+
+// helperSource returns the helpers that type procs.Map for function name
+// (the two-value and the one-value form), or why procs.Map cannot call
+// it.
+func helperSource(name string, fd *funcDecl) (src, reason string) {
+	s, reason := signature(name, fd)
+	if reason != "" {
+		return "", reason
+	}
+	plist := fmt.Sprintf("(_gocurrentW int, _gocurrentF func(%s)%s, _gocurrentIn []%s)", s.In, s.Results, s.In)
+	return fmt.Sprintf("func %s%s%s ([]%s, error) { var _gocurrentOut []%s; _gocurrentErr := %s.Map(_gocurrentW, %q, _gocurrentIn, &_gocurrentOut); return _gocurrentOut, _gocurrentErr }; "+
+		"func %s%s%s []%s { var _gocurrentOut []%s; %s.Must(%s.Map(_gocurrentW, %q, _gocurrentIn, &_gocurrentOut)); return _gocurrentOut }",
+		helperFn, name, plist, s.Out, s.Out, rtName, name,
+		mustFn, name, plist, s.Out, s.Out, rtName, rtName, name), ""
+}
