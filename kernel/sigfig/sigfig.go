@@ -41,6 +41,12 @@ func Fixed(x float64) string {
 	}
 }
 
+// Short prints v ≥ 0 to three significant digits without trailing zeros:
+// "850", "12.3", "1.2", "1".
+func Short(v float64) string {
+	return trimZeros(Fixed(Round(v, 3)))
+}
+
 // Duration formats d with three significant digits in ns, µs, ms or s:
 // "1.21 s", "620 ms", "8.00 µs", "15.0 ns", "0 s". Rounding that carries
 // into the next unit takes it: 999.6 ms is "1.00 s". Beyond 1000 s it
@@ -49,7 +55,23 @@ func Duration(d time.Duration) string {
 	if d == 0 {
 		return "0 s"
 	}
-	sign := ""
+	sign, x, unit := split(d)
+	return sign + Fixed(x) + " " + unit
+}
+
+// ShortDuration is Duration without trailing zeros, and "0" for zero:
+// "1.2 s", "620 ms", "8 µs", "15 ns".
+func ShortDuration(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	sign, x, unit := split(d)
+	return sign + trimZeros(Fixed(x)) + " " + unit
+}
+
+// split gives the sign of d ≠ 0 and its magnitude rounded to three
+// significant digits in the unit Duration prints it in.
+func split(d time.Duration) (sign string, x float64, unit string) {
 	// Work in float64 so that math.MinInt64 has a magnitude.
 	v := float64(d)
 	if v < 0 {
@@ -63,7 +85,7 @@ func Duration(d time.Duration) string {
 	for i < len(units)-1 && v >= units[i+1].scale {
 		i++
 	}
-	x := Round(v/units[i].scale, 3)
+	x = Round(v/units[i].scale, 3)
 	// Rounding can carry into the next unit: 999.6 ms is 1.00 s.
 	if x >= 1000 && i < len(units)-1 {
 		i++
@@ -73,18 +95,14 @@ func Duration(d time.Duration) string {
 		// Beyond the largest unit print whole seconds: "3600 s".
 		x = v / units[i].scale
 	}
-	return sign + Fixed(x) + " " + units[i].name
+	return sign, x, units[i].name
 }
 
-// ShortDuration is Duration without trailing zeros, and "0" for zero:
-// "1.2 s", "620 ms", "8 µs", "15 ns".
-func ShortDuration(d time.Duration) string {
-	if d == 0 {
-		return "0"
+// trimZeros drops trailing zeros after a decimal point, and the point if
+// nothing is left after it.
+func trimZeros(s string) string {
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
-	num, unit, _ := strings.Cut(Duration(d), " ")
-	if strings.Contains(num, ".") {
-		num = strings.TrimRight(strings.TrimRight(num, "0"), ".")
-	}
-	return num + " " + unit
+	return s
 }

@@ -62,6 +62,11 @@ func TestRound(t *testing.T) {
 	if got := Round(math.Inf(1), 3); !math.IsInf(got, 1) {
 		t.Errorf("Round(+Inf) = %g", got)
 	}
+	for x, want := range map[float64]string{0.85: "0.85", 12.345: "12.3", 1.2: "1.2", 999.6: "1000", 0: "0"} {
+		if got := Short(x); got != want {
+			t.Errorf("Short(%g) = %q, want %q", x, got, want)
+		}
+	}
 	for x, want := range map[float64]string{123: "123", 12.3: "12.3", 1.2: "1.20", 0: "0.00"} {
 		if got := Fixed(x); got != want {
 			t.Errorf("Fixed(%g) = %q, want %q", x, got, want)
