@@ -9,7 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/svgkit"
 )
 
 // node is a generic XML element, enough to inspect the charts.
@@ -371,7 +372,7 @@ func TestLineChartXTickLabelsDoNotOverlap(t *testing.T) {
 			return
 		}
 		x, _ := strconv.ParseFloat(n.attr("x"), 64)
-		w := textWidth(n.Text, tickSize)
+		w := svgkit.TextWidth(n.Text, tickSize)
 		spans = append(spans, span{x - w/2, x + w/2})
 	})
 	if len(spans) < 3 {
@@ -380,66 +381,6 @@ func TestLineChartXTickLabelsDoNotOverlap(t *testing.T) {
 	for i := 1; i < len(spans); i++ {
 		if spans[i].lo < spans[i-1].hi {
 			t.Errorf("tick labels %d and %d overlap: %v", i-1, i, spans)
-		}
-	}
-}
-
-func TestNiceTicks(t *testing.T) {
-	nice := func(v float64) bool {
-		if v == 0 {
-			return true
-		}
-		e := math.Floor(math.Log10(math.Abs(v)))
-		m := math.Abs(v) / math.Pow(10, e)
-		for _, n := range []float64{1, 2, 5, 10} {
-			if math.Abs(m-n) < 1e-6 {
-				return true
-			}
-		}
-		return false
-	}
-	cases := []struct {
-		lo, hi float64
-		target int
-	}{
-		{0, 1, 5}, {0, 1210, 6}, {0, 7.3, 5}, {0, 0.042, 4}, {-20, 35, 6},
-		{1, 8, 6}, {0, 1e300, 5}, {0, 3e-300, 5}, {0, 99.999, 8}, {123, 124, 5},
-		{0, 1, 1}, {0, 1e9, 8}, {-1e-9, 0, 3},
-	}
-	for _, c := range cases {
-		ticks := niceTicks(c.lo, c.hi, c.target)
-		if len(ticks) < 2 {
-			t.Errorf("niceTicks(%g, %g) = %v: too few", c.lo, c.hi, ticks)
-			continue
-		}
-		step := tickStep(ticks)
-		if !nice(step) {
-			t.Errorf("niceTicks(%g, %g): step %g is not 1, 2 or 5 × 10^k", c.lo, c.hi, step)
-		}
-		if ticks[0] > c.lo || ticks[len(ticks)-1] < c.hi {
-			t.Errorf("niceTicks(%g, %g) = %v does not cover the range", c.lo, c.hi, ticks)
-		}
-		if len(ticks)-1 > 2*c.target+1 {
-			t.Errorf("niceTicks(%g, %g, %d) = %d ticks: too many", c.lo, c.hi, c.target, len(ticks))
-		}
-		for i, v := range ticks {
-			if math.Abs(v/step-math.Round(v/step)) > 1e-6 {
-				t.Errorf("tick %g is not a multiple of the step %g", v, step)
-			}
-			if i > 0 && math.Abs((v-ticks[i-1])-step)/step > 1e-6 {
-				t.Errorf("ticks %v are not evenly spaced", ticks)
-			}
-		}
-	}
-	if got := fmt.Sprint(niceTicks(0, 1210, 6)); got != "[0 200 400 600 800 1000 1200 1400]" {
-		t.Errorf("niceTicks(0, 1210, 6) = %s", got)
-	}
-	if got := fmt.Sprint(niceTicks(0, 8, 4)); got != "[0 2 4 6 8]" {
-		t.Errorf("niceTicks(0, 8, 4) = %s", got)
-	}
-	for _, c := range [][2]float64{{0, 0}, {5, 5}, {math.NaN(), 1}, {1, math.Inf(1)}, {3, 1}} {
-		if ticks := niceTicks(c[0], c[1], 5); len(ticks) < 2 || !(ticks[len(ticks)-1] > ticks[0]) {
-			t.Errorf("niceTicks(%g, %g) = %v, want a drawable range", c[0], c[1], ticks)
 		}
 	}
 }
@@ -465,39 +406,6 @@ func TestFormatTick(t *testing.T) {
 	for _, c := range cases {
 		if got := formatTick(c.v, c.step, c.unit); got != c.want {
 			t.Errorf("formatTick(%g, %g, %q) = %q, want %q", c.v, c.step, c.unit, got, c.want)
-		}
-	}
-}
-
-func TestFormatDuration(t *testing.T) {
-	cases := []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, "0 s"},
-		{1, "1.00 ns"},
-		{15, "15.0 ns"},
-		{999, "999 ns"},
-		{1000, "1.00 µs"},
-		{8 * time.Microsecond, "8.00 µs"},
-		{12345, "12.3 µs"},
-		{123456, "123 µs"},
-		{620 * time.Millisecond, "620 ms"},
-		{1210 * time.Millisecond, "1.21 s"},
-		{1215 * time.Millisecond, "1.22 s"},
-		{9996 * time.Microsecond, "10.0 ms"},
-		{99960 * time.Microsecond, "100 ms"},
-		{999600 * time.Microsecond, "1.00 s"},
-		{999499 * time.Microsecond, "999 ms"},
-		{time.Minute, "60.0 s"},
-		{time.Hour, "3600 s"},
-		{-1500 * time.Microsecond, "-1.50 ms"},
-		{math.MinInt64, "-9223372037 s"},
-		{math.MaxInt64, "9223372037 s"},
-	}
-	for _, c := range cases {
-		if got := FormatDuration(c.d); got != c.want {
-			t.Errorf("FormatDuration(%d) = %q, want %q", int64(c.d), got, c.want)
 		}
 	}
 }
@@ -615,33 +523,5 @@ func TestPalette(t *testing.T) {
 	p[0] = "#000000"
 	if Palette(1)[0] == "#000000" {
 		t.Errorf("Palette shares state between calls")
-	}
-}
-
-func TestEscape(t *testing.T) {
-	for in, want := range map[string]string{
-		`a<b>&"c'`:      "a&lt;b&gt;&amp;&#34;c&#39;",
-		"1.21 s · 3.9×": "1.21 s · 3.9×",
-		"bad\x00":       "bad\uFFFD",
-	} {
-		if got := Escape(in); got != want {
-			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestScale10(t *testing.T) {
-	cases := []struct {
-		x    float64
-		e    int
-		want float64
-	}{
-		{3, -300, 3e-300}, {15, -301, 1.5e-300}, {1e14, 5, 1e19}, {2, 0, 2},
-		{-7, -3, -0.007}, {5, 400, math.Inf(1)}, {1, -400, 0},
-	}
-	for _, c := range cases {
-		if got := scale10(c.x, c.e); got != c.want {
-			t.Errorf("scale10(%g, %d) = %g, want %g", c.x, c.e, got, c.want)
-		}
 	}
 }

@@ -22,7 +22,8 @@ import (
 )
 
 // The tests record real traces in-process with runtime/trace and read them
-// with the real `go tool trace`; they need the go command on PATH.
+// with Load; the tests of the fallback on `go tool trace` need the go
+// command on PATH.
 
 func requireGo(tb testing.TB) {
 	tb.Helper()
@@ -146,7 +147,6 @@ func findGroup(s Summary, label string) (GoroutineStat, bool) {
 }
 
 func TestLoadRealTrace(t *testing.T) {
-	requireGo(t)
 	// A goroutine that is not the cell's: it exists before the trace and
 	// runs during it.
 	otherStart := make(chan struct{})
@@ -343,7 +343,6 @@ func writeSample(tb testing.TB, name, svg string) {
 // TestWithoutNames: without Names every goroutine that is not the
 // runtime's is the cell's, labelled by function and creation site.
 func TestWithoutNames(t *testing.T) {
-	requireGo(t)
 	path := record(t, func() {
 		var wg sync.WaitGroup
 		for range 3 {
@@ -658,7 +657,6 @@ func tenThousand(tb testing.TB) string {
 // TestTenThousandGoroutines checks the picture of a big trace stays small:
 // about one rect per lane per pixel column.
 func TestTenThousandGoroutines(t *testing.T) {
-	requireGo(t)
 	path := tenThousand(t)
 	start := time.Now()
 	tr := load(t, path, Options{})
@@ -679,10 +677,9 @@ func TestTenThousandGoroutines(t *testing.T) {
 	writeSample(t, "tenk.svg", svg)
 }
 
-// BenchmarkTenThousandGoroutines measures Load (including the go tool run)
-// and SVG for a trace of 10,000 goroutines.
+// BenchmarkTenThousandGoroutines measures Load and SVG for a trace of
+// 10,000 goroutines.
 func BenchmarkTenThousandGoroutines(b *testing.B) {
-	requireGo(b)
 	path := tenThousand(b)
 	var svg string
 	for b.Loop() {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gocurrent/gocurrent/kernel/svgkit"
 )
 
 // Page colours, as in the kernel's charts: a white page with dark text reads
@@ -57,47 +59,16 @@ func (w *svgWriter) s(parts ...string) {
 
 // line writes a line from (x1, y1) to (x2, y2) in color.
 func (w *svgWriter) line(x1, y1, x2, y2 float64, color string) {
-	w.s(`<line x1="`, fnum(x1), `" x2="`, fnum(x2), `" y1="`, fnum(y1), `" y2="`, fnum(y2), `" stroke="`, color, `"/>`)
+	w.s(`<line x1="`, svgkit.Num(x1), `" x2="`, svgkit.Num(x2), `" y1="`, svgkit.Num(y1), `" y2="`, svgkit.Num(y2), `" stroke="`, color, `"/>`)
 }
 
 // num writes x with at most one decimal.
 func (w *svgWriter) num(x float64) {
-	w.WriteString(fnum(x))
+	w.WriteString(svgkit.Num(x))
 }
 
-func fnum(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return "0"
-	}
-	r := math.Round(x*10) / 10
-	if r == math.Trunc(r) {
-		return strconv.FormatInt(int64(r), 10)
-	}
-	return strconv.FormatFloat(r, 'f', 1, 64)
-}
-
-func (w *svgWriter) esc(s string) {
-	for _, r := range s {
-		switch r {
-		case '&':
-			w.WriteString("&amp;")
-		case '<':
-			w.WriteString("&lt;")
-		case '>':
-			w.WriteString("&gt;")
-		case '"':
-			w.WriteString("&quot;")
-		case '\'':
-			w.WriteString("&#39;")
-		default:
-			if r < 0x20 && r != '\t' && r != '\n' || r == 0xFFFD || (r >= 0xFFFE && r <= 0xFFFF) {
-				w.WriteByte('?') // not allowed in XML 1.0
-				continue
-			}
-			w.WriteRune(r)
-		}
-	}
-}
+// esc writes s XML-escaped.
+func (w *svgWriter) esc(s string) { svgkit.WriteEscaped(&w.Builder, s) }
 
 // text writes a <text> element.
 func (w *svgWriter) text(x, y float64, attrs, s string) {
@@ -160,7 +131,7 @@ func (t *Trace) SVG() string {
 	if t.incomplete != "" {
 		head = "Incomplete trace · " + head
 	}
-	body.text(12, y, ` font-size="14" font-weight="600"`, ellipsis(head, int((W-24)/7.6)))
+	body.text(12, y, ` font-size="14" font-weight="600"`, svgkit.Truncate(head, 14, W-24))
 	y += 14
 
 	// GC strip.
@@ -220,11 +191,11 @@ func (t *Trace) SVG() string {
 	}
 	for p := range lanes {
 		ly := y + float64(p*laneH)
-		body.s(`<g transform="translate(0,`, fnum(ly), `)">`, "\n")
+		body.s(`<g transform="translate(0,`, svgkit.Num(ly), `)">`, "\n")
 		lr.draw(&body, runs[p], float64(barH), false)
 		body.s("</g>\n")
 		if len(syss[p]) > 0 {
-			body.s(`<g transform="translate(0,`, fnum(ly+float64(barH)), `)">`, "\n")
+			body.s(`<g transform="translate(0,`, svgkit.Num(ly+float64(barH)), `)">`, "\n")
 			lr.draw(&body, syss[p], float64(stripH), true)
 			body.s("</g>\n")
 		}
@@ -250,24 +221,24 @@ func (t *Trace) SVG() string {
 	y += 24
 	x := 12.0
 	for _, st := range areaStates {
-		body.s(`<rect x="`, fnum(x), `" y="`, fnum(y-9), `" width="10" height="10" fill="`, st.color, `"/>`)
+		body.s(`<rect x="`, svgkit.Num(x), `" y="`, svgkit.Num(y-9), `" width="10" height="10" fill="`, st.color, `"/>`)
 		body.text(x+14, y, "", st.name)
-		x += 14 + textWidth(st.name, 12) + 16
+		x += 14 + svgkit.TextWidth(st.name, 12) + 16
 	}
 	y += 18
 	x = 12
 	if hasSys {
-		body.s(`<rect x="`, fnum(x), `" y="`, fnum(y-9), `" width="18" height="10" fill="url(#h`, lr.hatchLegend(), `)" stroke="`, axisColor, `" stroke-width="0.5"/>`)
+		body.s(`<rect x="`, svgkit.Num(x), `" y="`, svgkit.Num(y-9), `" width="18" height="10" fill="url(#h`, lr.hatchLegend(), `)" stroke="`, axisColor, `" stroke-width="0.5"/>`)
 		s := "strip under a P lane: in a system call (entered on that P)"
 		body.text(x+22, y, "", s)
-		x += 22 + textWidth(s, 12) + 16
+		x += 22 + svgkit.TextWidth(s, 12) + 16
 	}
 	if len(t.spans) > 0 {
-		body.s(`<rect x="`, fnum(x), `" y="`, fnum(y-9), `" width="10" height="10" fill="`, gcColor, `"/>`)
-		body.s(`<rect x="`, fnum(x+10), `" y="`, fnum(y-9), `" width="4" height="10" fill="`, stwColor, `"/>`)
+		body.s(`<rect x="`, svgkit.Num(x), `" y="`, svgkit.Num(y-9), `" width="10" height="10" fill="`, gcColor, `"/>`)
+		body.s(`<rect x="`, svgkit.Num(x+10), `" y="`, svgkit.Num(y-9), `" width="4" height="10" fill="`, stwColor, `"/>`)
 		s := "GC running / stop-the-world"
 		body.text(x+18, y, "", s)
-		x += 18 + textWidth(s, 12) + 16
+		x += 18 + svgkit.TextWidth(s, 12) + 16
 	}
 	if x > 12 {
 		y += 18
@@ -299,7 +270,7 @@ func (t *Trace) SVG() string {
 		cols = 2
 		for _, gr := range entries {
 			l, tail := legend(gr)
-			if textWidth(l+tail, 12) > (W-24)/2-24 {
+			if svgkit.TextWidth(l+tail, 12) > (W-24)/2-24 {
 				cols = 1
 				break
 			}
@@ -310,10 +281,9 @@ func (t *Trace) SVG() string {
 	for i, gr := range entries {
 		cx := 12 + float64(i%cols)*colW
 		cy := y + float64(i/cols+1)*rowH
-		body.s(`<rect x="`, fnum(cx), `" y="`, fnum(cy-9), `" width="10" height="10" fill="`, gr.color, `"/>`)
+		body.s(`<rect x="`, svgkit.Num(cx), `" y="`, svgkit.Num(cy-9), `" width="10" height="10" fill="`, gr.color, `"/>`)
 		l, tail := legend(gr)
-		room := int((colW-24)/(12*0.56)) - len([]rune(tail))
-		body.text(cx+14, cy, "", ellipsis(l, room)+tail)
+		body.text(cx+14, cy, "", svgkit.Truncate(l, 12, colW-24-svgkit.TextWidth(tail, 12))+tail)
 	}
 	y += float64((len(entries)+cols-1)/cols) * rowH
 	if hidden > 0 {
@@ -327,8 +297,8 @@ func (t *Trace) SVG() string {
 	H := y + 16
 
 	// Document.
-	w.s(`<svg xmlns="http://www.w3.org/2000/svg" width="`, itoa(width), `" height="`, fnum(math.Ceil(H)),
-		`" viewBox="0 0 `, itoa(width), ` `, fnum(math.Ceil(H)), `" font-family="`, fontFamily, `" font-size="12" fill="`, textColor, `">`, "\n")
+	w.s(`<svg xmlns="http://www.w3.org/2000/svg" width="`, itoa(width), `" height="`, svgkit.Num(math.Ceil(H)),
+		`" viewBox="0 0 `, itoa(width), ` `, svgkit.Num(math.Ceil(H)), `" font-family="`, fontFamily, `" font-size="12" fill="`, textColor, `">`, "\n")
 	w.s("<title>Go execution trace: goroutines on processors over time</title>\n")
 	if hasSys {
 		w.s("<defs>\n")
@@ -337,7 +307,7 @@ func (t *Trace) SVG() string {
 		}
 		w.s("</defs>\n")
 	}
-	w.s(`<rect x="0.5" y="0.5" width="`, itoa(width-1), `" height="`, fnum(math.Ceil(H)-1), `" fill="`, bgColor, `" stroke="`, border, `"/>`, "\n")
+	w.s(`<rect x="0.5" y="0.5" width="`, itoa(width-1), `" height="`, svgkit.Num(math.Ceil(H)-1), `" fill="`, bgColor, `" stroke="`, border, `"/>`, "\n")
 	w.WriteString(body.String())
 	w.s("</svg>\n")
 	// Pattern ids unique to this picture: two traces shown in one page
@@ -423,7 +393,7 @@ func (lr *laneRenderer) draw(w *svgWriter, items []laneItem, h float64, sys bool
 		}
 		return 0
 	})
-	hs := fnum(h)
+	hs := svgkit.Num(h)
 	acc := bucketAcc{col: -1}
 	var m mergedRect
 	flushMerged := func() {
@@ -434,7 +404,7 @@ func (lr *laneRenderer) draw(w *svgWriter, items []laneItem, h float64, sys bool
 		x := lr.geo.left + float64(m.x0)*lr.bucket
 		wd := float64(m.x1-m.x0+1) * lr.bucket
 		gr := &lr.t.groups[m.group]
-		w.s(`<rect x="`, fnum(x), `" width="`, fnum(wd), `" height="`, hs, `" fill="`)
+		w.s(`<rect x="`, svgkit.Num(x), `" width="`, svgkit.Num(wd), `" height="`, hs, `" fill="`)
 		if sys {
 			w.s(`url(#h`, lr.hatch(m.group), `)`)
 		} else {
@@ -500,7 +470,7 @@ func (lr *laneRenderer) draw(w *svgWriter, items []laneItem, h float64, sys bool
 		g := &lr.t.gs[it.g]
 		if x1-x0 >= lr.bucket {
 			gr := &lr.t.groups[g.group]
-			w.s(`<rect x="`, fnum(x0), `" width="`, fnum(x1-x0), `" height="`, hs, `" fill="`)
+			w.s(`<rect x="`, svgkit.Num(x0), `" width="`, svgkit.Num(x1-x0), `" height="`, hs, `" fill="`)
 			if sys {
 				w.s(`url(#h`, lr.hatch(g.group), `)`)
 			} else {
@@ -634,7 +604,7 @@ func (t *Trace) drawSpans(w *svgWriter, geo geometry, y float64) {
 		if cur.stw {
 			color, h, dy = stwColor, 10, -1
 		}
-		w.s(`<rect x="`, fnum(cur.x0), `" y="`, fnum(y+dy), `" width="`, fnum(max(cur.x1-cur.x0, 1)), `" height="`, fnum(h), `" fill="`, color, `"><title>`)
+		w.s(`<rect x="`, svgkit.Num(cur.x0), `" y="`, svgkit.Num(y+dy), `" width="`, svgkit.Num(max(cur.x1-cur.x0, 1)), `" height="`, svgkit.Num(h), `" fill="`, color, `"><title>`)
 		if cur.n == 1 {
 			w.esc(cur.name + ": " + fmtDur(cur.ns))
 		} else if cur.stw {
@@ -700,10 +670,10 @@ func (t *Trace) drawArea(w *svgWriter, geo geometry, top, h float64) {
 		diff[k][c1]--
 	}
 	// Background and frame.
-	w.s(`<rect x="`, fnum(geo.left), `" y="`, fnum(top), `" width="`, fnum(geo.plotW), `" height="`, fnum(h), `" fill="none" stroke="`, gridColor, `"/>`, "\n")
+	w.s(`<rect x="`, svgkit.Num(geo.left), `" y="`, svgkit.Num(top), `" width="`, svgkit.Num(geo.plotW), `" height="`, svgkit.Num(h), `" fill="none" stroke="`, gridColor, `"/>`, "\n")
 	// Rotated axis title.
 	cy := top + h/2
-	w.s(`<text transform="translate(`, fnum(16), `,`, fnum(cy), `) rotate(-90)" text-anchor="middle" font-size="11" fill="`, mutedColor, `">cell goroutines</text>`, "\n")
+	w.s(`<text transform="translate(`, svgkit.Num(16), `,`, svgkit.Num(cy), `) rotate(-90)" text-anchor="middle" font-size="11" fill="`, mutedColor, `">cell goroutines</text>`, "\n")
 	if !any {
 		w.text(geo.left+geo.plotW/2, cy+4, ` text-anchor="middle" fill="`+mutedColor+`"`, "no goroutines of the cell in this trace")
 		return
@@ -806,39 +776,24 @@ func timeUnit(dur int64) (float64, string) {
 	return 1e9, "s"
 }
 
-// niceStep is a 1, 2 or 5 × 10^k step giving about n steps over span.
-func niceStep(span float64, n int) float64 {
-	if span <= 0 || n <= 0 {
-		return 1
-	}
-	raw := span / float64(n)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*mag >= raw {
-			return m * mag
-		}
-	}
-	return 10 * mag
-}
-
+// niceTicks is the ticks at 1, 2 or 5 × 10^k from 0 to at most span,
+// about n intervals apart.
 func niceTicks(span float64, n int) []float64 {
-	step := niceStep(span, n)
 	var ticks []float64
-	for i := 0; ; i++ {
-		v := float64(i) * step
-		if v > span*(1+1e-9) || i > 1000 {
-			break
+	for _, v := range svgkit.Ticks(0, span, n) {
+		if v >= 0 && v <= span*(1+1e-9) {
+			ticks = append(ticks, v)
 		}
-		ticks = append(ticks, math.Round(v/step)*step)
 	}
 	return ticks
 }
 
+// tickDecimals is the number of decimals the tick labels need.
 func tickDecimals(ticks []float64) int {
-	if len(ticks) < 2 {
+	step := svgkit.Step(ticks)
+	if step == 0 {
 		return 0
 	}
-	step := ticks[1] - ticks[0]
 	d := 0
 	for step < 1-1e-9 && d < 6 {
 		step *= 10
@@ -859,24 +814,4 @@ func niceCeil(v float64) float64 {
 		}
 	}
 	return 10 * mag
-}
-
-// textWidth estimates the width of s in px at the given font size.
-func textWidth(s string, size float64) float64 {
-	n := 0
-	for range s {
-		n++
-	}
-	return float64(n) * size * 0.56
-}
-
-func ellipsis(s string, n int) string {
-	if n < 4 {
-		n = 4
-	}
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

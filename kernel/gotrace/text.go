@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/sigfig"
 )
 
 // Text is a plain-text summary of the trace (the text/plain fallback of the
@@ -64,49 +67,15 @@ func (t *Trace) Text() string {
 
 // fmtDur formats a duration in ns with about three significant digits:
 // "850 ns", "12.3 µs", "1.25 ms", "2.5 s".
-func fmtDur(ns int64) string {
-	if ns == 0 {
-		return "0"
-	}
-	neg := ""
-	if ns < 0 {
-		neg, ns = "-", -ns
-	}
-	v := float64(ns)
-	switch {
-	case v < 1e3:
-		return neg + strconv.FormatInt(ns, 10) + " ns"
-	case v < 999.5e3:
-		return neg + sig3(v/1e3) + " µs"
-	case v < 999.5e6:
-		return neg + sig3(v/1e6) + " ms"
-	}
-	return neg + sig3(v/1e9) + " s"
-}
+func fmtDur(ns int64) string { return sigfig.ShortDuration(time.Duration(ns)) }
 
 // fmtAt formats a time since the trace start in ms (or µs for the first
 // millisecond).
 func fmtAt(ns int64) string {
 	if ns < 1e6 {
-		return sig3(float64(ns)/1e3) + " µs"
+		return sigfig.Short(float64(ns)/1e3) + " µs"
 	}
 	return strconv.FormatFloat(float64(ns)/1e6, 'f', 2, 64) + " ms"
-}
-
-func sig3(v float64) string {
-	var s string
-	switch {
-	case v >= 99.95:
-		s = strconv.FormatFloat(v, 'f', 0, 64)
-	case v >= 9.995:
-		s = strconv.FormatFloat(v, 'f', 1, 64)
-	default:
-		s = strconv.FormatFloat(v, 'f', 2, 64)
-	}
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
 }
 
 // fmtCount formats a goroutine count for the area's axis.
