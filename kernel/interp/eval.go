@@ -71,7 +71,7 @@ type session struct {
 	procs      *procsState          // process pools of procs.Map (procs.go)
 	sel        selectOps            // the native select of rewritten cells (selects.go)
 	timer      timer                // runs of measured cells (measure.go)
-	kernelCPU  kernelCPU            // CPU of the kernel's own child processes (modern_types.go)
+	kernelCPU  kernelCPU            // CPU of the kernel's own child processes (modern.go)
 	declared   func(ledger.Delta)   // tells the kernel what a cell declared, or nil (replay.go)
 	newImports map[string]string    // imports made since the last tell
 }

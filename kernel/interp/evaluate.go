@@ -95,8 +95,8 @@ func (s *session) evaluateOne(ctx context.Context, expr string) engine.ExprResul
 	// The rewriting's record of the cell's chunks is the expression's
 	// while it is evaluated.
 	if m := s.mod; m != nil {
-		saveOut, saveNeeds := m.out, m.needs
-		defer func() { m.out, m.needs = saveOut, saveNeeds }()
+		save := m.plan
+		defer func() { m.plan = save }()
 	}
 	if e := s.modernizeCell(expr, c); e != nil { // modern.go
 		return engine.ExprResult{Err: e}

@@ -10,7 +10,7 @@ import (
 
 // TestPackageVariables: variables of standard packages are assigned with
 // every assignment operator and read back with their current value, in
-// cells and in functions compiled before the change (modern_pkgvars.go).
+// cells and in functions compiled before the change (kernel/rewrite, pkgvars.go).
 func TestPackageVariables(t *testing.T) {
 	runModernCells(t, []modernCell{
 		{code: "import \"runtime\"\nruntime.MemProfileRate = 0\nfmt.Println(runtime.MemProfileRate)", stdout: "0\n"},

@@ -1,4 +1,4 @@
-package interp
+package rewrite
 
 import (
 	"bufio"
@@ -12,8 +12,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 )
 
 // exportImporter imports packages for go/types from the export data the
@@ -33,30 +31,13 @@ type exportImporter struct {
 	imp   types.ImporterFrom
 	goCmd string // the go command, "" when there is none
 	err   error  // why there is no go command
-	// spent adds up the CPU time of the go commands run, which the
-	// cell's timing must not count as its own.
-	spent *kernelCPU
+	// spent is given the state of each go command run, whose CPU time
+	// the cell's timing must not count as its own (nil: nothing is told).
+	spent func(*os.ProcessState)
 }
 
-// kernelCPU is the CPU time of child processes the kernel ran for itself
-// (go list), which getrusage counts among the cell's children.
-type kernelCPU struct {
-	user, sys atomic.Int64 // nanoseconds
-}
-
-func (k *kernelCPU) add(st *os.ProcessState) {
-	if k != nil && st != nil {
-		k.user.Add(st.UserTime().Nanoseconds())
-		k.sys.Add(st.SystemTime().Nanoseconds())
-	}
-}
-
-func (k *kernelCPU) get() (user, sys time.Duration) {
-	return time.Duration(k.user.Load()), time.Duration(k.sys.Load())
-}
-
-func newExportImporter(fset *token.FileSet) *exportImporter {
-	ei := &exportImporter{fset: fset, files: map[string]string{}}
+func newExportImporter(fset *token.FileSet, spent func(*os.ProcessState)) *exportImporter {
+	ei := &exportImporter{fset: fset, files: map[string]string{}, spent: spent}
 	ei.goCmd, ei.err = findGo()
 	ei.imp = importer.ForCompiler(fset, "gc", ei.lookup).(types.ImporterFrom)
 	return ei
@@ -135,7 +116,7 @@ func isStdPath(path string) bool {
 
 // runQuiet runs a command with its output in a temporary file, starting no
 // goroutine, and returns its standard output.
-func runQuiet(cmd string, args []string, spent *kernelCPU) (string, error) {
+func runQuiet(cmd string, args []string, spent func(*os.ProcessState)) (string, error) {
 	out, err := os.CreateTemp("", "gocurrent-golist-*")
 	if err != nil {
 		return "", err
@@ -160,7 +141,9 @@ func runQuiet(cmd string, args []string, spent *kernelCPU) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	spent.add(st)
+	if spent != nil {
+		spent(st)
+	}
 	if _, err := out.Seek(0, io.SeekStart); err != nil {
 		return "", err
 	}

@@ -1,4 +1,4 @@
-package interp
+package rewrite
 
 import (
 	"go/ast"
@@ -33,7 +33,7 @@ import (
 // becomes *(&pkg.V) (pkgVarTargets), and every other use of one of a
 // basic type, except &pkg.V, becomes (*&pkg.V) (pkgVarRead); x++ is such
 // a use, and (*&pkg.V)++ works. Cells get this in the rewriting of modern
-// Go (visit in modern_rewrite.go); whole programs (package main) are built
+// Go (visit in rewriter.go); whole programs (package main) are built
 // and run by the Go toolchain, where they need nothing. A range clause that assigns to a
 // package variable (for runtime.MemProfileRate = range ...) is left as
 // written: the interpreter assigns nothing through *(&pkg.V) there.

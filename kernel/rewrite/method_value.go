@@ -1,0 +1,73 @@
+package rewrite
+
+import (
+	"fmt"
+	"go/ast"
+	"go/types"
+)
+
+// methodValue binds a method value of a session type to its receiver
+// when it is evaluated, as Go does. The interpreter (yaegi v0.16.0,
+// interp/run.go, getMethod) keeps a reference to the variable the
+// receiver was read from and reads it when the method is called, so
+//
+//	for i := 0; i < 4; i++ { w := W{i}; go w.Run(out) }
+//
+// ran every goroutine on the last w, and f := w.M; w = other; f() called
+// M on other. No upstream issue covers it. Each method value becomes a
+// function literal, called at once, that copies the receiver (or takes
+// its address, for a pointer method of an addressable value) into a
+// variable of its own and returns the method value of that variable:
+//
+//	w.Run   ->   (func() func(chan int) { r := w; return r.Run }())
+//
+// A method called at once (w.Run(out)) is left alone, except in a go
+// statement, whose function value is bound when the statement runs.
+func (r *rewriter) methodValue(n *ast.SelectorExpr) {
+	sel, ok := r.info.Selections[n]
+	if !ok || sel.Kind() != types.MethodVal {
+		return
+	}
+	var child ast.Node = n
+	p := r.parent[n]
+	for {
+		pe, isParen := p.(*ast.ParenExpr)
+		if !isParen {
+			break
+		}
+		child, p = pe, r.parent[pe]
+	}
+	if call, isCall := p.(*ast.CallExpr); isCall && call.Fun == child {
+		if _, inGo := r.parent[call].(*ast.GoStmt); !inGo {
+			return
+		}
+	}
+	fn, ok := sel.Obj().(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "main" {
+		return // native methods are bound by reflection, when evaluated
+	}
+	t := r.typeOf(n)
+	xt := r.typeOf(n.X)
+	if t == nil || xt == nil || r.inGeneric(n) {
+		return
+	}
+	ft, ok := r.w.typeString(t, false)
+	if !ok {
+		return
+	}
+	recv := fn.Type().(*types.Signature).Recv()
+	_, recvPtr := recv.Type().(*types.Pointer)
+	_, xPtr := xt.Underlying().(*types.Pointer)
+	deref := ""
+	switch {
+	case types.IsInterface(xt) || len(sel.Index()) > 1:
+	case recvPtr && !xPtr:
+		deref = "&"
+	case !recvPtr && xPtr:
+		deref = "*"
+	}
+	v := r.newName("R")
+	r.add(r.off(n.Pos()), r.off(n.End()), func() string {
+		return fmt.Sprintf("(func() %s { %s := %s(%s); return %s.%s }())", ft, v, deref, r.span(n.X), v, n.Sel.Name)
+	})
+}
