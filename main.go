@@ -30,10 +30,10 @@ import (
 	"github.com/gocurrent/gocurrent/install"
 	"github.com/gocurrent/gocurrent/kernel/interp"
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
-	"github.com/gocurrent/gocurrent/kernel/magic"
 	"github.com/gocurrent/gocurrent/kernel/native"
 	"github.com/gocurrent/gocurrent/kernel/notebook"
 	"github.com/gocurrent/gocurrent/kernel/session"
+	"github.com/gocurrent/gocurrent/kernel/sigfig"
 )
 
 // version is gocurrent's version; release builds may set it with
@@ -321,7 +321,7 @@ func runNotebook(args []string, stdout, stderr io.Writer) error {
 	if err := notebook.Write(*out, nb); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nran %d code cells of %s in %s; %d failed; wrote %s\n", res.Cells, path, magic.FormatDuration(time.Since(start)), res.Errors, *out)
+	fmt.Fprintf(stdout, "\nran %d code cells of %s in %s; %d failed; wrote %s\n", res.Cells, path, sigfig.Duration(time.Since(start)), res.Errors, *out)
 	if res.Errors > 0 {
 		return exitCode(1)
 	}

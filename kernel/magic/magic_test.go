@@ -3,19 +3,7 @@ package magic
 import (
 	"strings"
 	"testing"
-	"time"
 )
-
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		0: "0 s", 8 * time.Microsecond: "8.00 µs", 620 * time.Millisecond: "620 ms",
-		1210 * time.Millisecond: "1.21 s", 12500 * time.Microsecond: "12.5 ms",
-	} {
-		if got := FormatDuration(d); got != want {
-			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
 
 func TestFormatStatusDeadWorker(t *testing.T) {
 	out := formatStatus(map[string]any{

@@ -21,6 +21,7 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/chart"
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/gotrace"
+	"github.com/gocurrent/gocurrent/kernel/sigfig"
 )
 
 // The measuring magics: %time, %%time, %%timeit, %%compare, %%scale and
@@ -291,7 +292,7 @@ func (st runStats) against(base int64) (speed, cores float64, cells []string, fi
 		speed = float64(base) / float64(st.wall)
 	}
 	cores = coresBusy(st.cpu, st.wall)
-	cells = []string{FormatDuration(time.Duration(st.wall)), FormatDuration(time.Duration(st.cpu)),
+	cells = []string{sigfig.Duration(time.Duration(st.wall)), sigfig.Duration(time.Duration(st.cpu)),
 		fmt.Sprintf("%.2f", cores), fmt.Sprintf("%.2f×", speed)}
 	fig = map[string]any{"median_wall_ns": st.wall, "wall_ns": st.walls,
 		"cpu_ns": st.cpu, "cores_busy": round3(cores), "speedup": round3(speed)}
@@ -385,8 +386,8 @@ func (m *Magics) compare(ctx context.Context, mg cell.Magic, code string, out Ou
 		speed, cores, cells, f := r.st.against(base)
 		rows = append(rows, append([]string{r.name}, cells...))
 		bars = append(bars, chart.Bar{Label: r.name, Value: float64(r.st.wall) / scale,
-			Text: fmt.Sprintf("%s · %.2f×", FormatDuration(time.Duration(r.st.wall)), speed),
-			Note: fmt.Sprintf("%s: median wall %s, CPU %s, %.2f cores busy, %.2f× the first", r.name, FormatDuration(time.Duration(r.st.wall)), FormatDuration(time.Duration(r.st.cpu)), cores, speed)})
+			Text: fmt.Sprintf("%s · %.2f×", sigfig.Duration(time.Duration(r.st.wall)), speed),
+			Note: fmt.Sprintf("%s: median wall %s, CPU %s, %.2f cores busy, %.2f× the first", r.name, sigfig.Duration(time.Duration(r.st.wall)), sigfig.Duration(time.Duration(r.st.cpu)), cores, speed)})
 		f["name"], f["engine"] = r.name, r.eng
 		figs = append(figs, f)
 	}

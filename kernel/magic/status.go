@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/sigfig"
 )
 
 // showStatus prints the %status table and puts its numbers in the
@@ -112,7 +113,7 @@ func asInt64(v any) (int64, bool) {
 // formatUptime: "12.3 s" under a minute, then "3m12s", "2h5m0s".
 func formatUptime(d time.Duration) string {
 	if d < time.Minute {
-		return FormatDuration(d)
+		return sigfig.Duration(d)
 	}
 	return d.Round(time.Second).String()
 }

@@ -217,12 +217,12 @@ func uses(need map[string]bool, dc engine.Declaration, declared map[string]bool)
 
 // identifiers lists the identifiers in a declaration's source.
 func identifiers(src string) []string {
-	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+src, 0)
+	sn, err := cell.ParseDecls(src)
 	if err != nil {
 		return nil
 	}
 	var out []string
-	ast.Inspect(f, func(n ast.Node) bool {
+	ast.Inspect(sn.File, func(n ast.Node) bool {
 		if id, ok := n.(*ast.Ident); ok {
 			out = append(out, id.Name)
 		}

@@ -55,6 +55,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/engine"
 )
@@ -271,7 +272,7 @@ func (p *Pools) setup(fn string) (*Setup, error) {
 	st := &Setup{Fn: fn}
 	for _, dc := range d.Decls {
 		if slices.Contains(dc.Names, fn) {
-			fd := parseFunc(dc.Src)
+			fd := cell.ParseFunc(dc.Src)
 			if fd == nil {
 				return nil, fmt.Errorf("procs.Map: the declaration of %s could not be read", fn)
 			}

@@ -2,9 +2,8 @@ package procs
 
 import (
 	"fmt"
+	"github.com/gocurrent/gocurrent/kernel/cell"
 	"go/ast"
-	"go/parser"
-	"go/token"
 	"slices"
 	"sort"
 	"strings"
@@ -41,16 +40,11 @@ func (p *Pools) Prepare(src string) string {
 // rewrite replaces procs.Map in calls procs.Map(w, fn, in) whose fn names
 // a function of the session (or of src) by the helper made for fn.
 func (p *Pools) rewrite(src string, pkgNames []string) string {
-	fset := token.NewFileSet()
-	prefix, suffix, decl := "package p;", "", true
-	f, err := parser.ParseFile(fset, "", prefix+src, 0)
+	sn, err := cell.ParseSnippet(src)
 	if err != nil {
-		prefix, suffix, decl = "package p;func _(){", "\n}", false
-		if f, err = parser.ParseFile(fset, "", prefix+src+suffix, 0); err != nil {
-			return src // the interpreter reports it
-		}
+		return src // the interpreter reports it
 	}
-	off := func(pos token.Pos) int { return fset.Position(pos).Offset - len(prefix) }
+	f, decl, off := sn.File, !sn.Stmts, sn.Offset
 	type edit struct {
 		from, to int
 		text     string
@@ -103,16 +97,16 @@ func (p *Pools) rewrite(src string, pkgNames []string) string {
 		if !ok {
 			return true
 		}
-		var fd *funcDecl
+		var fd *cell.FuncDecl
 		switch {
 		case fn.Obj == nil:
 			if fsrc := p.s.FuncSource(fn.Name); fsrc != "" {
-				fd = parseFunc(fsrc)
+				fd = cell.ParseFunc(fsrc)
 			}
 		case fn.Obj.Kind == ast.Fun:
 			// A function declared in src itself.
 			if d, ok := fn.Obj.Decl.(*ast.FuncDecl); ok && d.Recv == nil {
-				fd = parseFunc(src[off(d.Pos()):off(d.End())])
+				fd = cell.ParseFunc(src[off(d.Pos()):off(d.End())])
 			}
 		}
 		if fd == nil {
@@ -167,37 +161,14 @@ func (p *Pools) ensureImported() {
 
 // ensureHelper evaluates the helper of function name, unless the one there
 // was made from the same declaration.
-func (p *Pools) ensureHelper(name string, fd *funcDecl, helper string) {
-	if p.helpers[name] == fd.src {
+func (p *Pools) ensureHelper(name string, fd *cell.FuncDecl, helper string) {
+	if p.helpers[name] == fd.Src {
 		return
 	}
 	p.ensureImported()
 	if err := p.s.Eval(helper); err == nil {
-		p.helpers[name] = fd.src
+		p.helpers[name] = fd.Src
 	}
-}
-
-// funcDecl is a parsed function declaration.
-type funcDecl struct {
-	src  string
-	decl *ast.FuncDecl
-	fset *token.FileSet
-	base int
-}
-
-// parseFunc parses the declaration of a function; nil if src is not one.
-func parseFunc(src string) *funcDecl {
-	const prefix = "package p;"
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", prefix+src, 0)
-	if err != nil || len(f.Decls) != 1 {
-		return nil
-	}
-	fd, ok := f.Decls[0].(*ast.FuncDecl)
-	if !ok {
-		return nil
-	}
-	return &funcDecl{src: src, decl: fd, fset: fset, base: len(prefix)}
 }
 
 // sig is the signature of a function procs.Map calls: func(In) Results,
@@ -209,15 +180,8 @@ type sig struct {
 
 // signature reads the signature of function name, or says why procs.Map
 // cannot call it.
-func signature(name string, fd *funcDecl) (s sig, reason string) {
-	d := fd.decl
-	text := func(n ast.Node) string {
-		from, to := fd.fset.Position(n.Pos()).Offset-fd.base, fd.fset.Position(n.End()).Offset-fd.base
-		if from < 0 || to > len(fd.src) || from > to {
-			return ""
-		}
-		return fd.src[from:to]
-	}
+func signature(name string, fd *cell.FuncDecl) (s sig, reason string) {
+	d, text := fd.Func, fd.Text
 	if d.Type.TypeParams.NumFields() > 0 {
 		return s, name + " is generic: procs.Map calls a function with concrete types (write one for the types you need)"
 	}
@@ -251,7 +215,7 @@ func signature(name string, fd *funcDecl) (s sig, reason string) {
 // helperSource returns the helpers that type procs.Map for function name
 // (the two-value and the one-value form), or why procs.Map cannot call
 // it.
-func helperSource(name string, fd *funcDecl) (src, reason string) {
+func helperSource(name string, fd *cell.FuncDecl) (src, reason string) {
 	s, reason := signature(name, fd)
 	if reason != "" {
 		return "", reason
