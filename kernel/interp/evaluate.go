@@ -8,6 +8,7 @@ import (
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
 // User expressions: the user_expressions of an execute_request, evaluated
@@ -24,19 +25,19 @@ func (e *Engine) Evaluate(ctx context.Context, exprs map[string]string) map[stri
 		return out
 	}
 	type answer struct {
-		ev event
-		ok bool
+		res wire.EvaluateResult
+		ok  bool
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		ev, ok := e.ask(request{Op: "evaluate", Exprs: exprs})
-		ch <- answer{ev, ok}
+		res, ok := ask[wire.EvaluateResult](e, wire.Evaluate{Exprs: exprs})
+		ch <- answer{res, ok}
 	}()
 	why := ""
 	select {
 	case a := <-ch:
-		if a.ok && a.ev.Values != nil {
-			return a.ev.Values
+		if a.ok && a.res.Values != nil {
+			return a.res.Values
 		}
 		why = "the worker did not answer"
 	case <-ctx.Done():

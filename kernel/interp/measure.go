@@ -15,6 +15,7 @@ import (
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
 // Measuring (%%timeit, %%compare, %%scale, %%trace in the interpreter).
@@ -296,14 +297,14 @@ func (s *session) siteLabel(st site) string {
 // mute drops the cell's output (the repeated runs of a measured cell)
 // until mute(false); the supervisor applies it in order with the output.
 func (w *worker) mute(on bool) {
-	w.sendSynced(event{Op: "mute", Wait: on})
+	w.sendSynced(0, wire.Mute{On: on})
 }
 
-// measureIn runs a measure request like a cell.
-func (w *worker) measureIn(r request) engine.Measurement {
+// measureIn runs measure request id like a cell.
+func (w *worker) measureIn(id int64, r wire.Measure) engine.Measurement {
 	var m engine.Measurement
-	w.asCell(r, func(ctx context.Context) {
-		m = w.sess.measure(ctx, *r.Measure)
+	w.asCell(id, r.Spec.Count, func(ctx context.Context) {
+		m = w.sess.measure(ctx, r.Spec)
 	})
 	return m
 }

@@ -1,6 +1,8 @@
 package interp
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 
@@ -8,6 +10,7 @@ import (
 
 	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/procs"
+	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
 // Process pools: the procs package of cells (kernel/procs), here bound to
@@ -94,15 +97,50 @@ func (p *procsState) Display(b display.Bundle) { p.s.w.display(b) }
 func (p *procsState) Clear(wait bool) { p.s.w.clear(wait) }
 
 // NewMarkers returns the markers of a new key, handed to the children in
-// syncKeyEnv, as the kernel hands the worker its own.
+// wire.SyncKeyEnv, as the kernel hands the worker its own.
 func (p *procsState) NewMarkers() procs.Markers {
-	key := newSyncKey()
-	mk := newMarkers(key)
+	key := wire.NewSyncKey()
+	mk := wire.NewMarkers(key)
 	return procs.Markers{
-		Env: syncKeyEnv + "=" + key,
+		Env: wire.SyncKeyEnv + "=" + key,
 		Parse: func(b []byte) (before, rest []byte, ok bool, partial int) {
-			before, _, rest, ok, partial = mk.parse(b)
+			before, _, rest, ok, partial = mk.Parse(b)
 			return before, rest, ok, partial
 		},
 	}
+}
+
+// poolEvents writes the events of a child's worker to the pool, as
+// messages of kernel/procs: those the pool acts on (display, clear, exit),
+// with the kind as the op and the fields of the event.
+type poolEvents struct{ enc *json.Encoder }
+
+// poolEvent is an event as a message of kernel/procs.
+type poolEvent struct {
+	Op       string         `json:"op"`
+	Data     map[string]any `json:"data,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+	DispID   string         `json:"display_id,omitempty"`
+	Update   bool           `json:"update,omitempty"`
+	Wait     bool           `json:"wait,omitempty"`
+	Code     int            `json:"code,omitempty"`
+	Call     string         `json:"call,omitempty"`
+}
+
+func (p poolEvents) Write(m wire.Envelope[wire.Event]) error {
+	var ev poolEvent
+	switch b := m.Body.(type) {
+	case wire.Display:
+		ev = poolEvent{Op: "display", Data: b.Data, Metadata: b.Metadata, DispID: b.ID, Update: b.Update}
+	case wire.Clear:
+		ev = poolEvent{Op: "clear", Wait: b.Wait}
+	case wire.Exit:
+		ev = poolEvent{Op: "exit", Code: b.Code, Call: b.Call}
+	default:
+		return nil
+	}
+	if err := p.enc.Encode(ev); err != nil {
+		return fmt.Errorf("send %s event to the pool: %w", ev.Op, err)
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/procs"
+	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
 // The interpreter of a child process of procs.Map.
@@ -33,10 +34,10 @@ type procsLoader struct{}
 // Load makes the child's worker and session and evaluates the
 // declarations of st.
 func (procsLoader) Load(st *procs.Setup, c *procs.Child) (procs.Func, error) {
-	w := &worker{inputs: make(chan request), markers: markersFromEnv()}
+	w := &worker{inputs: make(chan wire.Input), markers: wire.MarkersFromEnv()}
 	w.setStdio(c.Stdout, c.Stderr)
-	close(w.inputs) // no input: fmt.Scan reads end of file
-	w.events = json.NewEncoder(c.Events)
+	close(w.inputs)                                  // no input: fmt.Scan reads end of file
+	w.events = poolEvents{json.NewEncoder(c.Events)} // procs.go
 	f := &procsFunc{w: w, setup: st, child: c}
 	if msg := f.load(); msg != "" {
 		return nil, errors.New(msg)

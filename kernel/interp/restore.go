@@ -7,6 +7,7 @@ import (
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/ledger"
+	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
 // The kernel's side of the session's ledger: the worker tells each
@@ -52,7 +53,7 @@ func (e *Engine) restore(p *proc) {
 		e.setRestored(rep)
 		return
 	}
-	ch, err := e.call(p, request{ID: e.id(), Op: "replay", Replay: &rp})
+	ch, err := e.call(p, e.id(), wire.Replay{Decls: rp})
 	if err != nil {
 		rep.failed = err.Error()
 		e.setRestored(rep)
@@ -60,7 +61,9 @@ func (e *Engine) restore(p *proc) {
 	}
 	select {
 	case ev := <-ch:
-		rep.failures = ev.Failures
+		if res, ok := ev.(wire.ReplayResult); ok {
+			rep.failures = res.Failures
+		}
 	case <-p.dead:
 		p.claim()
 		rep.failed = "the fresh worker died while declaring them again (" + p.deathError().Name + ": " + firstLine(p.deathError().Value) + ")"

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
 // crashCell ends the worker with a fatal error no recover catches.
@@ -28,13 +30,13 @@ func TestLedgerMatchesWorker(t *testing.T) {
 			t.Fatalf("cell %d: %v", i+1, res.Err)
 		}
 	}
-	ev, ok := e.ask(request{Op: "declarations"})
-	if !ok || ev.Declarations == nil {
+	res, ok := ask[wire.DeclarationsResult](e, wire.Declarations{})
+	if !ok {
 		t.Fatal("the worker did not list its declarations")
 	}
 	got, _ := e.Declarations()
-	if !reflect.DeepEqual(got, *ev.Declarations) {
-		t.Errorf("ledger:\n%+v\nworker:\n%+v", got, *ev.Declarations)
+	if !reflect.DeepEqual(got, res.Declarations) {
+		t.Errorf("ledger:\n%+v\nworker:\n%+v", got, res.Declarations)
 	}
 	if got.Imports["str"] != "strings" || got.Imports["fmt"] != "fmt" || !reflect.DeepEqual(got.Vars, []string{"x", "y"}) {
 		t.Errorf("declarations = %+v", got)

@@ -1,9 +1,7 @@
 package interp
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/ledger"
+	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
 // Options configure an Engine.
@@ -95,15 +94,15 @@ func New(opt Options) (*Engine, error) {
 type proc struct {
 	cmd  *exec.Cmd
 	reqs *os.File
-	enc  *json.Encoder
+	enc  *wire.Writer[wire.Request]
 	encM sync.Mutex
 
 	// pump state
 	mu      sync.Mutex
 	out     engine.Output // the running cell's output, or nil
 	count   int           // its execution count, or the last cell's
-	waiters map[int64]chan event
-	exitEv  *event // os.Exit from a goroutine, announced before dying
+	waiters map[int64]chan wire.Result
+	exitEv  *wire.Exit // os.Exit from a goroutine, announced before dying
 	// inCell is set while a cell waits for its result: a death then is
 	// the cell's error. claimed is set once the death has been told
 	// (see noticeIdleDeath); expected when the kernel ended the worker.
@@ -158,8 +157,8 @@ func (e *Engine) start() (*proc, error) {
 	cmd.Stdout = outW
 	cmd.Stderr = crashW
 	cmd.ExtraFiles = []*os.File{reqR, evW, errW}
-	key := newSyncKey()
-	cmd.Env = append(os.Environ(), "GOTRACEBACK=all", syncKeyEnv+"="+key)
+	key := wire.NewSyncKey()
+	cmd.Env = append(os.Environ(), "GOTRACEBACK=all", wire.SyncKeyEnv+"="+key)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		closeAll()
@@ -180,14 +179,14 @@ func (e *Engine) start() (*proc, error) {
 	p := &proc{
 		cmd:     cmd,
 		reqs:    reqW,
-		enc:     json.NewEncoder(reqW),
-		waiters: map[int64]chan event{},
+		enc:     wire.NewWriter[wire.Request](reqW),
+		waiters: map[int64]chan wire.Result{},
 		ready:   make(chan struct{}),
 		dead:    make(chan struct{}),
 
 		restoredCh: make(chan struct{}),
 	}
-	go p.pump(e, newMarkers(key), outR, errR, crashR, evR)
+	go p.pump(e, wire.NewMarkers(key), outR, errR, crashR, evR)
 	go func() {
 		<-p.dead
 		e.noticeIdleDeath(p)
@@ -205,7 +204,7 @@ type chunk struct {
 
 // readStream reads an output pipe, splitting out sync markers and never
 // cutting a UTF-8 character in two.
-func readStream(name string, mk markers, r io.Reader, ch chan<- chunk) {
+func readStream(name string, mk wire.Markers, r io.Reader, ch chan<- chunk) {
 	buf := make([]byte, 64<<10)
 	var pending []byte
 	for {
@@ -213,7 +212,7 @@ func readStream(name string, mk markers, r io.Reader, ch chan<- chunk) {
 		if n > 0 {
 			pending = append(pending, buf[:n]...)
 			for {
-				before, seq, rest, ok, partial := mk.parse(pending)
+				before, seq, rest, ok, partial := mk.Parse(pending)
 				if !ok {
 					keep := partial
 					text := before[:len(before)-keep]
@@ -252,9 +251,9 @@ func readStream(name string, mk markers, r io.Reader, ch chan<- chunk) {
 
 // pump moves the worker's output and events to the running cell's Output,
 // in order, until the worker has exited.
-func (p *proc) pump(e *Engine, mk markers, outR, errR, crashR, evR *os.File) {
+func (p *proc) pump(e *Engine, mk wire.Markers, outR, errR, crashR, evR *os.File) {
 	chunks := make(chan chunk, 256)
-	events := make(chan event, 256)
+	events := make(chan wire.Envelope[wire.Event], 256)
 	go readStream("stdout", mk, outR, chunks)
 	go readStream("stderr", mk, errR, chunks)
 	crashDone := make(chan struct{})
@@ -277,13 +276,15 @@ func (p *proc) pump(e *Engine, mk markers, outR, errR, crashR, evR *os.File) {
 	}()
 	go func() {
 		defer close(events)
-		sc := bufio.NewScanner(evR)
-		sc.Buffer(make([]byte, 1<<20), 1<<30)
-		for sc.Scan() {
-			var ev event
-			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+		rd := wire.NewEventReader(evR)
+		for {
+			ev, err := rd.Read()
+			if errors.Is(err, wire.ErrMalformed) {
 				e.opt.Logf("worker event: %v", err)
 				continue
+			}
+			if err != nil {
+				return
 			}
 			events <- ev
 		}
@@ -301,7 +302,7 @@ func (p *proc) pump(e *Engine, mk markers, outR, errR, crashR, evR *os.File) {
 	pending := map[string][]piece{}
 	pendingBytes := 0
 	seen := map[string]int64{}
-	var held []event // events waiting for their markers
+	var held []wire.Envelope[wire.Event] // events waiting for their markers
 	// Each cell's text (and the late text between cells) passes a
 	// limiter; its tail is sent before the cell's result.
 	lim := newLimiter()
@@ -357,7 +358,7 @@ func (p *proc) pump(e *Engine, mk markers, outR, errR, crashR, evR *os.File) {
 			ev := held[0]
 			held = held[1:]
 			flushBefore(ev.Seq)
-			if ev.Op == "result" {
+			if _, ok := ev.Body.(wire.Result); ok {
 				finishLimit()
 			}
 			p.handle(e, ev)
@@ -432,16 +433,16 @@ loop:
 }
 
 // handle acts on one event in order with the output.
-func (p *proc) handle(e *Engine, ev event) {
+func (p *proc) handle(e *Engine, m wire.Envelope[wire.Event]) {
 	p.mu.Lock()
 	out := p.out
 	p.mu.Unlock()
-	switch ev.Op {
-	case "ready":
+	switch ev := m.Body.(type) {
+	case wire.Ready:
 		close(p.ready)
-	case "display":
+	case wire.Display:
 		if out != nil && ev.From == 0 {
-			out.Display(ev.Data, ev.Metadata, ev.DispID, ev.Update)
+			out.Display(ev.Data, ev.Metadata, ev.ID, ev.Update)
 			break
 		}
 		from := ev.From // a goroutine of an earlier cell, or no cell runs
@@ -450,39 +451,37 @@ func (p *proc) handle(e *Engine, ev event) {
 			from = p.count
 			p.mu.Unlock()
 		}
-		e.opt.LateDisplay(ev.Data, ev.Metadata, ev.DispID, ev.Update, from)
-	case "clear":
+		e.opt.LateDisplay(ev.Data, ev.Metadata, ev.ID, ev.Update, from)
+	case wire.Clear:
 		if out != nil {
 			out.Clear(ev.Wait)
 		}
-	case "input":
+	case wire.Prompt:
 		go func() {
-			r := request{Op: "input"}
+			var r wire.Input
 			if out == nil {
-				r.InputErr = "no cell is running"
+				r.Err = "no cell is running"
 			} else if text, err := out.Input(ev.Prompt, ev.Password); err != nil {
-				r.InputErr, r.NoInput = err.Error(), errors.Is(err, engine.ErrNoInput)
+				r.Err, r.NoInput = err.Error(), errors.Is(err, engine.ErrNoInput)
 			} else {
-				r.Input = text
+				r.Text = text
 			}
-			_ = p.send(r)
+			_ = p.send(m.ID, r)
 		}()
-	case "mute":
-		if m, ok := out.(*mutable); ok {
-			m.muted.Store(ev.Wait)
+	case wire.Mute:
+		if mo, ok := out.(*mutable); ok {
+			mo.muted.Store(ev.On)
 		}
-	case "exit":
+	case wire.Exit:
 		p.mu.Lock()
 		p.exitEv = &ev
 		p.mu.Unlock()
-	case "declared":
-		if ev.Declared != nil {
-			e.ledger.Apply(*ev.Declared)
-		}
-	case "result":
+	case wire.Declared:
+		e.ledger.Apply(ev.Delta)
+	case wire.Result:
 		p.mu.Lock()
-		ch := p.waiters[ev.ID]
-		delete(p.waiters, ev.ID)
+		ch := p.waiters[m.ID]
+		delete(p.waiters, m.ID)
 		p.mu.Unlock()
 		if ch != nil {
 			ch <- ev
@@ -490,22 +489,24 @@ func (p *proc) handle(e *Engine, ev event) {
 	}
 }
 
-func (p *proc) send(r request) error {
+// send sends r, of request id.
+func (p *proc) send(id int64, r wire.Request) error {
 	p.encM.Lock()
 	defer p.encM.Unlock()
-	if err := p.enc.Encode(r); err != nil {
-		return fmt.Errorf("send %s request to worker: %w", r.Op, err)
+	if err := p.enc.Write(wire.Envelope[wire.Request]{ID: id, Body: r}); err != nil {
+		return fmt.Errorf("send %s request to worker: %w", r.Kind(), err)
 	}
 	return nil
 }
 
-// call sends r and returns the channel its result will arrive on.
-func (e *Engine) call(p *proc, r request) (chan event, error) {
-	ch := make(chan event, 1)
+// call sends r as request id and returns the channel its result will
+// arrive on.
+func (e *Engine) call(p *proc, id int64, r wire.Request) (chan wire.Result, error) {
+	ch := make(chan wire.Result, 1)
 	p.mu.Lock()
-	p.waiters[r.ID] = ch
+	p.waiters[id] = ch
 	p.mu.Unlock()
-	if err := p.send(r); err != nil {
+	if err := p.send(id, r); err != nil {
 		return nil, err
 	}
 	return ch, nil
@@ -547,9 +548,9 @@ func (e *Engine) id() int64 {
 
 // Execute runs one cell in the worker.
 func (e *Engine) Execute(ctx context.Context, code string, count int, out engine.Output) engine.Result {
-	ev, res := e.runCell(ctx, request{Op: "execute", Code: code, Count: count}, out)
+	ev, res := e.runCell(ctx, wire.Execute{Code: code, Count: count}, count, out)
 	if ev != nil {
-		return *ev.Result
+		return ev.(wire.ExecuteResult).Result
 	}
 	return res
 }
@@ -558,9 +559,9 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 // measure.go).
 func (e *Engine) Measure(ctx context.Context, spec engine.MeasureSpec, out engine.Output) engine.Measurement {
 	mo := &mutable{out: out}
-	ev, res := e.runCell(ctx, request{Op: "measure", Count: spec.Count, Measure: &spec}, mo)
-	if ev != nil && ev.Measurement != nil {
-		return *ev.Measurement
+	ev, res := e.runCell(ctx, wire.Measure{Spec: spec}, spec.Count, mo)
+	if m, ok := ev.(wire.MeasureResult); ok {
+		return m.Measurement
 	}
 	if res.Err == nil {
 		res.Err = &engine.Error{Name: "worker error", Value: "the worker did not answer the measure request"}
@@ -588,12 +589,11 @@ func (m *mutable) Input(prompt string, password bool) (string, error) {
 	return m.out.Input(prompt, password)
 }
 
-// runCell sends r, a request that runs a cell, and waits for its result
-// event; when there is none (the worker died, or was killed because the
-// cell would not stop), res says why.
-func (e *Engine) runCell(ctx context.Context, r request, out engine.Output) (ev *event, res engine.Result) {
+// runCell sends r, a request that runs the cell of execution count count,
+// and waits for its result; when there is none (the worker died, or was
+// killed because the cell would not stop), ev is nil and res says why.
+func (e *Engine) runCell(ctx context.Context, r wire.Request, count int, out engine.Output) (ev wire.Result, res engine.Result) {
 	start := time.Now()
-	count := r.Count
 	p, err := e.worker()
 	if err != nil {
 		return nil, engine.Result{Err: &engine.Error{Name: "worker error", Value: err.Error(), Traceback: []string{red("worker error") + ": " + err.Error()}}}
@@ -622,18 +622,18 @@ func (e *Engine) runCell(ctx context.Context, r request, out engine.Output) (ev 
 		}
 		return res
 	}
-	r.ID = e.id()
-	ch, err := e.call(p, r)
+	id := e.id()
+	ch, err := e.call(p, id, r)
 	if err != nil {
 		<-p.dead
 		return nil, died()
 	}
-	result := func(ev event) (*event, engine.Result) {
+	result := func(ev wire.Result) (wire.Result, engine.Result) {
 		p.mu.Lock()
 		p.inCell = false
 		p.mu.Unlock()
 		e.noticeIdleDeath(p) // a death right after the result is no longer this cell's
-		return &ev, engine.Result{}
+		return ev, engine.Result{}
 	}
 	var grace <-chan time.Time
 	interrupted := ctx.Done()
@@ -652,7 +652,7 @@ func (e *Engine) runCell(ctx context.Context, r request, out engine.Output) (ev 
 			// Only this cell is stopped: the request names it, and the
 			// worker ignores it if that cell has ended meanwhile.
 			interrupted = nil
-			_ = p.send(request{Op: "interrupt", ID: r.ID})
+			_ = p.send(id, wire.Interrupt{})
 			grace = time.After(e.opt.InterruptGrace)
 		case <-grace:
 			// The cell is stuck where the interpreter cannot stop it
@@ -837,40 +837,42 @@ func firstLine(s string) string {
 
 // Complete asks the worker for completions.
 func (e *Engine) Complete(code string, cursor int) engine.Completion {
-	ev, ok := e.ask(request{Op: "complete", Code: code, Cursor: cursor})
-	if !ok || ev.Completion == nil {
+	res, ok := ask[wire.CompleteResult](e, wire.Complete{Code: code, Cursor: cursor})
+	if !ok {
 		return engine.Completion{Start: cursor, End: cursor}
 	}
-	return *ev.Completion
+	return res.Completion
 }
 
 // Inspect asks the worker for documentation.
 func (e *Engine) Inspect(code string, cursor, detail int) engine.Inspection {
-	ev, ok := e.ask(request{Op: "inspect", Code: code, Cursor: cursor, Detail: detail})
-	if !ok || ev.Inspection == nil {
+	res, ok := ask[wire.InspectResult](e, wire.Inspect{Code: code, Cursor: cursor, Detail: detail})
+	if !ok {
 		return engine.Inspection{}
 	}
-	return *ev.Inspection
+	return res.Inspection
 }
 
-func (e *Engine) ask(r request) (event, bool) {
+// ask sends r, a request that does not run a cell, and waits for its
+// result, of type R; ok is false when the worker did not answer.
+func ask[R wire.Result](e *Engine, r wire.Request) (res R, ok bool) {
 	p, err := e.worker()
 	if err != nil {
-		return event{}, false
+		return res, false
 	}
-	r.ID = e.id()
-	ch, err := e.call(p, r)
+	ch, err := e.call(p, e.id(), r)
 	if err != nil {
-		return event{}, false
+		return res, false
 	}
 	select {
 	case ev := <-ch:
-		return ev, true
+		res, ok = ev.(R)
+		return res, ok
 	case <-p.dead:
 	case <-time.After(15 * time.Second):
-		e.opt.Logf("worker did not answer a %s request", r.Op)
+		e.opt.Logf("worker did not answer a %s request", r.Kind())
 	}
-	return event{}, false
+	return res, false
 }
 
 // Restart replaces the worker with a fresh one.
@@ -924,10 +926,9 @@ func (e *Engine) WaitReady(timeout time.Duration) error {
 // Goroutines describes the goroutines that cells started and that are
 // still there: where each started and what it does now.
 func (e *Engine) Goroutines() (string, error) {
-	ev, ok := e.ask(request{Op: "goroutines"})
-	if !ok || ev.Result == nil {
+	res, ok := ask[wire.GoroutinesResult](e, wire.Goroutines{})
+	if !ok {
 		return "", errors.New("the worker did not answer")
 	}
-	text, _ := ev.Result.Data["text/plain"].(string)
-	return text, nil
+	return res.Text, nil
 }

@@ -1,9 +1,7 @@
 package interp
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +22,7 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/ledger"
+	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
 // WorkerCommand is the hidden command line argument that makes the
@@ -35,14 +34,14 @@ const DisplayPath = "gocurrent/display"
 
 // worker is the state of the worker process.
 type worker struct {
-	stdio            // the cells' output pipes (stdio.go)
-	markers  markers // sync markers (protocol.go)
-	events   *json.Encoder
+	stdio                 // the cells' output pipes (stdio.go)
+	markers  wire.Markers // sync markers
+	events   eventWriter
 	eventsMu sync.Mutex
 	seq      int64 // last sync marker; under eventsMu
 
-	inputs      chan request // input replies
-	inputWarned atomic.Bool  // the running cell was told that no input comes
+	inputs      chan wire.Input // input replies
+	inputWarned atomic.Bool     // the running cell was told that no input comes
 
 	mu       sync.Mutex
 	cancel   context.CancelFunc // of the running cell
@@ -54,6 +53,12 @@ type worker struct {
 	sess *session
 }
 
+// eventWriter writes the worker's events: to the kernel, or to the pool
+// of a child of procs.Map (poolEvents, procs.go).
+type eventWriter interface {
+	Write(wire.Envelope[wire.Event]) error
+}
+
 // RunWorker is the worker process's main function. It returns when the
 // kernel closes the request pipe. A cell still running then is not waited
 // for: the kernel is stopping the worker, or it died (killed with SIGKILL,
@@ -61,7 +66,7 @@ type worker struct {
 // output or interrupt it. The worker exits at once; the programs its cells
 // started go first, running cell or not.
 func RunWorker() error {
-	w := &worker{inputs: make(chan request, 1), markers: markersFromEnv()}
+	w := &worker{inputs: make(chan wire.Input, 1), markers: wire.MarkersFromEnv()}
 	cellErr := os.NewFile(5, "cell-stderr")
 	reqs := os.NewFile(3, "requests")
 	evs := os.NewFile(4, "events")
@@ -74,16 +79,16 @@ func RunWorker() error {
 	}
 	w.setStdio(os.Stdout, cellErr)
 	limitMemory()
-	w.events = json.NewEncoder(evs)
+	w.events = wire.NewWriter[wire.Event](evs)
 	s, err := newSession(w)
 	if err != nil {
 		return fmt.Errorf("worker: start interpreter: %w", err)
 	}
 	w.sess = s
-	s.declared = func(d ledger.Delta) { w.send(event{Op: "declared", Declared: &d}) }
-	w.send(event{Op: "ready"})
+	s.declared = func(d ledger.Delta) { w.send(0, wire.Declared{Delta: d}) }
+	w.send(0, wire.Ready{})
 
-	work := make(chan request, 16)
+	work := make(chan wire.Envelope[wire.Request], 16)
 	go func() {
 		defer func() {
 			killDescendants(os.Getpid())
@@ -92,75 +97,72 @@ func RunWorker() error {
 			}
 			close(work)
 		}()
-		sc := bufio.NewScanner(reqs)
-		sc.Buffer(make([]byte, 1<<20), 1<<30)
-		for sc.Scan() {
-			var r request
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+		rd := wire.NewRequestReader(reqs)
+		for {
+			m, err := rd.Read()
+			if errors.Is(err, wire.ErrMalformed) {
 				fmt.Fprintf(os.Stderr, "gocurrent worker: bad request: %v\n", err)
 				continue
 			}
-			switch r.Op {
-			case "interrupt":
-				w.interrupt(r.ID)
-			case "input":
+			if err != nil {
+				return
+			}
+			switch r := m.Body.(type) {
+			case wire.Interrupt:
+				w.interrupt(m.ID)
+			case wire.Input:
 				select {
 				case w.inputs <- r:
 				default:
 				}
 			default:
-				work <- r
+				work <- m
 			}
 		}
 	}()
-	for r := range work {
-		switch r.Op {
-		case "execute":
-			res := w.execute(r)
-			w.sendSynced(event{ID: r.ID, Op: "result", Result: &res})
-		case "measure":
-			m := w.measureIn(r)
-			w.sendSynced(event{ID: r.ID, Op: "result", Measurement: &m})
-		case "declarations":
-			d := s.declarations()
-			w.send(event{ID: r.ID, Op: "result", Declarations: &d})
-		case "replay":
+	for m := range work {
+		id := m.ID
+		switch r := m.Body.(type) {
+		case wire.Execute:
+			res := w.execute(id, r)
+			w.sendSynced(id, wire.ExecuteResult{Result: res})
+		case wire.Measure:
+			w.sendSynced(id, wire.MeasureResult{Measurement: w.measureIn(id, r)}) // measure.go
+		case wire.Declarations:
+			w.send(id, wire.DeclarationsResult{Declarations: s.declarations()})
+		case wire.Replay:
 			var failed []ledger.Failure
-			if r.Replay != nil {
-				w.asCell(r, func(ctx context.Context) { failed = s.replay(ctx, *r.Replay) }) // replay.go
-			}
-			w.sendSynced(event{ID: r.ID, Op: "result", Failures: failed})
-		case "goroutines":
-			text := w.listGoroutines()
-			w.send(event{ID: r.ID, Op: "result", Result: &engine.Result{Data: map[string]any{"text/plain": text}}})
-		case "complete":
-			c := s.complete(r.Code, r.Cursor)
-			w.send(event{ID: r.ID, Op: "result", Completion: &c})
-		case "inspect":
-			in := s.inspect(r.Code, r.Cursor, r.Detail)
-			w.send(event{ID: r.ID, Op: "result", Inspection: &in})
-		case "evaluate":
-			w.send(event{ID: r.ID, Op: "result", Values: s.evaluate(r.Exprs)}) // evaluate.go
+			w.asCell(id, 0, func(ctx context.Context) { failed = s.replay(ctx, r.Decls) }) // replay.go
+			w.sendSynced(id, wire.ReplayResult{Failures: failed})
+		case wire.Goroutines:
+			w.send(id, wire.GoroutinesResult{Text: w.listGoroutines()})
+		case wire.Complete:
+			w.send(id, wire.CompleteResult{Completion: s.complete(r.Code, r.Cursor)})
+		case wire.Inspect:
+			w.send(id, wire.InspectResult{Inspection: s.inspect(r.Code, r.Cursor, r.Detail)})
+		case wire.Evaluate:
+			w.send(id, wire.EvaluateResult{Values: s.evaluate(r.Exprs)}) // evaluate.go
 		}
 	}
 	return nil
 }
 
-func (w *worker) execute(r request) engine.Result {
+func (w *worker) execute(id int64, r wire.Execute) engine.Result {
 	var res engine.Result
-	w.asCell(r, func(ctx context.Context) {
+	w.asCell(id, r.Count, func(ctx context.Context) {
 		res = w.sess.run(ctx, r.Code, r.Count)
 	})
 	return res
 }
 
-// asCell runs f as the cell of request r: interruptible, watched for
-// deadlocks, its goroutines labelled with the cell.
-func (w *worker) asCell(r request, f func(ctx context.Context)) {
+// asCell runs f as the cell of request id, with execution count count:
+// interruptible, watched for deadlocks, its goroutines labelled with the
+// cell.
+func (w *worker) asCell(id int64, count int, f func(ctx context.Context)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.mu.Lock()
-	w.cancel, w.cur, w.last, w.faultErr = cancel, r.ID, r.ID, nil
-	if w.early == r.ID {
+	w.cancel, w.cur, w.last, w.faultErr = cancel, id, id, nil
+	if w.early == id {
 		cancel() // interrupted while it waited for its turn
 	}
 	w.mu.Unlock()
@@ -179,9 +181,9 @@ func (w *worker) asCell(r request, f func(ctx context.Context)) {
 	}
 	// The cell's goroutines inherit the label of the cell, which says in
 	// the deadlock report and %goroutines where they come from.
-	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(labelCell, strconv.Itoa(r.Count))))
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(labelCell, strconv.Itoa(count))))
 	defer pprof.SetGoroutineLabels(context.Background())
-	go w.watch(ctx, r.Count)
+	go w.watch(ctx, count)
 	f(ctx)
 	if w.sess != nil {
 		w.sess.late.cellEnded() // what the cell's goroutines print now is late
@@ -247,55 +249,55 @@ func (w *worker) currentID() int64 {
 	return w.cur
 }
 
-func (w *worker) send(e event) {
+// send sends ev, of request id (0: none).
+func (w *worker) send(id int64, ev wire.Event) {
 	w.eventsMu.Lock()
 	defer w.eventsMu.Unlock()
-	if err := w.events.Encode(e); err != nil {
+	if err := w.events.Write(wire.Envelope[wire.Event]{ID: id, Body: ev}); err != nil {
 		fmt.Fprintf(os.Stderr, "gocurrent worker: send event: %v\n", err)
 	}
 }
 
-// sendSynced writes a sync marker to both output pipes, then sends e with
-// the marker's number, so that the kernel shows e after all output written
-// before it.
-func (w *worker) sendSynced(e event) {
+// sendSynced writes a sync marker to both output pipes, then sends ev with
+// the marker's number, so that the kernel shows ev after all output
+// written before it.
+func (w *worker) sendSynced(id int64, ev wire.Event) {
 	w.eventsMu.Lock()
 	defer w.eventsMu.Unlock()
 	w.seq++
-	e.Seq = w.seq
-	m := w.markers.marker(w.seq)
+	m := w.markers.Marker(w.seq)
 	_, _ = w.ownOut.Write(m)
 	_, _ = w.ownErr.Write(m)
-	if err := w.events.Encode(e); err != nil {
+	if err := w.events.Write(wire.Envelope[wire.Event]{ID: id, Seq: w.seq, Body: ev}); err != nil {
 		fmt.Fprintf(os.Stderr, "gocurrent worker: send event: %v\n", err)
 	}
 }
 
 func (w *worker) display(b display.Bundle) {
-	ev := event{ID: w.currentID(), Op: "display", Data: b.Data, Metadata: b.Metadata, DispID: b.ID, Update: b.Update}
+	ev := wire.Display{Data: b.Data, Metadata: b.Metadata, ID: b.ID, Update: b.Update}
 	if w.sess != nil {
 		if from, late := w.sess.late.from(); late {
 			ev.From = from // a goroutine of an earlier cell: shown as that cell's
 		}
 	}
-	w.sendSynced(ev)
+	w.sendSynced(w.currentID(), ev)
 }
 
 func (w *worker) clear(wait bool) {
-	w.sendSynced(event{ID: w.currentID(), Op: "clear", Wait: wait})
+	w.sendSynced(w.currentID(), wire.Clear{Wait: wait})
 }
 
 // input asks the kernel for a line of input and waits for it.
 func (w *worker) input(prompt string) (string, error) {
-	w.sendSynced(event{ID: w.currentID(), Op: "input", Prompt: prompt})
+	w.sendSynced(w.currentID(), wire.Prompt{Prompt: prompt})
 	r, ok := <-w.inputs
-	if !ok || r.InputErr != "" {
+	if !ok || r.Err != "" {
 		if r.NoInput {
 			return "", fmt.Errorf("input: %w", engine.ErrNoInput)
 		}
-		return "", fmt.Errorf("input: %s", r.InputErr)
+		return "", fmt.Errorf("input: %s", r.Err)
 	}
-	return r.Input, nil
+	return r.Text, nil
 }
 
 // inputReader is the cell's standard input as fmt.Scan sees it: each time
@@ -376,7 +378,7 @@ func (w *worker) exit(call string, code int) {
 		(w.sess != nil && !w.sess.inProgram.Load() && strings.Contains(stack, "\ncreated by github.com/traefik/yaegi/interp.")) {
 		panic(exitPanic{call: call, code: code})
 	}
-	w.sendSynced(event{ID: w.currentID(), Op: "exit", Code: code, Call: call})
+	w.sendSynced(w.currentID(), wire.Exit{Code: code, Call: call})
 	os.Exit(code)
 }
 

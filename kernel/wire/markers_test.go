@@ -1,4 +1,4 @@
-package interp
+package wire
 
 import (
 	"strings"
@@ -9,9 +9,9 @@ import (
 // whatever text comes around them, and never takes text for one: not the
 // marker's start printed by a cell, nor a whole marker of another key.
 func TestMarkers(t *testing.T) {
-	mk := newMarkers("k1")
-	m := func(seq int64) string { return string(mk.marker(seq)) }
-	other := string(newMarkers("k2").marker(7))
+	mk := NewMarkers("k1")
+	m := func(seq int64) string { return string(mk.Marker(seq)) }
+	other := string(NewMarkers("k2").Marker(7))
 	start := markerStart
 	for _, tc := range []struct {
 		name   string
@@ -35,7 +35,7 @@ func TestMarkers(t *testing.T) {
 			for _, c := range tc.chunks {
 				pending = append(pending, c...)
 				for {
-					before, seq, rest, ok, partial := mk.parse(pending)
+					before, seq, rest, ok, partial := mk.Parse(pending)
 					if !ok {
 						text.Write(before[:len(before)-partial])
 						pending = append([]byte(nil), before[len(before)-partial:]...)
