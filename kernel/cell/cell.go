@@ -204,6 +204,24 @@ func Parse(src string) (*Cell, error) {
 	return c, nil
 }
 
+// PlainGo reports whether src is Go code alone, with no help request, no
+// magic and no package clause of a whole program: Parse would find only
+// chunks in it. It reads no more than the lines' first characters and the
+// package clause, so that the kernel can hand such a cell to the engine
+// without parsing it (the engine parses it). A false answer may be wrong
+// the other way (an indented line starting with %), never this one.
+func PlainGo(src string) bool {
+	if _, ok := helpRequest(src); ok {
+		return false
+	}
+	for _, l := range strings.Split(src, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "%") {
+			return false
+		}
+	}
+	return !isProgram(src)
+}
+
 // importName is the name an import binds: its explicit name or the last
 // element of its path.
 func importName(im ImportSpec) string {

@@ -33,3 +33,27 @@ func TestSnippets(t *testing.T) {
 		}
 	}
 }
+
+// PlainGo never calls a cell plain that Parse finds a magic, a help
+// request or a program in.
+func TestPlainGo(t *testing.T) {
+	for _, src := range []string{
+		"x := 1", "func f() {}\nf()", "fmt.Println(100 % 7)", "s := \"?\"", "", "// just a comment",
+	} {
+		c, err := Parse(src)
+		if !PlainGo(src) {
+			t.Errorf("PlainGo(%q) = false", src)
+		}
+		if err == nil && (c.Help != "" || c.CellMagic != nil || len(c.Magics) > 0 || c.Program) {
+			t.Errorf("PlainGo(%q) but Parse found %+v", src, c)
+		}
+	}
+	for _, src := range []string{
+		"%timeit x := 1", "\n%%native\nfunc main() {}", "x := 1\n%timing off", "fmt.Println?", "?fmt",
+		"package main\n\nfunc main() {}", "// a program\npackage main\nfunc main() {}", "x := 1\n  %indented",
+	} {
+		if PlainGo(src) {
+			t.Errorf("PlainGo(%q) = true", src)
+		}
+	}
+}

@@ -107,6 +107,9 @@ func (m *Magics) Run(ctx context.Context, code string, out Output) (engine.Resul
 		// on this payload; notebooks ignore it.
 		return engine.Result{Payload: []map[string]any{{"source": "ask_exit", "keepkernel": false}}}, true
 	}
+	if cell.PlainGo(code) {
+		return engine.Result{}, false // no magic: the engine parses it
+	}
 	c, err := cell.Parse(code)
 	if err != nil {
 		return engine.Result{}, false // the engine reports the error
