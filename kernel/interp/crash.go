@@ -2,40 +2,29 @@ package interp
 
 import (
 	"fmt"
-	"regexp"
+	"slices"
+	"strconv"
 	"strings"
-)
 
-// runtimeMessageRE matches the lines of a crash report that say what
-// happened (other lines are stacks, or reports of tools such as the race
-// detector in test builds).
-var runtimeMessageRE = regexp.MustCompile(`^(fatal error|runtime|panic|\[signal|SIG[A-Z]+:|unexpected)`)
+	"github.com/gocurrent/gocurrent/kernel/stacks"
+)
 
 // summarizeCrash turns the runtime's report of a fatal error into lines a
 // user can read: the runtime's messages, then one line per goroutine of
 // the cells (the failing one first), with the interpreter's own frames
 // folded into "interpreted code" and the worker's goroutines left out.
 func summarizeCrash(crash string) []string {
-	var msgs, gs []string
-	blocks := strings.Split(strings.TrimRight(crash, "\n"), "\n\n")
-	for _, block := range blocks {
-		lines := strings.Split(block, "\n")
-		if m := headerRE.FindStringSubmatch(lines[0]); m != nil {
-			if line, ok := summarizeGoroutine(m[1], m[2], lines[1:]); ok {
-				gs = append(gs, line)
-			}
-			continue
-		}
-		if lines[0] == "runtime stack:" {
-			continue // the scheduler's own stack
-		}
-		for _, l := range lines {
-			if runtimeMessageRE.MatchString(l) {
-				msgs = append(msgs, l)
-			}
+	r := stacks.ParseReport(crash)
+	cells := cellGoroutines(r.Goroutines)
+	input := inputFunc()
+	var gs []string
+	for _, g := range r.Goroutines {
+		if cells[g.ID] && !slices.Contains(g.Funcs(), input) {
+			gs = append(gs, summarizeGoroutine(g))
 		}
 	}
 	const most = 20
+	msgs := r.Messages
 	out := msgs
 	if len(msgs) > 10 {
 		out = msgs[:10]
@@ -53,40 +42,51 @@ func summarizeCrash(crash string) []string {
 	return out
 }
 
-// summarizeGoroutine makes the line for one goroutine of a crash report;
-// ok is false for the worker's own goroutines.
-func summarizeGoroutine(id, state string, lines []string) (string, bool) {
-	var funcs []string
-	creator := ""
-	for _, l := range lines {
-		if l == "" || strings.HasPrefix(l, "\t") {
-			continue
-		}
-		if c, ok := strings.CutPrefix(l, "created by "); ok {
-			creator = c
-			continue
-		}
-		if strings.HasPrefix(l, "...") {
-			continue // "...additional frames elided..."
-		}
-		if i := strings.LastIndexByte(l, '('); i > 0 {
-			l = l[:i]
-		}
-		funcs = append(funcs, l)
+// yaegiPrefix begins the names of the interpreter's functions.
+const yaegiPrefix = "github.com/traefik/yaegi/"
+
+// cellGoroutines tells which goroutines of a crash report are the cells':
+// those that interpreted code started (the interpreter starts a cell's own
+// flow as well as its go statements), and those that these started, at
+// any depth. The others, the main goroutine (which runs the worker, and
+// has no creator) and the goroutines it started, are the worker's. A
+// goroutine whose creator has ended is taken for a cell's.
+func cellGoroutines(gs []stacks.Goroutine) map[int64]bool {
+	byID := make(map[int64]*stacks.Goroutine, len(gs))
+	for i := range gs {
+		byID[gs[i].ID] = &gs[i]
 	}
-	for _, f := range funcs {
-		if strings.HasPrefix(f, ownPackage) && !strings.HasPrefix(f, ownPackage+"(*worker).exit") {
-			return "", false
+	cells := map[int64]bool{}
+	for _, g := range gs {
+		cells[g.ID] = isCellGoroutine(&g, byID)
+	}
+	return cells
+}
+
+func isCellGoroutine(g *stacks.Goroutine, byID map[int64]*stacks.Goroutine) bool {
+	for range len(byID) + 1 { // a creator is older: the chain ends
+		switch {
+		case g.CreatedBy == "":
+			return false
+		case strings.HasPrefix(g.CreatedBy, yaegiPrefix):
+			return true
 		}
+		parent, ok := byID[g.Creator]
+		if !ok {
+			return true
+		}
+		g = parent
 	}
-	if strings.HasPrefix(creator, ownPackage) {
-		return "", false
-	}
+	return true
+}
+
+// summarizeGoroutine makes the line for one goroutine of a crash report.
+func summarizeGoroutine(g stacks.Goroutine) string {
 	var shown []string
 	interpreted := false
-	for _, f := range funcs {
+	for _, f := range g.Funcs() {
 		switch {
-		case strings.HasPrefix(f, "github.com/traefik/yaegi/"), strings.HasPrefix(f, "reflect."):
+		case strings.HasPrefix(f, yaegiPrefix), strings.HasPrefix(f, "reflect."):
 			if !interpreted {
 				shown = append(shown, "interpreted code")
 				interpreted = true
@@ -102,16 +102,13 @@ func summarizeGoroutine(id, state string, lines []string) (string, bool) {
 		}
 	}
 	from := ""
-	switch {
+	switch creator := g.CreatedBy; {
 	case strings.Contains(creator, "EvalWithContext"):
 		from = " (the cell itself)"
-	case strings.HasPrefix(creator, "github.com/traefik/yaegi/"):
+	case strings.HasPrefix(creator, yaegiPrefix):
 		from = " (started by a go statement of a cell)"
 	case creator != "":
-		if i := strings.Index(creator, " in goroutine"); i >= 0 {
-			creator = creator[:i]
-		}
 		from = " (started by " + creator + ")"
 	}
-	return fmt.Sprintf("goroutine %s [%s]%s: %s", id, state, from, strings.Join(shown, " ← ")), true
+	return fmt.Sprintf("goroutine %s [%s]%s: %s", strconv.FormatInt(g.ID, 10), g.Status, from, strings.Join(shown, " ← "))
 }

@@ -1,15 +1,12 @@
 package interp
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/signal"
 	"reflect"
-	"regexp"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"sort"
 	"strconv"
@@ -21,6 +18,7 @@ import (
 	"github.com/traefik/yaegi/interp"
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/stacks"
 )
 
 // Deadlock detection.
@@ -45,81 +43,6 @@ import (
 var blockedStates = []string{
 	"chan receive", "chan send", "select", "sync.Mutex.Lock", "sync.RWMutex.Lock",
 	"sync.RWMutex.RLock", "sync.WaitGroup.Wait", "sync.Cond.Wait", "semacquire",
-}
-
-// goroutine is one goroutine of a traceback of all goroutines.
-type goroutine struct {
-	id      int64
-	state   string
-	funcs   []string // innermost first
-	creator string   // function of the "created by" line
-}
-
-var headerRE = regexp.MustCompile(`^goroutine (\d+) \[([^\]]*)\]:`)
-
-// allGoroutines lists the goroutines of the worker.
-func allGoroutines() []goroutine {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	var out []goroutine
-	for _, block := range bytes.Split(buf, []byte("\n\n")) {
-		lines := strings.Split(string(block), "\n")
-		m := headerRE.FindStringSubmatch(lines[0])
-		if m == nil {
-			continue
-		}
-		g := goroutine{state: m[2]}
-		g.id, _ = strconv.ParseInt(m[1], 10, 64)
-		if i := strings.Index(g.state, ", "); i >= 0 {
-			g.state = g.state[:i]
-		}
-		for _, l := range lines[1:] {
-			if l == "" || strings.HasPrefix(l, "\t") {
-				continue
-			}
-			if c, ok := strings.CutPrefix(l, "created by "); ok {
-				if i := strings.Index(c, " in goroutine"); i >= 0 {
-					c = c[:i]
-				}
-				g.creator = c
-				continue
-			}
-			if i := strings.LastIndexByte(l, '('); i > 0 {
-				l = l[:i]
-			}
-			g.funcs = append(g.funcs, l)
-		}
-		out = append(out, g)
-	}
-	return out
-}
-
-const ownPackage = "github.com/gocurrent/gocurrent/kernel/interp."
-
-// kind tells whether g belongs to the worker, waits for input, is blocked,
-// or is busy in some other way.
-func (w *worker) kind(g goroutine) string {
-	for _, f := range g.funcs {
-		if strings.HasPrefix(f, ownPackage+"(*worker).input") {
-			return "input"
-		}
-	}
-	if w.sess.late.baseline[g.id] || strings.HasPrefix(g.creator, ownPackage) || strings.HasPrefix(g.creator, "os/signal.") {
-		return "worker"
-	}
-	for _, s := range blockedStates {
-		if strings.HasPrefix(g.state, s) {
-			return "blocked"
-		}
-	}
-	return "busy"
 }
 
 // stoppedGoroutines are the goroutines running interpreted code when the
@@ -402,18 +325,8 @@ type group struct {
 // the goroutines they start) say where each started; the goroutine profile
 // gives labels, a traceback gives states, and their stacks match them up.
 func (w *worker) groups() []group {
-	records := profile()
 	if runtime.NumGoroutine() > maxDetailed {
-		return w.profileGroups(records)
-	}
-	labelled := stackLabels{}
-	for _, r := range records {
-		if len(r.labels) > 0 {
-			sig := signature(r.funcs)
-			for range r.count {
-				labelled[sig] = append(labelled[sig], r.labels)
-			}
-		}
+		return profileGroups(profile(), mainFunc(), inputFunc())
 	}
 	var out []group
 	index := map[group]int{}
@@ -423,11 +336,9 @@ func (w *worker) groups() []group {
 			continue
 		}
 		gr := group{site: -1, state: describeState(g, k), createdBy: g.creator}
-		if l, ok := labelled.take(signature(g.funcs)); ok {
-			gr.cell, _ = strconv.Atoi(l[labelCell])
-			if s, ok := l[labelSite]; ok {
-				gr.site, _ = strconv.Atoi(s)
-			}
+		gr.cell, _ = strconv.Atoi(g.labels[labelCell])
+		if s, ok := g.labels[labelSite]; ok {
+			gr.site, _ = strconv.Atoi(s)
 		}
 		if gr.site < 0 {
 			gr.main = strings.Contains(strings.Join(g.funcs, " "), "yaegi/interp.(*Interpreter).EvalWithContext.func")
@@ -454,29 +365,31 @@ func (w *worker) groups() []group {
 const maxDetailed = 2000
 
 // profileGroups makes groups from the goroutine profile alone: states are
-// told from the stacks.
-func (w *worker) profileGroups(records []profileRecord) []group {
+// told from the stacks. main and input name the functions of the worker's
+// main goroutine and of the wait for input.
+func profileGroups(records []stacks.Record, main, input string) []group {
 	var out []group
 	index := map[group]int{}
 	for _, r := range records {
-		if len(r.labels) == 0 || slices.ContainsFunc(r.funcs, func(f string) bool { return strings.HasPrefix(f, ownPackage) }) {
+		if !cellRecord(r, main, input) {
 			continue
 		}
-		gr := group{site: -1, state: describeState(goroutine{funcs: r.funcs}, "profile")}
-		gr.cell, _ = strconv.Atoi(r.labels[labelCell])
-		if s, ok := r.labels[labelSite]; ok {
+		funcs := r.Funcs()
+		gr := group{site: -1, state: describeState(goroutine{funcs: funcs}, "profile")}
+		gr.cell, _ = strconv.Atoi(r.Labels[labelCell])
+		if s, ok := r.Labels[labelSite]; ok {
 			gr.site, _ = strconv.Atoi(s)
 		} else {
-			gr.main = slices.ContainsFunc(r.funcs, func(f string) bool {
+			gr.main = slices.ContainsFunc(funcs, func(f string) bool {
 				return strings.HasPrefix(f, "github.com/traefik/yaegi/interp.(*Interpreter).EvalWithContext.func")
 			})
 		}
 		if i, ok := index[gr]; ok {
-			out[i].count += r.count
+			out[i].count += r.Count
 			continue
 		}
 		index[gr] = len(out)
-		gr.count = r.count
+		gr.count = r.Count
 		out = append(out, gr)
 	}
 	sortGroups(out)
@@ -570,96 +483,6 @@ func describeState(g goroutine, kind string) string {
 		return "in a system call"
 	}
 	return g.state
-}
-
-// signature is a stack as the goroutine profile and tracebacks both show
-// it: the innermost functions from the first one outside the runtime (both
-// cut deep stacks, differently).
-func signature(funcs []string) string {
-	i := 0
-	for i < len(funcs) && (strings.HasPrefix(funcs[i], "runtime.") || strings.HasPrefix(funcs[i], "internal/runtime/")) {
-		i++
-	}
-	var b strings.Builder
-	for k, f := range funcs[i:] {
-		if f == "runtime.goexit" || k >= 16 {
-			break
-		}
-		b.WriteString(f)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-// stackLabels hands out, for each stack, the labels of the goroutines
-// with that stack.
-type stackLabels map[string][]map[string]string
-
-func (s stackLabels) take(sig string) (map[string]string, bool) {
-	ls := s[sig]
-	if len(ls) == 0 {
-		return nil, false
-	}
-	l := ls[0]
-	s[sig] = ls[1:]
-	return l, true
-}
-
-var labelRE = regexp.MustCompile(`"([^"]*)":"([^"]*)"`)
-
-// profileRecord is the goroutines with the same stack and labels.
-type profileRecord struct {
-	count  int
-	labels map[string]string
-	funcs  []string
-}
-
-// profile reads the goroutine profile.
-func profile() []profileRecord {
-	var buf bytes.Buffer
-	var out []profileRecord
-	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
-		return out
-	}
-	text := buf.String()
-	if _, rest, ok := strings.Cut(text, "\n"); ok { // "goroutine profile: total N"
-		text = rest
-	}
-	for _, rec := range strings.Split(text, "\n\n") {
-		lines := strings.Split(strings.TrimSpace(rec), "\n")
-		if len(lines) < 2 {
-			continue
-		}
-		head := lines[0]
-		if i := strings.Index(head, " @ "); i >= 0 {
-			head = head[:i]
-		}
-		n, err := strconv.Atoi(head)
-		if err != nil {
-			continue
-		}
-		labels := map[string]string{}
-		var funcs []string
-		for _, l := range lines[1:] {
-			if rest, ok := strings.CutPrefix(l, "# labels: "); ok {
-				for _, m := range labelRE.FindAllStringSubmatch(rest, -1) {
-					labels[m[1]] = m[2]
-				}
-				continue
-			}
-			f := strings.Fields(strings.TrimPrefix(l, "#"))
-			if len(f) < 2 {
-				continue
-			}
-			name := f[1]
-			if i := strings.LastIndex(name, "+0x"); i >= 0 {
-				name = name[:i]
-			}
-			funcs = append(funcs, name)
-		}
-		out = append(out, profileRecord{count: n, labels: labels, funcs: funcs})
-	}
-	return out
 }
 
 // listGoroutines describes the goroutines cells left running, for

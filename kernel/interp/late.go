@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/gocurrent/gocurrent/kernel/stacks"
 )
 
 // origins knows which cell started each goroutine that outlives its cell,
@@ -73,7 +73,7 @@ func (o *origins) cellStarted(count int) {
 		id := g.id
 		// The worker's own goroutines (its request reader, a cell's
 		// watchdog) are not a cell's.
-		if o.baseline[id] || strings.HasPrefix(g.creator, ownPackage) {
+		if o.baseline[id] || g.self || g.labels[labelRole] == roleWorker {
 			continue
 		}
 		if c, ok := o.byID[id]; ok {
@@ -178,35 +178,14 @@ func (o *origins) from() (int, bool) {
 // calling one, from the "created by ... in goroutine N" line of its stack.
 func parentGoroutineID() (int64, bool) {
 	buf := make([]byte, 16<<10)
-	b := buf[:runtime.Stack(buf, false)]
-	i := bytes.LastIndex(b, []byte(" in goroutine "))
-	if i < 0 {
-		return 0, false
-	}
-	b = b[i+len(" in goroutine "):]
-	if j := bytes.IndexByte(b, '\n'); j >= 0 {
-		b = b[:j]
-	}
-	id, err := strconv.ParseInt(string(b), 10, 64)
-	return id, err == nil
+	return stacks.CreatorID(buf[:runtime.Stack(buf, false)])
 }
 
 // goroutineIDs lists the ids of all goroutines.
 func goroutineIDs() []int64 {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	var ids []int64
-	for _, block := range bytes.Split(buf, []byte("\n\n")) {
-		if id, ok := parseGoroutineID(block); ok {
-			ids = append(ids, id)
-		}
+	for _, g := range stacks.Parse(stackAll()) {
+		ids = append(ids, g.ID)
 	}
 	return ids
 }
@@ -218,17 +197,7 @@ func currentGoroutineID() int64 {
 }
 
 // parseGoroutineID reads "goroutine N [...]".
-func parseGoroutineID(b []byte) (int64, bool) {
-	b, ok := bytes.CutPrefix(b, []byte("goroutine "))
-	if !ok {
-		return 0, false
-	}
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	id, err := strconv.ParseInt(string(b), 10, 64)
-	return id, err == nil
-}
+func parseGoroutineID(b []byte) (int64, bool) { return stacks.ID(b) }
 
 // markingWriter writes to w, prefixing each line written by a goroutine of
 // an earlier cell with "[from cell N] ".

@@ -66,6 +66,7 @@ type eventWriter interface {
 // output or interrupt it. The worker exits at once; the programs its cells
 // started go first, running cell or not.
 func RunWorker() error {
+	labelWorker() // every goroutine the worker starts is labelled its own (goroutines.go)
 	w := &worker{inputs: make(chan wire.Input, 1), markers: wire.MarkersFromEnv()}
 	cellErr := os.NewFile(5, "cell-stderr")
 	reqs := os.NewFile(3, "requests")
@@ -179,11 +180,11 @@ func (w *worker) asCell(id int64, count int, f func(ctx context.Context)) {
 	case <-w.inputs:
 	default:
 	}
+	go w.watch(ctx, count)
 	// The cell's goroutines inherit the label of the cell, which says in
 	// the deadlock report and %goroutines where they come from.
 	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(labelCell, strconv.Itoa(count))))
-	defer pprof.SetGoroutineLabels(context.Background())
-	go w.watch(ctx, count)
+	defer pprof.SetGoroutineLabels(workerLabels())
 	f(ctx)
 	if w.sess != nil {
 		w.sess.late.cellEnded() // what the cell's goroutines print now is late

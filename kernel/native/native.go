@@ -23,6 +23,7 @@ import (
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/stacks"
 )
 
 // Runner builds and runs native cells for one session.
@@ -573,10 +574,7 @@ func withoutRaces(text string) string {
 	return strings.Join(out, "\n")
 }
 
-var (
-	offsetRE  = regexp.MustCompile(` \+0x[0-9a-f]+$`)
-	literalRE = regexp.MustCompile(`^(\s*)main\.main\.func\d+(\.\d+)?\(\)$`)
-)
+var literalRE = regexp.MustCompile(`^(\s*)main\.main\.func\d+(\.\d+)?\(\)$`)
 
 // raceReport keeps the readable part of race detector reports: the
 // accesses and the goroutines, at cell lines.
@@ -586,7 +584,7 @@ func raceReport(text string) []string {
 		if strings.HasPrefix(strings.TrimSpace(l), "/") || strings.Contains(l, "/usr/") || strings.Contains(l, "runtime/") {
 			continue
 		}
-		l = offsetRE.ReplaceAllString(l, "")
+		l = stacks.TrimOffset(l)
 		l = literalRE.ReplaceAllString(l, "${1}a function literal of the cell")
 		if strings.TrimSpace(l) == "main.main()" {
 			l = strings.Replace(l, "main.main()", "the cell", 1)

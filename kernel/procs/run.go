@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/gocurrent/gocurrent/kernel/display"
+	"github.com/gocurrent/gocurrent/kernel/stacks"
 )
 
 // The parent side of a process pool.
@@ -540,7 +540,7 @@ func (r *mapCall) death(c *childProc, state *os.ProcessState) (why, kind string)
 	}
 	var msgs []string
 	for _, l := range strings.Split(string(c.crash), "\n") {
-		if runtimeMessageRE.MatchString(l) && !strings.HasPrefix(l, "runtime stack:") && !strings.HasPrefix(l, "runtime.") {
+		if stacks.IsRuntimeMessage(l) && !strings.HasPrefix(l, "runtime stack:") && !strings.HasPrefix(l, "runtime.") {
 			msgs = append(msgs, strings.TrimSpace(l))
 		}
 		if len(msgs) == 3 {
@@ -558,11 +558,6 @@ func (r *mapCall) death(c *childProc, state *os.ProcessState) (why, kind string)
 	}
 	return fmt.Sprintf("the process ended with exit status %d", state.ExitCode()), "exit"
 }
-
-// runtimeMessageRE matches the lines of a crash report that say what
-// happened (other lines are stacks, or reports of tools such as the race
-// detector in test builds).
-var runtimeMessageRE = regexp.MustCompile(`^(fatal error|runtime|panic|\[signal|SIG[A-Z]+:|unexpected)`)
 
 // killAll kills the children and waits for them.
 func (r *mapCall) killAll() {

@@ -216,6 +216,7 @@ func TestIDs(t *testing.T) {
 // with label; stop ends them.
 func blockedGoroutines(label string) (stop func()) {
 	var mu sync.Mutex
+	locked := 0
 	mu.Lock()
 	ch := make(chan int)
 	done := make(chan struct{})
@@ -225,7 +226,12 @@ func blockedGoroutines(label string) (stop func()) {
 	// back from the calling one.
 	pprof.Do(context.Background(), pprof.Labels("test", label), func(context.Context) {
 		go func() { defer wg.Done(); <-ch }()
-		go func() { defer wg.Done(); mu.Lock(); mu.Unlock() }() //nolint:staticcheck // blocked on purpose
+		go func() {
+			defer wg.Done()
+			mu.Lock() // blocks until stop unlocks mu
+			locked++
+			mu.Unlock()
+		}()
 		go func() {
 			defer wg.Done()
 			select {
