@@ -32,8 +32,11 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
 	"github.com/gocurrent/gocurrent/kernel/native"
 	"github.com/gocurrent/gocurrent/kernel/notebook"
+	"github.com/gocurrent/gocurrent/kernel/procs"
 	"github.com/gocurrent/gocurrent/kernel/session"
 	"github.com/gocurrent/gocurrent/kernel/sigfig"
+	"github.com/gocurrent/gocurrent/kernel/wire"
+	"github.com/gocurrent/gocurrent/kernel/worker"
 )
 
 // version is gocurrent's version; release builds may set it with
@@ -52,11 +55,11 @@ Usage:
 `
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == interp.ProcsCommand {
-		os.Exit(interp.RunProcsChild())
+	if len(os.Args) > 1 && os.Args[1] == procs.Command {
+		os.Exit(worker.RunProcsChild())
 	}
-	if len(os.Args) > 1 && os.Args[1] == interp.WorkerCommand {
-		if err := interp.RunWorker(); err != nil {
+	if len(os.Args) > 1 && os.Args[1] == wire.WorkerCommand {
+		if err := worker.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "gocurrent worker:", err)
 			os.Exit(1)
 		}

@@ -78,6 +78,9 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Name + ": " + e.Value }
 
+// Red colours s red for a traceback, as front ends show ANSI colours.
+func Red(s string) string { return "\x1b[0;31m" + s + "\x1b[0m" }
+
 // Result is the outcome of one cell.
 type Result struct {
 	// Data is the execute_result bundle of the final expression, or nil.

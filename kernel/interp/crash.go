@@ -13,10 +13,11 @@ import (
 // user can read: the runtime's messages, then one line per goroutine of
 // the cells (the failing one first), with the interpreter's own frames
 // folded into "interpreted code" and the worker's goroutines left out.
-func summarizeCrash(crash string) []string {
+// input is the function in which the worker waits for input (wire.Ready),
+// whose goroutine is left out too.
+func summarizeCrash(crash, input string) []string {
 	r := stacks.ParseReport(crash)
 	cells := cellGoroutines(r.Goroutines)
-	input := inputFunc()
 	var gs []string
 	for _, g := range r.Goroutines {
 		if cells[g.ID] && !slices.Contains(g.Funcs(), input) {

@@ -1,8 +1,12 @@
-// Package interp runs Go cells in the yaegi interpreter, inside a worker
-// child process supervised by the kernel process.
+// Package interp is the kernel process's side of the interpreter: it
+// implements engine.Engine by running cells in a worker child process
+// (package worker, which holds the yaegi interpreter) and supervises it:
+// the pump of its output and events, limits on output, interrupts, its
+// status, and its deaths, after which a fresh worker is started and given
+// the session's declarations again from the kernel's ledger (restore.go).
 //
-// The worker is the kernel's own binary started with a hidden command (see
-// RunWorker). Its file descriptors are:
+// The worker is the kernel's own binary started with a hidden command
+// (wire.WorkerCommand). Its file descriptors are:
 //
 //	0  /dev/null
 //	1  the cell's standard output (a pipe to the kernel)

@@ -8,12 +8,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/wire"
+	"github.com/gocurrent/gocurrent/kernel/worker"
 )
 
 // TestMain lets the test binary serve as the worker executable.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == WorkerCommand {
-		if err := RunWorker(); err != nil {
+	if len(os.Args) > 1 && os.Args[1] == wire.WorkerCommand {
+		if err := worker.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

@@ -11,13 +11,16 @@ import (
 	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/procs"
+	"github.com/gocurrent/gocurrent/kernel/proctree"
+	"github.com/gocurrent/gocurrent/kernel/worker"
 )
 
-// A test binary started with ProcsCommand is a child of procs.Map (as
+// A test binary started with procs.Command is a child of procs.Map (as
 // TestMain makes it a worker).
 func init() {
-	if len(os.Args) > 1 && os.Args[1] == ProcsCommand {
-		os.Exit(RunProcsChild())
+	if len(os.Args) > 1 && os.Args[1] == procs.Command {
+		os.Exit(worker.RunProcsChild())
 	}
 }
 
@@ -128,14 +131,14 @@ func assertNoChildren(t *testing.T, e *Engine) {
 	pid := workerPID(e)
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		ds := descendants(pid)
+		ds := proctree.Descendants(pid)
 		if len(ds) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
 			var states []string
 			for _, d := range ds {
-				states = append(states, fmt.Sprint(d, procStat(d)[:1]))
+				states = append(states, fmt.Sprint(d, proctree.Stat(d)[:1]))
 			}
 			t.Fatalf("the worker still has children: %v", states)
 		}
@@ -278,7 +281,7 @@ func TestProcsInterruptKillsTheChildren(t *testing.T) {
 	}()
 	pid := workerPID(e)
 	deadline := time.Now().Add(10 * time.Second)
-	for len(descendants(pid)) < 2 {
+	for len(proctree.Descendants(pid)) < 2 {
 		if time.Now().After(deadline) {
 			t.Fatal("no children started")
 		}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/proctree"
 )
 
 // Status describes the worker for the %status magic, with these keys:
@@ -70,7 +72,7 @@ func procRSS(pid int) int64 {
 // /proc/PID/stat and the system's uptime (Linux); 0 where that is not
 // available.
 func procUptime(pid int) time.Duration {
-	f := procStat(pid)
+	f := proctree.Stat(pid)
 	if len(f) < 20 {
 		return 0
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/ledger"
+	"github.com/gocurrent/gocurrent/kernel/proctree"
 	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
@@ -103,6 +104,8 @@ type proc struct {
 	count   int           // its execution count, or the last cell's
 	waiters map[int64]chan wire.Result
 	exitEv  *wire.Exit // os.Exit from a goroutine, announced before dying
+	// inputFunc is where the worker waits for input (wire.Ready).
+	inputFunc string
 	// inCell is set while a cell waits for its result: a death then is
 	// the cell's error. claimed is set once the death has been told
 	// (see noticeIdleDeath); expected when the kernel ended the worker.
@@ -152,7 +155,7 @@ func (e *Engine) start() (*proc, error) {
 		closeAll()
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	cmd := exec.Command(e.opt.Executable, WorkerCommand)
+	cmd := exec.Command(e.opt.Executable, wire.WorkerCommand)
 	cmd.Stdin = devnull
 	cmd.Stdout = outW
 	cmd.Stderr = crashW
@@ -439,6 +442,9 @@ func (p *proc) handle(e *Engine, m wire.Envelope[wire.Event]) {
 	p.mu.Unlock()
 	switch ev := m.Body.(type) {
 	case wire.Ready:
+		p.mu.Lock()
+		p.inputFunc = ev.InputFunc
+		p.mu.Unlock()
 		close(p.ready)
 	case wire.Display:
 		if out != nil && ev.From == 0 {
@@ -596,7 +602,7 @@ func (e *Engine) runCell(ctx context.Context, r wire.Request, count int, out eng
 	start := time.Now()
 	p, err := e.worker()
 	if err != nil {
-		return nil, engine.Result{Err: &engine.Error{Name: "worker error", Value: err.Error(), Traceback: []string{red("worker error") + ": " + err.Error()}}}
+		return nil, engine.Result{Err: &engine.Error{Name: "worker error", Value: err.Error(), Traceback: []string{engine.Red("worker error") + ": " + err.Error()}}}
 	}
 	p.mu.Lock()
 	p.out, p.count, p.inCell = out, count, true
@@ -666,7 +672,7 @@ func (e *Engine) runCell(ctx context.Context, r wire.Request, count int, out eng
 				Name:  "interrupted",
 				Value: fmt.Sprintf("the cell did not stop within %v of the interrupt (it is blocked where the interpreter cannot stop it, such as a lock, a channel, a sleep or a system call), so the worker was restarted: %s", e.opt.InterruptGrace, e.lossText()),
 			}}
-			res.Err.Traceback = []string{red("Interrupted") + ": " + res.Err.Value}
+			res.Err.Traceback = []string{engine.Red("Interrupted") + ": " + res.Err.Value}
 			res.Timing = deathTiming(start)
 			return nil, res
 		}
@@ -701,7 +707,7 @@ func deathTiming(start time.Time) engine.Timing {
 // procCPU reads a process's CPU times so far from /proc (Linux); zero
 // where that is not available.
 func procCPU(pid int) (user, sys time.Duration) {
-	f := procStat(pid)
+	f := proctree.Stat(pid)
 	if len(f) < 13 {
 		return 0, 0
 	}
@@ -716,12 +722,13 @@ func (p *proc) deathError() *engine.Error {
 	p.mu.Lock()
 	crash := p.crash.String()
 	exitEv := p.exitEv
+	input := p.inputFunc
 	p.mu.Unlock()
 	e := &engine.Error{}
 	switch {
 	case exitEv != nil:
 		e.Name = "exit"
-		e.Value = fmt.Sprintf("%s was called from a goroutine, which ends the whole program", exitText(exitEv.Call, exitEv.Code))
+		e.Value = fmt.Sprintf("%s was called from a goroutine, which ends the whole program", exitEv.Describe())
 	case strings.Contains(crash, "fatal error:"):
 		e.Name = "fatal error"
 		e.Value = strings.TrimPrefix(firstLineWith(crash, "fatal error:"), "fatal error: ")
@@ -735,9 +742,9 @@ func (p *proc) deathError() *engine.Error {
 			e.Value += "; it was killed, possibly by the system for using too much memory"
 		}
 	}
-	e.Traceback = append(e.Traceback, red(e.Name)+": "+e.Value)
+	e.Traceback = append(e.Traceback, engine.Red(e.Name)+": "+e.Value)
 	if crash != "" {
-		e.Traceback = append(e.Traceback, summarizeCrash(crash)...)
+		e.Traceback = append(e.Traceback, summarizeCrash(crash, input)...)
 	}
 	return e
 }
@@ -755,7 +762,7 @@ func (e *Engine) kill(p *proc) {
 	if p.cmd.Process != nil {
 		// The worker leads its own process group: children the cell
 		// started go with it, and so do those that left the group.
-		killDescendants(p.cmd.Process.Pid)
+		proctree.KillDescendants(p.cmd.Process.Pid)
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	}
 }

@@ -2,11 +2,12 @@ package procs
 
 import (
 	"fmt"
-	"github.com/gocurrent/gocurrent/kernel/cell"
 	"go/ast"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/gocurrent/gocurrent/kernel/cell"
 )
 
 // The typing of procs.Map calls: each call procs.Map(w, fn, in) whose fn

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/gocurrent/gocurrent/kernel/ledger"
 )
@@ -10,7 +11,12 @@ import (
 // (results.go). Those of a cell carry the ID of its request.
 
 // Ready says that the worker has loaded the interpreter.
-type Ready struct{}
+type Ready struct {
+	// InputFunc is the function in which the worker's goroutine that
+	// waits for the cell's input is, as tracebacks name it: crash
+	// reports leave that goroutine out.
+	InputFunc string `json:"input_func,omitempty"`
+}
 
 // Display shows, or updates, a MIME bundle in the output.
 type Display struct {
@@ -45,6 +51,14 @@ type Mute struct {
 type Exit struct {
 	Code int    `json:"code,omitempty"`
 	Call string `json:"call,omitempty"`
+}
+
+// Describe names the call: "os.Exit(3)", "log.Fatal (exit status 1)".
+func (e Exit) Describe() string {
+	if e.Call == "os.Exit" {
+		return fmt.Sprintf("os.Exit(%d)", e.Code)
+	}
+	return fmt.Sprintf("%s (exit status %d)", e.Call, e.Code)
 }
 
 // Declared is what a cell declared, for the kernel's ledger.

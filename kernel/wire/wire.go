@@ -21,6 +21,10 @@ import (
 	"io"
 )
 
+// WorkerCommand is the hidden command line argument that makes the
+// gocurrent binary run as the worker (package worker).
+const WorkerCommand = "__worker"
+
 // Kind names the type of a message's body on the wire.
 type Kind string
 

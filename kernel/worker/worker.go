@@ -1,4 +1,4 @@
-package interp
+package worker
 
 import (
 	"context"
@@ -22,12 +22,9 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/ledger"
+	"github.com/gocurrent/gocurrent/kernel/proctree"
 	"github.com/gocurrent/gocurrent/kernel/wire"
 )
-
-// WorkerCommand is the hidden command line argument that makes the
-// gocurrent binary run as a worker.
-const WorkerCommand = "__worker"
 
 // DisplayPath is the import path of the display package in cells.
 const DisplayPath = "gocurrent/display"
@@ -59,13 +56,14 @@ type eventWriter interface {
 	Write(wire.Envelope[wire.Event]) error
 }
 
-// RunWorker is the worker process's main function. It returns when the
+// Run is the worker process's main function (the gocurrent binary started
+// with the hidden argument wire.WorkerCommand). It returns when the
 // kernel closes the request pipe. A cell still running then is not waited
 // for: the kernel is stopping the worker, or it died (killed with SIGKILL,
 // its end of the pipe closes with it) and nothing would read the cell's
 // output or interrupt it. The worker exits at once; the programs its cells
 // started go first, running cell or not.
-func RunWorker() error {
+func Run() error {
 	labelWorker() // every goroutine the worker starts is labelled its own (goroutines.go)
 	w := &worker{inputs: make(chan wire.Input, 1), markers: wire.MarkersFromEnv()}
 	cellErr := os.NewFile(5, "cell-stderr")
@@ -87,12 +85,12 @@ func RunWorker() error {
 	}
 	w.sess = s
 	s.declared = func(d ledger.Delta) { w.send(0, wire.Declared{Delta: d}) }
-	w.send(0, wire.Ready{})
+	w.send(0, wire.Ready{InputFunc: inputFunc()})
 
 	work := make(chan wire.Envelope[wire.Request], 16)
 	go func() {
 		defer func() {
-			killDescendants(os.Getpid())
+			proctree.KillDescendants(os.Getpid())
 			if w.busy() {
 				os.Exit(0)
 			}
@@ -215,7 +213,7 @@ func (w *worker) interrupt(id int64) {
 	w.mu.Unlock()
 	if running {
 		w.sess.procs.interrupt() // procs.go
-		reapLater(killDescendants(os.Getpid()))
+		proctree.ReapLater(proctree.KillDescendants(os.Getpid()))
 	}
 }
 

@@ -1,4 +1,12 @@
-package interp
+// Package proctree finds and ends the processes that descend from a
+// process, read from /proc (Linux; elsewhere it finds none).
+//
+// Programs a cell starts with os/exec are children of the worker, in its
+// process group. An interrupt kills them all (the cell and its goroutines
+// stop, so nothing would wait for them), and so does a worker restart.
+// Children that nothing waits for any more are reaped, so that no zombies
+// are left.
+package proctree
 
 import (
 	"os"
@@ -8,17 +16,9 @@ import (
 	"time"
 )
 
-// Child processes of cells.
-//
-// Programs a cell starts with os/exec are children of the worker, in its
-// process group. An interrupt kills them all (the cell and its goroutines
-// stop, so nothing would wait for them), and so does a worker restart.
-// Children that nothing waits for any more are reaped, so that no zombies
-// are left.
-
-// descendants returns the processes that descend from pid, children
+// Descendants returns the processes that descend from pid, children
 // first, read from /proc (Linux; elsewhere none).
-func descendants(pid int) []int {
+func Descendants(pid int) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -46,9 +46,9 @@ func descendants(pid int) []int {
 	return out
 }
 
-// procStat returns the fields of /proc/pid/stat after the command name:
+// Stat returns the fields of /proc/pid/stat after the command name:
 // state, ppid, pgrp, ...
-func procStat(pid int) []string {
+func Stat(pid int) []string {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return nil
@@ -61,7 +61,7 @@ func procStat(pid int) []string {
 }
 
 func parentOf(pid int) (int, bool) {
-	f := procStat(pid)
+	f := Stat(pid)
 	if len(f) < 2 {
 		return 0, false
 	}
@@ -69,12 +69,12 @@ func parentOf(pid int) (int, bool) {
 	return pp, err == nil
 }
 
-// killDescendants kills every process descending from pid, and the process
+// KillDescendants kills every process descending from pid, and the process
 // groups of those that lead one of their own.
-func killDescendants(pid int) []int {
-	ds := descendants(pid)
+func KillDescendants(pid int) []int {
+	ds := Descendants(pid)
 	for _, d := range ds {
-		if f := procStat(d); len(f) > 2 && f[2] == strconv.Itoa(d) {
+		if f := Stat(d); len(f) > 2 && f[2] == strconv.Itoa(d) {
 			_ = syscall.Kill(-d, syscall.SIGKILL)
 		}
 		_ = syscall.Kill(d, syscall.SIGKILL)
@@ -82,9 +82,9 @@ func killDescendants(pid int) []int {
 	return ds
 }
 
-// reapLater waits a moment for the goroutines that wait for the killed
+// ReapLater waits a moment for the goroutines that wait for the killed
 // children, then reaps those of them that nobody waited for.
-func reapLater(pids []int) {
+func ReapLater(pids []int) {
 	if len(pids) == 0 {
 		return
 	}
@@ -92,7 +92,7 @@ func reapLater(pids []int) {
 		time.Sleep(time.Second)
 		self := os.Getpid()
 		for _, p := range pids {
-			f := procStat(p)
+			f := Stat(p)
 			if len(f) > 1 && f[0] == "Z" && f[1] == strconv.Itoa(self) {
 				var ws syscall.WaitStatus
 				_, _ = syscall.Wait4(p, &ws, syscall.WNOHANG, nil)

@@ -1,4 +1,4 @@
-package interp
+package worker
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // Whose goroutines are.
 //
 // The worker tells its own goroutines from those of cells by profiler
-// labels, not by the names of their functions. RunWorker labels its
+// labels, not by the names of their functions. Run labels its
 // goroutine labelRole=roleWorker before it starts any other, so that every
 // goroutine the worker starts inherits the label; the goroutines of a cell
 // carry the cell's labels instead (asCell and supervised go statements set
@@ -51,7 +51,7 @@ func tracebackName(f any) string {
 // goroutine profile): the main goroutine's, and that in which a goroutine
 // of a cell waits for input. The names come from the functions, wherever
 // these are.
-func mainFunc() string  { return tracebackName(RunWorker) }
+func mainFunc() string  { return tracebackName(Run) }
 func inputFunc() string { return tracebackName((*worker).input) }
 
 // goroutine is one goroutine of a traceback of all goroutines.

@@ -1,4 +1,4 @@
-package interp
+package worker
 
 import (
 	"encoding/json"
@@ -17,10 +17,6 @@ import (
 // the session that calls procs.Map (procsState, the pools' Session) and,
 // in a child process, to the interpreter that runs the function
 // (procs_child.go).
-
-// ProcsCommand is the hidden command line argument that makes the
-// gocurrent binary run as a child process of procs.Map (RunProcsChild).
-const ProcsCommand = procs.Command
 
 // procsState is a session's process pools, and the session as they see
 // it.
