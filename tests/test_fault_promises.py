@@ -119,17 +119,34 @@ def test_interrupt_while_idle_is_forgotten_and_a_running_cell_still_stops(fresh_
     session_kept(kc)
 
 
+def _wait_for_compiler(km, timeout=60):
+    """Waits until the kernel's native build runs the Go compiler."""
+    psutil = need("psutil", "python3-psutil")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for p in psutil.Process(kernel_pid(km)).children(recursive=True):
+            try:
+                if p.name() == "compile" or "/compile" in " ".join(p.cmdline()[:1]):
+                    return
+            except psutil.Error:
+                continue
+        time.sleep(0.05)
+    raise AssertionError("the native build did not start the compiler")
+
+
 def test_interrupt_stops_a_native_build(fresh_kernel):
     """The build is stopped, and the program never runs."""
     km, kc = fresh_kernel
     execute_ok(kc, "kept := 7")
-    # A program that takes seconds to compile; the token keeps the build
-    # cache from having it already.
+    # A program that takes seconds to compile (about 1.4 s for 300,000
+    # elements on an idle 2-core machine, so 1,000,000); the token keeps
+    # the build cache from having it already. The interrupt goes once the
+    # compiler runs.
     token = uuid.uuid4().hex
-    elems = ",".join(str(i) for i in range(300000))
+    elems = ",".join(str(i) for i in range(1000000))
     code = f'%%native\nconst token = "{token}"\nvar big = []int{{{elems}}}\nfunc main() {{ fmt.Println("ran", len(big)) }}'
     msg_id = kc.execute(code, allow_stdin=False)
-    time.sleep(1.5)
+    _wait_for_compiler(km)
     t0 = time.monotonic()
     send_interrupt(kc)
     reply = shell_reply(kc, msg_id, timeout=120)
