@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"go/ast"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
@@ -46,11 +45,8 @@ func (p *Pools) rewrite(src string, pkgNames []string) string {
 		return src // the interpreter reports it
 	}
 	f, decl, off := sn.File, !sn.Stmts, sn.Offset
-	type edit struct {
-		from, to int
-		text     string
-	}
-	var edits []edit
+	edits := cell.NewEdits(src)
+	edited := 0
 	var extra strings.Builder
 	written := map[string]bool{} // helpers in extra, by function
 	// Calls whose two results are both used (x, err := procs.Map(...),
@@ -133,16 +129,15 @@ func (p *Pools) rewrite(src string, pkgNames []string) string {
 		default:
 			p.ensureHelper(fn.Name, fd, helper)
 		}
-		edits = append(edits, edit{off(call.Fun.Pos()), off(call.Fun.End()), text})
+		edits.Put(off(call.Fun.Pos()), off(call.Fun.End()), text)
+		edited++
 		return true
 	})
-	if len(edits) == 0 {
+	if edited == 0 {
 		return src
 	}
-	sort.Slice(edits, func(i, j int) bool { return edits[i].from > edits[j].from })
-	for _, e := range edits {
-		src = src[:e.from] + e.text + src[e.to:]
-	}
+	edits.Order()
+	src = edits.Render(0, len(src))
 	// The helpers go on the first line, which holds none of the cell's
 	// code (the session's evaluation adds that line), so that the cell's
 	// lines stay where they are and a panic passing through a helper

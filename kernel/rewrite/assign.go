@@ -60,7 +60,7 @@ func (r *rewriter) parallelAssign(n *ast.AssignStmt) {
 		tv := r.info.Types[e]
 		parts = append(parts, part{e, tv.Value != nil || tv.IsNil()})
 	}
-	r.add(r.off(n.Pos()), r.off(n.End()), func() string {
+	r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
 		var tmps, vals, rhs, lhs []string
 		for _, l := range n.Lhs {
 			lhs = append(lhs, r.span(l))
@@ -136,7 +136,7 @@ func (r *rewriter) topCommaOk(n *ast.AssignStmt) {
 	if !ok {
 		return
 	}
-	r.add(r.off(rhs.Pos()), r.off(rhs.End()), func() string {
+	r.Add(r.off(rhs.Pos()), r.off(rhs.End()), func() string {
 		return fmt.Sprintf("func() (%s, bool) { _gocurrentA, _gocurrentB := %s; return _gocurrentA, _gocurrentB }()", ts, r.span(rhs))
 	})
 }

@@ -29,7 +29,7 @@ func (r *rewriter) rangeChanElems(n *ast.RangeStmt) {
 	if n.Tok == token.ASSIGN {
 		op = "="
 	}
-	r.add(r.off(n.For), r.off(n.Body.Lbrace)+1, func() string {
+	r.Add(r.off(n.For), r.off(n.Body.Lbrace)+1, func() string {
 		if isMap {
 			k := r.newName("K")
 			x := r.span(n.X)

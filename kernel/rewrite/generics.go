@@ -6,6 +6,8 @@ import (
 	"go/token"
 	"go/types"
 	"strings"
+
+	"github.com/gocurrent/gocurrent/kernel/cell"
 )
 
 // Generic functions.
@@ -184,22 +186,22 @@ type instCopy struct {
 	w      *Rewriter
 	site   *funcSite
 	params map[types.Object]string // type parameter -> its type argument
-	buf    *buffer                 // edits of site.src
+	buf    *cell.Edits             // edits of site.src
 }
 
 func newInstCopy(w *Rewriter, site *funcSite, params map[types.Object]string) *instCopy {
-	return &instCopy{w: w, site: site, params: params, buf: newBuffer(site.src)}
+	return &instCopy{w: w, site: site, params: params, buf: cell.NewEdits(site.src)}
 }
 
 // add replaces the text from start to end with text.
 func (ic *instCopy) add(start, end token.Pos, text string) {
-	ic.buf.put(ic.site.tf.Offset(start), ic.site.tf.Offset(end), text)
+	ic.buf.Put(ic.site.tf.Offset(start), ic.site.tf.Offset(end), text)
 }
 
 // text returns the copy of the text from start to end.
 func (ic *instCopy) text(start, end token.Pos) string {
-	ic.buf.order()
-	return ic.buf.render(ic.site.tf.Offset(start), ic.site.tf.Offset(end))
+	ic.buf.Order()
+	return ic.buf.Render(ic.site.tf.Offset(start), ic.site.tf.Offset(end))
 }
 
 // visit replaces an identifier that names a type parameter, another

@@ -71,7 +71,7 @@ func (r *rewriter) goStmt(n *ast.GoStmt) {
 		ptypes = append(ptypes, s)
 	}
 	f := r.newName("F")
-	r.add(r.off(call.Pos()), r.off(call.End()), func() string {
+	r.Add(r.off(call.Pos()), r.off(call.End()), func() string {
 		var ps, as, vals []string
 		ps = append(ps, f+" "+ft)
 		vals = append(vals, r.span(call.Fun))
@@ -100,7 +100,7 @@ func (r *rewriter) supervision(n ast.Node) string {
 		c = r.it.inst.Cell
 	}
 	line, _ := r.cellPos(n.Pos())
-	return r.w.host.Supervise(c, line, r.src[r.off(n.Pos()):r.off(n.End())])
+	return r.w.host.Supervise(c, line, r.Src[r.off(n.Pos()):r.off(n.End())])
 }
 
 // waitGroupGo rewrites wg.Go(f) (Go 1.25) so that the goroutine is
@@ -134,7 +134,7 @@ func (r *rewriter) waitGroupGo(n *ast.ExprStmt) {
 	}
 	w, f := r.newName("W"), r.newName("F")
 	x, arg := sel.X, call.Args[0]
-	r.add(r.off(n.Pos()), r.off(n.End()), func() string {
+	r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
 		return fmt.Sprintf("{ %s, %s := %s%s, %s; %s.Add(1); go func() { %sdefer %s.Done(); %s() }() }",
 			w, f, addr, r.span(x), r.span(arg), w, r.supervision(n), w, f)
 	})

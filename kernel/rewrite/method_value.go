@@ -67,7 +67,7 @@ func (r *rewriter) methodValue(n *ast.SelectorExpr) {
 		deref = "*"
 	}
 	v := r.newName("R")
-	r.add(r.off(n.Pos()), r.off(n.End()), func() string {
+	r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
 		return fmt.Sprintf("(func() %s { %s := %s(%s); return %s.%s }())", ft, v, deref, r.span(n.X), v, n.Sel.Name)
 	})
 }

@@ -62,11 +62,11 @@ func (r *rewriter) rangeFunc(n *ast.RangeStmt, li *loopInfo) {
 	if lab, ok := r.parent[n].(*ast.LabeledStmt); ok {
 		// The label's loop is gone: the body's branches to it became
 		// returns.
-		r.add(r.off(lab.Pos()), r.off(lab.Colon)+1, func() string { return "" })
+		r.Add(r.off(lab.Pos()), r.off(lab.Colon)+1, func() string { return "" })
 	}
 	body := n.Body
 	x := n.X
-	r.add(r.off(n.Pos()), r.off(n.End()), func() string {
+	r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
 		var b strings.Builder
 		b.WriteString("{ ")
 		if len(li.exits) > 0 {
@@ -81,7 +81,7 @@ func (r *rewriter) rangeFunc(n *ast.RangeStmt, li *loopInfo) {
 			}
 			fmt.Fprintf(&b, " %s = %s;", strings.Join(ls, ", "), strings.Join(assign, ", "))
 		}
-		b.WriteString(r.render(r.off(body.Lbrace)+1, r.off(body.Rbrace)))
+		b.WriteString(r.Render(r.off(body.Lbrace)+1, r.off(body.Rbrace)))
 		b.WriteString(" return true })")
 		for i, act := range li.exits {
 			fmt.Fprintf(&b, "; if %s == %d { %s }", li.exitVar, i+1, act)
@@ -161,7 +161,7 @@ func (r *rewriter) returnStmt(n *ast.ReturnStmt) {
 		li.exits = append(li.exits, act)
 		act = fmt.Sprintf("{ %s = %d; return false }", li.exitVar, len(li.exits))
 	}
-	r.add(r.off(n.Pos()), r.off(n.End()), func() string {
+	r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
 		if len(n.Results) == 0 {
 			return act
 		}

@@ -29,7 +29,7 @@ func (r *rewriter) rangeInt(n *ast.RangeStmt, li *loopInfo) {
 	v, lim := r.newName("I"), r.newName("N")
 	start, lbrace := r.off(n.For), r.off(n.Body.Lbrace)
 	x := n.X
-	r.add(start, lbrace+1, func() string {
+	r.Add(start, lbrace+1, func() string {
 		head := fmt.Sprintf("for %s, %s := %s(0), %s; %s < %s; %s++ {", v, lim, parenType(typ), r.span(x), v, lim, v)
 		switch {
 		case n.Key == nil:

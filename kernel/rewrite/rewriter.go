@@ -6,6 +6,8 @@ import (
 	"go/token"
 	"go/types"
 	"strings"
+
+	"github.com/gocurrent/gocurrent/kernel/cell"
 )
 
 // The rewriter of one item (a chunk of a cell, or an instance): it finds
@@ -38,21 +40,21 @@ type loopInfo struct {
 
 // rewriter rewrites one item.
 type rewriter struct {
-	*buffer // the item's source and its edits
-	chk     *check
-	w       *Rewriter
-	info    *types.Info
-	it      *item
-	needs   []*Instance
-	created []*Instance
-	err     *Error
-	parent  map[ast.Node]ast.Node
-	loops   map[ast.Node]*loopInfo // ForStmt, RangeStmt and SelectStmt
-	labels  map[ast.Node]string    // statements the rewriting labelled
+	*cell.Edits // the item's source and its edits
+	chk         *check
+	w           *Rewriter
+	info        *types.Info
+	it          *item
+	needs       []*Instance
+	created     []*Instance
+	err         *Error
+	parent      map[ast.Node]ast.Node
+	loops       map[ast.Node]*loopInfo // ForStmt, RangeStmt and SelectStmt
+	labels      map[ast.Node]string    // statements the rewriting labelled
 }
 
 func newRewriter(chk *check, it *item) *rewriter {
-	return &rewriter{buffer: newBuffer(it.src), chk: chk, w: chk.w, info: chk.info, it: it,
+	return &rewriter{Edits: cell.NewEdits(it.src), chk: chk, w: chk.w, info: chk.info, it: it,
 		parent: map[ast.Node]ast.Node{}, loops: map[ast.Node]*loopInfo{}, labels: map[ast.Node]string{}}
 }
 
@@ -83,17 +85,17 @@ func (r *rewriter) cellPos(pos token.Pos) (line, col int) {
 }
 
 func (r *rewriter) replace(n ast.Node, text string) {
-	r.put(r.off(n.Pos()), r.off(n.End()), text)
+	r.Put(r.off(n.Pos()), r.off(n.End()), text)
 }
 
-func (r *rewriter) insert(at int, text string) { r.put(at, at, text) }
+func (r *rewriter) insert(at int, text string) { r.Put(at, at, text) }
 
 // wrap puts n between before and after.
 func (r *rewriter) wrap(n ast.Node, before, after string) {
-	r.add(r.off(n.Pos()), r.off(n.End()), func() string { return before + r.span(n) + after })
+	r.Add(r.off(n.Pos()), r.off(n.End()), func() string { return before + r.span(n) + after })
 }
 
-func (r *rewriter) span(n ast.Node) string { return r.render(r.off(n.Pos()), r.off(n.End())) }
+func (r *rewriter) span(n ast.Node) string { return r.Render(r.off(n.Pos()), r.off(n.End())) }
 
 // rewrite returns the item's source rewritten, and the instances it calls.
 func (r *rewriter) rewrite() (string, []*Instance, *Error) {
@@ -115,8 +117,8 @@ func (r *rewriter) rewrite() (string, []*Instance, *Error) {
 			return "", nil, r.err
 		}
 	}
-	r.order()
-	return r.render(0, len(r.src)), r.needs, nil
+	r.Order()
+	return r.Render(0, len(r.Src)), r.needs, nil
 }
 
 // index records every node's parent.

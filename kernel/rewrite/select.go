@@ -109,7 +109,7 @@ func (r *rewriter) selectStmt(n *ast.SelectStmt) {
 			lhs := make([]string, len(comm.Lhs))
 			blank := true
 			for j, l := range comm.Lhs {
-				lhs[j] = r.src[r.off(l.Pos()):r.off(l.End())]
+				lhs[j] = r.Src[r.off(l.Pos()):r.off(l.End())]
 				if id, isID := l.(*ast.Ident); !isID || id.Name != "_" {
 					blank = false
 				}
@@ -124,7 +124,7 @@ func (r *rewriter) selectStmt(n *ast.SelectStmt) {
 				lhsNodes := comm.Lhs
 				prefix := head
 				head = ""
-				r.add(r.off(cc.Case), r.off(cc.Colon)+1, func() string {
+				r.Add(r.off(cc.Case), r.off(cc.Colon)+1, func() string {
 					parts := make([]string, len(lhsNodes))
 					for j, l := range lhsNodes {
 						parts[j] = r.span(l)
@@ -143,7 +143,7 @@ func (r *rewriter) selectStmt(n *ast.SelectStmt) {
 		}
 		cc := st.(*ast.CommClause)
 		h := heads[i]
-		r.add(r.off(cc.Case), r.off(cc.Colon)+1, func() string { return h })
+		r.Add(r.off(cc.Case), r.off(cc.Colon)+1, func() string { return h })
 	}
 	if len(vars) > 0 || okVar != "" {
 		// The variables come before the statement (and its labels): the
@@ -166,7 +166,7 @@ func (r *rewriter) selectStmt(n *ast.SelectStmt) {
 		}
 		r.insert(r.off(at.Pos()), decl.String())
 	}
-	r.add(r.off(n.Select), r.off(n.Select)+len("select"), func() string {
+	r.Add(r.off(n.Select), r.off(n.Select)+len("select"), func() string {
 		ok := "nil"
 		if okVar != "" {
 			ok = "&" + okVar

@@ -89,7 +89,7 @@ func (r *rewriter) iterType(n ast.Expr, indices []ast.Expr) {
 		if call, ok := r.parent[n].(*ast.CallExpr); ok && call.Fun == n {
 			conv = true
 		}
-		r.add(r.off(n.Pos()), r.off(n.End()), func() string {
+		r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
 			var ts []string
 			for _, e := range indices {
 				ts = append(ts, r.span(e))

@@ -91,7 +91,7 @@ func (r *rewriter) typeSwitch(n *ast.TypeSwitchStmt) {
 				return
 			}
 			b := r.newName("B")
-			ts := r.src[r.off(t.Pos()):r.off(t.End())]
+			ts := r.Src[r.off(t.Pos()):r.off(t.End())]
 			if it, isIface := tt.Underlying().(*types.Interface); isIface && interpretedType(tt) {
 				// With a variable: without one, the interpreter's type
 				// switch misses the session's interfaces too.
@@ -127,7 +127,7 @@ func (r *rewriter) typeSwitch(n *ast.TypeSwitchStmt) {
 		}
 	}
 	init := n.Init
-	r.add(r.off(n.Switch), r.off(n.Body.Lbrace)+1, func() string {
+	r.Add(r.off(n.Switch), r.off(n.Body.Lbrace)+1, func() string {
 		var b strings.Builder
 		if init != nil {
 			fmt.Fprintf(&b, "{ %s; ", r.span(init))
@@ -146,7 +146,7 @@ func (r *rewriter) typeSwitch(n *ast.TypeSwitchStmt) {
 	r.insert(r.off(n.Body.Rbrace)+1, closing)
 	for _, ci := range cases {
 		ci := ci
-		r.add(r.off(ci.cc.Case), r.off(ci.cc.Colon)+1, func() string {
+		r.Add(r.off(ci.cc.Case), r.off(ci.cc.Colon)+1, func() string {
 			head := "default:"
 			if len(ci.cc.List) > 0 {
 				head = "case " + strings.Join(ci.conds, " || ") + ":"

@@ -242,10 +242,10 @@ const runPrefix = "_gocurrentRun"
 // supervised, evaluating first the twins they need of earlier functions
 // and appending those of functions the group declares.
 func (s *session) assembleSupervised(g []cell.Chunk) string {
-	funcs := map[string]*funcDecl{}
+	funcs := map[string]*cell.FuncDecl{}
 	for _, ch := range g {
 		if fd, ok := ch.Node.(*ast.FuncDecl); ok && fd.Recv == nil {
-			if d := parseFuncDecl(ch.Src); d != nil {
+			if d := cell.ParseFunc(ch.Src); d != nil {
 				funcs[fd.Name.Name] = d
 			}
 		}
@@ -264,7 +264,7 @@ func (s *session) assembleSupervised(g []cell.Chunk) string {
 	for _, name := range sortedKeys(need) {
 		if fd := funcs[name]; fd != nil {
 			extra.WriteString("\n" + twinSource(name, fd))
-			s.twins[name] = fd.src
+			s.twins[name] = fd.Src
 			delete(need, name)
 		}
 	}

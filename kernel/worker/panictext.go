@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
 )
 
@@ -69,11 +70,11 @@ func (s *session) sessionText(v reflect.Value) (string, bool) {
 func (s *session) methodText(v reflect.Value, name, form string) (string, bool) {
 	method := ""
 	for _, m := range []string{"Error", "String"} {
-		fd := parseFuncDecl(s.decls[name+"."+m])
-		if fd == nil || fd.decl.Recv == nil || len(fd.decl.Recv.List) != 1 {
+		fd := cell.ParseFunc(s.decls[name+"."+m])
+		if fd == nil || fd.Func.Recv == nil || len(fd.Func.Recv.List) != 1 {
 			continue
 		}
-		if _, ptr := fd.decl.Recv.List[0].Type.(*ast.StarExpr); ptr && form == name {
+		if _, ptr := fd.Func.Recv.List[0].Type.(*ast.StarExpr); ptr && form == name {
 			continue // a pointer method is not in the value's method set
 		}
 		method = m

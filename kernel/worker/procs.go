@@ -67,7 +67,7 @@ func (p *procsState) FuncSource(name string) string {
 	if fd == nil {
 		return ""
 	}
-	return fd.src
+	return fd.Src
 }
 
 // Eval evaluates src for the pools' own purposes.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/traefik/yaegi/interp"
 
+	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/ledger"
 )
@@ -38,27 +39,27 @@ type session struct {
 
 	late *origins // which cell started the goroutines still running
 
-	count      int                  // execution count of the cell being evaluated
-	cur        atomic.Int64         // the same, for goroutines
-	code       map[int]string       // source of each cell, by execution count
-	declCell   map[string]int       // declared name -> cell that declared it last
-	declLine   map[string]int       // declared name -> its line in that cell
-	sites      *sites               // go statements, for supervised goroutines
-	twins      map[string]string    // function -> declaration its twin was made from
-	parsed     map[string]*funcDecl // function -> its parsed declaration
-	cellConsts map[string]bool      // constants the cell being evaluated declares
-	runs       int                  // functions made to run statements (see evalGroup)
-	inProgram  atomic.Bool          // a program cell runs, in an interpreter of its own
-	timers     timers               // timers cells started, for the deadlock watchdog
-	stopped    stoppedGoroutines    // goroutines the interpreter stopped, for the watchdog
-	panicTexts panicTexts           // goroutine panics whose text the cell's end tells (panictext.go)
-	mod        *modern              // rewriting of modern Go (modern.go)
-	procs      *procsState          // process pools of procs.Map (procs.go)
-	sel        selectOps            // the native select of rewritten cells (selects.go)
-	timer      timer                // runs of measured cells (measure.go)
-	kernelCPU  kernelCPU            // CPU of the kernel's own child processes (modern.go)
-	declared   func(ledger.Delta)   // tells the kernel what a cell declared, or nil (replay.go)
-	newImports map[string]string    // imports made since the last tell
+	count      int                       // execution count of the cell being evaluated
+	cur        atomic.Int64              // the same, for goroutines
+	code       map[int]string            // source of each cell, by execution count
+	declCell   map[string]int            // declared name -> cell that declared it last
+	declLine   map[string]int            // declared name -> its line in that cell
+	sites      *sites                    // go statements, for supervised goroutines
+	twins      map[string]string         // function -> declaration its twin was made from
+	parsed     map[string]*cell.FuncDecl // function -> its parsed declaration
+	cellConsts map[string]bool           // constants the cell being evaluated declares
+	runs       int                       // functions made to run statements (see evalGroup)
+	inProgram  atomic.Bool               // a program cell runs, in an interpreter of its own
+	timers     timers                    // timers cells started, for the deadlock watchdog
+	stopped    stoppedGoroutines         // goroutines the interpreter stopped, for the watchdog
+	panicTexts panicTexts                // goroutine panics whose text the cell's end tells (panictext.go)
+	mod        *modern                   // rewriting of modern Go (modern.go)
+	procs      *procsState               // process pools of procs.Map (procs.go)
+	sel        selectOps                 // the native select of rewritten cells (selects.go)
+	timer      timer                     // runs of measured cells (measure.go)
+	kernelCPU  kernelCPU                 // CPU of the kernel's own child processes (modern.go)
+	declared   func(ledger.Delta)        // tells the kernel what a cell declared, or nil (replay.go)
+	newImports map[string]string         // imports made since the last tell
 }
 
 func newSession(w *worker) (*session, error) {
@@ -74,7 +75,7 @@ func newSession(w *worker) (*session, error) {
 		declCell: map[string]int{},
 		declLine: map[string]int{},
 		twins:    map[string]string{},
-		parsed:   map[string]*funcDecl{},
+		parsed:   map[string]*cell.FuncDecl{},
 	}
 	s.sites = newSites(func() int { return int(s.cur.Load()) })
 	s.disp = display.New(w.display, w.clear)

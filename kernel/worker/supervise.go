@@ -4,18 +4,17 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
-	"go/parser"
 	"go/token"
 	"reflect"
 	"runtime/pprof"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/traefik/yaegi/interp"
 
+	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
 )
 
@@ -161,45 +160,35 @@ func _gocurrentPanicText(r interface{}) string {
 // goRewriter rewrites the go statements of one chunk of source.
 type goRewriter struct {
 	s     *session
-	src   string // the chunk
-	base  int    // offset of src in the parsed file
-	fset  *token.FileSet
-	cell  int // the cell the chunk belongs to
-	line0 int // the cell line of the chunk's first line
+	sn    *cell.Snippet // the chunk, parsed
+	edits *cell.Edits   // the rewriting of its go statements
+	cell  int           // the cell the chunk belongs to
+	line0 int           // the cell line of the chunk's first line
 	stmts []*ast.GoStmt
-	local map[string]bool      // names the chunk declares inside functions or as variables
-	funcs map[string]*funcDecl // functions the cell declares
-	twins map[string]bool      // twins the rewritten text calls
-}
-
-// funcDecl is what a twin needs of a function declaration.
-type funcDecl struct {
-	src  string
-	decl *ast.FuncDecl
-	fset *token.FileSet
-	base int
+	local map[string]bool           // names the chunk declares inside functions or as variables
+	funcs map[string]*cell.FuncDecl // functions the cell declares
+	twins map[string]bool           // twins the rewritten text calls
 }
 
 // supervise returns src with its go statements rewritten, and the session
 // functions whose twins it calls. src is a declaration when decl is true,
 // else statements or an expression; it starts on line line0 of cell cell.
 // funcs are the functions the cell being evaluated declares.
-func (s *session) supervise(src string, decl bool, cell, line0 int, funcs map[string]*funcDecl) (string, map[string]bool) {
+func (s *session) supervise(src string, decl bool, count, line0 int, funcs map[string]*cell.FuncDecl) (string, map[string]bool) {
 	if !strings.Contains(src, "go") {
 		return src, nil
 	}
-	prefix, suffix := "package p;", ""
-	if !decl {
-		prefix, suffix = "package p;func _(){", "\n}"
+	parse := cell.ParseStmts
+	if decl {
+		parse = cell.ParseDecls
 	}
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", prefix+src+suffix, 0)
+	sn, err := parse(src)
 	if err != nil {
 		return src, nil // the interpreter reports it
 	}
-	r := &goRewriter{s: s, src: src, base: len(prefix), fset: fset, cell: cell, line0: line0,
+	r := &goRewriter{s: s, sn: sn, edits: cell.NewEdits(src), cell: count, line0: line0,
 		local: map[string]bool{}, funcs: funcs, twins: map[string]bool{}}
-	ast.Inspect(f, func(n ast.Node) bool {
+	ast.Inspect(sn.File, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.GoStmt:
 			r.stmts = append(r.stmts, n)
@@ -225,36 +214,26 @@ func (s *session) supervise(src string, decl bool, cell, line0 int, funcs map[st
 	if len(r.stmts) == 0 {
 		return src, nil
 	}
-	sort.Slice(r.stmts, func(i, j int) bool { return r.stmts[i].Pos() < r.stmts[j].Pos() })
+	for _, g := range r.stmts {
+		r.edits.Add(r.off(g.Pos()), r.off(g.End()), func() string { return r.goStmt(g) })
+	}
+	r.edits.Order()
 	return r.text(0, len(src)), r.twins
 }
 
-func (r *goRewriter) off(p token.Pos) int { return r.fset.Position(p).Offset - r.base }
+func (r *goRewriter) off(p token.Pos) int { return r.sn.Offset(p) }
 
 func (r *goRewriter) span(n ast.Node) string { return r.text(r.off(n.Pos()), r.off(n.End())) }
 
-// text returns src[from:to] with the go statements in it rewritten.
-func (r *goRewriter) text(from, to int) string {
-	var b strings.Builder
-	pos := from
-	for _, g := range r.stmts {
-		start, end := r.off(g.Pos()), r.off(g.End())
-		if start < pos || end > to {
-			continue // outside, or inside one rewritten already
-		}
-		b.WriteString(r.src[pos:start])
-		b.WriteString(r.goStmt(g))
-		pos = end
-	}
-	b.WriteString(r.src[pos:to])
-	return b.String()
-}
+// text returns the chunk's src[from:to] with the go statements in it
+// rewritten.
+func (r *goRewriter) text(from, to int) string { return r.edits.Render(from, to) }
 
 // goStmt rewrites one go statement (see the package comment above).
 func (r *goRewriter) goStmt(g *ast.GoStmt) string {
 	call := g.Call
-	line := r.line0 + r.fset.Position(g.Pos()).Line - 1
-	id := r.s.sites.add(site{cell: r.cell, line: line, text: r.s.statementText(r.cell, line, r.src[r.off(g.Pos()):r.off(g.End())])})
+	line := r.line0 + r.sn.Fset.Position(g.Pos()).Line - 1
+	id := r.s.sites.add(site{cell: r.cell, line: line, text: r.s.statementText(r.cell, line, r.sn.Src[r.off(g.Pos()):r.off(g.End())])})
 	r.s.sites.rewrote(r.cell, line)
 	prologue := fmt.Sprintf("%s.Start(%d); defer %s(%d); ", supImport, id, recoverFn, id)
 	args := r.text(r.off(call.Lparen), r.off(call.Rparen)+1) // "(...)", with any "..."
@@ -312,7 +291,7 @@ func (r *goRewriter) twinnable(name string, call *ast.CallExpr) bool {
 	if fd == nil {
 		fd = r.s.funcDecl(name)
 	}
-	if fd == nil || fd.decl.Recv != nil || fd.decl.Type.TypeParams.NumFields() > 0 {
+	if fd == nil || fd.Func.Recv != nil || fd.Func.Type.TypeParams.NumFields() > 0 {
 		return false
 	}
 	if len(call.Args) == 1 {
@@ -333,7 +312,7 @@ func (r *goRewriter) params(fl *ast.FieldList) (params, args string) {
 	k := 0
 	for _, f := range fl.List {
 		n := max(len(f.Names), 1)
-		typ := r.src[r.off(f.Type.Pos()):r.off(f.Type.End())]
+		typ := r.sn.Src[r.off(f.Type.Pos()):r.off(f.Type.End())]
 		for range n {
 			name := fmt.Sprintf("_gocurrentP%d", k)
 			k++
@@ -443,9 +422,9 @@ func shorten(s string) string {
 
 // twinSource is the twin of function name: it starts a supervised
 // goroutine that calls name with the same arguments.
-func twinSource(name string, fd *funcDecl) string {
-	r := &goRewriter{src: fd.src, base: fd.base, fset: fd.fset}
-	params, args := r.params(fd.decl.Type.Params)
+func twinSource(name string, fd *cell.FuncDecl) string {
+	r := &goRewriter{sn: fd.Snippet}
+	params, args := r.params(fd.Func.Type.Params)
 	if params != "" {
 		params = ", " + params
 	}
@@ -453,31 +432,16 @@ func twinSource(name string, fd *funcDecl) string {
 		twinPrefix, name, params, supImport, recoverFn, name, args)
 }
 
-// parseFuncDecl parses the declaration of a function.
-func parseFuncDecl(src string) *funcDecl {
-	const prefix = "package p;"
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", prefix+src, 0)
-	if err != nil || len(f.Decls) != 1 {
-		return nil
-	}
-	fd, ok := f.Decls[0].(*ast.FuncDecl)
-	if !ok {
-		return nil
-	}
-	return &funcDecl{src: src, decl: fd, fset: fset, base: len(prefix)}
-}
-
 // funcDecl returns the session's declaration of function name.
-func (s *session) funcDecl(name string) *funcDecl {
+func (s *session) funcDecl(name string) *cell.FuncDecl {
 	if s.names[name] != "func" {
 		return nil
 	}
 	src := s.decls[name]
-	if fd, ok := s.parsed[name]; ok && fd.src == src {
+	if fd, ok := s.parsed[name]; ok && fd.Src == src {
 		return fd
 	}
-	fd := parseFuncDecl(src)
+	fd := cell.ParseFunc(src)
 	if fd != nil {
 		s.parsed[name] = fd
 	}
@@ -492,11 +456,11 @@ func (s *session) ensureTwins(names map[string]bool) {
 		if fd == nil {
 			continue
 		}
-		if s.twins[name] == fd.src {
+		if s.twins[name] == fd.Src {
 			continue
 		}
 		if _, err := s.evalQuiet(twinSource(name, fd)); err == nil {
-			s.twins[name] = fd.src
+			s.twins[name] = fd.Src
 		}
 	}
 }
