@@ -94,7 +94,7 @@ func (t *Task) Settle() {
 func (c *Child) Fault(kind, msg string, late func()) {
 	c.mu.Lock() // held until the exit: no other result goes out
 	if !c.reported {
-		c.send(message{Op: "procs-result", Task: c.task, Kind: kind, Message: msg, Ends: true})
+		c.send(message{Event: Event{Op: "procs-result"}, Task: c.task, Kind: kind, Message: msg, Ends: true})
 	} else if late != nil {
 		late()
 	}
@@ -143,22 +143,22 @@ func RunChild(l Loader) int {
 	}
 	var st Setup
 	if err := json.Unmarshal(sc.Bytes(), &st); err != nil {
-		c.send(message{Op: "procs-load-error", Message: "bad setup: " + err.Error()})
+		c.send(message{Event: Event{Op: "procs-load-error"}, Message: "bad setup: " + err.Error()})
 		return 1
 	}
 	fn, err := l.Load(&st, c)
 	if err != nil {
-		c.send(message{Op: "procs-load-error", Message: err.Error()})
+		c.send(message{Event: Event{Op: "procs-load-error"}, Message: err.Error()})
 		return 1
 	}
-	c.send(message{Op: "procs-ready"})
+	c.send(message{Event: Event{Op: "procs-ready"}})
 	for sc.Scan() {
 		var m message
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 			continue
 		}
 		res := fn.Call(&Task{In: m.In, n: m.Task, c: c})
-		c.send(message{Op: "procs-result", Task: m.Task, Out: res.Out, Kind: res.Kind, Message: res.Message})
+		c.send(message{Event: Event{Op: "procs-result"}, Task: m.Task, Out: res.Out, Kind: res.Kind, Message: res.Message})
 	}
 	return 0
 }

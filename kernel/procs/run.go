@@ -41,14 +41,20 @@ import (
 // procs-load-error) or of the child's interpreter (display, clear, exit,
 // with the fields of the worker's events).
 type message struct {
-	Op      string          `json:"op,omitempty"`
+	Event
 	Task    int             `json:"task"`
 	In      json.RawMessage `json:"in,omitempty"`
 	Out     json.RawMessage `json:"out,omitempty"`
 	Kind    string          `json:"kind,omitempty"` // of a failed task
 	Message string          `json:"message,omitempty"`
 	Ends    bool            `json:"ends,omitempty"` // the child ends after this message
+}
 
+// Event is a message from a child's interpreter that the pool acts on:
+// Op "display", "clear" or "exit", with its fields. (The pool's own
+// messages use Op too.)
+type Event struct {
+	Op string `json:"op,omitempty"`
 	// display
 	Data     map[string]any `json:"data,omitempty"`
 	Metadata map[string]any `json:"metadata,omitempty"`

@@ -51,28 +51,8 @@ func (w *Rewriter) typeString(t types.Type, params bool) (string, bool) {
 			if !params {
 				ok = false
 			}
-		case *types.Pointer:
-			walk(t.Elem())
-		case *types.Slice:
-			walk(t.Elem())
-		case *types.Array:
-			walk(t.Elem())
-		case *types.Map:
-			walk(t.Key())
-			walk(t.Elem())
-		case *types.Chan:
-			walk(t.Elem())
-		case *types.Signature:
-			for i := 0; i < t.Params().Len(); i++ {
-				walk(t.Params().At(i).Type())
-			}
-			for i := 0; i < t.Results().Len(); i++ {
-				walk(t.Results().At(i).Type())
-			}
-		case *types.Struct:
-			for i := 0; i < t.NumFields(); i++ {
-				walk(t.Field(i).Type())
-			}
+		case *types.Pointer, *types.Slice, *types.Array, *types.Map, *types.Chan, *types.Signature, *types.Struct:
+			eachPart(t, walk)
 		case *types.Interface:
 			for i := 0; i < t.NumExplicitMethods(); i++ {
 				walk(t.ExplicitMethod(i).Type())
@@ -153,4 +133,34 @@ func constantText(tv types.TypeAndValue, w *Rewriter) (string, bool) {
 		return "", false
 	}
 	return parenType(t) + "(" + lit + ")", true
+}
+
+// eachPart calls f on each type that composite type t is made of: the
+// element of a pointer, slice, array or channel, the key and element of a
+// map, the parameters and results of a signature, the fields of a struct.
+func eachPart(t types.Type, f func(types.Type)) {
+	switch t := t.(type) {
+	case *types.Pointer:
+		f(t.Elem())
+	case *types.Slice:
+		f(t.Elem())
+	case *types.Array:
+		f(t.Elem())
+	case *types.Map:
+		f(t.Key())
+		f(t.Elem())
+	case *types.Chan:
+		f(t.Elem())
+	case *types.Signature:
+		for i := 0; i < t.Params().Len(); i++ {
+			f(t.Params().At(i).Type())
+		}
+		for i := 0; i < t.Results().Len(); i++ {
+			f(t.Results().At(i).Type())
+		}
+	case *types.Struct:
+		for i := 0; i < t.NumFields(); i++ {
+			f(t.Field(i).Type())
+		}
+	}
 }

@@ -111,27 +111,15 @@ func (p *procsState) NewMarkers() procs.Markers {
 // with the kind as the op and the fields of the event.
 type poolEvents struct{ enc *json.Encoder }
 
-// poolEvent is an event as a message of kernel/procs.
-type poolEvent struct {
-	Op       string         `json:"op"`
-	Data     map[string]any `json:"data,omitempty"`
-	Metadata map[string]any `json:"metadata,omitempty"`
-	DispID   string         `json:"display_id,omitempty"`
-	Update   bool           `json:"update,omitempty"`
-	Wait     bool           `json:"wait,omitempty"`
-	Code     int            `json:"code,omitempty"`
-	Call     string         `json:"call,omitempty"`
-}
-
 func (p poolEvents) Write(m wire.Envelope[wire.Event]) error {
-	var ev poolEvent
+	var ev procs.Event
 	switch b := m.Body.(type) {
 	case wire.Display:
-		ev = poolEvent{Op: "display", Data: b.Data, Metadata: b.Metadata, DispID: b.ID, Update: b.Update}
+		ev = procs.Event{Op: "display", Data: b.Data, Metadata: b.Metadata, DispID: b.ID, Update: b.Update}
 	case wire.Clear:
-		ev = poolEvent{Op: "clear", Wait: b.Wait}
+		ev = procs.Event{Op: "clear", Wait: b.Wait}
 	case wire.Exit:
-		ev = poolEvent{Op: "exit", Code: b.Code, Call: b.Call}
+		ev = procs.Event{Op: "exit", Code: b.Code, Call: b.Call}
 	default:
 		return nil
 	}
