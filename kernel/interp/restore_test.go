@@ -112,3 +112,30 @@ func TestRestoreAfterIdleDeath(t *testing.T) {
 		t.Errorf("the cell was told %q", msg)
 	}
 }
+
+// Only the last declaration of each name is given again, and one that uses
+// a declaration the ledger lists after it is declared once that one is.
+func TestRestoreOrder(t *testing.T) {
+	e := newEngine(t)
+	var r record
+	for i, c := range []string{
+		"func g() int { return 1 }",
+		"func f() int { return g() }",
+		"func h() int { return 10 }",
+		"func g() int { return h() + 1 }",
+		"f()",
+	} {
+		if res := e.Execute(context.Background(), c, i+1, &r); res.Err != nil {
+			t.Fatalf("cell %d: %v", i+1, res.Err)
+		} else if i == 4 && res.Data["text/plain"] != "11" {
+			t.Fatalf("f() = %v before the crash", res.Data)
+		}
+	}
+	res := e.Execute(context.Background(), crashCell, 6, &r)
+	if res.Err == nil || !strings.Contains(res.Err.Value, "declarations of earlier cells were declared again:") {
+		t.Fatalf("crash result = %+v", res.Err)
+	}
+	if res := e.Execute(context.Background(), "f()", 7, &r); res.Err != nil || res.Data["text/plain"] != "11" {
+		t.Errorf("f() after the restore = %v, %+v", res.Data, res.Err)
+	}
+}

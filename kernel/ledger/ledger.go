@@ -179,16 +179,17 @@ func Code(decls []Entry) string {
 }
 
 // Replay returns what a fresh worker needs to have the session's
-// declarations again: every declaration ever made, redeclarations too, so
-// that each is declared where the ones it used existed. The kernel's own
-// declarations are left out.
+// declarations again: the declarations that are the last of at least one
+// of their names, in the order they were made (a later one may be needed
+// by an earlier one: the worker tries again those that fail while others
+// succeed). The kernel's own declarations are left out.
 func (l *Ledger) Replay() Replay {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := Replay{Imports: maps.Clone(l.imports)}
-	for _, e := range l.history {
-		if kernelOwn(e) {
-			continue // made again where needed (measuring's timed functions)
+	for i, e := range l.history {
+		if kernelOwn(e) || !slices.ContainsFunc(e.Names, func(n string) bool { return l.latest[n] == i }) {
+			continue // made again where needed (measuring's timed functions), or declared again later
 		}
 		if n := len(r.Cells); n > 0 && r.Cells[n-1].Cell == e.Cell {
 			r.Cells[n-1].Decls = append(r.Cells[n-1].Decls, e)

@@ -81,22 +81,49 @@ func (s *session) replay(ctx context.Context, rp ledger.Replay) []ledger.Failure
 		}
 	}
 	s.tell(nil)
-	for _, c := range rp.Cells {
-		if ctx.Err() != nil {
-			for _, d := range c.Decls {
-				failed = append(failed, ledger.Failure{Cell: c.Cell, Line: d.Line, Names: d.Names, Err: "not declared again: the replay was stopped"})
+	// A declaration may use one the ledger lists after it (declared
+	// again later): those that fail are tried again while others succeed.
+	pending := rp.Cells
+	var last []ledger.Failure
+	for len(pending) > 0 && ctx.Err() == nil {
+		var again []ledger.ReplayCell
+		last = nil
+		progress := false
+		for _, c := range pending {
+			e := s.replayCell(ctx, c.Cell, c.Decls)
+			if e == nil {
+				progress = true
+				continue
 			}
-			continue
+			for _, d := range c.Decls {
+				if len(c.Decls) > 1 {
+					if e = s.replayCell(ctx, c.Cell, []ledger.Entry{d}); e == nil {
+						progress = true
+						continue
+					}
+				}
+				again = append(again, ledger.ReplayCell{Cell: c.Cell, Decls: []ledger.Entry{d}})
+				last = append(last, ledger.Failure{Cell: c.Cell, Line: d.Line, Names: d.Names, Err: replayError(e)})
+			}
 		}
-		if s.replayCell(ctx, c.Cell, c.Decls) == nil {
-			continue
+		pending = again
+		if !progress {
+			break
 		}
-		for _, d := range c.Decls {
-			if e := s.replayCell(ctx, c.Cell, []ledger.Entry{d}); e != nil {
-				failed = append(failed, ledger.Failure{Cell: c.Cell, Line: d.Line, Names: d.Names, Err: replayError(e)})
+	}
+	if ctx.Err() != nil {
+		last = nil
+		for _, c := range pending {
+			for _, d := range c.Decls {
+				last = append(last, ledger.Failure{Cell: c.Cell, Line: d.Line, Names: d.Names, Err: "not declared again: the replay was stopped"})
 			}
 		}
 	}
+	// Errors and panics in the declarations show their cells' lines.
+	for _, c := range rp.Cells {
+		s.code[c.Cell] = ledger.Code(c.Decls)
+	}
+	failed = append(failed, last...)
 	return failed
 }
 
