@@ -54,6 +54,13 @@ func tracebackName(f any) string {
 func mainFunc() string  { return tracebackName(Run) }
 func inputFunc() string { return tracebackName((*worker).input) }
 
+// workerCreators name the functions whose go statements start only
+// goroutines of the worker's (the request reader, each cell's watchdog),
+// which are known by their tracebacks without labels.
+func workerCreators() [2]string {
+	return [2]string{tracebackName(Run), tracebackName((*worker).asCell)}
+}
+
 // goroutine is one goroutine of a traceback of all goroutines.
 type goroutine struct {
 	id      int64
@@ -78,19 +85,30 @@ func stackAll() []byte {
 
 // allGoroutines lists the goroutines of the worker, with their labels.
 func allGoroutines() []goroutine {
+	return listGoroutines(true)
+}
+
+// listGoroutines lists the goroutines of the worker, with their labels
+// when labels is set (reading the goroutine profile costs more than the
+// traceback).
+func listGoroutines(labels bool) []goroutine {
 	dump := stackAll()
 	self, _ := stacks.ID(dump) // runtime.Stack shows the caller first
 	labelled := stackLabels{}
-	for _, r := range profile() {
-		sig := signature(r.Funcs())
-		for range r.Count {
-			labelled[sig] = append(labelled[sig], r.Labels)
+	if labels {
+		for _, r := range profile() {
+			sig := signature(r.Funcs())
+			for range r.Count {
+				labelled[sig] = append(labelled[sig], r.Labels)
+			}
 		}
 	}
 	var out []goroutine
 	for _, sg := range stacks.Parse(dump) {
 		g := goroutine{id: sg.ID, state: sg.State, funcs: sg.Funcs(), creator: sg.CreatedBy, self: sg.ID == self}
-		g.labels, _ = labelled.take(signature(g.funcs))
+		if labels {
+			g.labels, _ = labelled.take(signature(g.funcs))
+		}
 		out = append(out, g)
 	}
 	return out

@@ -93,6 +93,16 @@ func TestWorkerFunctionNames(t *testing.T) {
 	if !strings.HasSuffix(mainFunc(), ".Run") || !strings.HasSuffix(inputFunc(), ".(*worker).input") {
 		t.Errorf("mainFunc %q, inputFunc %q", mainFunc(), inputFunc())
 	}
+	// Tracebacks name a goroutine's creator as these names do.
+	c := workerCreators()
+	done := make(chan string)
+	go func() { done <- string(stackAll()) }()
+	if got := <-done; !strings.Contains(got, "created by "+tracebackName(TestWorkerFunctionNames)+" in goroutine") {
+		t.Errorf("the traceback names the creator otherwise:\n%s", got)
+	}
+	if !strings.HasSuffix(c[0], ".Run") || !strings.HasSuffix(c[1], ".(*worker).asCell") {
+		t.Errorf("workerCreators = %q", c)
+	}
 }
 
 // TestLabelsOfGoroutines checks that allGoroutines gives each goroutine

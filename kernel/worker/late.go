@@ -69,11 +69,20 @@ func (o *origins) cellStarted(count int) {
 		// the marks are worth: stop marking until they are gone.
 		return
 	}
-	for _, g := range allGoroutines() {
+	// The worker's own goroutines (its request reader, a cell's watchdog)
+	// are not a cell's. The traceback alone tells most of them; the
+	// labels are read only when some goroutine is left to tell.
+	creators := workerCreators()
+	known := func(g goroutine) bool {
+		return o.baseline[g.id] || g.self || g.creator == creators[0] || g.creator == creators[1] || g.labels[labelRole] == roleWorker
+	}
+	gs := listGoroutines(false)
+	if !allOf(gs, known) {
+		gs = listGoroutines(true)
+	}
+	for _, g := range gs {
 		id := g.id
-		// The worker's own goroutines (its request reader, a cell's
-		// watchdog) are not a cell's.
-		if o.baseline[id] || g.self || g.labels[labelRole] == roleWorker {
+		if known(g) {
 			continue
 		}
 		if c, ok := o.byID[id]; ok {
@@ -223,4 +232,14 @@ func (m *markingWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// allOf reports whether f holds for every goroutine of gs.
+func allOf(gs []goroutine, f func(goroutine) bool) bool {
+	for _, g := range gs {
+		if !f(g) {
+			return false
+		}
+	}
+	return true
 }
