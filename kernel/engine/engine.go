@@ -2,7 +2,10 @@
 // handlers and the code that runs Go cells, in the manner of xeus's
 // interpreter interface: the handlers call Execute, Complete and Inspect
 // (interrupting a cell by cancelling its context), and an engine never sees
-// sockets or messages.
+// sockets or messages. What some engines can do besides (measure cells,
+// build programs, evaluate user expressions, list goroutines, report their
+// status, list declarations) are named interfaces of their own
+// (capabilities.go), which the handlers look for.
 package engine
 
 import (
