@@ -6,6 +6,7 @@ package stacks
 
 import (
 	"bytes"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -266,4 +267,17 @@ func CreatorID(dump []byte) (int64, bool) {
 	}
 	id, err := strconv.ParseInt(string(b), 10, 64)
 	return id, err == nil
+}
+
+// All is a traceback of all goroutines (runtime.Stack with all set), as
+// long as it takes.
+func All() []byte {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
 }

@@ -244,7 +244,7 @@ func blockedGoroutines(label string) (stop func()) {
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		n := 0
-		for _, g := range Parse(stackAll()) {
+		for _, g := range Parse(All()) {
 			if slices.ContainsFunc(g.Funcs(), func(f string) bool { return strings.Contains(f, "blockedGoroutines.func") }) &&
 				g.State != "running" && g.State != "runnable" {
 				n++
@@ -263,27 +263,16 @@ func blockedGoroutines(label string) (stop func()) {
 	}
 }
 
-func stackAll() []byte {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return buf[:n]
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
-
 func TestParseLiveDump(t *testing.T) {
 	stop := blockedGoroutines("live")
 	defer stop()
-	self, _ := ID(stackAll())
+	self, _ := ID(All())
 	states := map[string]bool{}
 	var sawSelf bool
-	for _, g := range Parse(stackAll()) {
+	for _, g := range Parse(All()) {
 		if g.ID == self {
 			sawSelf = true
-			if g.State != "running" || len(g.Frames) == 0 || !strings.HasSuffix(g.Frames[0].Func, ".stackAll") {
+			if g.State != "running" || len(g.Frames) == 0 || !strings.HasSuffix(g.Frames[0].Func, ".All") {
 				t.Errorf("self: %+v", g)
 			}
 			continue

@@ -71,18 +71,6 @@ type goroutine struct {
 	self    bool              // the goroutine that listed them
 }
 
-// stackAll is a traceback of all goroutines.
-func stackAll() []byte {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return buf[:n]
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
-
 // allGoroutines lists the goroutines of the worker, with their labels.
 func allGoroutines() []goroutine {
 	return listGoroutines(true)
@@ -92,7 +80,7 @@ func allGoroutines() []goroutine {
 // when labels is set (reading the goroutine profile costs more than the
 // traceback).
 func listGoroutines(labels bool) []goroutine {
-	dump := stackAll()
+	dump := stacks.All()
 	self, _ := stacks.ID(dump) // runtime.Stack shows the caller first
 	labelled := stackLabels{}
 	if labels {

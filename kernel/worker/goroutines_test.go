@@ -96,7 +96,7 @@ func TestWorkerFunctionNames(t *testing.T) {
 	// Tracebacks name a goroutine's creator as these names do.
 	c := workerCreators()
 	done := make(chan string)
-	go func() { done <- string(stackAll()) }()
+	go func() { done <- string(stacks.All()) }()
 	if got := <-done; !strings.Contains(got, "created by "+tracebackName(TestWorkerFunctionNames)+" in goroutine") {
 		t.Errorf("the traceback names the creator otherwise:\n%s", got)
 	}

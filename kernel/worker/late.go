@@ -193,7 +193,7 @@ func parentGoroutineID() (int64, bool) {
 // goroutineIDs lists the ids of all goroutines.
 func goroutineIDs() []int64 {
 	var ids []int64
-	for _, g := range stacks.Parse(stackAll()) {
+	for _, g := range stacks.Parse(stacks.All()) {
 		ids = append(ids, g.ID)
 	}
 	return ids
