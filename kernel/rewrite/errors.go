@@ -23,20 +23,13 @@ import (
 // see the methods (Unwrap, Is, As) of the session's values in a chain,
 // and errors.As panics on a target of the session's types.
 func (r *rewriter) errorsCall(n *ast.CallExpr) {
-	sel, ok := n.Fun.(*ast.SelectorExpr)
-	if !ok {
-		return
-	}
-	id, ok := sel.X.(*ast.Ident)
-	if !ok {
-		return
-	}
-	if pn, ok := r.info.Uses[id].(*types.PkgName); !ok || pn.Imported().Path() != "errors" {
+	path, name, ok := r.pkgMember(n.Fun)
+	if !ok || path != "errors" {
 		return
 	}
 	lib := r.w.lib.pkgs["gocurrent_errors"]
 	var targs []types.Type
-	switch sel.Sel.Name {
+	switch name {
 	case "Is", "Unwrap":
 	case "As":
 		if len(n.Args) != 2 {
@@ -50,7 +43,7 @@ func (r *rewriter) errorsCall(n *ast.CallExpr) {
 	default:
 		return
 	}
-	obj, _ := lib.pkg.Scope().Lookup(sel.Sel.Name).(*types.Func)
+	obj, _ := lib.pkg.Scope().Lookup(name).(*types.Func)
 	if in := r.instanceOf(n, obj, targs); in != nil {
 		r.replace(n.Fun, in.Name)
 	}

@@ -36,22 +36,7 @@ func (r *rewriter) instantiate(id *ast.Ident) {
 	if !ok {
 		return
 	}
-	// The expression to replace: the name, with its package and any
-	// explicit type arguments.
-	var e ast.Node = id
-	if sel, ok := r.parent[id].(*ast.SelectorExpr); ok && sel.Sel == id {
-		e = sel
-	}
-	switch p := r.parent[e].(type) {
-	case *ast.IndexExpr:
-		if p.X == e {
-			e = p
-		}
-	case *ast.IndexListExpr:
-		if p.X == e {
-			e = p
-		}
-	}
+	e := r.genericUse(id)
 	var targs []types.Type
 	for i := 0; i < inst.TypeArgs.Len(); i++ {
 		targs = append(targs, inst.TypeArgs.At(i))
@@ -258,20 +243,7 @@ func (r *rewriter) instantiateType(id *ast.Ident, tn *types.TypeName, inst types
 	if lp == nil || lp.types[tn.Name()] == nil {
 		return
 	}
-	var e ast.Node = id
-	if sel, ok := r.parent[id].(*ast.SelectorExpr); ok && sel.Sel == id {
-		e = sel
-	}
-	switch p := r.parent[e].(type) {
-	case *ast.IndexExpr:
-		if p.X == e {
-			e = p
-		}
-	case *ast.IndexListExpr:
-		if p.X == e {
-			e = p
-		}
-	}
+	e := r.genericUse(id)
 	var args []string
 	for i := 0; i < inst.TypeArgs.Len(); i++ {
 		s, ok := r.w.typeString(inst.TypeArgs.At(i), false)
@@ -350,4 +322,24 @@ func (w *Rewriter) typeInstanceText(lp *libPkg, src, typeName, name string, args
 		text += "\n\n" + copyNode(fd.Pos(), fd.End(), mc, fd.Type, fd.Body)
 	}
 	return text
+}
+
+// genericUse is the expression a use of a generic name spans: the name,
+// with its package and any explicit type arguments.
+func (r *rewriter) genericUse(id *ast.Ident) ast.Node {
+	var e ast.Node = id
+	if sel, ok := r.parent[id].(*ast.SelectorExpr); ok && sel.Sel == id {
+		e = sel
+	}
+	switch p := r.parent[e].(type) {
+	case *ast.IndexExpr:
+		if p.X == e {
+			e = p
+		}
+	case *ast.IndexListExpr:
+		if p.X == e {
+			e = p
+		}
+	}
+	return e
 }

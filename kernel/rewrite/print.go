@@ -26,19 +26,11 @@ var printFuncs = map[string]map[string]int{
 // method: fmt in the interpreter sees the methods of direct arguments only,
 // and would print the inner values' fields instead.
 func (r *rewriter) printArgs(n *ast.CallExpr) {
-	sel, ok := n.Fun.(*ast.SelectorExpr)
+	path, name, ok := r.pkgMember(n.Fun)
 	if !ok {
 		return
 	}
-	id, ok := sel.X.(*ast.Ident)
-	if !ok {
-		return
-	}
-	pn, ok := r.info.Uses[id].(*types.PkgName)
-	if !ok {
-		return
-	}
-	skip, ok := printFuncs[pn.Imported().Path()][sel.Sel.Name]
+	skip, ok := printFuncs[path][name]
 	if !ok || r.inGenericFunc(n) {
 		return
 	}

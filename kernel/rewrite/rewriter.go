@@ -411,3 +411,21 @@ func (r *rewriter) rangeStmt(n *ast.RangeStmt) {
 		r.insert(r.off(n.Body.Lbrace)+1, fmt.Sprintf(" %s := %s;", strings.Join(li.vars, ", "), strings.Join(li.holders, ", ")))
 	}
 }
+
+// pkgMember tells whether x names a member of an imported package (pkg.Name),
+// and returns the package's path and the member's name.
+func (r *rewriter) pkgMember(x ast.Expr) (path, name string, ok bool) {
+	sel, ok := x.(*ast.SelectorExpr)
+	if !ok {
+		return "", "", false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return "", "", false
+	}
+	pn, ok := r.info.Uses[id].(*types.PkgName)
+	if !ok {
+		return "", "", false
+	}
+	return pn.Imported().Path(), sel.Sel.Name, true
+}

@@ -72,19 +72,11 @@ func (r *rewriter) iterType(n ast.Expr, indices []ast.Expr) {
 	case *ast.IndexListExpr:
 		x = n.X
 	}
-	sel, ok := x.(*ast.SelectorExpr)
-	if !ok {
+	path, name, ok := r.pkgMember(x)
+	if !ok || path != "iter" {
 		return
 	}
-	id, ok := sel.X.(*ast.Ident)
-	if !ok {
-		return
-	}
-	pn, ok := r.info.Uses[id].(*types.PkgName)
-	if !ok || pn.Imported().Path() != "iter" {
-		return
-	}
-	if (sel.Sel.Name == "Seq" && len(indices) == 1) || (sel.Sel.Name == "Seq2" && len(indices) == 2) {
+	if (name == "Seq" && len(indices) == 1) || (name == "Seq2" && len(indices) == 2) {
 		conv := false
 		if call, ok := r.parent[n].(*ast.CallExpr); ok && call.Fun == n {
 			conv = true
