@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	gocurrent kernel CONNECTION_FILE          run as a kernel (kernel.json's argv)
+//	gocurrent kernel [--compiled] CONNECTION_FILE  run as a kernel (kernel.json's argv)
 //	gocurrent install [--user | --sys-prefix | --prefix DIR]
 //	gocurrent uninstall [--user | --sys-prefix | --prefix DIR]
 //	gocurrent run NOTEBOOK.ipynb [-o OUT.ipynb]   run a notebook headless
@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/gocurrent/gocurrent/install"
+	"github.com/gocurrent/gocurrent/kernel/compiled"
 	"github.com/gocurrent/gocurrent/kernel/interp"
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
 	"github.com/gocurrent/gocurrent/kernel/native"
@@ -46,9 +47,11 @@ var version = "0.1.0"
 const usage = `gocurrent: a Jupyter kernel for Go, made for concurrency
 
 Usage:
-  gocurrent kernel CONNECTION_FILE                  run as a Jupyter kernel
+  gocurrent kernel [--compiled] CONNECTION_FILE     run as a Jupyter kernel (--compiled: a
+                                                    compiled session)
   gocurrent install [--user | --sys-prefix | --prefix DIR]
-                                                    register the kernelspec "gocurrent"
+                                                    register the kernelspecs "gocurrent" and
+                                                    "gocurrent-compiled"
   gocurrent uninstall [--user | --sys-prefix | --prefix DIR]
   gocurrent run NOTEBOOK.ipynb [-o OUT.ipynb]       run a notebook headless, print its outputs
   gocurrent version
@@ -57,6 +60,9 @@ Usage:
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == procs.Command {
 		os.Exit(worker.RunProcsChild())
+	}
+	if len(os.Args) > 1 && os.Args[1] == compiled.ToolexecCommand {
+		os.Exit(compiled.RunToolexec(os.Args[2:]))
 	}
 	if len(os.Args) > 1 && os.Args[1] == wire.WorkerCommand {
 		if err := worker.Run(); err != nil {
@@ -87,10 +93,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "kernel":
-		if len(args) != 2 {
-			return fmt.Errorf("usage: gocurrent kernel CONNECTION_FILE")
+		switch {
+		case len(args) == 2:
+			return runKernel(args[1], false, stderr)
+		case len(args) == 3 && args[1] == "--compiled":
+			return runKernel(args[2], true, stderr)
 		}
-		return runKernel(args[1], stderr)
+		return fmt.Errorf("usage: gocurrent kernel [--compiled] CONNECTION_FILE")
 	case "install", "uninstall":
 		return runInstall(args[0], args[1:], stdout)
 	case "run":
@@ -165,7 +174,7 @@ func dataDir() string {
 	return filepath.Join(home, ".local", "share", "gocurrent")
 }
 
-func runKernel(connFile string, stderr io.Writer) error {
+func runKernel(connFile string, compiledSession bool, stderr io.Writer) error {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(stderr, "gocurrent: "+format+"\n", args...)
 	}
@@ -186,7 +195,11 @@ func runKernel(connFile string, stderr io.Writer) error {
 		logf("history is kept in memory only: %v", err)
 		hist = nil
 	}
-	k, eng, err := newKernel(socks, hist, logf)
+	newK := newKernel
+	if compiledSession {
+		newK = newCompiledKernel
+	}
+	k, eng, err := newK(socks, hist, logf)
 	if err != nil {
 		return err
 	}
@@ -243,6 +256,24 @@ func newKernel(conn session.Conn, hist *session.History, logf func(string, ...an
 	if err != nil {
 		return nil, nil, err
 	}
+	engines := session.Engines{Cells: eng, Programs: native.NewPrograms(eng, logf)}
+	k := session.New(conn, engines, session.Info{Version: version}, hist, logf)
+	handlers.Store(k)
+	return k, closeEngines(engines), nil
+}
+
+// newCompiledKernel starts a compiled session's engine, the native
+// programs beside it and the request handlers on conn.
+func newCompiledKernel(conn session.Conn, hist *session.History, logf func(string, ...any)) (*session.Kernel, io.Closer, error) {
+	var handlers atomic.Pointer[session.Kernel]
+	eng := compiled.New(compiled.Options{
+		Logf: logf,
+		Late: func(name, text string, from int) {
+			if k := handlers.Load(); k != nil {
+				k.Late(name, text, from)
+			}
+		},
+	})
 	engines := session.Engines{Cells: eng, Programs: native.NewPrograms(eng, logf)}
 	k := session.New(conn, engines, session.Info{Version: version}, hist, logf)
 	handlers.Store(k)

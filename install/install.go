@@ -28,6 +28,10 @@ func logoFiles() []string {
 // notebooks refer to the kernel by it.
 const Name = "gocurrent"
 
+// CompiledName is the name of the kernelspec of compiled sessions, which
+// Install writes beside the interpreter's.
+const CompiledName = "gocurrent-compiled"
+
 // Spec is the kernelspec written as kernel.json.
 type Spec struct {
 	Argv          []string          `json:"argv"`
@@ -49,6 +53,16 @@ func NewSpec(binary string) Spec {
 		InterruptMode: "message",
 		Metadata:      map[string]any{"debugger": false},
 	}
+}
+
+// NewCompiledSpec returns the spec of compiled sessions for binary: as
+// NewSpec, with argv [binary, "kernel", "--compiled", "{connection_file}"]
+// and display name "Go (gocurrent, compiled)".
+func NewCompiledSpec(binary string) Spec {
+	s := NewSpec(binary)
+	s.Argv = []string{binary, "kernel", "--compiled", "{connection_file}"}
+	s.DisplayName = "Go (gocurrent, compiled)"
+	return s
 }
 
 // Target says where a kernelspec goes. Exactly one field must be set:
@@ -81,22 +95,25 @@ func (t Target) String() string {
 //   - Target{SysPrefix: true}: sys.prefix/share/jupyter/kernels/gocurrent,
 //     where sys.prefix is VIRTUAL_ENV or CONDA_PREFIX if set, else /usr/local;
 //   - Target{Prefix: DIR}: DIR/share/jupyter/kernels/gocurrent (DIR made absolute).
-func Dir(t Target) (string, error) {
+func Dir(t Target) (string, error) { return specDir(t, Name) }
+
+// specDir is the directory of the kernelspec name for a target.
+func specDir(t Target, name string) (string, error) {
 	switch {
 	case t.User && !t.SysPrefix && t.Prefix == "":
 		data, err := userDataDir(runtime.GOOS)
 		if err != nil {
 			return "", err
 		}
-		return filepath.Join(data, "kernels", Name), nil
+		return filepath.Join(data, "kernels", name), nil
 	case t.SysPrefix && !t.User && t.Prefix == "":
-		return filepath.Join(sysPrefix(), "share", "jupyter", "kernels", Name), nil
+		return filepath.Join(sysPrefix(), "share", "jupyter", "kernels", name), nil
 	case t.Prefix != "" && !t.User && !t.SysPrefix:
 		prefix, err := filepath.Abs(t.Prefix)
 		if err != nil {
 			return "", fmt.Errorf("kernelspec prefix %s: %w", t.Prefix, err)
 		}
-		return filepath.Join(prefix, "share", "jupyter", "kernels", Name), nil
+		return filepath.Join(prefix, "share", "jupyter", "kernels", name), nil
 	}
 	return "", fmt.Errorf("kernelspec target: %s: set exactly one of User, SysPrefix, Prefix", t)
 }
@@ -289,20 +306,30 @@ func writeFileAtomic(path string, r io.Reader, perm fs.FileMode) error {
 // given as a relative path with a separator is made absolute; a bare name
 // is kept, for Jupyter to look up in PATH. Install returns the directory.
 func Install(t Target, binary string) (string, error) {
-	dir, err := Dir(t)
+	if binary == "" {
+		return "", errors.New("install kernelspec: empty kernel binary path")
+	}
+	if !filepath.IsAbs(binary) && strings.ContainsRune(binary, filepath.Separator) {
+		abs, err := filepath.Abs(binary)
+		if err != nil {
+			return "", fmt.Errorf("install kernelspec: %w", err)
+		}
+		binary = abs
+	}
+	if _, err := installSpec(t, CompiledName, NewCompiledSpec(binary)); err != nil {
+		return "", err
+	}
+	return installSpec(t, Name, NewSpec(binary))
+}
+
+// installSpec writes one kernelspec with the logos.
+func installSpec(t Target, name string, spec Spec) (string, error) {
+	dir, err := specDir(t, name)
 	if err != nil {
 		return "", err
 	}
 	wrap := func(err error) error { return fmt.Errorf("install kernelspec in %s: %w", dir, err) }
-	if binary == "" {
-		return "", wrap(errors.New("empty kernel binary path"))
-	}
-	if !filepath.IsAbs(binary) && strings.ContainsRune(binary, filepath.Separator) {
-		if binary, err = filepath.Abs(binary); err != nil {
-			return "", wrap(err)
-		}
-	}
-	js, err := json.MarshalIndent(NewSpec(binary), "", "  ")
+	js, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return "", wrap(err)
 	}
@@ -326,11 +353,20 @@ func Install(t Target, binary string) (string, error) {
 	return dir, nil
 }
 
-// Uninstall removes Dir(t): kernel.json, the logos and the directory.
-// Removing a spec that is not there is not an error; Uninstall then
-// returns false.
+// Uninstall removes Dir(t) (kernel.json, the logos and the directory)
+// and the compiled sessions' kernelspec beside it. Removing a spec that is
+// not there is not an error; Uninstall then returns false.
 func Uninstall(t Target) (bool, error) {
-	dir, err := Dir(t)
+	removedCompiled, err := uninstallSpec(t, CompiledName)
+	if err != nil {
+		return false, err
+	}
+	removed, err := uninstallSpec(t, Name)
+	return removed || removedCompiled, err
+}
+
+func uninstallSpec(t Target, name string) (bool, error) {
+	dir, err := specDir(t, name)
 	if err != nil {
 		return false, err
 	}

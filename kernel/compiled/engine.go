@@ -1,0 +1,457 @@
+// Package compiled is the engine of compiled sessions (the kernelspec
+// gocurrent-compiled): every cell is built with the Go toolchain as a
+// plugin and loaded into one long-lived host process, so that what
+// earlier cells declared and started (values, goroutines, channels,
+// mutexes) stays alive for later cells, and every cell runs exactly as Go
+// does, at native speed.
+//
+// A session is a module in a temporary directory: the host program
+// (host/main.go, built once per session), and for cell N a package
+// cells/cN (converted by package convert) and a plugin main package
+// plug/pN that runs it. Builds pass -toolexec to this binary
+// (RunToolexec), which compiles the cells' packages under the name main.
+package compiled
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/importer"
+	"go/token"
+	"go/types"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/cell"
+	"github.com/gocurrent/gocurrent/kernel/compiled/convert"
+	"github.com/gocurrent/gocurrent/kernel/engine"
+)
+
+// Options configure an Engine.
+type Options struct {
+	Logf func(string, ...any)
+	// Late receives output that goroutines of ended cells write, with the
+	// number of the last cell that ran.
+	Late func(name, text string, from int)
+}
+
+// Engine runs the cells of one compiled session.
+type Engine struct {
+	opts Options
+
+	ready chan struct{} // closed when setup has ended
+	setup error         // why the session cannot build cells
+	b     *builder
+	host  string // the host binary
+	std   map[string]string
+
+	mu   sync.Mutex // one cell at a time
+	proc *process
+	sess *convert.Session
+	imp  types.Importer
+	last int // the last cell that ran
+}
+
+// New starts a compiled session: it finds the Go toolchain and a C
+// compiler and builds the host in the background; the first cell waits
+// for them and says what is missing.
+func New(opts Options) *Engine {
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	e := &Engine{opts: opts, ready: make(chan struct{})}
+	e.reset()
+	go e.prepare()
+	return e
+}
+
+func (e *Engine) reset() {
+	e.sess = convert.NewSession(Module, e.std)
+	e.imp = importer.ForCompiler(token.NewFileSet(), "gc", nil)
+}
+
+// prepare finds the toolchain, lists the standard library and builds the
+// host.
+func (e *Engine) prepare() {
+	defer close(e.ready)
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		e.setup = errors.New("compiled sessions need the Go toolchain, and there is no go command on PATH: install Go (https://go.dev/dl/) or use the interpreted kernel (Go (gocurrent))")
+		return
+	}
+	cc := os.Getenv("CC")
+	if cc == "" {
+		cc = "gcc"
+	}
+	if _, err := exec.LookPath(strings.Fields(cc + " x")[0]); err != nil {
+		e.setup = fmt.Errorf("compiled sessions load each cell as a Go plugin, which needs cgo and a C compiler, and there is no %s on PATH: install one (on Debian, apt-get install gcc) or use the interpreted kernel (Go (gocurrent))", cc)
+		return
+	}
+	list, err := exec.Command(goBin, "list", "std").Output()
+	if err != nil {
+		e.setup = fmt.Errorf("list the standard library: %w", err)
+		return
+	}
+	e.std = stdPackages(string(list))
+	b, err := newBuilder(goBin)
+	if err != nil {
+		e.setup = err
+		return
+	}
+	e.b = b
+	start := time.Now()
+	e.host, e.setup = b.buildHost(context.Background())
+	e.opts.Logf("compiled session: host built in %s", time.Since(start).Round(time.Millisecond))
+}
+
+// stdPackages maps package names to standard library paths, from the
+// output of `go list std`; where names collide the shorter path wins.
+func stdPackages(list string) map[string]string {
+	out := map[string]string{}
+	for _, path := range strings.Fields(list) {
+		if strings.Contains(path, "internal") || strings.HasPrefix(path, "vendor/") || strings.HasPrefix(path, "cmd/") {
+			continue
+		}
+		name := path[strings.LastIndex(path, "/")+1:]
+		if old, ok := out[name]; !ok || len(path) < len(old) || (len(path) == len(old) && path < old) {
+			out[name] = path
+		}
+	}
+	if p, ok := out["v2"]; ok && strings.HasPrefix(p, "math/rand") {
+		delete(out, "v2")
+	}
+	return out
+}
+
+// Execute builds cell count and runs it in the session's host.
+func (e *Engine) Execute(ctx context.Context, code string, count int, out engine.Output) engine.Result {
+	start := time.Now()
+	timing := engine.Timing{Engine: "compiled"}
+	fail := func(err *engine.Error) engine.Result {
+		timing.WallNS = time.Since(start).Nanoseconds()
+		return engine.Result{Err: err, Timing: timing}
+	}
+	c, err := cell.Parse(code)
+	if err != nil {
+		return fail(syntaxError(code, err))
+	}
+	if c.Program {
+		return fail(&engine.Error{Name: "program", Value: "a whole program (package main with func main) runs as a program: start the cell with %%native",
+			Traceback: []string{engine.Red("program") + ": a whole program (package main with func main) runs as a program: start the cell with %%native"}})
+	}
+	if len(c.Chunks) == 0 {
+		return engine.Result{Timing: timing}
+	}
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
+		return fail(interrupted("while the session was being set up"))
+	}
+	if e.setup != nil {
+		return fail(&engine.Error{Name: "no toolchain", Value: e.setup.Error(), Traceback: []string{engine.Red("no toolchain") + ": " + e.setup.Error()}})
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sess.Std == nil {
+		e.sess.Std = e.std
+	}
+	e.tellLoss(out)
+
+	u, err := convert.Convert(e.sess, count, c, e.imp)
+	if err != nil {
+		return fail(convertError(code, count, err))
+	}
+	so, buildTime, msg, err := e.b.buildCell(ctx, count, u.Src)
+	timing.BuildNS = buildTime.Nanoseconds()
+	if ctx.Err() != nil {
+		return fail(interrupted("while the cell was being built"))
+	}
+	if err != nil {
+		return fail(buildError(code, count, msg))
+	}
+	if e.proc == nil {
+		p, err := startHost(e.host, e.b.dir, nil)
+		if err != nil {
+			return fail(&engine.Error{Name: "session", Value: err.Error(), Traceback: []string{engine.Red("session") + ": " + err.Error()}})
+		}
+		e.proc = p
+	}
+	p := e.proc
+	p.setSink(func(name, text string) { out.Stream(name, text, 0) })
+	outMark, errMark := p.expect("stdout", count), p.expect("stderr", count)
+	replies := make(chan hostReply, 1)
+	if err := p.send(hostRequest{Cell: count, Plugin: so}); err == nil {
+		go func() {
+			var r hostReply
+			if p.replies.Decode(&r) == nil {
+				replies <- r
+			}
+		}()
+	}
+	e.last = count
+	var r hostReply
+	select {
+	case r = <-replies:
+	case <-ctx.Done():
+		p.kill()
+		e.proc = nil
+		e.sess.Apply(u)
+		timing.WallNS = time.Since(start).Nanoseconds()
+		return engine.Result{Err: interrupted("the session process was stopped: " + e.lossText()), Timing: timing}
+	case <-p.exited:
+		e.proc = nil
+		e.sess.Apply(u)
+		return fail(crashError(p, e.lossText()))
+	}
+	for _, m := range []chan struct{}{outMark, errMark} {
+		select {
+		case <-m:
+		case <-time.After(2 * time.Second):
+		}
+	}
+	p.setSink(e.lateSink(count))
+	if r.Loaded {
+		e.sess.Apply(u)
+	}
+	timing.WallNS = time.Since(start).Nanoseconds()
+	timing.UserNS, timing.SysNS = r.UserNS, r.SysNS
+	timing.GOMAXPROCS = 0
+	res := engine.Result{Timing: timing}
+	switch {
+	case r.Error != "":
+		res.Err = &engine.Error{Name: "load error", Value: r.Error, Traceback: []string{engine.Red("load error") + ": " + r.Error}}
+	case r.Panic != "":
+		res.Err = panicError(r.Panic, r.Stack)
+	case r.HasVal:
+		res.Data = map[string]any{"text/plain": r.Value}
+	}
+	return res
+}
+
+// lateSink is where the host's output goes between cells.
+func (e *Engine) lateSink(count int) func(name, text string) {
+	return func(name, text string) {
+		if e.opts.Late != nil {
+			e.opts.Late(name, text, count)
+		}
+	}
+}
+
+// lossText says what a new host does not have.
+func (e *Engine) lossText() string {
+	var vars []string
+	for name, d := range e.sess.Names {
+		if d.Kind == convert.Var {
+			vars = append(vars, name)
+		}
+	}
+	sort.Strings(vars)
+	if len(vars) == 0 {
+		return "the next cell starts a new one, with the session's declarations"
+	}
+	return "the next cell starts a new one, with the session's declarations; the values of its variables are lost (" + strings.Join(vars, ", ") + " start again from their declarations or zero values)"
+}
+
+// tellLoss tells the user that the host died since the last cell.
+func (e *Engine) tellLoss(out engine.Output) {
+	if e.proc == nil {
+		return
+	}
+	select {
+	case <-e.proc.exited:
+		out.Stream("stderr", "The session process ended after cell "+strconv.Itoa(e.last)+": "+e.lossText()+".\n", 0)
+		e.proc = nil
+	default:
+	}
+}
+
+// TellLoss tells the user, at the start of a cell run by other means,
+// that the session process died since the last cell.
+func (e *Engine) TellLoss(out engine.Output) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.tellLoss(out)
+}
+
+// Declarations lists the session's declarations, for programs.
+func (e *Engine) Declarations() (engine.Declarations, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d := engine.Declarations{Imports: map[string]string{}}
+	for n, p := range e.sess.Imports {
+		d.Imports[n] = p
+	}
+	var names []string
+	for n := range e.sess.Names {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		nm := e.sess.Names[n]
+		if nm.Kind == convert.Var {
+			d.Vars = append(d.Vars, n)
+			continue
+		}
+		d.Decls = append(d.Decls, engine.Declaration{Names: []string{n}, Src: nm.Src, Cell: nm.Cell, Line: nm.Line})
+	}
+	return d, nil
+}
+
+// Complete completes nothing yet in compiled sessions.
+func (e *Engine) Complete(code string, cursor int) engine.Completion {
+	return engine.Completion{Matches: []string{}, Start: cursor, End: cursor}
+}
+
+// Inspect finds nothing yet in compiled sessions.
+func (e *Engine) Inspect(code string, cursor int, detail int) engine.Inspection {
+	return engine.Inspection{}
+}
+
+// Restart ends the session's host and forgets its declarations.
+func (e *Engine) Restart() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.proc != nil {
+		e.proc.kill()
+		e.proc = nil
+	}
+	e.reset()
+	return nil
+}
+
+// Close ends the host and removes the session's module.
+func (e *Engine) Close() error {
+	<-e.ready
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.proc != nil {
+		e.proc.kill()
+		e.proc = nil
+	}
+	if e.b != nil {
+		return e.b.remove()
+	}
+	return nil
+}
+
+func interrupted(what string) *engine.Error {
+	return &engine.Error{Name: "interrupted", Value: "interrupted " + what, Traceback: []string{engine.Red("interrupted") + " " + what}}
+}
+
+func syntaxError(code string, err error) *engine.Error {
+	var ce *cell.Error
+	if errors.As(err, &ce) {
+		return positioned("syntax error", code, ce.Line, ce.Col, ce.Msg)
+	}
+	return &engine.Error{Name: "syntax error", Value: err.Error(), Traceback: []string{err.Error()}}
+}
+
+// positioned is an error at a line and column of the cell.
+func positioned(name, code string, line, col int, msg string) *engine.Error {
+	line, col = max(line, 1), max(col, 1)
+	e := &engine.Error{Name: name, Value: fmt.Sprintf("cell line %d:%d: %s", line, col, msg)}
+	e.Traceback = append([]string{engine.Red(name) + fmt.Sprintf(" at cell line %d:%d: %s", line, col, msg)}, cell.SourceLines(code, line, col)...)
+	return e
+}
+
+// convertError shows the errors of a cell's conversion.
+func convertError(code string, count int, err error) *engine.Error {
+	var errs convert.Errors
+	var one *convert.Error
+	switch {
+	case errors.As(err, &errs) && len(errs) > 0:
+	case errors.As(err, &one):
+		errs = convert.Errors{one}
+	default:
+		return &engine.Error{Name: "compile error", Value: err.Error(), Traceback: []string{engine.Red("compile error") + ": " + err.Error()}}
+	}
+	first := errs[0]
+	e := positioned("compile error", code, first.Line, first.Col, first.Msg)
+	if first.File != convert.CellFile(count) {
+		e.Value = first.Error()
+	}
+	for _, more := range errs[1:] {
+		e.Traceback = append(e.Traceback, more.Error())
+	}
+	return e
+}
+
+var buildLine = regexp.MustCompile(`(?m)^(cell\[(\d+)\]):(\d+):(\d+): (.*)$`)
+
+// buildError shows what the go command said of a cell that did not build.
+func buildError(code string, count int, msg string) *engine.Error {
+	ms := buildLine.FindAllStringSubmatch(msg, -1)
+	if len(ms) == 0 {
+		msg = strings.TrimSpace(msg)
+		return &engine.Error{Name: "compile error", Value: msg, Traceback: append([]string{engine.Red("compile error")}, strings.Split(msg, "\n")...)}
+	}
+	var errs convert.Errors
+	for _, m := range ms {
+		line, _ := strconv.Atoi(m[3])
+		col, _ := strconv.Atoi(m[4])
+		errs = append(errs, &convert.Error{File: m[1], Line: line, Col: col, Msg: m[5]})
+	}
+	return convertError(code, count, errs)
+}
+
+// panicError shows a panic of the cell's own goroutine, with the stack's
+// frames in cells.
+func panicError(msg, stack string) *engine.Error {
+	e := &engine.Error{Name: "panic", Value: msg}
+	e.Traceback = []string{engine.Red("panic") + ": " + msg}
+	e.Traceback = append(e.Traceback, cellFrames(stack)...)
+	return e
+}
+
+var frameLine = regexp.MustCompile(`^\s+(cell\[\d+\]:\d+)`)
+
+// cellFrames are the lines of a stack that are in cells, innermost first.
+func cellFrames(stack string) []string {
+	lines := strings.Split(stack, "\n")
+	var out []string
+	for i, l := range lines {
+		m := frameLine.FindStringSubmatch(l)
+		if m == nil || i == 0 {
+			continue
+		}
+		fn := strings.TrimSpace(lines[i-1])
+		if j := strings.LastIndex(fn, "("); j > 0 {
+			fn = fn[:j]
+		}
+		fn = strings.TrimPrefix(fn, Module+"/cells/")
+		out = append(out, "    at "+m[1]+" in "+fn)
+	}
+	return out
+}
+
+// crashError describes a host that died while a cell ran.
+func crashError(p *process, loss string) *engine.Error {
+	text := strings.TrimSpace(p.crashText())
+	name := "exit"
+	switch {
+	case strings.Contains(text, "fatal error:"):
+		name = "fatal error"
+	case strings.Contains(text, "panic: "):
+		name = "panic"
+	}
+	status := ""
+	if p.state != nil {
+		status = p.state.String()
+	}
+	msg := fmt.Sprintf("the session process ended (%s) while the cell ran: %s", status, loss)
+	first := text
+	if i := strings.Index(first, "\n"); i >= 0 {
+		first = first[:i]
+	}
+	if first != "" {
+		msg = first + "; " + msg
+	}
+	tb := []string{engine.Red(name) + ": " + msg}
+	return &engine.Error{Name: name, Value: msg, Traceback: tb}
+}

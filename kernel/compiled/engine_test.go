@@ -1,0 +1,119 @@
+package compiled
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gocurrent/gocurrent/kernel/engine"
+)
+
+// TestMain makes the test binary the builds' -toolexec program, as the
+// gocurrent binary is.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == ToolexecCommand {
+		os.Exit(RunToolexec(os.Args[2:]))
+	}
+	os.Exit(m.Run())
+}
+
+// recorder is an engine.Output that keeps what it is given.
+type recorder struct {
+	mu     sync.Mutex
+	stdout strings.Builder
+	stderr strings.Builder
+}
+
+func (r *recorder) Stream(name, text string, from int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if name == "stderr" {
+		r.stderr.WriteString(text)
+		return
+	}
+	r.stdout.WriteString(text)
+}
+func (r *recorder) Display(data, metadata map[string]any, id string, update bool) {}
+func (r *recorder) Clear(wait bool)                                               {}
+func (r *recorder) Input(prompt string, password bool) (string, error)            { return "", engine.ErrNoInput }
+
+// run runs cells in one session and returns each cell's stdout, value and
+// error.
+type outcome struct {
+	stdout, stderr, value string
+	err                   *engine.Error
+}
+
+func runCells(t *testing.T, e *Engine, cells ...string) []outcome {
+	t.Helper()
+	var out []outcome
+	for i, c := range cells {
+		var r recorder
+		res := e.Execute(context.Background(), c, i+1, &r)
+		o := outcome{stdout: r.stdout.String(), stderr: r.stderr.String(), err: res.Err}
+		if v, ok := res.Data["text/plain"].(string); ok {
+			o.value = v
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// TestSessionKeepsValues runs cells that declare a type with unexported
+// fields and methods, start goroutines that use it, and reach its fields
+// and methods from later cells.
+func TestSessionKeepsValues(t *testing.T) {
+	e := New(Options{Logf: t.Logf})
+	defer e.Close()
+	got := runCells(t, e, `
+type account struct {
+	name    string
+	balance int
+	mu      sync.Mutex
+}
+
+func (a *account) deposit(n int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.balance += n
+}
+
+func (a *account) String() string { return fmt.Sprintf("%s: %d", a.name, a.balance) }
+
+const workers = 100`, `
+acct := &account{name: "alice"}
+var wg sync.WaitGroup
+for range workers {
+	wg.Add(1)
+	go func() { defer wg.Done(); acct.deposit(1) }()
+}
+wg.Wait()
+acct.balance`, `
+fmt.Printf("%T %v %+v\n", *acct, acct.name, acct.balance)
+acct.deposit(5)
+acct`, `
+var s fmt.Stringer = acct
+_, ok := s.(*account)
+fmt.Println(ok, s)
+panic("boom")`)
+	want := []outcome{
+		{},
+		{value: "100"},
+		{stdout: "main.account alice 100\n", value: "alice: 105"},
+		{stdout: "true alice: 105\n"},
+	}
+	for i := range want {
+		g := got[i]
+		if i < 3 && g.err != nil {
+			t.Fatalf("cell %d: %v %v", i+1, g.err, g.err.Traceback)
+		}
+		if g.stdout != want[i].stdout || g.value != want[i].value {
+			t.Errorf("cell %d: stdout %q value %q, want %q and %q", i+1, g.stdout, g.value, want[i].stdout, want[i].value)
+		}
+	}
+	if e := got[3].err; e == nil || e.Name != "panic" || e.Value != "boom" || !strings.Contains(strings.Join(e.Traceback, "\n"), "cell[4]:5") {
+		t.Errorf("cell 4: error %+v, want the panic boom at cell[4]:5", e)
+	}
+}

@@ -1,0 +1,154 @@
+// Command host is the process of a compiled session: the kernel writes it
+// into the session's module and builds it there, and it loads each cell,
+// built as a plugin, into itself and runs it, so that the values and
+// goroutines of earlier cells stay alive for later ones.
+//
+// It reads requests from standard input, one JSON object a line, and
+// answers each on file descriptor 3. What cells print goes to its standard
+// output and error as it is; after each cell it writes a marker to both,
+// so that the kernel knows when it has read all of the cell's output.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"plugin"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+	"time"
+)
+
+// request asks to load and run one cell.
+type request struct {
+	Cell   int    `json:"cell"`
+	Plugin string `json:"plugin"`
+}
+
+// reply is how a cell ended.
+type reply struct {
+	Cell   int    `json:"cell"`
+	Loaded bool   `json:"loaded"`
+	Value  string `json:"value,omitempty"`
+	Type   string `json:"type,omitempty"`
+	HasVal bool   `json:"has_value,omitempty"`
+	Panic  string `json:"panic,omitempty"`
+	Stack  string `json:"stack,omitempty"`
+	Error  string `json:"error,omitempty"`
+	WallNS int64  `json:"wall_ns"`
+	UserNS int64  `json:"user_ns"`
+	SysNS  int64  `json:"sys_ns"`
+	// Goroutines is how many goroutines the process has after the cell.
+	Goroutines int `json:"goroutines"`
+}
+
+// Marker is written to standard output and error after each cell, with
+// the cell's number.
+const Marker = "\x00gocurrent-cell-end:%d\x00"
+
+func main() {
+	replies := os.NewFile(3, "replies")
+	enc := json.NewEncoder(replies)
+	sc := bufio.NewScanner(os.Stdin)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var req request
+		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
+			fmt.Fprintln(os.Stderr, "gocurrent host: bad request:", err)
+			os.Exit(2)
+		}
+		r := run(req)
+		fmt.Fprintf(os.Stdout, Marker, req.Cell)
+		fmt.Fprintf(os.Stderr, Marker, req.Cell)
+		if err := enc.Encode(r); err != nil {
+			os.Exit(2)
+		}
+	}
+}
+
+// run loads the cell's plugin and runs the cell on a goroutine of its own.
+func run(req request) reply {
+	r := reply{Cell: req.Cell}
+	u0, s0 := cpu()
+	start := time.Now()
+	defer func() {
+		r.WallNS = time.Since(start).Nanoseconds()
+		u1, s1 := cpu()
+		r.UserNS, r.SysNS = u1-u0, s1-s0
+		r.Goroutines = runtime.NumGoroutine()
+	}()
+	p, err := plugin.Open(req.Plugin)
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	r.Loaded = true
+	sym, err := p.Lookup("Run")
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	cellRun, ok := sym.(func() (any, bool))
+	if !ok {
+		r.Error = fmt.Sprintf("the cell's Run is a %T", sym)
+		return r
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if v := recover(); v != nil {
+				r.Panic = panicText(v)
+				r.Stack = string(debug.Stack())
+			}
+		}()
+		v, has := cellRun()
+		if has {
+			r.HasVal = true
+			r.Value = text(v)
+			r.Type = fmt.Sprintf("%T", v)
+		}
+	}()
+	<-done
+	return r
+}
+
+// panicText is what the runtime prints for a panic with value v.
+func panicText(v any) string {
+	switch v := v.(type) {
+	case error:
+		return v.Error()
+	case fmt.Stringer:
+		return v.String()
+	case string:
+		return v
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// text formats a cell's value: strings quoted, errors and Stringers by
+// their methods, the rest with %v.
+func text(v any) string {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", x)
+	case []string:
+		return fmt.Sprintf("%q", x)
+	case error:
+		return x.Error()
+	case fmt.Stringer:
+		return x.String()
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// cpu is the process's user and system CPU time so far.
+func cpu() (user, sys int64) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, 0
+	}
+	return ru.Utime.Nano(), ru.Stime.Nano()
+}
