@@ -208,6 +208,22 @@ func (cv *converter) typeSpec(sp *ast.TypeSpec, text func(ast.Node) string, hook
 		return
 	}
 	obj := cv.info.Defs[sp.Name]
+	if it, ok := obj.Type().Underlying().(*types.Interface); ok {
+		for i := range it.NumExplicitMethods() {
+			m := it.ExplicitMethod(i)
+			if m.Exported() {
+				continue
+			}
+			sig := m.Type().(*types.Signature)
+			params := []*types.Var{types.NewParam(0, nil, "", obj.Type())}
+			for j := range sig.Params().Len() {
+				params = append(params, sig.Params().At(j))
+			}
+			mt := types.NewSignatureType(nil, nil, nil, types.NewTuple(params...), sig.Results(), sig.Variadic())
+			fmt.Fprintf(hooks, "func (%s) M_%s_%s() %s { return %s.%s }\n", HookType, name, m.Name(), cv.typeString(mt), name, m.Name())
+		}
+		return
+	}
 	st, ok := obj.Type().Underlying().(*types.Struct)
 	if !ok {
 		return

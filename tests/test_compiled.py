@@ -1,0 +1,151 @@
+"""Compiled sessions (kernelspec gocurrent-compiled) through jupyter_client:
+cells built with the Go toolchain and loaded into one host process, so that
+values, goroutines and types of earlier cells live on in later cells, with
+Go's own output (%T names main.T, as go run does).
+"""
+
+import os
+import threading
+import time
+
+import pytest
+
+from conftest import need, stop_kernel
+from helpers import execute, execute_ok, strip_ansi, TIMING_LINE
+
+pytestmark = pytest.mark.timeout(240)
+
+BUILD_TIMEOUT = 180  # the first cell waits for the session's host to build
+
+
+@pytest.fixture(scope="module")
+def compiled(gocurrent_env):
+    manager = need("jupyter_client.manager", "python3-jupyter-client")
+    km, kc = manager.start_new_kernel(kernel_name="gocurrent-compiled", startup_timeout=60)
+    try:
+        yield km, kc
+    finally:
+        stop_kernel(km, kc)
+
+
+def test_the_kernelspec_is_installed(gocurrent_env):
+    import json
+
+    path = os.path.join(gocurrent_env.jupyter_path, "kernels", "gocurrent-compiled", "kernel.json")
+    with open(path) as f:
+        spec = json.load(f)
+    assert spec["display_name"] == "Go (gocurrent, compiled)"
+    assert spec["argv"][1:] == ["kernel", "--compiled", "{connection_file}"]
+
+
+def test_values_types_and_goroutines_live_across_cells(compiled):
+    _, kc = compiled
+    execute_ok(
+        kc,
+        """
+type account struct {
+	name    string
+	balance int
+	mu      sync.Mutex
+}
+
+func (a *account) deposit(n int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.balance += n
+}
+
+type shape interface{ area() float64 }
+
+type rect struct{ w, h float64 }
+
+func (r rect) area() float64 { return r.w * r.h }
+
+type ctxKey struct{}
+""",
+        timeout=BUILD_TIMEOUT,
+    )
+    r = execute_ok(
+        kc,
+        """
+acct := &account{name: "alice"}
+var wg sync.WaitGroup
+for range 1000 {
+	wg.Add(1)
+	go func() { defer wg.Done(); acct.deposit(1) }()
+}
+wg.Wait()
+results := make(chan int)
+go func() { for i := range 3 { results <- i * i } ; close(results) }()
+ctx := context.WithValue(context.Background(), ctxKey{}, "kept")
+var shapes []shape = []shape{rect{2, 3}, rect{1, 1}}
+acct.balance""",
+    )
+    assert r.result_text == "1000", r.describe()
+    r = execute_ok(
+        kc,
+        """
+fmt.Printf("%T %+v\\n", shapes[0], shapes[0])
+for v := range results {
+	fmt.Print(v, " ")
+}
+fmt.Println()
+fmt.Println(ctx.Value(ctxKey{}))
+if r, ok := shapes[1].(rect); ok {
+	fmt.Println("a rect", r.area())
+}
+total := 0.0
+for _, s := range shapes {
+	total += s.area()
+}
+total""",
+    )
+    assert r.stdout.splitlines() == ["main.rect {w:2 h:3}", "0 1 4 ", "kept", "a rect 1"], r.describe()
+    assert r.result_text == "7", r.describe()
+    assert r.timing_lines, r.describe()
+    timing = r.content["metadata"]["timing"] if "timing" in r.content.get("metadata", {}) else r.reply["metadata"]["timing"]
+    assert timing["engine"] == "compiled"
+    assert timing["build_ns"] > 0
+
+
+def test_errors_point_at_the_cell(compiled):
+    _, kc = compiled
+    r = execute(kc, "x := 1\ny := undefinedName + x")
+    assert r.status == "error"
+    assert r.error["ename"] == "compile error"
+    assert "cell line 2:6" in r.error["evalue"] and "undefinedName" in r.error["evalue"], r.describe()
+
+    r = execute(kc, "func half(n int) int {\n\treturn 10 / n\n}\nzero := 0\nhalf(zero)")
+    assert r.error["ename"] == "panic"
+    assert "integer divide by zero" in r.error["evalue"]
+    tb = strip_ansi("\n".join(r.error["traceback"]))
+    assert "cell[" in tb and ":2 in" in tb, tb
+    # The session goes on.
+    assert execute_ok(kc, "half(5)").result_text == "2"
+
+
+def test_a_crash_is_told_and_the_session_goes_on(compiled):
+    _, kc = compiled
+    execute_ok(kc, "kept := 41\nfunc answer() int { return 42 }")
+    r = execute(kc, 'go func() { panic("in a goroutine") }()\ntime.Sleep(time.Second)')
+    assert r.status == "error"
+    assert r.error["ename"] == "panic", r.describe()
+    assert "in a goroutine" in r.error["evalue"]
+    assert "values of its variables are lost" in r.error["evalue"] and "kept" in r.error["evalue"]
+    r = execute_ok(kc, "answer()", timeout=BUILD_TIMEOUT)
+    assert r.result_text == "42"
+
+
+def test_interrupt_stops_the_cell(compiled):
+    km, kc = compiled
+    timer = threading.Timer(3.0, km.interrupt_kernel)
+    timer.start()
+    try:
+        t0 = time.monotonic()
+        r = execute(kc, "for {\n}", timeout=60)
+    finally:
+        timer.cancel()
+    assert r.status == "error"
+    assert r.content["ename"] == "interrupted", r.describe()
+    assert time.monotonic() - t0 < 30
+    assert execute_ok(kc, "1 + 1", timeout=BUILD_TIMEOUT).result_text == "2"
