@@ -139,7 +139,7 @@ func runInstall(cmd string, args []string, stdout io.Writer) error {
 		}
 		dir, _ := install.Dir(t)
 		if removed {
-			fmt.Fprintf(stdout, "removed the gocurrent kernelspec from %s\n", dir)
+			fmt.Fprintf(stdout, "removed the kernelspecs gocurrent and %s from %s\n", install.CompiledName, filepath.Dir(dir))
 		} else {
 			fmt.Fprintf(stdout, "no gocurrent kernelspec in %s\n", dir)
 		}
@@ -153,7 +153,7 @@ func runInstall(cmd string, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "installed the gocurrent kernelspec in %s (runs %s)\n", dir, bin)
+	fmt.Fprintf(stdout, "installed the kernelspecs gocurrent and %s in %s (runs %s)\n", install.CompiledName, filepath.Dir(dir), bin)
 	if closed := install.ClosedToOthers(bin); !t.User && closed != "" {
 		fmt.Fprintf(stdout, "warning: other users cannot run %s (%s is closed to them), so the kernel starts only for you; "+
 			"for everyone, copy it where all can run it and install from there: "+

@@ -221,7 +221,10 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 	}
 	timing.WallNS = time.Since(start).Nanoseconds()
 	timing.UserNS, timing.SysNS = r.UserNS, r.SysNS
-	timing.GOMAXPROCS = 0
+	timing.GOMAXPROCS = r.GOMAXPROCS
+	// A count of the whole process: goroutines earlier cells started and
+	// that ended meanwhile are counted too.
+	timing.GoroutinesLeft = int64(max(0, r.GoroutinesAfter-r.GoroutinesBefore))
 	res := engine.Result{Timing: timing}
 	switch {
 	case r.Error != "":

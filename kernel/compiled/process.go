@@ -18,18 +18,20 @@ type hostRequest struct {
 }
 
 type hostReply struct {
-	Cell       int    `json:"cell"`
-	Loaded     bool   `json:"loaded"`
-	Value      string `json:"value"`
-	Type       string `json:"type"`
-	HasVal     bool   `json:"has_value"`
-	Panic      string `json:"panic"`
-	Stack      string `json:"stack"`
-	Error      string `json:"error"`
-	WallNS     int64  `json:"wall_ns"`
-	UserNS     int64  `json:"user_ns"`
-	SysNS      int64  `json:"sys_ns"`
-	Goroutines int    `json:"goroutines"`
+	Cell             int    `json:"cell"`
+	Loaded           bool   `json:"loaded"`
+	Value            string `json:"value"`
+	Type             string `json:"type"`
+	HasVal           bool   `json:"has_value"`
+	Panic            string `json:"panic"`
+	Stack            string `json:"stack"`
+	Error            string `json:"error"`
+	WallNS           int64  `json:"wall_ns"`
+	UserNS           int64  `json:"user_ns"`
+	SysNS            int64  `json:"sys_ns"`
+	GoroutinesBefore int    `json:"goroutines_before"`
+	GoroutinesAfter  int    `json:"goroutines_after"`
+	GOMAXPROCS       int    `json:"gomaxprocs"`
 }
 
 // markerFormat matches host.Marker.

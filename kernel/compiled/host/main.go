@@ -40,8 +40,11 @@ type reply struct {
 	WallNS int64  `json:"wall_ns"`
 	UserNS int64  `json:"user_ns"`
 	SysNS  int64  `json:"sys_ns"`
-	// Goroutines is how many goroutines the process has after the cell.
-	Goroutines int `json:"goroutines"`
+	// GoroutinesBefore and GoroutinesAfter are how many goroutines the
+	// process has before and after the cell.
+	GoroutinesBefore int `json:"goroutines_before"`
+	GoroutinesAfter  int `json:"goroutines_after"`
+	GOMAXPROCS       int `json:"gomaxprocs"`
 }
 
 // Marker is written to standard output and error after each cell, with
@@ -69,15 +72,17 @@ func main() {
 }
 
 // run loads the cell's plugin and runs the cell on a goroutine of its own.
-func run(req request) reply {
-	r := reply{Cell: req.Cell}
+func run(req request) (r reply) {
+	r.Cell = req.Cell
+	r.GOMAXPROCS = runtime.GOMAXPROCS(0)
+	r.GoroutinesBefore = runtime.NumGoroutine()
 	u0, s0 := cpu()
 	start := time.Now()
 	defer func() {
 		r.WallNS = time.Since(start).Nanoseconds()
 		u1, s1 := cpu()
 		r.UserNS, r.SysNS = u1-u0, s1-s0
-		r.Goroutines = runtime.NumGoroutine()
+		r.GoroutinesAfter = runtime.NumGoroutine()
 	}()
 	p, err := plugin.Open(req.Plugin)
 	if err != nil {
