@@ -11,6 +11,7 @@ packages=(
 	jupyter-notebook python3-pytest python3-ipykernel python3-psutil
 	python3-pexpect python3-zmq chromium python3-pil
 	python3-websocket python3-requests jupyterhub jupyter-server
+	gcc libc6-dev
 )
 missing=()
 for p in "${packages[@]}"; do
