@@ -482,7 +482,7 @@ func buildError(output, code string, count int, d engine.Declarations, dropped [
 		if m[1] == "" {
 			line, _ := strconv.Atoi(m[2])
 			col, _ := strconv.Atoi(m[3])
-			e.Traceback = append(e.Traceback, sourceLines(code, line, col)...)
+			e.Traceback = append(e.Traceback, cell.SourceLines(code, line, col)...)
 		}
 	}
 	for _, l := range lines[min(1, len(lines)):] {
@@ -592,23 +592,6 @@ func raceReport(text string) []string {
 		out = append(out, l)
 	}
 	return out
-}
-
-// sourceLines shows line of code with a caret under col.
-func sourceLines(code string, line, col int) []string {
-	lines := strings.Split(code, "\n")
-	if line < 1 || line > len(lines) {
-		return nil
-	}
-	l := lines[line-1]
-	pad := ""
-	if col > 1 {
-		pad = strings.Repeat(" ", len([]rune(strings.ReplaceAll(l[:min(col-1, len(l))], "\t", "    "))))
-	}
-	return []string{
-		fmt.Sprintf("%4d | %s", line, strings.ReplaceAll(l, "\t", "    ")),
-		fmt.Sprintf("     | %s%s", pad, "\x1b[0;32m^\x1b[0m"),
-	}
 }
 
 func red(s string) string { return "\x1b[0;31m" + s + "\x1b[0m" }

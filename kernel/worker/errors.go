@@ -70,7 +70,7 @@ func (s *session) describe(ctx context.Context, code string, err error) *engine.
 // panicError describes the panic val, with the interpreter's trace of
 // positions; frames in functions of earlier cells show those cells' lines,
 // other frames those of cell cell.
-func (s *session) panicError(cell int, val any, frames []frame) *engine.Error {
+func (s *session) panicError(current int, val any, frames []frame) *engine.Error {
 	msg := fmt.Sprint(val)
 	if err, ok := val.(error); ok {
 		msg = err.Error()
@@ -90,7 +90,7 @@ func (s *session) panicError(cell int, val any, frames []frame) *engine.Error {
 		if f.line < 1 {
 			continue
 		}
-		c := s.frameCell(f, cell)
+		c := s.frameCell(f, current)
 		where := fmt.Sprintf("cell line %d", f.line)
 		if c != s.count {
 			where = fmt.Sprintf("cell %d, line %d", c, f.line)
@@ -102,13 +102,13 @@ func (s *session) panicError(cell int, val any, frames []frame) *engine.Error {
 		if s.sites.shifted(c, f.line) {
 			// A rewritten go statement moved the columns of this line.
 			e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at %s", funcName(f.fn), where))
-			if ls := sourceLines(s.code[c], f.line, 1); len(ls) > 0 {
+			if ls := cell.SourceLines(s.code[c], f.line, 1); len(ls) > 0 {
 				e.Traceback = append(e.Traceback, ls[0])
 			}
 			continue
 		}
 		e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at %s:%d", funcName(f.fn), where, f.col))
-		e.Traceback = append(e.Traceback, sourceLines(s.code[c], f.line, f.col)...)
+		e.Traceback = append(e.Traceback, cell.SourceLines(s.code[c], f.line, f.col)...)
 	}
 	e.Traceback = append(e.Traceback, "(the session's values are kept)")
 	return e
@@ -163,7 +163,7 @@ func positioned(name, code string, line, col int, msg string) *engine.Error {
 		col = 1
 	}
 	e := &engine.Error{Name: name, Value: fmt.Sprintf("cell line %d:%d: %s", line, col, msg)}
-	e.Traceback = append([]string{red(name) + fmt.Sprintf(" at cell line %d:%d: %s", line, col, msg)}, sourceLines(code, line, col)...)
+	e.Traceback = append([]string{red(name) + fmt.Sprintf(" at cell line %d:%d: %s", line, col, msg)}, cell.SourceLines(code, line, col)...)
 	return e
 }
 
@@ -175,24 +175,6 @@ func syntaxError(code string, err error) *engine.Error {
 	return &engine.Error{Name: "syntax error", Value: err.Error(), Traceback: []string{err.Error()}}
 }
 
-// sourceLines shows line of code with a caret under col.
-func sourceLines(code string, line, col int) []string {
-	lines := strings.Split(code, "\n")
-	if line < 1 || line > len(lines) {
-		return nil
-	}
-	l := strings.ReplaceAll(lines[line-1], "\t", "    ")
-	// Columns count bytes; tabs were widened to four spaces.
-	pre := lines[line-1]
-	if col-1 <= len(pre) {
-		pre = pre[:col-1]
-	}
-	width := len([]rune(strings.ReplaceAll(pre, "\t", "    ")))
-	return []string{
-		fmt.Sprintf("%4d | %s", line, l),
-		fmt.Sprintf("     | %s%s", strings.Repeat(" ", width), green("^")),
-	}
-}
 
 func red(s string) string   { return "\x1b[0;31m" + s + "\x1b[0m" }
 func green(s string) string { return "\x1b[0;32m" + s + "\x1b[0m" }
