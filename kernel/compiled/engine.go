@@ -163,7 +163,7 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 	}
 	e.tellLoss(out)
 
-	u, err := convert.Convert(e.sess, count, c, e.imp)
+	u, err := e.convert(count, c)
 	if err != nil {
 		return fail(convertError(code, count, err))
 	}
@@ -235,6 +235,17 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 		res.Data = map[string]any{"text/plain": r.Value}
 	}
 	return res
+}
+
+// convert converts the cell; a bug of the conversion fails the cell, not
+// the kernel.
+func (e *Engine) convert(count int, c *cell.Cell) (u *convert.Unit, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("the conversion of this cell failed (a bug of gocurrent, please report it with the cell): %v", v)
+		}
+	}()
+	return convert.Convert(e.sess, count, c, e.imp)
 }
 
 // lateSink is where the host's output goes between cells.

@@ -117,3 +117,41 @@ panic("boom")`)
 		t.Errorf("cell 4: error %+v, want the panic boom at cell[4]:5", e)
 	}
 }
+
+// TestExportedNamesAndStatements runs cells with exported variables and
+// functions (which a plugin would take for its own symbols), assignments
+// to map elements and fields, and a range over a function of an earlier
+// cell.
+func TestExportedNamesAndStatements(t *testing.T) {
+	e := New(Options{Logf: t.Logf})
+	defer e.Close()
+	got := runCells(t, e, `
+var Limit = 3
+func Count(n int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := range n {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+type Box struct{ V int }
+Total := 0
+m := map[string]int{}
+m["a"] = 1
+b := Box{}
+b.V = 2`, `
+for v := range Count(Limit) {
+	Total += v
+}
+Total + m["a"] + b.V`)
+	for i, g := range got {
+		if g.err != nil {
+			t.Fatalf("cell %d: %v %v", i+1, g.err, g.err.Traceback)
+		}
+	}
+	if got[1].value != "6" {
+		t.Errorf("cell 2 = %q, want 6", got[1].value)
+	}
+}

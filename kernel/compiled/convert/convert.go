@@ -165,18 +165,19 @@ type converter struct {
 	parts []*part
 	errs  Errors
 
-	stmts    []*part           // the statement parts, in order
-	imports  map[string]string // every import the check has, by name
-	added    map[string]string // imports the cell adds to the session
-	used     map[string]string // imports the output needs, by name
-	cells    map[int]bool      // earlier cells the output imports
-	aliases  map[string]bool   // session types and constants the output names
-	copies   map[string]bool   // generic functions copied into the output
-	declared map[string]*Name  // names the cell declares
-	hoisted  []hoisted         // top-level variables of the statements
-	decls    map[types.Object]string
-	final    ast.Expr
-	needRef  bool
+	stmts       []*part               // the statement parts, in order
+	imports     map[string]string     // every import the check has, by name
+	added       map[string]string     // imports the cell adds to the session
+	used        map[string]string     // imports the output needs, by name
+	cells       map[int]bool          // earlier cells the output imports
+	aliases     map[string]bool       // session types and constants the output names
+	copies      map[string]bool       // generic functions copied into the output
+	declared    map[string]*Name      // names the cell declares
+	hoisted     []hoisted             // top-level variables of the statements
+	hoistedObjs map[types.Object]bool // their objects in the check
+	decls       map[types.Object]string
+	final       ast.Expr
+	needRef     bool
 }
 
 type hoisted struct {
@@ -339,7 +340,7 @@ func (cv *converter) check() error {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "gocurrent_cell" {
 			for _, st := range fd.Body.List {
 				at := ast.Node(st)
-				if as, ok := st.(*ast.AssignStmt); ok && len(as.Lhs) == 1 && as.Lhs[0].(*ast.Ident).Name == "_" && as.Tok == token.ASSIGN {
+				if as, ok := st.(*ast.AssignStmt); ok && isFinal(as) {
 					at = as.Rhs[0] // a final expression, after "_ = "
 				}
 				if p := find(at); p != nil {
@@ -434,7 +435,19 @@ func cellPkg(n int) string { return "gocurrent_c" + strconv.Itoa(n) }
 // hook is how the output reaches the hook of cell n.
 func (cv *converter) hook(n int) string {
 	cv.cells[n] = true
-	return cellPkg(n) + "." + HookType + "{}"
+	// In parentheses: a composite literal in the header of an if, for or
+	// switch statement needs them.
+	return "(" + cellPkg(n) + "." + HookType + "{})"
+}
+
+// isFinal reports whether as is the "_ = " the check puts before a final
+// expression that is not a statement of its own.
+func isFinal(as *ast.AssignStmt) bool {
+	if as.Tok != token.ASSIGN || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+		return false
+	}
+	id, ok := as.Lhs[0].(*ast.Ident)
+	return ok && id.Name == "_"
 }
 
 // isStmtExpr reports whether the expression e can stand as a statement: a

@@ -44,7 +44,7 @@ func (cv *converter) output() *Unit {
 	body.WriteString("\n/*line gocurrent:1*/\n")
 	for _, h := range cv.hoisted {
 		t := cv.typeString(h.typ)
-		fmt.Fprintf(&body, "var %s %s\n", h.name, t)
+		fmt.Fprintf(&body, "var %s %s\n", local(h.name), t)
 		cv.varName(h.name, h.typ, &hooks)
 		u.Vars = append(u.Vars, h.name)
 	}
@@ -141,7 +141,7 @@ func (cv *converter) declare(p *part, methods bool, hooks *strings.Builder) {
 				nm.Generic = true
 				continue
 			}
-			fmt.Fprintf(hooks, "func (%s) F_%s() %s { return %s }\n", HookType, d.Name.Name, cv.typeString(obj.Type()), d.Name.Name)
+			fmt.Fprintf(hooks, "func (%s) F_%s() %s { return %s }\n", HookType, d.Name.Name, cv.typeString(obj.Type()), local(d.Name.Name))
 		case *ast.GenDecl:
 			for _, spec := range d.Specs {
 				switch sp := spec.(type) {
@@ -180,7 +180,7 @@ func (cv *converter) varName(name string, t types.Type, hooks *strings.Builder) 
 	nm := &Name{Kind: Var, Cell: cv.n, Imports: map[string]string{}}
 	nm.Src = "var " + name + " " + cv.srcTypeString(t, nm)
 	cv.declared[name] = nm
-	fmt.Fprintf(hooks, "func (%s) V_%s() *%s { return &%s }\n", HookType, name, cv.typeString(t), name)
+	fmt.Fprintf(hooks, "func (%s) V_%s() *%s { return &%s }\n", HookType, name, cv.typeString(t), local(name))
 }
 
 // typeSpec records a type and writes its alias and the accessors of its
@@ -387,4 +387,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// local is the name a package-level variable or function has in its
+// cell's package.
+func local(name string) string {
+	if ast.IsExported(name) {
+		return LocalName(name)
+	}
+	return name
 }

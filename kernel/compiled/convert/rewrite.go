@@ -13,6 +13,7 @@ import (
 // cell copies) so that they reach earlier cells' names through their
 // packages.
 func (cv *converter) rewrite() {
+	cv.findHoisted()
 	done := map[*part]bool{}
 	var todo []*part
 	for _, p := range cv.parts {
@@ -82,22 +83,35 @@ func (cv *converter) render(p *part, n ast.Node) string {
 
 // ident rewrites a use of a session name.
 func (cv *converter) ident(p *part, id *ast.Ident) {
+	start, end := cv.off(p, id.Pos()), cv.off(p, id.End())
+	if obj := cv.info.Defs[id]; obj != nil {
+		if cv.renamed(obj) {
+			p.edits.Put(start, end, LocalName(id.Name))
+		}
+		return
+	}
 	obj := cv.info.Uses[id]
 	if pn, ok := obj.(*types.PkgName); ok {
 		cv.used[id.Name] = pn.Imported().Path()
+		return
+	}
+	if cv.renamed(obj) {
+		p.edits.Put(start, end, LocalName(id.Name))
 		return
 	}
 	name, d := cv.sessionName(obj)
 	if d == nil {
 		return
 	}
-	start, end := cv.off(p, id.Pos()), cv.off(p, id.End())
 	switch d.Kind {
 	case Var:
 		p.edits.Put(start, end, "(*"+cv.hook(d.Cell)+".V_"+name+"())")
 	case Func:
 		if d.Generic {
 			cv.copies[name] = true
+			if ast.IsExported(name) {
+				p.edits.Put(start, end, LocalName(name))
+			}
 			return
 		}
 		p.edits.Put(start, end, cv.hook(d.Cell)+".F_"+name+"()")
@@ -290,6 +304,60 @@ func (cv *converter) literal(p *part, lit *ast.CompositeLit, parents map[ast.Nod
 		}
 		return b.String()
 	})
+}
+
+// LocalName is what an exported package-level variable or function of a
+// cell is called in its package: a package named main cannot export them
+// (they would be taken for the plugin's own symbols).
+func LocalName(name string) string { return "gocurrent_" + name }
+
+// renamed reports whether obj is an exported variable or function that
+// the cell's package declares, under LocalName.
+func (cv *converter) renamed(obj types.Object) bool {
+	if obj == nil || !obj.Exported() {
+		return false
+	}
+	switch obj := obj.(type) {
+	case *types.Var:
+		if cv.hoistedObjs[obj] {
+			return true
+		}
+	case *types.Func:
+		if obj.Type().(*types.Signature).Recv() != nil {
+			return false
+		}
+	default:
+		return false
+	}
+	if obj.Parent() != cv.pkg.Scope() {
+		return false
+	}
+	p := cv.partOf(obj.Pos())
+	return p != nil && (p.inCell() || cv.copies[p.name])
+}
+
+// findHoisted finds the variables the cell's statements declare at their
+// top level.
+func (cv *converter) findHoisted() {
+	cv.hoistedObjs = map[types.Object]bool{}
+	for _, p := range cv.stmts {
+		if p.chunk.Kind != cell.Stmt {
+			continue
+		}
+		for _, n := range p.nodes {
+			as, ok := n.(*ast.AssignStmt)
+			if !ok || as.Tok != token.DEFINE {
+				continue
+			}
+			for _, l := range as.Lhs {
+				if id, ok := l.(*ast.Ident); ok {
+					if obj := cv.info.Defs[id]; obj != nil && id.Name != "_" {
+						cv.hoistedObjs[obj] = true
+					}
+				}
+			}
+		}
+	}
 }
 
 // hoist turns the variables the cell's statements declare at their top
