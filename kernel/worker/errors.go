@@ -175,8 +175,7 @@ func syntaxError(code string, err error) *engine.Error {
 	return &engine.Error{Name: "syntax error", Value: err.Error(), Traceback: []string{err.Error()}}
 }
 
-func red(s string) string   { return "\x1b[0;31m" + s + "\x1b[0m" }
-func green(s string) string { return "\x1b[0;32m" + s + "\x1b[0m" }
+func red(s string) string { return "\x1b[0;31m" + s + "\x1b[0m" }
 
 // panicFilter is the interpreter's standard error. It passes text through
 // to the cell's stderr, except the interpreter's own trace lines of a
