@@ -155,3 +155,24 @@ Total + m["a"] + b.V`)
 		t.Errorf("cell 2 = %q, want 6", got[1].value)
 	}
 }
+
+// TestGenericsAndEmbedding reaches unexported fields and methods of a
+// generic type and of an embedded struct from a later cell, and calls a
+// generic function of an earlier cell.
+func TestGenericsAndEmbedding(t *testing.T) {
+	b, err := os.ReadFile("convert/testdata/generics.cells")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Options{Logf: t.Logf})
+	defer e.Close()
+	got := runCells(t, e, strings.Split(string(b), "-- cell --\n")...)
+	for i, g := range got {
+		if g.err != nil {
+			t.Fatalf("cell %d: %v %v", i+1, g.err, g.err.Traceback)
+		}
+	}
+	if want := "2 true 1 [1]\n2 2\n"; got[1].stdout != want || got[1].value != `["1" "2"]` {
+		t.Errorf("cell 2: stdout %q value %q, want %q and [\"1\" \"2\"]", got[1].stdout, got[1].value, want)
+	}
+}

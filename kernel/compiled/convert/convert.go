@@ -177,6 +177,7 @@ type converter struct {
 	hoistedObjs map[types.Object]bool // their objects in the check
 	decls       map[types.Object]string
 	final       ast.Expr
+	memberHooks strings.Builder // the hooks of unexported methods
 	needRef     bool
 }
 

@@ -50,6 +50,7 @@ func (cv *converter) output() *Unit {
 	}
 	fmt.Fprintf(&body, "\n// %s is how later cells reach this cell's names.\ntype %s struct{}\n", HookType, HookType)
 	body.WriteString(hooks.String())
+	body.WriteString(cv.memberHooks.String())
 	fmt.Fprintf(&body, "\nfunc (%s) Run() (any, bool) {", HookType)
 	for _, p := range cv.stmts {
 		text := p.edits.Render(0, len(p.src))
@@ -204,23 +205,13 @@ func (cv *converter) typeSpec(sp *ast.TypeSpec, text func(ast.Node) string, hook
 		nm.typeArgs = "[" + strings.Join(args, ", ") + "]"
 	}
 	fmt.Fprintf(hooks, "type %s_T_%s%s = %s%s\n", HookType, name, nm.typeParams, name, nm.typeArgs)
-	if sp.TypeParams != nil {
-		return
-	}
 	obj := cv.info.Defs[sp.Name]
 	if it, ok := obj.Type().Underlying().(*types.Interface); ok {
 		for i := range it.NumExplicitMethods() {
 			m := it.ExplicitMethod(i)
-			if m.Exported() {
-				continue
+			if !m.Exported() {
+				cv.methodHook(nm, name, m, false)
 			}
-			sig := m.Type().(*types.Signature)
-			params := []*types.Var{types.NewParam(0, nil, "", obj.Type())}
-			for j := range sig.Params().Len() {
-				params = append(params, sig.Params().At(j))
-			}
-			mt := types.NewSignatureType(nil, nil, nil, types.NewTuple(params...), sig.Results(), sig.Variadic())
-			fmt.Fprintf(hooks, "func (%s) M_%s_%s() %s { return %s.%s }\n", HookType, name, m.Name(), cv.typeString(mt), name, m.Name())
 		}
 		return
 	}
@@ -233,7 +224,9 @@ func (cv *converter) typeSpec(sp *ast.TypeSpec, text func(ast.Node) string, hook
 		if f.Exported() || f.Name() == "_" {
 			continue
 		}
-		fmt.Fprintf(hooks, "func (%s) P_%s_%s(p *%s) *%s { return &p.%s }\n", HookType, name, f.Name(), name, cv.typeString(f.Type()), f.Name())
+		hook := fmt.Sprintf("%s_P_%s_%s", HookType, name, f.Name())
+		fmt.Fprintf(hooks, "type %s%s struct{}\n\nfunc (%s%s) Get(p *%s%s) *%s { return &p.%s }\n",
+			hook, nm.typeParams, hook, nm.typeArgs, name, nm.typeArgs, cv.typeString(f.Type()), f.Name())
 	}
 }
 
@@ -258,19 +251,41 @@ func (cv *converter) method(d *ast.FuncDecl, src string, hooks *strings.Builder)
 	if nm := cv.declared[tname]; nm != nil {
 		nm.Src += "\n" + src
 	}
-	if obj.Exported() || named.TypeParams().Len() > 0 || d.Name.Name == "_" {
+	if obj.Exported() || d.Name.Name == "_" {
 		return
 	}
-	expr := tname + "." + d.Name.Name
+	if nm := cv.declared[tname]; nm != nil {
+		cv.methodHook(nm, tname, obj, ptr)
+	}
+}
+
+// methodHook writes the hook of the unexported method m of the type
+// tname: a type whose Get returns the method expression.
+func (cv *converter) methodHook(nm *Name, tname string, m *types.Func, ptr bool) {
+	recv := tname + nm.typeArgs
+	expr := recv + "." + m.Name()
 	if ptr {
-		expr = "(*" + tname + ")." + d.Name.Name
+		recv = "*" + recv
+		expr = "(" + recv + ")." + m.Name()
 	}
-	params := []*types.Var{sig.Recv()}
+	sig := m.Type().(*types.Signature)
+	var params []string
 	for i := range sig.Params().Len() {
-		params = append(params, sig.Params().At(i))
+		t := sig.Params().At(i).Type()
+		if sig.Variadic() && i == sig.Params().Len()-1 {
+			params = append(params, "..."+cv.typeString(t.(*types.Slice).Elem()))
+			continue
+		}
+		params = append(params, cv.typeString(t))
 	}
-	mt := types.NewSignatureType(nil, nil, nil, types.NewTuple(params...), sig.Results(), sig.Variadic())
-	fmt.Fprintf(hooks, "func (%s) M_%s_%s() %s { return %s }\n", HookType, tname, d.Name.Name, cv.typeString(mt), expr)
+	results := cv.typeString(sig.Results())
+	if sig.Results().Len() == 1 {
+		results = cv.typeString(sig.Results().At(0).Type())
+	}
+	ft := "func(" + strings.Join(append([]string{recv}, params...), ", ") + ") " + results
+	hook := fmt.Sprintf("%s_M_%s_%s", HookType, tname, m.Name())
+	fmt.Fprintf(&cv.memberHooks, "type %s%s struct{}\n\nfunc (%s%s) Get() %s { return %s }\n",
+		hook, nm.typeParams, hook, nm.typeArgs, ft, expr)
 }
 
 // constSrc declares the constant c again, with its exact value.

@@ -138,94 +138,150 @@ func (cv *converter) sessionType(t types.Type) (*types.Named, *Name) {
 	return named, d
 }
 
-// selector rewrites the selection of an unexported field or method of a
-// session type.
-func (cv *converter) selector(p *part, sel *ast.SelectorExpr, parents map[ast.Node]ast.Node) bool {
-	s := cv.info.Selections[sel]
-	if s == nil || s.Obj().Exported() {
-		return true
-	}
-	var owner types.Type
-	switch obj := s.Obj().(type) {
-	case *types.Var:
-		// The field belongs to the struct the last step of the path reaches.
-		if len(s.Index()) != 1 {
-			if _, d := cv.sessionType(s.Recv()); d != nil {
-				cv.fail(sel.Sel.Pos(), "the field %s is promoted through an embedded field of a type of an earlier cell: compiled sessions cannot reach it yet; name the embedded field (x.Inner.%s) or use the compiled kernel's %%%%native", sel.Sel.Name, sel.Sel.Name)
-			}
-			return true
-		}
-		owner = s.Recv()
-	case *types.Func:
-		sig := obj.Type().(*types.Signature)
-		if sig.Recv() == nil {
-			return true
-		}
-		owner = sig.Recv().Type()
-	}
-	named, d := cv.sessionType(owner)
-	if d == nil {
-		return true
-	}
-	if named.TypeArgs().Len() > 0 || named.TypeParams().Len() > 0 {
-		cv.fail(sel.Sel.Pos(), "%s.%s is an unexported member of the generic type %s of cell %d: compiled sessions cannot reach it from a later cell yet; use it in its own cell", named.Obj().Name(), sel.Sel.Name, named.Obj().Name(), d.Cell)
-		return true
-	}
+// memberHook is how the cell reaches the hook of an unexported member of
+// the session type named (of an earlier cell): kind P for a field, M for
+// a method.
+func (cv *converter) memberHook(kind string, named *types.Named, member string) string {
+	_, d := cv.sessionName(named.Obj())
+	cv.cells[d.Cell] = true
 	tname := named.Obj().Name()
 	cv.aliases[tname] = true
-	hook := cv.hook(d.Cell)
-	x := sel.X
-	xt := cv.info.Types[x]
-	xIsPtr := false
-	if _, ok := xt.Type.Underlying().(*types.Pointer); ok {
-		xIsPtr = true
-	}
-	start, end := cv.off(p, sel.Pos()), cv.off(p, sel.End())
-	switch s.Kind() {
-	case types.FieldVal:
-		p.edits.Add(start, end, func() string {
-			return "(*" + hook + ".P_" + tname + "_" + sel.Sel.Name + "(" + cv.address(p, x, xIsPtr, xt) + "))"
-		})
-	case types.MethodVal:
-		call, ok := parents[sel].(*ast.CallExpr)
-		if !ok || call.Fun != sel {
-			cv.fail(sel.Sel.Pos(), "the method value %s.%s of type %s (cell %d) is unexported: compiled sessions can call it from a later cell but not take its value yet; write func() { x.%s() } instead", tname, sel.Sel.Name, tname, d.Cell, sel.Sel.Name)
-			return true
+	args := ""
+	if named.TypeArgs().Len() > 0 {
+		var as []string
+		for i := range named.TypeArgs().Len() {
+			as = append(as, cv.typeString(named.TypeArgs().At(i)))
 		}
-		_, ptrRecv := s.Obj().Type().(*types.Signature).Recv().Type().(*types.Pointer)
-		lparen := cv.off(p, call.Lparen)
-		p.edits.Add(start, lparen+1, func() string {
-			var recv string
-			switch {
-			case ptrRecv:
-				recv = cv.address(p, x, xIsPtr, xt)
-			case xIsPtr:
-				recv = "*" + cv.render(p, x)
-			default:
-				recv = cv.render(p, x)
-			}
-			sep := ""
-			if len(call.Args) > 0 {
-				sep = ", "
-			}
-			return hook + ".M_" + tname + "_" + sel.Sel.Name + "()(" + recv + sep
-		})
-	case types.MethodExpr:
-		cv.fail(sel.Sel.Pos(), "the method expression %s.%s names an unexported method of a type of cell %d: compiled sessions cannot reach it from a later cell yet", tname, sel.Sel.Name, d.Cell)
+		args = "[" + strings.Join(as, ", ") + "]"
 	}
-	return true
+	return "(" + cellPkg(d.Cell) + "." + HookType + "_" + kind + "_" + tname + "_" + member + args + "{})"
 }
 
-// address is the text of a pointer to x.
-func (cv *converter) address(p *part, x ast.Expr, isPtr bool, xt types.TypeAndValue) string {
-	switch {
-	case isPtr:
-		return cv.render(p, x)
-	case xt.Addressable():
-		return "&" + cv.render(p, x)
+// foreign is the session type of an earlier cell whose unexported member
+// name is, if it is one.
+func (cv *converter) foreign(t types.Type, name string) *types.Named {
+	if ast.IsExported(name) {
+		return nil
 	}
-	cv.needRef = true
-	return "gocurrent_ref(" + cv.render(p, x) + ")"
+	named, d := cv.sessionType(t)
+	if d == nil {
+		return nil
+	}
+	return named
+}
+
+// selector rewrites a selection that reaches an unexported field or
+// method of a session type of an earlier cell, at its end or on the way
+// through embedded fields.
+func (cv *converter) selector(p *part, sel *ast.SelectorExpr, parents map[ast.Node]ast.Node) bool {
+	s := cv.info.Selections[sel]
+	if s == nil || s.Kind() == types.MethodExpr {
+		if s != nil && !s.Obj().Exported() {
+			if named := cv.foreign(s.Recv(), s.Obj().Name()); named != nil {
+				cv.fail(sel.Sel.Pos(), "the method expression %s.%s names an unexported method of a type of an earlier cell: compiled sessions cannot take it yet; write func(v %s) { v.%s() }", named.Obj().Name(), sel.Sel.Name, named.Obj().Name(), sel.Sel.Name)
+			}
+		}
+		return true
+	}
+	// The steps: the embedded fields on the way, then the member.
+	type step struct {
+		owner types.Type // the type the step selects from
+		name  string
+		field *types.Var
+	}
+	var steps []step
+	t := s.Recv()
+	foreign := false
+	for i, idx := range s.Index() {
+		base := t
+		if pt, ok := types.Unalias(base).Underlying().(*types.Pointer); ok {
+			base = pt.Elem()
+		}
+		if i == len(s.Index())-1 && s.Kind() == types.MethodVal {
+			m := s.Obj().(*types.Func)
+			owner := m.Type().(*types.Signature).Recv().Type()
+			steps = append(steps, step{owner: owner, name: m.Name()})
+			if cv.foreign(owner, m.Name()) != nil {
+				foreign = true
+			}
+			break
+		}
+		st, ok := base.Underlying().(*types.Struct)
+		if !ok {
+			return true
+		}
+		f := st.Field(idx)
+		steps = append(steps, step{owner: base, name: f.Name(), field: f})
+		if cv.foreign(base, f.Name()) != nil {
+			foreign = true
+		}
+		t = f.Type()
+	}
+	if !foreign {
+		return true
+	}
+	x := sel.X
+	start, end := cv.off(p, sel.Pos()), cv.off(p, sel.End())
+	var call *ast.CallExpr
+	if s.Kind() == types.MethodVal {
+		c, ok := parents[sel].(*ast.CallExpr)
+		if !ok || c.Fun != sel {
+			cv.fail(sel.Sel.Pos(), "%s is an unexported method of a type of an earlier cell: compiled sessions can call it but not take its value yet; write func() { x.%s() } instead", sel.Sel.Name, sel.Sel.Name)
+			return true
+		}
+		call = c
+		end = cv.off(p, call.Lparen) + 1
+	}
+	xt := cv.info.Types[x]
+	p.edits.Add(start, end, func() string {
+		cur := cv.render(p, x)
+		curType := xt.Type
+		addressable := xt.Addressable()
+		for _, st := range steps {
+			_, isPtr := types.Unalias(curType).Underlying().(*types.Pointer)
+			addr := func() string {
+				switch {
+				case isPtr:
+					return cur
+				case addressable:
+					return "&" + cur
+				}
+				cv.needRef = true
+				return "gocurrent_ref(" + cur + ")"
+			}
+			if st.field == nil { // the method, last
+				named := cv.foreign(st.owner, st.name)
+				if named == nil {
+					return cur + "." + st.name + "("
+				}
+				_, ptrRecv := st.owner.(*types.Pointer)
+				var recv string
+				switch {
+				case ptrRecv:
+					recv = addr()
+				case isPtr:
+					recv = "*" + cur
+				default:
+					recv = cur
+				}
+				sep := ""
+				if len(call.Args) > 0 {
+					sep = ", "
+				}
+				return cv.memberHook("M", named, st.name) + ".Get()(" + recv + sep
+			}
+			if named := cv.foreign(st.owner, st.name); named != nil {
+				cur = "(*" + cv.memberHook("P", named, st.name) + ".Get(" + addr() + "))"
+				addressable = true
+			} else {
+				cur = cur + "." + st.name
+				addressable = addressable || isPtr
+			}
+			curType = st.field.Type()
+		}
+		return cur
+	})
+	return true
 }
 
 // literal rewrites a composite literal of a session struct type with
@@ -258,13 +314,7 @@ func (cv *converter) literal(p *part, lit *ast.CompositeLit, parents map[ast.Nod
 	if !private || len(lit.Elts) == 0 {
 		return
 	}
-	if named.TypeArgs().Len() > 0 {
-		cv.fail(lit.Pos(), "a literal of the generic type %s of cell %d sets unexported fields: compiled sessions cannot do that from a later cell yet", named.Obj().Name(), d.Cell)
-		return
-	}
-	tname := named.Obj().Name()
-	cv.aliases[tname] = true
-	hook := cv.hook(d.Cell)
+	tname := cv.typeString(named)
 	amp, isAmp := parents[lit].(*ast.UnaryExpr)
 	if isAmp && amp.Op != token.AND {
 		isAmp = false
@@ -280,7 +330,7 @@ func (cv *converter) literal(p *part, lit *ast.CompositeLit, parents map[ast.Nod
 			cv.needRef = true
 			b.WriteString("gocurrent_ref(")
 		}
-		b.WriteString("func() (gocurrent_v " + tname + ") { gocurrent_h := " + hook + "; _ = gocurrent_h; ")
+		b.WriteString("func() (gocurrent_v " + tname + ") { ")
 		for i, e := range lit.Elts {
 			field := ""
 			val := e
@@ -293,7 +343,7 @@ func (cv *converter) literal(p *part, lit *ast.CompositeLit, parents map[ast.Nod
 			if ast.IsExported(field) {
 				b.WriteString("gocurrent_v." + field + " = ")
 			} else {
-				b.WriteString("*gocurrent_h.P_" + tname + "_" + field + "(&gocurrent_v) = ")
+				b.WriteString("*" + cv.memberHook("P", named, field) + ".Get(&gocurrent_v) = ")
 			}
 			b.WriteString(cv.render(p, val))
 			b.WriteString("; ")
