@@ -33,6 +33,7 @@ import pytest
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TESTS_DIR)
 KERNEL_NAME = "gocurrent"
+COMPILED_KERNEL_NAME = "gocurrent-compiled"
 DEFAULT_TIMEOUT = 120  # seconds per test, unless marked otherwise
 
 # Debian's Jupyter lives here; the python3 first on PATH may be another one.
@@ -204,11 +205,12 @@ def gocurrent_env(tmp_path_factory):
 # kernels
 
 
-def start_kernel(timeout=60):
-    """Start the gocurrent kernel from the installed kernelspec; return
-    (KernelManager, BlockingKernelClient) with the client ready."""
+def start_kernel(timeout=60, kernel_name=KERNEL_NAME):
+    """Start the gocurrent kernel (or, with kernel_name, another installed
+    kernelspec); return (KernelManager, BlockingKernelClient) with the
+    client ready."""
     manager = need("jupyter_client.manager", "python3-jupyter-client")
-    return manager.start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=timeout)
+    return manager.start_new_kernel(kernel_name=kernel_name, startup_timeout=timeout)
 
 
 def stop_kernel(km, kc):
@@ -235,6 +237,16 @@ def kernel(gocurrent_env):
 def fresh_kernel(gocurrent_env):
     """A kernel of its own for one test: (km, kc)."""
     km, kc = start_kernel()
+    try:
+        yield km, kc
+    finally:
+        stop_kernel(km, kc)
+
+
+@pytest.fixture
+def fresh_compiled_kernel(gocurrent_env):
+    """A compiled session (kernelspec gocurrent-compiled) for one test."""
+    km, kc = start_kernel(kernel_name=COMPILED_KERNEL_NAME)
     try:
         yield km, kc
     finally:

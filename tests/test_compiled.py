@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import need, stop_kernel
+from conftest import COMPILED_KERNEL_NAME, start_kernel, stop_kernel
 from helpers import execute, execute_ok, strip_ansi, TIMING_LINE
 
 pytestmark = pytest.mark.timeout(240)
@@ -20,8 +20,7 @@ BUILD_TIMEOUT = 180  # the first cell waits for the session's host to build
 
 @pytest.fixture(scope="module")
 def compiled(gocurrent_env):
-    manager = need("jupyter_client.manager", "python3-jupyter-client")
-    km, kc = manager.start_new_kernel(kernel_name="gocurrent-compiled", startup_timeout=60)
+    km, kc = start_kernel(kernel_name=COMPILED_KERNEL_NAME)
     try:
         yield km, kc
     finally:

@@ -916,6 +916,21 @@ def test_fidelity_cells(fresh_kernel, go_results, name):
     assert got_err == want_err, f"stderr differs from go run ({want_err!r}):\n{r2.describe()}"
 
 
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("name", FIDELITY)
+def test_fidelity_cells_compiled(fresh_compiled_kernel, go_results, name):
+    """fidelity/NAME.go as interactive cells in a compiled session: the
+    same two cells, built with the Go toolchain, print exactly what go run
+    prints."""
+    km, kc = fresh_compiled_kernel
+    want_out, want_err = go_results["fidelity/" + name]
+    decls, body = split_program(fidelity_source(name))
+    r1 = run_ok(km, kc, decls, want_out, timeout=180)  # the first cell waits for the host's build
+    r2 = run_ok(km, kc, body, want_out, timeout=60)
+    assert r1.user_stdout + r2.user_stdout == want_out, f"stdout differs from go run:\n{r1.describe()}\n{r2.describe()}"
+    assert r1.stderr + r2.stderr == want_err, f"stderr differs from go run ({want_err!r}):\n{r2.describe()}"
+
+
 @pytest.mark.program_cell
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("name", FIDELITY)
