@@ -148,3 +148,31 @@ def test_interrupt_stops_the_cell(compiled):
     assert r.content["ename"] == "interrupted", r.describe()
     assert time.monotonic() - t0 < 30
     assert execute_ok(kc, "1 + 1", timeout=BUILD_TIMEOUT).result_text == "2"
+
+
+def test_display_and_rich_values(compiled):
+    _, kc = compiled
+    r = execute_ok(
+        kc,
+        """
+type badge string
+
+func (b badge) HTML() string { return "<b>" + string(b) + "</b>" }
+
+fmt.Println("before")
+display.HTML("<i>shown</i>")
+fmt.Println("after")
+badge("ok")""",
+    )
+    kinds = [
+        (m["msg_type"], m["content"].get("text") or m["content"].get("data", {}).get("text/html"))
+        for m in r.outputs
+        if m["msg_type"] in ("stream", "display_data", "execute_result")
+    ]
+    kinds = [k for k in kinds if not (k[0] == "stream" and "wall" in (k[1] or ""))]
+    assert kinds == [
+        ("stream", "before\n"),
+        ("display_data", "<i>shown</i>"),
+        ("stream", "after\n"),
+        ("execute_result", "<b>ok</b>"),
+    ], r.describe()

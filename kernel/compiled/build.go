@@ -46,7 +46,10 @@ func newBuilder(goBin string) (*builder, error) {
 		env: append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GOTOOLCHAIN=local", "GO111MODULE=on", "CGO_ENABLED=1")}
 	files := map[string]string{
 		"go.mod":       "module " + Module + "\n\ngo " + goVersion(goBin) + "\n",
-		"host/main.go": hostSource,
+		"host/main.go": sessionPaths.Replace(hostSource),
+	}
+	for path, src := range displayFiles() {
+		files[strings.TrimPrefix(path, Module+"/")+"/display.go"] = src
 	}
 	for name, text := range files {
 		if err := writeFile(filepath.Join(dir, name), text); err != nil {

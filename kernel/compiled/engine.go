@@ -39,6 +39,8 @@ type Options struct {
 	// Late receives output that goroutines of ended cells write, with the
 	// number of the last cell that ran.
 	Late func(name, text string, from int)
+	// LateDisplay receives what they display.
+	LateDisplay func(data, metadata map[string]any, id string, update bool, from int)
 }
 
 // Engine runs the cells of one compiled session.
@@ -73,7 +75,6 @@ func New(opts Options) *Engine {
 
 func (e *Engine) reset() {
 	e.sess = convert.NewSession(Module, e.std)
-	e.imp = importer.ForCompiler(token.NewFileSet(), "gc", nil)
 }
 
 // prepare finds the toolchain, lists the standard library and builds the
@@ -99,6 +100,13 @@ func (e *Engine) prepare() {
 		return
 	}
 	e.std = stdPackages(string(list))
+	e.std["display"] = DisplayPath
+	imp, err := newSessionImporter(importer.ForCompiler(token.NewFileSet(), "gc", nil))
+	if err != nil {
+		e.setup = err
+		return
+	}
+	e.imp = imp
 	b, err := newBuilder(goBin)
 	if err != nil {
 		e.setup = err
@@ -176,28 +184,25 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 		return fail(buildError(code, count, msg))
 	}
 	if e.proc == nil {
-		p, err := startHost(e.host, e.b.dir, nil)
+		p, err := startHost(e.host, e.b.dir)
 		if err != nil {
 			return fail(&engine.Error{Name: "session", Value: err.Error(), Traceback: []string{engine.Red("session") + ": " + err.Error()}})
 		}
 		e.proc = p
 	}
 	p := e.proc
-	p.setSink(func(name, text string) { out.Stream(name, text, 0) })
-	outMark, errMark := p.expect("stdout", count), p.expect("stderr", count)
-	replies := make(chan hostReply, 1)
-	if err := p.send(hostRequest{Cell: count, Plugin: so}); err == nil {
-		go func() {
-			var r hostReply
-			if p.replies.Decode(&r) == nil {
-				replies <- r
-			}
-		}()
-	}
+	p.setSink(sink{
+		stream:  func(name, text string) { out.Stream(name, text, 0) },
+		display: func(b displayBundle) { out.Display(b.Data, b.Metadata, b.ID, b.Update) },
+		clear:   out.Clear,
+	})
 	e.last = count
 	var r hostReply
+	if err := p.send(hostRequest{Cell: count, Plugin: so}); err != nil {
+		<-p.exited
+	}
 	select {
-	case r = <-replies:
+	case r = <-p.done:
 	case <-ctx.Done():
 		p.kill()
 		e.proc = nil
@@ -208,12 +213,6 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 		e.proc = nil
 		e.sess.Apply(u)
 		return fail(crashError(p, e.lossText()))
-	}
-	for _, m := range []chan struct{}{outMark, errMark} {
-		select {
-		case <-m:
-		case <-time.After(2 * time.Second):
-		}
 	}
 	p.setSink(e.lateSink(count))
 	if r.Loaded {
@@ -231,8 +230,8 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 		res.Err = &engine.Error{Name: "load error", Value: r.Error, Traceback: []string{engine.Red("load error") + ": " + r.Error}}
 	case r.Panic != "":
 		res.Err = panicError(r.Panic, r.Stack)
-	case r.HasVal:
-		res.Data = map[string]any{"text/plain": r.Value}
+	case len(r.Value) > 0:
+		res.Data = r.Value
 	}
 	return res
 }
@@ -249,11 +248,18 @@ func (e *Engine) convert(count int, c *cell.Cell) (u *convert.Unit, err error) {
 }
 
 // lateSink is where the host's output goes between cells.
-func (e *Engine) lateSink(count int) func(name, text string) {
-	return func(name, text string) {
-		if e.opts.Late != nil {
-			e.opts.Late(name, text, count)
-		}
+func (e *Engine) lateSink(count int) sink {
+	return sink{
+		stream: func(name, text string) {
+			if e.opts.Late != nil {
+				e.opts.Late(name, text, count)
+			}
+		},
+		display: func(b displayBundle) {
+			if e.opts.LateDisplay != nil {
+				e.opts.LateDisplay(b.Data, b.Metadata, b.ID, b.Update, count)
+			}
+		},
 	}
 }
 

@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // hostRequest and hostReply are the host's protocol (host/main.go).
@@ -17,42 +19,67 @@ type hostRequest struct {
 	Plugin string `json:"plugin"`
 }
 
+// hostMessage is a line the host writes on file descriptor 3.
+type hostMessage struct {
+	Kind   string         `json:"kind"`
+	Sync   int64          `json:"sync"`
+	Bundle *displayBundle `json:"bundle"`
+	Wait   bool           `json:"wait"`
+	Done   *hostReply     `json:"done"`
+}
+
+// displayBundle is display.Bundle as the host sends it.
+type displayBundle struct {
+	Data     map[string]any `json:"data"`
+	Metadata map[string]any `json:"metadata"`
+	ID       string         `json:"id"`
+	Update   bool           `json:"update"`
+}
+
 type hostReply struct {
-	Cell             int    `json:"cell"`
-	Loaded           bool   `json:"loaded"`
-	Value            string `json:"value"`
-	Type             string `json:"type"`
-	HasVal           bool   `json:"has_value"`
-	Panic            string `json:"panic"`
-	Stack            string `json:"stack"`
-	Error            string `json:"error"`
-	WallNS           int64  `json:"wall_ns"`
-	UserNS           int64  `json:"user_ns"`
-	SysNS            int64  `json:"sys_ns"`
-	GoroutinesBefore int    `json:"goroutines_before"`
-	GoroutinesAfter  int    `json:"goroutines_after"`
-	GOMAXPROCS       int    `json:"gomaxprocs"`
+	Cell             int            `json:"cell"`
+	Loaded           bool           `json:"loaded"`
+	Value            map[string]any `json:"value"`
+	Panic            string         `json:"panic"`
+	Stack            string         `json:"stack"`
+	Error            string         `json:"error"`
+	WallNS           int64          `json:"wall_ns"`
+	UserNS           int64          `json:"user_ns"`
+	SysNS            int64          `json:"sys_ns"`
+	GoroutinesBefore int            `json:"goroutines_before"`
+	GoroutinesAfter  int            `json:"goroutines_after"`
+	GOMAXPROCS       int            `json:"gomaxprocs"`
 }
 
 // markerFormat matches host.Marker.
-const markerFormat = "\x00gocurrent-cell-end:%d\x00"
+const markerFormat = "\x00gocurrent-sync:%d\x00"
 
 // process is a running host.
 type process struct {
-	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	replies *json.Decoder
-	exited  chan struct{} // closed when the process has ended
-	state   *os.ProcessState
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	done   chan hostReply // how each cell ended
+	exited chan struct{}  // closed when the process has ended
+	state  *os.ProcessState
 
-	mu     sync.Mutex
-	sink   func(name, text string) // where output goes now
-	marks  map[string]chan struct{}
-	stderr strings.Builder // the last of standard error, for a crash
+	mu    sync.Mutex
+	sink  sink                     // where output goes now
+	marks map[string]chan struct{} // markers waited for
+	seen  map[string]bool          // markers seen before anyone waited
+	// handled has a channel for each message, closed once it is shown.
+	handled map[int64]chan struct{}
+	stderr  strings.Builder // the last of standard error, for a crash
+}
+
+// sink is where a host's output goes: a cell's, or late output.
+type sink struct {
+	stream  func(name, text string)
+	display func(b displayBundle)
+	clear   func(wait bool)
 }
 
 // startHost starts the host binary bin.
-func startHost(bin, dir string, sink func(name, text string)) (*process, error) {
+func startHost(bin, dir string) (*process, error) {
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
 	cmd.Env = os.Environ()
@@ -79,11 +106,13 @@ func startHost(bin, dir string, sink func(name, text string)) (*process, error) 
 		return nil, fmt.Errorf("start the session's host: %w", err)
 	}
 	rw.Close()
-	p := &process{cmd: cmd, stdin: stdin, replies: json.NewDecoder(rr), exited: make(chan struct{}), sink: sink, marks: map[string]chan struct{}{}}
+	p := &process{cmd: cmd, stdin: stdin, done: make(chan hostReply, 1), exited: make(chan struct{}),
+		marks: map[string]chan struct{}{}, seen: map[string]bool{}, handled: map[int64]chan struct{}{}}
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); p.pump("stdout", stdout) }()
 	go func() { defer wg.Done(); p.pump("stderr", stderr) }()
+	go func() { defer wg.Done(); p.messages(rr) }()
 	go func() {
 		wg.Wait()
 		cmd.Wait()
@@ -96,7 +125,7 @@ func startHost(bin, dir string, sink func(name, text string)) (*process, error) 
 
 // pump copies one output stream to the sink, taking out the markers.
 func (p *process) pump(name string, r io.Reader) {
-	const start = "\x00gocurrent-cell-end:"
+	const start = "\x00gocurrent-sync:"
 	buf := make([]byte, 32<<10)
 	var pending []byte
 	for {
@@ -125,7 +154,15 @@ func (p *process) pump(name string, r io.Reader) {
 			}
 			end := i + len(start) + j + 1
 			p.emit(name, pending[:i])
+			n, _ := strconv.ParseInt(string(pending[i+len(start):end-1]), 10, 64)
+			// What follows the marker is shown after the message (whose
+			// channel is taken before the message can be shown).
+			handled := p.handledCh(n)
 			p.mark(name + string(pending[i:end]))
+			select {
+			case <-handled:
+			case <-time.After(time.Second):
+			}
 			pending = append([]byte(nil), pending[end:]...)
 		}
 		if err != nil {
@@ -148,18 +185,23 @@ func (p *process) emit(name string, b []byte) {
 			p.stderr.WriteString(s[len(s)-32<<10:])
 		}
 	}
-	if p.sink != nil {
-		p.sink(name, string(b))
+	if p.sink.stream != nil {
+		p.sink.stream(name, string(b))
 	}
 }
 
-// expect returns a channel closed when stream name has shown cell n's
-// marker.
-func (p *process) expect(name string, n int) chan struct{} {
+// expect returns a channel closed when stream name has shown the marker
+// n.
+func (p *process) expect(name string, n int64) chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	key := name + fmt.Sprintf(markerFormat, n)
 	ch := make(chan struct{})
+	if p.seen[key] {
+		delete(p.seen, key)
+		close(ch)
+		return ch
+	}
 	p.marks[key] = ch
 	return ch
 }
@@ -170,10 +212,65 @@ func (p *process) mark(key string) {
 	if ch, ok := p.marks[key]; ok {
 		close(ch)
 		delete(p.marks, key)
+		return
+	}
+	p.seen[key] = true
+}
+
+// messages reads the host's messages: it shows displays once the output
+// written before them is shown, and hands on how each cell ended.
+func (p *process) messages(r io.Reader) {
+	dec := json.NewDecoder(r)
+	for {
+		var m hostMessage
+		if err := dec.Decode(&m); err != nil {
+			return
+		}
+		p.flushed(m.Sync)
+		p.mu.Lock()
+		s := p.sink
+		p.mu.Unlock()
+		switch {
+		case m.Kind == "done" && m.Done != nil:
+			p.done <- *m.Done
+		case m.Kind == "display" && m.Bundle != nil && s.display != nil:
+			s.display(*m.Bundle)
+		case m.Kind == "clear" && s.clear != nil:
+			s.clear(m.Wait)
+		}
+		close(p.handledCh(m.Sync))
+		p.mu.Lock()
+		delete(p.handled, m.Sync)
+		p.mu.Unlock()
 	}
 }
 
-func (p *process) setSink(sink func(name, text string)) {
+// handledCh is the channel closed when message n has been shown.
+func (p *process) handledCh(n int64) chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ch, ok := p.handled[n]
+	if !ok {
+		ch = make(chan struct{})
+		p.handled[n] = ch
+	}
+	return ch
+}
+
+// flushed waits until both output streams have shown the marker n, or
+// for at most a second (a cell that closed its standard output).
+func (p *process) flushed(n int64) {
+	timeout := time.After(time.Second)
+	for _, name := range []string{"stdout", "stderr"} {
+		select {
+		case <-p.expect(name, n):
+		case <-timeout:
+			return
+		}
+	}
+}
+
+func (p *process) setSink(sink sink) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.sink = sink

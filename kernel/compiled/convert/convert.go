@@ -178,6 +178,7 @@ type converter struct {
 	decls       map[types.Object]string
 	final       ast.Expr
 	memberHooks strings.Builder // the hooks of unexported methods
+	assignFinal bool            // check the final expression as a value
 	needRef     bool
 }
 
@@ -308,7 +309,7 @@ func (cv *converter) check() error {
 			cv.stmts = append(cv.stmts, p)
 		case cell.Expr:
 			p := &part{src: ch.Src, chunk: ch}
-			if !isStmtExpr(ch.Node) {
+			if cv.assignFinal || !isStmtExpr(ch.Node) {
 				b.WriteString("_ = ")
 			}
 			add(p, CellFile(cv.n), ch.Line, ch.Col)
@@ -384,6 +385,19 @@ func (cv *converter) check() error {
 		errs = append(errs, &Error{File: pos.Filename, Line: pos.Line, Col: pos.Column, Msg: te.Msg})
 	}}
 	cv.pkg, _ = conf.Check("main", cv.fset, []*ast.File{f}, cv.info)
+	if len(errs) > 0 && !cv.assignFinal && cv.final != nil {
+		// A final conversion, such as celsius(20), looks like a call but
+		// is a value: check it again as one.
+		line := cv.fset.Position(cv.final.Pos()).Line
+		for _, e := range errs {
+			if e.Line == line && strings.HasSuffix(e.Msg, "is not used") {
+				cv.assignFinal = true
+				cv.parts, cv.stmts, cv.final = nil, nil, nil
+				cv.fset = token.NewFileSet()
+				return cv.check()
+			}
+		}
+	}
 	if len(errs) > 0 {
 		return errs
 	}

@@ -61,6 +61,23 @@ func (cv *converter) rewritePart(p *part) {
 			return true
 		})
 	}
+	if p.inCell() && p.chunk.Kind != cell.Decl {
+		// A return of the cell's statements (main's body) ends Run.
+		for _, root := range p.nodes {
+			ast.Inspect(root, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.FuncLit:
+					return false
+				case *ast.ReturnStmt:
+					if len(n.Results) == 0 {
+						off := cv.off(p, n.Pos())
+						p.edits.Put(off, off+len("return"), "return nil, false")
+					}
+				}
+				return true
+			})
+		}
+	}
 	for _, root := range p.nodes {
 		ast.Inspect(root, func(n ast.Node) bool {
 			switch n := n.(type) {

@@ -4,9 +4,10 @@
 // goroutines of earlier cells stay alive for later ones.
 //
 // It reads requests from standard input, one JSON object a line, and
-// answers each on file descriptor 3. What cells print goes to its standard
-// output and error as it is; after each cell it writes a marker to both,
-// so that the kernel knows when it has read all of the cell's output.
+// writes messages on file descriptor 3: what cells display, and how each
+// cell ended. What cells print goes to its standard output and error as it
+// is; before each message it writes a marker to both, so that the kernel
+// shows the message after what was printed before it.
 package main
 
 import (
@@ -17,8 +18,12 @@ import (
 	"plugin"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/compiled/host/display"
+	core "github.com/gocurrent/gocurrent/kernel/display"
 )
 
 // request asks to load and run one cell.
@@ -27,19 +32,28 @@ type request struct {
 	Plugin string `json:"plugin"`
 }
 
+// message is one line on file descriptor 3: Kind "display" (a bundle a
+// cell displayed), "clear" (a cell cleared its output) or "done" (how a
+// cell ended), with Sync, the number in the markers written before it.
+type message struct {
+	Kind   string       `json:"kind"`
+	Sync   int64        `json:"sync"`
+	Bundle *core.Bundle `json:"bundle,omitempty"`
+	Wait   bool         `json:"wait,omitempty"`
+	Done   *reply       `json:"done,omitempty"`
+}
+
 // reply is how a cell ended.
 type reply struct {
-	Cell   int    `json:"cell"`
-	Loaded bool   `json:"loaded"`
-	Value  string `json:"value,omitempty"`
-	Type   string `json:"type,omitempty"`
-	HasVal bool   `json:"has_value,omitempty"`
-	Panic  string `json:"panic,omitempty"`
-	Stack  string `json:"stack,omitempty"`
-	Error  string `json:"error,omitempty"`
-	WallNS int64  `json:"wall_ns"`
-	UserNS int64  `json:"user_ns"`
-	SysNS  int64  `json:"sys_ns"`
+	Cell   int            `json:"cell"`
+	Loaded bool           `json:"loaded"`
+	Value  map[string]any `json:"value,omitempty"`
+	Panic  string         `json:"panic,omitempty"`
+	Stack  string         `json:"stack,omitempty"`
+	Error  string         `json:"error,omitempty"`
+	WallNS int64          `json:"wall_ns"`
+	UserNS int64          `json:"user_ns"`
+	SysNS  int64          `json:"sys_ns"`
 	// GoroutinesBefore and GoroutinesAfter are how many goroutines the
 	// process has before and after the cell.
 	GoroutinesBefore int `json:"goroutines_before"`
@@ -47,13 +61,34 @@ type reply struct {
 	GOMAXPROCS       int `json:"gomaxprocs"`
 }
 
-// Marker is written to standard output and error after each cell, with
-// the cell's number.
-const Marker = "\x00gocurrent-cell-end:%d\x00"
+// Marker is written to standard output and error before each message,
+// with the message's Sync.
+const Marker = "\x00gocurrent-sync:%d\x00"
+
+// sender writes the messages, from any goroutine.
+type sender struct {
+	mu   sync.Mutex
+	enc  *json.Encoder
+	sync int64
+}
+
+func (s *sender) send(m message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sync++
+	m.Sync = s.sync
+	fmt.Fprintf(os.Stdout, Marker, m.Sync)
+	fmt.Fprintf(os.Stderr, Marker, m.Sync)
+	if err := s.enc.Encode(m); err != nil {
+		os.Exit(2)
+	}
+}
 
 func main() {
-	replies := os.NewFile(3, "replies")
-	enc := json.NewEncoder(replies)
+	out := &sender{enc: json.NewEncoder(os.NewFile(3, "messages"))}
+	display.Current = core.New(
+		func(b core.Bundle) { out.send(message{Kind: "display", Bundle: &b}) },
+		func(wait bool) { out.send(message{Kind: "clear", Wait: wait}) })
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -63,11 +98,7 @@ func main() {
 			os.Exit(2)
 		}
 		r := run(req)
-		fmt.Fprintf(os.Stdout, Marker, req.Cell)
-		fmt.Fprintf(os.Stderr, Marker, req.Cell)
-		if err := enc.Encode(r); err != nil {
-			os.Exit(2)
-		}
+		out.send(message{Kind: "done", Done: &r})
 	}
 }
 
@@ -109,11 +140,8 @@ func run(req request) (r reply) {
 				r.Stack = string(debug.Stack())
 			}
 		}()
-		v, has := cellRun()
-		if has {
-			r.HasVal = true
-			r.Value = text(v)
-			r.Type = fmt.Sprintf("%T", v)
+		if v, has := cellRun(); has {
+			r.Value = core.Value(v)
 		}
 	}()
 	<-done
@@ -129,22 +157,6 @@ func panicText(v any) string {
 		return v.String()
 	case string:
 		return v
-	}
-	return fmt.Sprintf("%v", v)
-}
-
-// text formats a cell's value: strings quoted, errors and Stringers by
-// their methods, the rest with %v.
-func text(v any) string {
-	switch x := v.(type) {
-	case string:
-		return fmt.Sprintf("%q", x)
-	case []string:
-		return fmt.Sprintf("%q", x)
-	case error:
-		return x.Error()
-	case fmt.Stringer:
-		return x.String()
 	}
 	return fmt.Sprintf("%v", v)
 }
