@@ -29,6 +29,7 @@ import (
 
 	"github.com/gocurrent/gocurrent/install"
 	"github.com/gocurrent/gocurrent/kernel/compiled"
+	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/interp"
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
 	"github.com/gocurrent/gocurrent/kernel/native"
@@ -236,48 +237,56 @@ func runKernel(connFile string, compiledSession bool, stderr io.Writer) error {
 
 // newKernel starts the interpreter engine, the native programs beside it
 // and the request handlers on conn; closing the returned engines stops
-// them all. The engine reports late output through the handlers, which
-// exist only once the engine does: the pointer hands them over safely.
+// them all.
 func newKernel(conn session.Conn, hist *session.History, logf func(string, ...any)) (*session.Kernel, io.Closer, error) {
-	var handlers atomic.Pointer[session.Kernel]
-	eng, err := interp.New(interp.Options{
-		Logf: logf,
-		Late: func(name, text string, from int) {
-			if k := handlers.Load(); k != nil {
-				k.Late(name, text, from)
-			}
-		},
-		LateDisplay: func(data, metadata map[string]any, id string, update bool, from int) {
-			if k := handlers.Load(); k != nil {
-				k.LateDisplay(data, metadata, id, update, from)
-			}
-		},
-	})
+	var late lateHandlers
+	eng, err := interp.New(interp.Options{Logf: logf, Late: late.stream, LateDisplay: late.display})
 	if err != nil {
 		return nil, nil, err
 	}
-	engines := session.Engines{Cells: eng, Programs: native.NewPrograms(eng, logf)}
-	k := session.New(conn, engines, session.Info{Version: version}, hist, logf)
-	handlers.Store(k)
-	return k, closeEngines(engines), nil
+	return startHandlers(conn, eng, hist, &late, logf)
 }
 
 // newCompiledKernel starts a compiled session's engine, the native
 // programs beside it and the request handlers on conn.
 func newCompiledKernel(conn session.Conn, hist *session.History, logf func(string, ...any)) (*session.Kernel, io.Closer, error) {
-	var handlers atomic.Pointer[session.Kernel]
-	eng := compiled.New(compiled.Options{
-		Logf: logf,
-		Late: func(name, text string, from int) {
-			if k := handlers.Load(); k != nil {
-				k.Late(name, text, from)
-			}
-		},
-	})
+	var late lateHandlers
+	eng := compiled.New(compiled.Options{Logf: logf, Late: late.stream, LateDisplay: late.display})
+	return startHandlers(conn, eng, hist, &late, logf)
+}
+
+// cellEngine is an engine whose declarations native programs see.
+type cellEngine interface {
+	engine.Engine
+	native.Session
+}
+
+// startHandlers starts the native programs beside eng and the request
+// handlers, which late output then reaches.
+func startHandlers(conn session.Conn, eng cellEngine, hist *session.History, late *lateHandlers, logf func(string, ...any)) (*session.Kernel, io.Closer, error) {
 	engines := session.Engines{Cells: eng, Programs: native.NewPrograms(eng, logf)}
 	k := session.New(conn, engines, session.Info{Version: version}, hist, logf)
-	handlers.Store(k)
+	late.k.Store(k)
 	return k, closeEngines(engines), nil
+}
+
+// lateHandlers hand an engine's late output to the request handlers,
+// which exist only once the engine does: the pointer hands them over
+// safely.
+type lateHandlers struct {
+	k atomic.Pointer[session.Kernel]
+}
+
+func (l *lateHandlers) stream(name, text string, from int) {
+	if k := l.k.Load(); k != nil {
+		k.Late(name, text, from)
+	}
+}
+
+func (l *lateHandlers) display(data, metadata map[string]any, id string, update bool, from int) {
+	if k := l.k.Load(); k != nil {
+		k.LateDisplay(data, metadata, id, update, from)
+	}
 }
 
 // closeEngines closes the programs, then the cells' engine.

@@ -5,6 +5,8 @@ import (
 	"go/ast"
 	"go/constant"
 	"go/types"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,7 +73,7 @@ func (cv *converter) output() *Unit {
 
 	// The aliases may name more cells and imports: write them first.
 	var aliases strings.Builder
-	anames := sortedKeys(cv.aliases)
+	anames := slices.Sorted(maps.Keys(cv.aliases))
 	for _, name := range anames {
 		d := cv.s.Names[name]
 		pkg := cellPkg(d.Cell)
@@ -314,25 +316,24 @@ func (cv *converter) constSrc(c *types.Const, nm *Name) string {
 // imports them under.
 func (cv *converter) typeString(t types.Type) string {
 	cv.walkNamed(t, map[types.Type]bool{})
-	return types.TypeString(t, func(p *types.Package) string {
-		if p == cv.pkg {
-			return ""
-		}
-		name := cv.importName(p)
-		cv.used[name] = p.Path()
-		return name
-	})
+	return cv.qualified(t, cv.used)
 }
 
 // srcTypeString writes t for the check of a later cell, noting in nm the
 // imports it needs.
 func (cv *converter) srcTypeString(t types.Type, nm *Name) string {
+	return cv.qualified(t, nm.Imports)
+}
+
+// qualified writes t with the cell's own types unqualified and other
+// packages by their import names, which it adds to imports.
+func (cv *converter) qualified(t types.Type, imports map[string]string) string {
 	return types.TypeString(t, func(p *types.Package) string {
 		if p == cv.pkg {
 			return ""
 		}
 		name := cv.importName(p)
-		nm.Imports[name] = p.Path()
+		imports[name] = p.Path()
 		return name
 	})
 }
@@ -393,15 +394,6 @@ func (cv *converter) walkNamed(t types.Type, seen map[types.Type]bool) {
 			cv.walkNamed(t.Method(i).Type(), seen)
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // local is the name a package-level variable or function has in its

@@ -403,53 +403,53 @@ func (cv *converter) renamed(obj types.Object) bool {
 	return p != nil && (p.inCell() || cv.copies[p.name])
 }
 
-// findHoisted finds the variables the cell's statements declare at their
-// top level.
-func (cv *converter) findHoisted() {
-	cv.hoistedObjs = map[types.Object]bool{}
+// topDefines are the statements x := ... at the top level of the cell's
+// statements, with their parts.
+func (cv *converter) topDefines(each func(p *part, as *ast.AssignStmt)) {
 	for _, p := range cv.stmts {
 		if p.chunk.Kind != cell.Stmt {
 			continue
 		}
 		for _, n := range p.nodes {
-			as, ok := n.(*ast.AssignStmt)
-			if !ok || as.Tok != token.DEFINE {
-				continue
-			}
-			for _, l := range as.Lhs {
-				if id, ok := l.(*ast.Ident); ok {
-					if obj := cv.info.Defs[id]; obj != nil && id.Name != "_" {
-						cv.hoistedObjs[obj] = true
-					}
-				}
+			if as, ok := n.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
+				each(p, as)
 			}
 		}
 	}
 }
 
+// definedVars are the variables as declares (not those it assigns again).
+func (cv *converter) definedVars(as *ast.AssignStmt) []types.Object {
+	var objs []types.Object
+	for _, l := range as.Lhs {
+		if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+			if obj := cv.info.Defs[id]; obj != nil {
+				objs = append(objs, obj)
+			}
+		}
+	}
+	return objs
+}
+
+// findHoisted finds the variables the cell's statements declare at their
+// top level.
+func (cv *converter) findHoisted() {
+	cv.hoistedObjs = map[types.Object]bool{}
+	cv.topDefines(func(_ *part, as *ast.AssignStmt) {
+		for _, obj := range cv.definedVars(as) {
+			cv.hoistedObjs[obj] = true
+		}
+	})
+}
+
 // hoist turns the variables the cell's statements declare at their top
 // level into package variables: x := f() becomes x = f().
 func (cv *converter) hoist() {
-	for _, p := range cv.stmts {
-		if p.chunk.Kind != cell.Stmt {
-			continue
+	cv.topDefines(func(p *part, as *ast.AssignStmt) {
+		for _, obj := range cv.definedVars(as) {
+			cv.hoisted = append(cv.hoisted, hoisted{name: obj.Name(), typ: obj.Type()})
 		}
-		for _, n := range p.nodes {
-			as, ok := n.(*ast.AssignStmt)
-			if !ok || as.Tok != token.DEFINE {
-				continue
-			}
-			for _, l := range as.Lhs {
-				id, ok := l.(*ast.Ident)
-				if !ok {
-					continue
-				}
-				if obj := cv.info.Defs[id]; obj != nil && id.Name != "_" {
-					cv.hoisted = append(cv.hoisted, hoisted{name: id.Name, typ: obj.Type()})
-				}
-			}
-			off := cv.off(p, as.TokPos)
-			p.edits.Put(off, off+2, "=")
-		}
-	}
+		off := cv.off(p, as.TokPos)
+		p.edits.Put(off, off+2, "=")
+	})
 }
