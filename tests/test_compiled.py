@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import COMPILED_KERNEL_NAME, start_kernel, stop_kernel
-from helpers import execute, execute_ok, strip_ansi, TIMING_LINE
+from helpers import Run, collect_iopub, execute, execute_ok, shell_reply, strip_ansi
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -176,3 +176,25 @@ badge("ok")""",
         ("stream", "after\n"),
         ("execute_result", "<b>ok</b>"),
     ], r.describe()
+
+
+def test_input_from_the_frontend(compiled):
+    _, kc = compiled
+    msg_id = kc.execute(
+        'var who string\nfmt.Print("name? ")\nfmt.Scanln(&who)\nsc := bufio.NewScanner(os.Stdin)\nsc.Scan()\n'
+        'fmt.Println("hello", who, sc.Text())',
+        allow_stdin=True,
+    )
+    for line in ("gopher", "again"):
+        req = kc.get_stdin_msg(timeout=BUILD_TIMEOUT)
+        assert req["msg_type"] == "input_request", req
+        assert req["parent_header"]["msg_id"] == msg_id
+        kc.input(line)
+    reply = shell_reply(kc, msg_id, timeout=60)
+    run = Run(msg_id, reply, collect_iopub(kc, msg_id))
+    assert run.status == "ok", run.describe()
+    assert run.stdout == "name? hello gopher again\n", run.describe()
+
+    # Without stdin, the cell's input ends at once, as under go run </dev/null.
+    r = execute(kc, 'var s2 string\n_, err := fmt.Scanln(&s2)\nerr', allow_stdin=False, timeout=60)
+    assert r.status == "ok" and r.result_text in ("EOF", "unexpected newline"), r.describe()

@@ -3,7 +3,7 @@ package compiled
 import (
 	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
 	"os"
@@ -21,8 +21,8 @@ const Module = "gocurrent.session"
 // act as the go command's -toolexec program for a session's builds.
 const ToolexecCommand = "__toolexec"
 
-//go:embed host/main.go
-var hostSource string
+//go:embed host/main.go host/stdin.go
+var hostFiles embed.FS
 
 // builder builds a session's cells and host in the session's module.
 type builder struct {
@@ -44,9 +44,20 @@ func newBuilder(goBin string) (*builder, error) {
 	}
 	b := &builder{dir: dir, goBin: goBin, self: self,
 		env: append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GOTOOLCHAIN=local", "GO111MODULE=on", "CGO_ENABLED=1")}
-	files := map[string]string{
-		"go.mod":       "module " + Module + "\n\ngo " + goVersion(goBin) + "\n",
-		"host/main.go": sessionPaths.Replace(hostSource),
+	files := map[string]string{"go.mod": "module " + Module + "\n\ngo " + goVersion(goBin) + "\n"}
+	entries, err := hostFiles.ReadDir("host")
+	if err != nil {
+		return nil, fmt.Errorf("read the host's source: %w", err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		src, err := hostFiles.ReadFile("host/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read the host's source: %w", err)
+		}
+		files["host/"+e.Name()] = sessionPaths.Replace(string(src))
 	}
 	for path, src := range displayFiles() {
 		files[strings.TrimPrefix(path, Module+"/")+"/display.go"] = src

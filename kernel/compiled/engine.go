@@ -195,10 +195,11 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 		stream:  func(name, text string) { out.Stream(name, text, 0) },
 		display: func(b displayBundle) { out.Display(b.Data, b.Metadata, b.ID, b.Update) },
 		clear:   out.Clear,
+		input:   func() (string, error) { return out.Input("", false) },
 	})
 	e.last = count
 	var r hostReply
-	if err := p.send(hostRequest{Cell: count, Plugin: so}); err != nil {
+	if err := p.send(hostRequest{Kind: "run", Cell: count, Plugin: so}); err != nil {
 		<-p.exited
 	}
 	select {

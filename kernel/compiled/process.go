@@ -15,8 +15,10 @@ import (
 
 // hostRequest and hostReply are the host's protocol (host/main.go).
 type hostRequest struct {
-	Cell   int    `json:"cell"`
-	Plugin string `json:"plugin"`
+	Kind   string `json:"kind"` // "run", "input" or "eof"
+	Cell   int    `json:"cell,omitempty"`
+	Plugin string `json:"plugin,omitempty"`
+	Text   string `json:"text,omitempty"`
 }
 
 // hostMessage is a line the host writes on file descriptor 3.
@@ -57,7 +59,8 @@ const markerFormat = "\x00gocurrent-sync:%d\x00"
 // process is a running host.
 type process struct {
 	cmd    *exec.Cmd
-	stdin  io.WriteCloser
+	reqMu  sync.Mutex
+	reqs   io.WriteCloser // requests, on the host's file descriptor 4
 	done   chan hostReply // how each cell ended
 	exited chan struct{}  // closed when the process has ended
 	state  *os.ProcessState
@@ -76,6 +79,8 @@ type sink struct {
 	stream  func(name, text string)
 	display func(b displayBundle)
 	clear   func(wait bool)
+	// input asks the user for a line of the cell's standard input.
+	input func() (string, error)
 }
 
 // startHost starts the host binary bin.
@@ -83,10 +88,6 @@ func startHost(bin, dir string) (*process, error) {
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
 	cmd.Env = os.Environ()
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, fmt.Errorf("start the session's host: %w", err)
-	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("start the session's host: %w", err)
@@ -95,29 +96,38 @@ func startHost(bin, dir string) (*process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the session's host: %w", err)
 	}
-	rr, rw, err := os.Pipe()
+	mr, mw, err := os.Pipe() // messages, fd 3
 	if err != nil {
 		return nil, fmt.Errorf("start the session's host: %w", err)
 	}
-	cmd.ExtraFiles = []*os.File{rw}
-	if err := cmd.Start(); err != nil {
-		rr.Close()
-		rw.Close()
+	qr, qw, err := os.Pipe() // requests, fd 4
+	if err != nil {
+		mr.Close()
+		mw.Close()
 		return nil, fmt.Errorf("start the session's host: %w", err)
 	}
-	rw.Close()
-	p := &process{cmd: cmd, stdin: stdin, done: make(chan hostReply, 1), exited: make(chan struct{}),
+	cmd.ExtraFiles = []*os.File{mw, qr}
+	err = cmd.Start()
+	mw.Close()
+	qr.Close()
+	if err != nil {
+		mr.Close()
+		qw.Close()
+		return nil, fmt.Errorf("start the session's host: %w", err)
+	}
+	p := &process{cmd: cmd, reqs: qw, done: make(chan hostReply, 1), exited: make(chan struct{}),
 		marks: map[string]chan struct{}{}, seen: map[string]bool{}, handled: map[int64]chan struct{}{}}
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); p.pump("stdout", stdout) }()
 	go func() { defer wg.Done(); p.pump("stderr", stderr) }()
-	go func() { defer wg.Done(); p.messages(rr) }()
+	go func() { defer wg.Done(); p.messages(mr) }()
 	go func() {
 		wg.Wait()
 		cmd.Wait()
 		p.state = cmd.ProcessState
-		rr.Close()
+		mr.Close()
+		qw.Close()
 		close(p.exited)
 	}()
 	return p, nil
@@ -237,6 +247,8 @@ func (p *process) messages(r io.Reader) {
 			s.display(*m.Bundle)
 		case m.Kind == "clear" && s.clear != nil:
 			s.clear(m.Wait)
+		case m.Kind == "input":
+			go p.answer(s.input)
 		}
 		close(p.handledCh(m.Sync))
 		p.mu.Lock()
@@ -283,13 +295,30 @@ func (p *process) crashText() string {
 	return p.stderr.String()
 }
 
+// answer asks the user for the line a cell waits to read, and gives it
+// to the host; without a way to ask, the cell's input ends.
+func (p *process) answer(input func() (string, error)) {
+	if input == nil {
+		p.send(hostRequest{Kind: "eof"})
+		return
+	}
+	line, err := input()
+	if err != nil {
+		p.send(hostRequest{Kind: "eof"})
+		return
+	}
+	p.send(hostRequest{Kind: "input", Text: line + "\n"})
+}
+
 // send sends a request.
 func (p *process) send(req hostRequest) error {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return err
 	}
-	_, err = p.stdin.Write(append(b, '\n'))
+	p.reqMu.Lock()
+	defer p.reqMu.Unlock()
+	_, err = p.reqs.Write(append(b, '\n'))
 	return err
 }
 

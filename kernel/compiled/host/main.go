@@ -3,9 +3,10 @@
 // built as a plugin, into itself and runs it, so that the values and
 // goroutines of earlier cells stay alive for later ones.
 //
-// It reads requests from standard input, one JSON object a line, and
-// writes messages on file descriptor 3: what cells display, and how each
-// cell ended. What cells print goes to its standard output and error as it
+// It reads requests on file descriptor 4, one JSON object a line (run a
+// cell, or a line of input for it), and writes messages on file
+// descriptor 3: what cells display, when a cell waits for input, and how
+// each cell ended. What cells print goes to its standard output and error as it
 // is; before each message it writes a marker to both, so that the kernel
 // shows the message after what was printed before it.
 package main
@@ -26,15 +27,20 @@ import (
 	core "github.com/gocurrent/gocurrent/kernel/display"
 )
 
-// request asks to load and run one cell.
+// request asks to load and run one cell (Kind "run"), or gives the
+// running cell a line of input (Kind "input", with Text) or the end of its
+// input (Kind "eof").
 type request struct {
+	Kind   string `json:"kind"`
 	Cell   int    `json:"cell"`
 	Plugin string `json:"plugin"`
+	Text   string `json:"text"`
 }
 
 // message is one line on file descriptor 3: Kind "display" (a bundle a
-// cell displayed), "clear" (a cell cleared its output) or "done" (how a
-// cell ended), with Sync, the number in the markers written before it.
+// cell displayed), "clear" (a cell cleared its output), "input" (a cell
+// waits to read its standard input) or "done" (how a cell ended), with
+// Sync, the number in the markers written before it.
 type message struct {
 	Kind   string       `json:"kind"`
 	Sync   int64        `json:"sync"`
@@ -89,21 +95,36 @@ func main() {
 	display.Current = core.New(
 		func(b core.Bundle) { out.send(message{Kind: "display", Bundle: &b}) },
 		func(wait bool) { out.send(message{Kind: "clear", Wait: wait}) })
-	sc := bufio.NewScanner(os.Stdin)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var req request
-		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
-			fmt.Fprintln(os.Stderr, "gocurrent host: bad request:", err)
-			os.Exit(2)
+	in := &stdin{}
+	runs := make(chan request)
+	go func() {
+		sc := bufio.NewScanner(os.NewFile(4, "requests"))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var req request
+			if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
+				fmt.Fprintln(os.Stderr, "gocurrent host: bad request:", err)
+				os.Exit(2)
+			}
+			switch req.Kind {
+			case "input":
+				in.feed(req.Text)
+			case "eof":
+				in.end()
+			default:
+				runs <- req
+			}
 		}
-		r := run(req)
+		os.Exit(0) // the kernel is gone
+	}()
+	for req := range runs {
+		r := run(req, in, out)
 		out.send(message{Kind: "done", Done: &r})
 	}
 }
 
 // run loads the cell's plugin and runs the cell on a goroutine of its own.
-func run(req request) (r reply) {
+func run(req request, in *stdin, out *sender) (r reply) {
 	r.Cell = req.Cell
 	r.GOMAXPROCS = runtime.GOMAXPROCS(0)
 	r.GoroutinesBefore = runtime.NumGoroutine()
@@ -132,6 +153,8 @@ func run(req request) (r reply) {
 		return r
 	}
 	done := make(chan struct{})
+	in.fresh()
+	go in.watch(done, func() { out.send(message{Kind: "input"}) })
 	go func() {
 		defer close(done)
 		defer func() {
