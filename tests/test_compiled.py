@@ -135,19 +135,46 @@ def test_a_crash_is_told_and_the_session_goes_on(compiled):
     assert r.result_text == "42"
 
 
-def test_interrupt_stops_the_cell(compiled):
-    km, kc = compiled
-    timer = threading.Timer(3.0, km.interrupt_kernel)
+def interrupt_after(km, kc, code, delay=3.0):
+    timer = threading.Timer(delay, km.interrupt_kernel)
     timer.start()
     try:
         t0 = time.monotonic()
-        r = execute(kc, "for {\n}", timeout=60)
+        r = execute(kc, code, timeout=60)
     finally:
         timer.cancel()
+    assert time.monotonic() - t0 < 30
+    return r
+
+
+def test_interrupt_of_a_waiting_cell_keeps_the_values(compiled):
+    km, kc = compiled
+    execute_ok(kc, "before := 20")
+    r = interrupt_after(km, kc, "after := 1\nfmt.Println(\"waiting\")\ntime.Sleep(time.Hour)\nfmt.Println(\"never\")")
     assert r.status == "error"
     assert r.content["ename"] == "interrupted", r.describe()
-    assert time.monotonic() - t0 < 30
-    assert execute_ok(kc, "1 + 1", timeout=BUILD_TIMEOUT).result_text == "2"
+    assert "keeps its values" in r.content["evalue"] and "sleep" in r.content["evalue"], r.describe()
+    assert r.stdout == "waiting\n"
+    assert execute_ok(kc, "before + after + 21").result_text == "42"
+
+
+def test_interrupt_of_a_computing_cell_restarts_the_process(compiled):
+    km, kc = compiled
+    execute_ok(kc, "lost := 5")
+    r = interrupt_after(km, kc, "for {\n}")
+    assert r.status == "error"
+    assert r.content["ename"] == "interrupted", r.describe()
+    assert "values of its variables are lost" in r.content["evalue"] and "lost" in r.content["evalue"], r.describe()
+    assert execute_ok(kc, "lost + 1", timeout=BUILD_TIMEOUT).result_text == "1"
+
+
+def test_a_deadlock_is_reported_and_the_session_goes_on(compiled):
+    _, kc = compiled
+    r = execute(kc, "stuck := 3\nvar wg sync.WaitGroup\nwg.Add(1)\nwg.Wait()", timeout=60)
+    assert r.status == "error"
+    assert r.error["ename"] == "deadlock", r.describe()
+    assert "sync.WaitGroup.Wait at cell[" in strip_ansi("\n".join(r.error["traceback"])), r.describe()
+    assert execute_ok(kc, "stuck * 2").result_text == "6"
 
 
 def test_display_and_rich_values(compiled):

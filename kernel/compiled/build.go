@@ -21,7 +21,7 @@ const Module = "gocurrent.session"
 // act as the go command's -toolexec program for a session's builds.
 const ToolexecCommand = "__toolexec"
 
-//go:embed host/main.go host/stdin.go
+//go:embed host/*.go
 var hostFiles embed.FS
 
 // builder builds a session's cells and host in the session's module.
@@ -59,8 +59,8 @@ func newBuilder(goBin string) (*builder, error) {
 		}
 		files["host/"+e.Name()] = sessionPaths.Replace(string(src))
 	}
-	for path, src := range displayFiles() {
-		files[strings.TrimPrefix(path, Module+"/")+"/display.go"] = src
+	for path, src := range sessionPackages() {
+		files[strings.TrimPrefix(path, Module+"/")+"/"+path[strings.LastIndex(path, "/")+1:]+".go"] = src
 	}
 	for name, text := range files {
 		if err := writeFile(filepath.Join(dir, name), text); err != nil {

@@ -205,11 +205,13 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 	select {
 	case r = <-p.done:
 	case <-ctx.Done():
-		p.kill()
-		e.proc = nil
-		e.sess.Apply(u)
-		timing.WallNS = time.Since(start).Nanoseconds()
-		return engine.Result{Err: interrupted("the session process was stopped: " + e.lossText()), Timing: timing}
+		var ok bool
+		if r, ok = e.interrupt(p); !ok {
+			e.proc = nil
+			e.sess.Apply(u)
+			timing.WallNS = time.Since(start).Nanoseconds()
+			return engine.Result{Err: interrupted("the cell was computing and cannot be stopped on its own, so the session process was stopped: " + e.lossText()), Timing: timing}
+		}
 	case <-p.exited:
 		e.proc = nil
 		e.sess.Apply(u)
@@ -229,6 +231,12 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 	switch {
 	case r.Error != "":
 		res.Err = &engine.Error{Name: "load error", Value: r.Error, Traceback: []string{engine.Red("load error") + ": " + r.Error}}
+	case r.Interrupted:
+		res.Err = interrupted("the cell, whose goroutine was waiting (" + r.Where + "); the session keeps its values, and that goroutine ends if it ever wakes")
+	case r.Deadlock != "":
+		msg := "all goroutines of the session are blocked, so the cell can never go on"
+		res.Err = &engine.Error{Name: "deadlock", Value: msg, Traceback: append(append([]string{engine.Red("deadlock") + ": " + msg},
+			strings.Split(r.Deadlock, "\n")...), "The session keeps its values; the cell's goroutine ends if it ever wakes.")}
 	case r.Panic != "":
 		res.Err = panicError(r.Panic, r.Stack)
 	case len(r.Value) > 0:
@@ -246,6 +254,23 @@ func (e *Engine) convert(count int, c *cell.Cell) (u *convert.Unit, err error) {
 		}
 	}()
 	return convert.Convert(e.sess, count, c, e.imp)
+}
+
+// interrupt asks the host to give up on the running cell; it can when
+// the cell's goroutine waits. When the cell computes, or the host does
+// not answer, interrupt stops the host and reports false.
+func (e *Engine) interrupt(p *process) (hostReply, bool) {
+	if p.send(hostRequest{Kind: "interrupt"}) == nil {
+		select {
+		case r := <-p.done:
+			return r, true
+		case <-p.running:
+		case <-p.exited:
+		case <-time.After(2 * time.Second):
+		}
+	}
+	p.kill()
+	return hostReply{}, false
 }
 
 // lateSink is where the host's output goes between cells.

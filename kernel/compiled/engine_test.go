@@ -176,3 +176,31 @@ func TestGenericsAndEmbedding(t *testing.T) {
 		t.Errorf("cell 2: stdout %q value %q, want %q and [\"1\" \"2\"]", got[1].stdout, got[1].value, want)
 	}
 }
+
+// TestDeadlockKeepsTheSession runs a cell whose goroutines all block: it
+// fails as a deadlock, and the session's values stay.
+func TestDeadlockKeepsTheSession(t *testing.T) {
+	e := New(Options{Logf: t.Logf})
+	defer e.Close()
+	got := runCells(t, e, `
+kept := 7
+var mu sync.Mutex
+mu.Lock()
+ch := make(chan int)
+go func() { mu.Lock(); ch <- 1 }()
+select {
+case <-ch:
+case <-time.After(300 * time.Millisecond):
+	fmt.Println("timed out, as go run would")
+}
+<-ch`, `kept * 6`)
+	if e := got[0].err; e == nil || e.Name != "deadlock" {
+		t.Fatalf("cell 1: error %+v, want a deadlock", e)
+	}
+	if got[0].stdout != "timed out, as go run would\n" {
+		t.Errorf("cell 1 printed %q", got[0].stdout)
+	}
+	if got[1].err != nil || got[1].value != "42" {
+		t.Errorf("cell 2: %q %v, want 42", got[1].value, got[1].err)
+	}
+}

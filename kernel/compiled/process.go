@@ -43,6 +43,9 @@ type hostReply struct {
 	Loaded           bool           `json:"loaded"`
 	Value            map[string]any `json:"value"`
 	Panic            string         `json:"panic"`
+	Interrupted      bool           `json:"interrupted"`
+	Where            string         `json:"where"`
+	Deadlock         string         `json:"deadlock"`
 	Stack            string         `json:"stack"`
 	Error            string         `json:"error"`
 	WallNS           int64          `json:"wall_ns"`
@@ -58,12 +61,13 @@ const markerFormat = "\x00gocurrent-sync:%d\x00"
 
 // process is a running host.
 type process struct {
-	cmd    *exec.Cmd
-	reqMu  sync.Mutex
-	reqs   io.WriteCloser // requests, on the host's file descriptor 4
-	done   chan hostReply // how each cell ended
-	exited chan struct{}  // closed when the process has ended
-	state  *os.ProcessState
+	cmd     *exec.Cmd
+	reqMu   sync.Mutex
+	reqs    io.WriteCloser // requests, on the host's file descriptor 4
+	done    chan hostReply // how each cell ended
+	running chan struct{}  // an interrupt found the cell computing
+	exited  chan struct{}  // closed when the process has ended
+	state   *os.ProcessState
 
 	mu    sync.Mutex
 	sink  sink                     // where output goes now
@@ -115,7 +119,7 @@ func startHost(bin, dir string) (*process, error) {
 		qw.Close()
 		return nil, fmt.Errorf("start the session's host: %w", err)
 	}
-	p := &process{cmd: cmd, reqs: qw, done: make(chan hostReply, 1), exited: make(chan struct{}),
+	p := &process{cmd: cmd, reqs: qw, done: make(chan hostReply, 1), running: make(chan struct{}, 1), exited: make(chan struct{}),
 		marks: map[string]chan struct{}{}, seen: map[string]bool{}, handled: map[int64]chan struct{}{}}
 	var wg sync.WaitGroup
 	wg.Add(3)
@@ -249,6 +253,11 @@ func (p *process) messages(r io.Reader) {
 			s.clear(m.Wait)
 		case m.Kind == "input":
 			go p.answer(s.input)
+		case m.Kind == "running":
+			select {
+			case p.running <- struct{}{}:
+			default:
+			}
 		}
 		close(p.handledCh(m.Sync))
 		p.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/display"
+	"github.com/gocurrent/gocurrent/kernel/stacks"
 )
 
 // DisplayPath is the import path of the display package in a session's
@@ -19,17 +20,34 @@ import (
 const (
 	DisplayPath     = Module + "/display"
 	displayCorePath = Module + "/internal/display"
+	// RuntimePath is the runtime the conversion of cells calls (rt).
+	RuntimePath = Module + "/internal/rt"
+	stacksPath  = Module + "/internal/stacks"
 )
 
 //go:embed host/display/display.go
 var displayCells string
 
+//go:embed host/rt/rt.go
+var runtimeSource string
+
 // Import paths of this repository that the session's own packages use,
 // and the paths they have in the session's module.
 var sessionPaths = strings.NewReplacer(
 	`"github.com/gocurrent/gocurrent/kernel/compiled/host/display"`, `"`+DisplayPath+`"`,
+	`"github.com/gocurrent/gocurrent/kernel/compiled/host/rt"`, `"`+RuntimePath+`"`,
 	`"github.com/gocurrent/gocurrent/kernel/display"`, `"`+displayCorePath+`"`,
+	`"github.com/gocurrent/gocurrent/kernel/stacks"`, `"`+stacksPath+`"`,
 )
+
+// sessionPackages are the session's own packages beside its cells and
+// host, each one file, by import path.
+func sessionPackages() map[string]string {
+	files := displayFiles()
+	files[RuntimePath] = runtimeSource
+	files[stacksPath] = stacks.Source
+	return files
+}
 
 // displayFiles are the files of the session's display packages, by
 // import path.

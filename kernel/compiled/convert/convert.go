@@ -180,6 +180,7 @@ type converter struct {
 	memberHooks strings.Builder // the hooks of unexported methods
 	assignFinal bool            // check the final expression as a value
 	needRef     bool
+	needRT      bool // the output calls the session runtime
 }
 
 type hoisted struct {

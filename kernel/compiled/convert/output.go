@@ -91,6 +91,9 @@ func (cv *converter) output() *Unit {
 	for name, path := range cv.used {
 		imports = append(imports, fmt.Sprintf("\t%s %q\n", name, path))
 	}
+	if cv.needRT {
+		imports = append(imports, fmt.Sprintf("\t%s %q\n", runtimeName, cv.s.Module+"/internal/rt"))
+	}
 	for n := range cv.cells {
 		imports = append(imports, fmt.Sprintf("\t%s %q\n", cellPkg(n), cv.s.Module+"/cells/c"+strconv.Itoa(n)))
 	}

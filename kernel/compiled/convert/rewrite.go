@@ -78,12 +78,16 @@ func (cv *converter) rewritePart(p *part) {
 			})
 		}
 	}
+	cv.checkWaits(p)
 	for _, root := range p.nodes {
 		ast.Inspect(root, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.Ident:
 				cv.ident(p, n)
 			case *ast.SelectorExpr:
+				if cv.timer(p, n) {
+					return false
+				}
 				return cv.selector(p, n, parents)
 			case *ast.CompositeLit:
 				cv.literal(p, n, parents)

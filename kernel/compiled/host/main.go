@@ -20,10 +20,12 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/compiled/host/display"
+	"github.com/gocurrent/gocurrent/kernel/compiled/host/rt"
 	core "github.com/gocurrent/gocurrent/kernel/display"
 )
 
@@ -57,9 +59,15 @@ type reply struct {
 	Panic  string         `json:"panic,omitempty"`
 	Stack  string         `json:"stack,omitempty"`
 	Error  string         `json:"error,omitempty"`
-	WallNS int64          `json:"wall_ns"`
-	UserNS int64          `json:"user_ns"`
-	SysNS  int64          `json:"sys_ns"`
+	// Interrupted is set when an interrupt ended the cell while its
+	// goroutine waited (Where says in what); Deadlock describes the
+	// blocked goroutines of a cell that could never go on.
+	Interrupted bool   `json:"interrupted,omitempty"`
+	Where       string `json:"where,omitempty"`
+	Deadlock    string `json:"deadlock,omitempty"`
+	WallNS      int64  `json:"wall_ns"`
+	UserNS      int64  `json:"user_ns"`
+	SysNS       int64  `json:"sys_ns"`
 	// GoroutinesBefore and GoroutinesAfter are how many goroutines the
 	// process has before and after the cell.
 	GoroutinesBefore int `json:"goroutines_before"`
@@ -96,79 +104,115 @@ func main() {
 		func(b core.Bundle) { out.send(message{Kind: "display", Bundle: &b}) },
 		func(wait bool) { out.send(message{Kind: "clear", Wait: wait}) })
 	in := &stdin{}
+	var current atomic.Pointer[cell]
 	runs := make(chan request)
-	go func() {
-		sc := bufio.NewScanner(os.NewFile(4, "requests"))
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var req request
-			if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
-				fmt.Fprintln(os.Stderr, "gocurrent host: bad request:", err)
-				os.Exit(2)
-			}
-			switch req.Kind {
-			case "input":
-				in.feed(req.Text)
-			case "eof":
-				in.end()
-			default:
-				runs <- req
-			}
-		}
-		os.Exit(0) // the kernel is gone
-	}()
+	go readRequests(runs, in, &current, out)
 	for req := range runs {
-		r := run(req, in, out)
+		c := &cell{req: req, done: make(chan reply, 1), stop: make(chan reply, 1)}
+		current.Store(c)
+		r := run(c, in, out)
+		current.Store(nil)
 		out.send(message{Kind: "done", Done: &r})
 	}
 }
 
-// run loads the cell's plugin and runs the cell on a goroutine of its own.
-func run(req request, in *stdin, out *sender) (r reply) {
-	r.Cell = req.Cell
-	r.GOMAXPROCS = runtime.GOMAXPROCS(0)
-	r.GoroutinesBefore = runtime.NumGoroutine()
+// readRequests reads the kernel's requests: cells to run go to runs, the
+// rest is done at once.
+func readRequests(runs chan<- request, in *stdin, current *atomic.Pointer[cell], out *sender) {
+	sc := bufio.NewScanner(os.NewFile(4, "requests"))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var req request
+		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
+			fmt.Fprintln(os.Stderr, "gocurrent host: bad request:", err)
+			os.Exit(2)
+		}
+		switch req.Kind {
+		case "input":
+			in.feed(req.Text)
+		case "eof":
+			in.end()
+		case "interrupt":
+			if c := current.Load(); c != nil {
+				c.interrupt(out)
+			}
+		default:
+			runs <- req
+		}
+	}
+	os.Exit(0) // the kernel is gone
+}
+
+// cell is a cell being run.
+type cell struct {
+	req  request
+	gid  atomic.Int64 // its goroutine's id
+	done chan reply   // how it ended, from its goroutine
+	stop chan reply   // how it ended, when the session gave up on it
+}
+
+// run loads the cell's plugin and runs the cell on a goroutine of its
+// own, until it ends or the session gives up on it (an interrupt while it
+// waits, or a deadlock).
+func run(c *cell, in *stdin, out *sender) (r reply) {
+	before := runtime.NumGoroutine()
 	u0, s0 := cpu()
 	start := time.Now()
+	ended := make(chan struct{})
+	in.fresh()
+	go in.watch(ended, func() { out.send(message{Kind: "input"}) })
+	go watchdog(c, ended)
+	go runCell(c)
+	select {
+	case r = <-c.done:
+	case r = <-c.stop:
+	}
+	close(ended)
+	r.Cell = c.req.Cell
+	r.GOMAXPROCS = runtime.GOMAXPROCS(0)
+	r.GoroutinesBefore = before
+	r.WallNS = time.Since(start).Nanoseconds()
+	u1, s1 := cpu()
+	r.UserNS, r.SysNS = u1-u0, s1-s0
+	r.GoroutinesAfter = runtime.NumGoroutine()
+	return r
+}
+
+// runCell is the goroutine of a cell: it loads the cell's plugin (whose
+// packages' initialisation is the cell's too) and runs it.
+func runCell(c *cell) {
+	c.gid.Store(rt.GoroutineID())
+	var r reply
+	finished := false
 	defer func() {
-		r.WallNS = time.Since(start).Nanoseconds()
-		u1, s1 := cpu()
-		r.UserNS, r.SysNS = u1-u0, s1-s0
-		r.GoroutinesAfter = runtime.NumGoroutine()
+		if v := recover(); v != nil {
+			r.Panic = panicText(v)
+			r.Stack = string(debug.Stack())
+		} else if !finished && r.Error == "" {
+			r.Panic = "runtime.Goexit called by the cell"
+		}
+		c.done <- r
 	}()
-	p, err := plugin.Open(req.Plugin)
+	p, err := plugin.Open(c.req.Plugin)
 	if err != nil {
 		r.Error = err.Error()
-		return r
+		return
 	}
 	r.Loaded = true
 	sym, err := p.Lookup("Run")
 	if err != nil {
 		r.Error = err.Error()
-		return r
+		return
 	}
 	cellRun, ok := sym.(func() (any, bool))
 	if !ok {
 		r.Error = fmt.Sprintf("the cell's Run is a %T", sym)
-		return r
+		return
 	}
-	done := make(chan struct{})
-	in.fresh()
-	go in.watch(done, func() { out.send(message{Kind: "input"}) })
-	go func() {
-		defer close(done)
-		defer func() {
-			if v := recover(); v != nil {
-				r.Panic = panicText(v)
-				r.Stack = string(debug.Stack())
-			}
-		}()
-		if v, has := cellRun(); has {
-			r.Value = core.Value(v)
-		}
-	}()
-	<-done
-	return r
+	if v, has := cellRun(); has {
+		r.Value = core.Value(v)
+	}
+	finished = true
 }
 
 // panicText is what the runtime prints for a panic with value v.

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/compiled/host/rt"
+	"github.com/gocurrent/gocurrent/kernel/stacks"
+)
+
+// hostEntries are the functions the host's own goroutines start in.
+var hostEntries = []string{"main.main", "main.readRequests", "main.(*stdin).watch", "main.watchdog"}
+
+// blockedStates are the goroutine states in which only another goroutine
+// can wake a goroutine up.
+var blockedStates = []string{
+	"chan receive", "chan send", "select", "sync.Mutex.Lock", "sync.RWMutex.Lock",
+	"sync.RWMutex.RLock", "sync.WaitGroup.Wait", "sync.Cond.Wait", "semacquire",
+}
+
+func blocked(state string) bool {
+	return slices.ContainsFunc(blockedStates, func(s string) bool { return strings.HasPrefix(state, s) })
+}
+
+// sessionGoroutines are the goroutines of the session's cells (all but
+// the host's own).
+func sessionGoroutines() []stacks.Goroutine {
+	var out []stacks.Goroutine
+	for _, g := range stacks.Parse(stacks.All()) {
+		if len(g.Frames) > 0 && slices.Contains(hostEntries, g.Frames[len(g.Frames)-1].Func) {
+			continue
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// where describes a goroutine: its state and its innermost frame in a
+// cell.
+func where(g stacks.Goroutine) string {
+	for _, f := range g.Frames {
+		if strings.HasPrefix(f.File, "cell[") {
+			return fmt.Sprintf("%s at %s:%d", g.State, f.File, f.Line)
+		}
+	}
+	return g.State
+}
+
+// interrupt ends the cell if its goroutine waits (the session gives up on
+// it: it ends when it next passes a check); a cell that computes cannot be
+// stopped so, and the kernel is told.
+func (c *cell) interrupt(out *sender) {
+	id := c.gid.Load()
+	for _, g := range sessionGoroutines() {
+		if g.ID != id {
+			continue
+		}
+		if g.State == "running" || g.State == "runnable" {
+			break
+		}
+		rt.Abandon(id)
+		c.stop <- reply{Loaded: true, Interrupted: true, Where: where(g)}
+		return
+	}
+	out.send(message{Kind: "running"})
+}
+
+// watchdog ends the cell when every goroutine of the session is blocked
+// (on channels, locks, WaitGroups, selects) with no timer pending that
+// could wake one, and still so a moment later: as Go reports "all
+// goroutines are asleep", but here the session goes on, with the cell's
+// goroutine given up. It looks only while the process is nearly idle.
+func watchdog(c *cell, ended chan struct{}) {
+	const period = 100 * time.Millisecond
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	u0, s0 := cpu()
+	var prev []int64
+	for {
+		select {
+		case <-ended:
+			return
+		case <-tick.C:
+		}
+		u1, s1 := cpu()
+		busy := time.Duration(u1 - u0 + s1 - s0)
+		u0, s0 = u1, s1
+		if busy > period/10 || rt.TimersPending() {
+			prev = nil
+			continue
+		}
+		var ids []int64
+		var lines []string
+		all := true
+		for _, g := range sessionGoroutines() {
+			if !blocked(g.State) {
+				all = false
+				break
+			}
+			ids = append(ids, g.ID)
+			lines = append(lines, fmt.Sprintf("goroutine %d: %s", g.ID, where(g)))
+		}
+		if !all || len(ids) == 0 || rt.TimersPending() {
+			prev = nil
+			continue
+		}
+		if !slices.Equal(ids, prev) {
+			prev = ids
+			continue
+		}
+		rt.Abandon(c.gid.Load())
+		c.stop <- reply{Loaded: true, Deadlock: strings.Join(lines, "\n")}
+		return
+	}
+}
