@@ -141,28 +141,62 @@ func stdPackages(list string) map[string]string {
 func (e *Engine) Execute(ctx context.Context, code string, count int, out engine.Output) engine.Result {
 	start := time.Now()
 	timing := engine.Timing{Engine: "compiled"}
-	fail := func(err *engine.Error) engine.Result {
-		timing.WallNS = time.Since(start).Nanoseconds()
+	r, buildNS, err := e.run(ctx, code, count, hostRequest{Kind: "run"}, out)
+	timing.BuildNS = buildNS
+	timing.WallNS = time.Since(start).Nanoseconds()
+	if r == nil {
 		return engine.Result{Err: err, Timing: timing}
 	}
+	timing.UserNS, timing.SysNS = r.UserNS, r.SysNS
+	timing.GOMAXPROCS = r.GOMAXPROCS
+	// A count of the whole process: goroutines earlier cells started and
+	// that ended meanwhile are counted too.
+	timing.GoroutinesLeft = int64(max(0, r.GoroutinesAfter-r.GoroutinesBefore))
+	res := engine.Result{Timing: timing, Err: err}
+	if err == nil && len(r.Value) > 0 {
+		res.Data = r.Value
+	}
+	return res
+}
+
+// Measure builds the cell of spec and runs its statements again and
+// again in the session's host, timing each run; its declarations join
+// the session, as a cell's do.
+func (e *Engine) Measure(ctx context.Context, spec engine.MeasureSpec, out engine.Output) engine.Measurement {
+	req := hostRequest{Kind: "measure", Loops: spec.Loops, Runs: max(spec.Runs, 1), GOMAXPROCS: spec.GOMAXPROCS, Trace: spec.Trace, Quiet: spec.Quiet}
+	r, buildNS, err := e.run(ctx, spec.Code, spec.Count, req, out)
+	m := engine.Measurement{Engine: "compiled", BuildNS: buildNS, Err: err}
+	if r != nil && r.Measure != nil && err == nil {
+		m.Loops, m.Runs, m.GOMAXPROCS, m.TraceMain = r.Measure.Loops, r.Measure.Runs, r.Measure.GOMAXPROCS, r.Measure.TraceMain
+	}
+	if m.Err == nil && len(m.Runs) == 0 {
+		m.Err = &engine.Error{Name: "measure error", Value: "the cell did not run"}
+	}
+	return m
+}
+
+// run builds a cell and has the host run it as req asks. It returns the
+// host's reply (nil when the cell did not run), how long the build took,
+// and how the cell failed.
+func (e *Engine) run(ctx context.Context, code string, count int, req hostRequest, out engine.Output) (*hostReply, int64, *engine.Error) {
 	c, err := cell.Parse(code)
 	if err != nil {
-		return fail(syntaxError(code, err))
+		return nil, 0, syntaxError(code, err)
 	}
 	if c.Program {
-		return fail(&engine.Error{Name: "program", Value: "a whole program (package main with func main) runs as a program: start the cell with %%native",
-			Traceback: []string{engine.Red("program") + ": a whole program (package main with func main) runs as a program: start the cell with %%native"}})
+		msg := "a whole program (package main with func main) runs as a program: start the cell with %%native"
+		return nil, 0, &engine.Error{Name: "program", Value: msg, Traceback: []string{engine.Red("program") + ": " + msg}}
 	}
 	if len(c.Chunks) == 0 {
-		return engine.Result{Timing: timing}
+		return &hostReply{}, 0, nil
 	}
 	select {
 	case <-e.ready:
 	case <-ctx.Done():
-		return fail(interrupted("while the session was being set up"))
+		return nil, 0, interrupted("while the session was being set up")
 	}
 	if e.setup != nil {
-		return fail(&engine.Error{Name: "no toolchain", Value: e.setup.Error(), Traceback: []string{engine.Red("no toolchain") + ": " + e.setup.Error()}})
+		return nil, 0, &engine.Error{Name: "no toolchain", Value: e.setup.Error(), Traceback: []string{engine.Red("no toolchain") + ": " + e.setup.Error()}}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -173,20 +207,20 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 
 	u, err := e.convert(count, c)
 	if err != nil {
-		return fail(convertError(code, count, err))
+		return nil, 0, convertError(code, count, err)
 	}
 	so, buildTime, msg, err := e.b.buildCell(ctx, count, u.Src)
-	timing.BuildNS = buildTime.Nanoseconds()
+	buildNS := buildTime.Nanoseconds()
 	if ctx.Err() != nil {
-		return fail(interrupted("while the cell was being built"))
+		return nil, buildNS, interrupted("while the cell was being built")
 	}
 	if err != nil {
-		return fail(buildError(code, count, msg))
+		return nil, buildNS, buildError(code, count, msg)
 	}
 	if e.proc == nil {
 		p, err := startHost(e.host, e.b.dir)
 		if err != nil {
-			return fail(&engine.Error{Name: "session", Value: err.Error(), Traceback: []string{engine.Red("session") + ": " + err.Error()}})
+			return nil, buildNS, &engine.Error{Name: "session", Value: err.Error(), Traceback: []string{engine.Red("session") + ": " + err.Error()}}
 		}
 		e.proc = p
 	}
@@ -198,8 +232,9 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 		input:   func() (string, error) { return out.Input("", false) },
 	})
 	e.last = count
+	req.Cell, req.Plugin = count, so
 	var r hostReply
-	if err := p.send(hostRequest{Kind: "run", Cell: count, Plugin: so}); err != nil {
+	if err := p.send(req); err != nil {
 		<-p.exited
 	}
 	select {
@@ -209,40 +244,37 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 		if r, ok = e.interrupt(p); !ok {
 			e.proc = nil
 			e.sess.Apply(u)
-			timing.WallNS = time.Since(start).Nanoseconds()
-			return engine.Result{Err: interrupted("the cell was computing and cannot be stopped on its own, so the session process was stopped: " + e.lossText()), Timing: timing}
+			return nil, buildNS, interrupted("the cell was computing and cannot be stopped on its own, so the session process was stopped: " + e.lossText())
 		}
 	case <-p.exited:
 		e.proc = nil
 		e.sess.Apply(u)
-		return fail(crashError(p, e.lossText()))
+		return nil, buildNS, crashError(p, e.lossText())
 	}
 	p.setSink(e.lateSink(count))
 	if r.Loaded {
 		e.sess.Apply(u)
 	}
-	timing.WallNS = time.Since(start).Nanoseconds()
-	timing.UserNS, timing.SysNS = r.UserNS, r.SysNS
-	timing.GOMAXPROCS = r.GOMAXPROCS
-	// A count of the whole process: goroutines earlier cells started and
-	// that ended meanwhile are counted too.
-	timing.GoroutinesLeft = int64(max(0, r.GoroutinesAfter-r.GoroutinesBefore))
-	res := engine.Result{Timing: timing}
+	return &r, buildNS, replyError(r)
+}
+
+// replyError is how the host says a cell failed, as an error to show.
+func replyError(r hostReply) *engine.Error {
 	switch {
 	case r.Error != "":
-		res.Err = &engine.Error{Name: "load error", Value: r.Error, Traceback: []string{engine.Red("load error") + ": " + r.Error}}
+		return &engine.Error{Name: "load error", Value: r.Error, Traceback: []string{engine.Red("load error") + ": " + r.Error}}
 	case r.Interrupted:
-		res.Err = interrupted("the cell, whose goroutine was waiting (" + r.Where + "); the session keeps its values, and that goroutine ends if it ever wakes")
+		return interrupted("the cell, whose goroutine was waiting (" + r.Where + "); the session keeps its values, and that goroutine ends if it ever wakes")
 	case r.Deadlock != "":
 		msg := "all goroutines of the session are blocked, so the cell can never go on"
-		res.Err = &engine.Error{Name: "deadlock", Value: msg, Traceback: append(append([]string{engine.Red("deadlock") + ": " + msg},
+		return &engine.Error{Name: "deadlock", Value: msg, Traceback: append(append([]string{engine.Red("deadlock") + ": " + msg},
 			strings.Split(r.Deadlock, "\n")...), "The session keeps its values; the cell's goroutine ends if it ever wakes.")}
 	case r.Panic != "":
-		res.Err = panicError(r.Panic, r.Stack)
-	case len(r.Value) > 0:
-		res.Data = r.Value
+		return panicError(r.Panic, r.Stack)
+	case r.MeasureError != "":
+		return &engine.Error{Name: "measure error", Value: r.MeasureError, Traceback: []string{engine.Red("measure error") + ": " + r.MeasureError}}
 	}
-	return res
+	return nil
 }
 
 // convert converts the cell; a bug of the conversion fails the cell, not

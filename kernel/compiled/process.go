@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/engine"
 )
 
 // hostRequest and hostReply are the host's protocol (host/main.go).
@@ -19,6 +21,20 @@ type hostRequest struct {
 	Cell   int    `json:"cell,omitempty"`
 	Plugin string `json:"plugin,omitempty"`
 	Text   string `json:"text,omitempty"`
+	// Measuring (Kind "measure"): as engine.MeasureSpec.
+	Loops      int    `json:"loops,omitempty"`
+	Runs       int    `json:"runs,omitempty"`
+	GOMAXPROCS int    `json:"gomaxprocs,omitempty"`
+	Trace      string `json:"trace,omitempty"`
+	Quiet      bool   `json:"quiet,omitempty"`
+}
+
+// hostMeasurement is what the host measured.
+type hostMeasurement struct {
+	Loops      int             `json:"loops"`
+	Runs       []engine.Sample `json:"runs"`
+	GOMAXPROCS int             `json:"gomaxprocs"`
+	TraceMain  uint64          `json:"trace_main"`
 }
 
 // hostMessage is a line the host writes on file descriptor 3.
@@ -39,21 +55,23 @@ type displayBundle struct {
 }
 
 type hostReply struct {
-	Cell             int            `json:"cell"`
-	Loaded           bool           `json:"loaded"`
-	Value            map[string]any `json:"value"`
-	Panic            string         `json:"panic"`
-	Interrupted      bool           `json:"interrupted"`
-	Where            string         `json:"where"`
-	Deadlock         string         `json:"deadlock"`
-	Stack            string         `json:"stack"`
-	Error            string         `json:"error"`
-	WallNS           int64          `json:"wall_ns"`
-	UserNS           int64          `json:"user_ns"`
-	SysNS            int64          `json:"sys_ns"`
-	GoroutinesBefore int            `json:"goroutines_before"`
-	GoroutinesAfter  int            `json:"goroutines_after"`
-	GOMAXPROCS       int            `json:"gomaxprocs"`
+	Cell             int              `json:"cell"`
+	Loaded           bool             `json:"loaded"`
+	Value            map[string]any   `json:"value"`
+	Panic            string           `json:"panic"`
+	Interrupted      bool             `json:"interrupted"`
+	Where            string           `json:"where"`
+	Deadlock         string           `json:"deadlock"`
+	Measure          *hostMeasurement `json:"measure"`
+	MeasureError     string           `json:"measure_error"`
+	Stack            string           `json:"stack"`
+	Error            string           `json:"error"`
+	WallNS           int64            `json:"wall_ns"`
+	UserNS           int64            `json:"user_ns"`
+	SysNS            int64            `json:"sys_ns"`
+	GoroutinesBefore int              `json:"goroutines_before"`
+	GoroutinesAfter  int              `json:"goroutines_after"`
+	GOMAXPROCS       int              `json:"gomaxprocs"`
 }
 
 // markerFormat matches host.Marker.

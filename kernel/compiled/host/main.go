@@ -37,6 +37,15 @@ type request struct {
 	Cell   int    `json:"cell"`
 	Plugin string `json:"plugin"`
 	Text   string `json:"text"`
+	// Measuring (Kind "measure"): how many loops a run (0: choose), how
+	// many runs, GOMAXPROCS for them (0: as is), a file to trace the first
+	// run into, and whether to drop all output (else the first call's
+	// output is shown).
+	Loops      int    `json:"loops"`
+	Runs       int    `json:"runs"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	Trace      string `json:"trace"`
+	Quiet      bool   `json:"quiet"`
 }
 
 // message is one line on file descriptor 3: Kind "display" (a bundle a
@@ -65,9 +74,13 @@ type reply struct {
 	Interrupted bool   `json:"interrupted,omitempty"`
 	Where       string `json:"where,omitempty"`
 	Deadlock    string `json:"deadlock,omitempty"`
-	WallNS      int64  `json:"wall_ns"`
-	UserNS      int64  `json:"user_ns"`
-	SysNS       int64  `json:"sys_ns"`
+	// Measure is what a measure request measured, or MeasureError why it
+	// could not.
+	Measure      *measurement `json:"measure,omitempty"`
+	MeasureError string       `json:"measure_error,omitempty"`
+	WallNS       int64        `json:"wall_ns"`
+	UserNS       int64        `json:"user_ns"`
+	SysNS        int64        `json:"sys_ns"`
 	// GoroutinesBefore and GoroutinesAfter are how many goroutines the
 	// process has before and after the cell.
 	GoroutinesBefore int `json:"goroutines_before"`
@@ -81,25 +94,46 @@ const Marker = "\x00gocurrent-sync:%d\x00"
 
 // sender writes the messages, from any goroutine.
 type sender struct {
-	mu   sync.Mutex
-	enc  *json.Encoder
-	sync int64
+	mu     sync.Mutex
+	enc    *json.Encoder
+	sync   int64
+	stdout *os.File // the host's own, whatever cells make os.Stdout
+	stderr *os.File
+	muted  bool // displays are dropped
+}
+
+// mute drops what cells print and display, or stops dropping it.
+func (s *sender) mute(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.muted = on
+	if !on {
+		os.Stdout, os.Stderr = s.stdout, s.stderr
+		return
+	}
+	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		os.Stdout, os.Stderr = null, null
+	}
 }
 
 func (s *sender) send(m message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.muted && m.Kind != "done" && m.Kind != "input" && m.Kind != "running" {
+		return
+	}
 	s.sync++
 	m.Sync = s.sync
-	fmt.Fprintf(os.Stdout, Marker, m.Sync)
-	fmt.Fprintf(os.Stderr, Marker, m.Sync)
+	fmt.Fprintf(s.stdout, Marker, m.Sync)
+	fmt.Fprintf(s.stderr, Marker, m.Sync)
 	if err := s.enc.Encode(m); err != nil {
 		os.Exit(2)
 	}
 }
 
 func main() {
-	out := &sender{enc: json.NewEncoder(os.NewFile(3, "messages"))}
+	hostGoroutine()
+	out := &sender{enc: json.NewEncoder(os.NewFile(3, "messages")), stdout: os.Stdout, stderr: os.Stderr}
 	display.Current = core.New(
 		func(b core.Bundle) { out.send(message{Kind: "display", Bundle: &b}) },
 		func(wait bool) { out.send(message{Kind: "clear", Wait: wait}) })
@@ -119,6 +153,7 @@ func main() {
 // readRequests reads the kernel's requests: cells to run go to runs, the
 // rest is done at once.
 func readRequests(runs chan<- request, in *stdin, current *atomic.Pointer[cell], out *sender) {
+	hostGoroutine()
 	sc := bufio.NewScanner(os.NewFile(4, "requests"))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -160,14 +195,16 @@ func run(c *cell, in *stdin, out *sender) (r reply) {
 	start := time.Now()
 	ended := make(chan struct{})
 	in.fresh()
-	go in.watch(ended, func() { out.send(message{Kind: "input"}) })
-	go watchdog(c, ended)
-	go runCell(c)
+	var watchers sync.WaitGroup
+	watchers.Go(func() { in.watch(ended, func() { out.send(message{Kind: "input"}) }) })
+	watchers.Go(func() { watchdog(c, ended) })
+	go runCell(c, out)
 	select {
 	case r = <-c.done:
 	case r = <-c.stop:
 	}
 	close(ended)
+	watchers.Wait() // not counted as the cell's goroutines
 	r.Cell = c.req.Cell
 	r.GOMAXPROCS = runtime.GOMAXPROCS(0)
 	r.GoroutinesBefore = before
@@ -180,7 +217,7 @@ func run(c *cell, in *stdin, out *sender) (r reply) {
 
 // runCell is the goroutine of a cell: it loads the cell's plugin (whose
 // packages' initialisation is the cell's too) and runs it.
-func runCell(c *cell) {
+func runCell(c *cell, out *sender) {
 	c.gid.Store(rt.GoroutineID())
 	var r reply
 	finished := false
@@ -209,7 +246,9 @@ func runCell(c *cell) {
 		r.Error = fmt.Sprintf("the cell's Run is a %T", sym)
 		return
 	}
-	if v, has := cellRun(); has {
+	if c.req.Kind == "measure" {
+		r.Measure, r.MeasureError = measure(c.req, cellRun, out)
+	} else if v, has := cellRun(); has {
 		r.Value = core.Value(v)
 	}
 	finished = true

@@ -62,6 +62,7 @@ func (s *stdin) end() {
 // process is nearly idle (a cell that waits for input computes nothing),
 // so that a cell at work is not stopped to look.
 func (s *stdin) watch(done chan struct{}, ask func()) {
+	defer hostGoroutine()()
 	const period = 50 * time.Millisecond
 	tick := time.NewTicker(period)
 	defer tick.Stop()

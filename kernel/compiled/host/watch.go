@@ -4,14 +4,24 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/compiled/host/rt"
 	"github.com/gocurrent/gocurrent/kernel/stacks"
 )
 
-// hostEntries are the functions the host's own goroutines start in.
-var hostEntries = []string{"main.main", "main.readRequests", "main.(*stdin).watch", "main.watchdog"}
+// hostGoroutines are the ids of the host's own goroutines, which each
+// adds when it starts (with hostGoroutine) and removes when it ends.
+var hostGoroutines sync.Map
+
+// hostGoroutine records the calling goroutine as the host's; the
+// returned function forgets it.
+func hostGoroutine() func() {
+	id := rt.GoroutineID()
+	hostGoroutines.Store(id, true)
+	return func() { hostGoroutines.Delete(id) }
+}
 
 // blockedStates are the goroutine states in which only another goroutine
 // can wake a goroutine up.
@@ -29,7 +39,7 @@ func blocked(state string) bool {
 func sessionGoroutines() []stacks.Goroutine {
 	var out []stacks.Goroutine
 	for _, g := range stacks.Parse(stacks.All()) {
-		if len(g.Frames) > 0 && slices.Contains(hostEntries, g.Frames[len(g.Frames)-1].Func) {
+		if _, ok := hostGoroutines.Load(g.ID); ok {
 			continue
 		}
 		out = append(out, g)
@@ -73,6 +83,7 @@ func (c *cell) interrupt(out *sender) {
 // goroutines are asleep", but here the session goes on, with the cell's
 // goroutine given up. It looks only while the process is nearly idle.
 func watchdog(c *cell, ended chan struct{}) {
+	defer hostGoroutine()()
 	const period = 100 * time.Millisecond
 	tick := time.NewTicker(period)
 	defer tick.Stop()
