@@ -105,9 +105,13 @@ func (cv *converter) checkWaits(p *part) {
 		p.edits.Put(off, off, " "+runtimeName+".Check();")
 		cv.needRT = true
 	}
-	list := func(stmts []ast.Stmt) {
-		for _, s := range stmts {
-			if cv.waits(s) {
+	// The last statement of a function body is left alone: it may be the
+	// terminating statement the function needs (a select whose cases all
+	// return), and the function ends after it anyway.
+	bodies := map[*ast.BlockStmt]bool{}
+	list := func(stmts []ast.Stmt, body bool) {
+		for i, s := range stmts {
+			if cv.waits(s) && !(body && i == len(stmts)-1) {
 				after(s)
 			}
 		}
@@ -118,13 +122,19 @@ func (cv *converter) checkWaits(p *part) {
 		}
 		ast.Inspect(root, func(n ast.Node) bool {
 			switch n := n.(type) {
+			case *ast.FuncDecl:
+				if n.Body != nil {
+					bodies[n.Body] = true
+				}
+			case *ast.FuncLit:
+				bodies[n.Body] = true
 			case *ast.BlockStmt:
-				list(n.List)
+				list(n.List, bodies[n])
 			case *ast.CaseClause:
-				list(n.Body)
+				list(n.Body, false)
 			case *ast.CommClause:
 				atStart(n.Colon + 1)
-				list(n.Body)
+				list(n.Body, false)
 			case *ast.RangeStmt:
 				if _, ok := cv.typeOf(n.X).(*types.Chan); ok {
 					atStart(n.Body.Lbrace + 1)
@@ -153,6 +163,13 @@ func (cv *converter) waits(s ast.Stmt) bool {
 		_, ok := cv.typeOf(s.X).(*types.Chan)
 		return ok
 	case *ast.ExprStmt:
+		if c, ok := s.X.(*ast.CallExpr); ok {
+			if id, ok := c.Fun.(*ast.Ident); ok {
+				if _, builtin := cv.info.Uses[id].(*types.Builtin); builtin && id.Name == "panic" {
+					return false // a terminating statement, which ends the goroutine's way anyway
+				}
+			}
+		}
 		return cv.waitExpr(s.X)
 	case *ast.AssignStmt:
 		return slices.ContainsFunc(s.Rhs, cv.waitExpr)
