@@ -827,6 +827,39 @@ SNIPPETS += [
 ]
 
 
+# What the interpreter got silently wrong, which the kernel now rewrites.
+SNIPPETS += [
+    # The interpreter read a deferred call's function, receiver and
+    # arguments when the call ran, not at the defer statement.
+    S("defer-evaluates-at-the-statement", "fmt", """
+        type W struct{ id int }
+
+        func (w W) Print() { fmt.Println("recv", w.id) }
+
+        func run() {
+            w := W{1}
+            defer w.Print()
+            w = W{2}
+            f := func() { fmt.Println("f1") }
+            defer f()
+            f = func() { fmt.Println("f2") }
+            x := 1
+            defer func(v int) { fmt.Println("lit", v) }(x)
+            x = 5
+            p := &W{3}
+            defer p.Print()
+            p.id = 4
+            defer fmt.Println("x is", x)
+        }
+        """, """
+        run()
+        n := 1
+        defer fmt.Println("cell defer", n)
+        n = 2
+        """),
+]
+
+
 def go_program(imports, decls, stmts):
     imp = "".join(f'\t"{i}"\n' for i in imports)
     body = textwrap.indent(stmts, "\t")
@@ -953,6 +986,8 @@ UNSUPPORTED = [
     ("defer-in-range-func", "for x := range func(yield func(int) bool) { yield(1) } {\n\tdefer fmt.Println(x)\n}",
      "defer inside a range over a function"),
     ("newer-generic-package", "fmt.Println(unique.Make(1).Value())", "unique.Make"),
+    ("defer-in-loop", "func f() {\n\tfor i := 0; i < 3; i++ {\n\t\tdefer fmt.Println(i)\n\t}\n}\n\nf()",
+     "defer in a loop"),
 ]
 
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/scanner"
 	"go/token"
 	"reflect"
 	"runtime"
@@ -357,9 +358,9 @@ func assemble(chunks []cell.Chunk) string {
 			// yaegi keeps a top-level defer in the session's frame and
 			// runs it again after every later evaluation; the cell's
 			// defers are collected and run once when the cell ends
-			// (their arguments are evaluated then, not at the defer).
-			call := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(ch.Src), "defer"))
-			src = "_gocurrentDefers = append(_gocurrentDefers, func() { " + call + " })"
+			// (the rewriting has copied the values the call uses into
+			// variables of their own before the defer keyword).
+			src = collectDefer(ch.Src)
 		} else if blankAssign(ch) {
 			// yaegi fails to compile "_ = a / b" (a CFG panic); an
 			// assignment to a throwaway interface{} variable behaves the
@@ -592,4 +593,24 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// collectDefer turns the top-level defer statement in src (after the
+// statements the rewriting put before it) into an addition to the cell's
+// deferred calls.
+func collectDefer(src string) string {
+	var sc scanner.Scanner
+	fset := token.NewFileSet()
+	sc.Init(fset.AddFile("", -1, len(src)), []byte(src), nil, 0)
+	for {
+		pos, tok, _ := sc.Scan()
+		if tok == token.EOF {
+			return src
+		}
+		if tok == token.DEFER {
+			at := fset.Position(pos).Offset
+			call := strings.TrimSpace(src[at+len("defer"):])
+			return src[:at] + "_gocurrentDefers = append(_gocurrentDefers, func() { " + call + " })"
+		}
+	}
 }
