@@ -978,6 +978,38 @@ def test_fidelity_program_cell(fresh_kernel, go_results, name):
     assert r.stderr == want_err, f"stderr differs from go run ({want_err!r}):\n{r.describe()}"
 
 
+# Cells whose output names package main, which the comparison with go run
+# cannot check (it builds each snippet as a package of its own), with what
+# go run of the same program prints.
+EXPECTED = [
+    # The interpreter's %T printed a session type's underlying type.
+    ("type-verb-names-session-types", textwrap.dedent("""\
+        type T struct{ A int }
+
+        type N int
+
+        func mk() T { return T{2} }
+
+        v := T{1}
+        fmt.Printf("%T %v\\n", v, v)
+        fmt.Printf("%T|%-8T|%T|%T\\n", &v, N(1), []T{}, map[string]*T{})
+        s := fmt.Sprintf("%d %T %T %T", 1, mk(), 'x', byte(1))
+        fmt.Println(s)
+        var err error = fmt.Errorf("x")
+        fmt.Printf("%T %T\\n", err, 1.5)
+        """),
+     "main.T {1}\n*main.T|main.N  |[]main.T|map[string]*main.T\n1 main.T int32 uint8\n*errors.errorString float64\n"),
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name,code,want", EXPECTED, ids=[e[0] for e in EXPECTED])
+def test_cell_prints_what_go_prints(fresh_kernel, name, code, want):
+    km, kc = fresh_kernel
+    r = run_ok(km, kc, code, want)
+    assert r.user_stdout == want, f"stdout differs from go run:\n{r.describe()}"
+
+
 # Constructs the interpreter cannot run faithfully: the cell stops before
 # it runs, with an error that names the construct and suggests %%native.
 UNSUPPORTED = [
@@ -988,6 +1020,7 @@ UNSUPPORTED = [
     ("newer-generic-package", "fmt.Println(unique.Make(1).Value())", "unique.Make"),
     ("defer-in-loop", "func f() {\n\tfor i := 0; i < 3; i++ {\n\t\tdefer fmt.Println(i)\n\t}\n}\n\nf()",
      "defer in a loop"),
+    ("type-verb-of-interface", "type T struct{ A int }\n\nvar a any = T{}\nfmt.Printf(\"%T\\n\", a)", "%T of a value of an interface type"),
 ]
 
 

@@ -240,6 +240,7 @@ func (r *rewriter) visit(root ast.Node) {
 			r.builtinCall(n)
 			r.funcLitArgs(n)
 			r.printArgs(n)
+			r.typeVerbs(n) // typefmt.go
 			r.errorsCall(n)
 			r.errorArgs(n)
 		case *ast.AssignStmt:
