@@ -1020,7 +1020,8 @@ UNSUPPORTED = [
     ("newer-generic-package", "fmt.Println(unique.Make(1).Value())", "unique.Make"),
     ("defer-in-loop", "func f() {\n\tfor i := 0; i < 3; i++ {\n\t\tdefer fmt.Println(i)\n\t}\n}\n\nf()",
      "defer in a loop"),
-    ("type-verb-of-interface", "type T struct{ A int }\n\nvar a any = T{}\nfmt.Printf(\"%T\\n\", a)", "%T of a value of an interface type"),
+    ("nil-pointer-conversion", "type E struct{}\n\nfunc (*E) Error() string { return \"e\" }\n\nvar err error = (*E)(nil)\nfmt.Println(err != nil)",
+     "a nil *E in an interface"),
 ]
 
 
@@ -1034,3 +1035,56 @@ def test_unsupported_says_so(fresh_kernel, name, code, says):
     assert err["ename"] == "not supported by the interpreter", r.describe()
     assert says in err["evalue"] and "%%native" in err["evalue"], r.describe()
     assert r.user_stdout == "", f"the cell ran in part:\n{r.describe()}"
+
+
+@pytest.mark.timeout(60)
+def test_nil_pointer_into_interface_stops_the_cell(fresh_kernel):
+    """A nil pointer of a session type that becomes an interface (which
+    the interpreter would make a nil interface, unlike Go) stops the cell
+    when it happens; a non-nil one goes on."""
+    km, kc = fresh_kernel
+    code = textwrap.dedent("""\
+        type MyErr struct{}
+
+        func (e *MyErr) Error() string { return "myerr" }
+
+        func find(fail bool) *MyErr {
+            if fail {
+                return &MyErr{}
+            }
+            return nil
+        }
+
+        func check(fail bool) error {
+            e := find(fail)
+            return e
+        }
+
+        fmt.Println(check(true) != nil)
+        fmt.Println(check(false) != nil)
+        fmt.Println("not reached")
+        """)
+    r = run_cell(km, kc, code)
+    assert r.status == "error", r.describe()
+    assert r.user_stdout == "true\n", r.describe()
+    assert "nil *MyErr" in r.error["evalue"] and "compiled" in r.error["evalue"], r.describe()
+
+
+@pytest.mark.timeout(60)
+def test_type_verb_of_session_struct_in_interface_stops_the_cell(fresh_kernel):
+    """%T of an interface value: a native type is named as Go names it; a
+    struct type the interpreter made (whose name it cannot tell) stops the
+    cell when it is printed."""
+    km, kc = fresh_kernel
+    code = textwrap.dedent("""\
+        type T struct{ A int }
+
+        var e error = fmt.Errorf("x")
+        var a any = T{}
+        fmt.Printf("%T\\n", e)
+        fmt.Printf("%T\\n", a)
+        """)
+    r = run_cell(km, kc, code)
+    assert r.status == "error", r.describe()
+    assert r.user_stdout == "*fmt.wrapError\n" or r.user_stdout == "*errors.errorString\n", r.describe()
+    assert "%T of a value whose type the interpreter made" in r.error["evalue"], r.describe()

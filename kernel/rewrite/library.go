@@ -62,6 +62,7 @@ func Print(a ...any)        {}
 func Clear(x any)           {}
 func NegZero(x any) bool    { return false }
 func Comparable(x any) bool { return false }
+func TypeName(x any) string { return "" }
 func Unwrap(err error) error { return nil }
 func UnwrapAll(err error) []error { return nil }
 func IsMethod(err, target error) bool { return false }

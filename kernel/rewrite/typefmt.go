@@ -13,9 +13,12 @@ import (
 // out of reflect's unnamed types, so fmt's %T of a value of a session type
 // printed its underlying type (struct { A int }, int) instead of main.T.
 // Where the argument's type is known from the check, the verb becomes %s
-// and the argument the name Go prints; an argument of an interface type
-// that may hold a value of a session type is refused, as is %T in a
-// format that is not a string literal.
+// and the argument the name Go prints. An argument of an interface type
+// that may hold a value of a session type goes through the native
+// TypeName, which names native types and stops the cell on a struct type
+// the interpreter made (a session type with another underlying type, as
+// int, is not told from it). %T of a session type in a format that is not
+// a string literal is refused.
 
 // typeVerbs rewrites the %T verbs of a formatting call whose arguments
 // are, or may be, of the session's types.
@@ -57,8 +60,7 @@ func (r *rewriter) typeVerbs(n *ast.CallExpr) {
 		}
 		if types.IsInterface(t) {
 			if r.mayHoldSessionValue(t) {
-				r.failf(a, "%%T of a value of an interface type that may hold a value of a session type: the interpreter would print the type it is made of (struct {...}, int) instead of its name; print a value of a known type, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native")
-				return
+				changes = append(changes, change{verb: v.at, arg: a})
 			}
 			continue
 		}
@@ -84,6 +86,13 @@ func (r *rewriter) typeVerbs(n *ast.CallExpr) {
 	}
 	r.replace(fmtArg, strconv.Quote(string(b)))
 	for _, c := range changes {
+		if c.name == "" {
+			// Known only when the cell runs: the native TypeName names
+			// the value's type, and stops the cell on a type the
+			// interpreter made.
+			r.wrap(c.arg, NativeAlias+".TypeName(", ")")
+			continue
+		}
 		if pure(c.arg) {
 			r.replace(c.arg, strconv.Quote(c.name))
 		} else {

@@ -76,6 +76,7 @@ func (s *session) modernSymbols() interp.Exports {
 		"Clear":      reflect.ValueOf(clearValue),
 		"NegZero":    reflect.ValueOf(negZero),
 		"Comparable": reflect.ValueOf(func(x any) bool { return x == nil || reflect.TypeOf(x).Comparable() }),
+		"TypeName":   reflect.ValueOf(typeName),
 		"Unwrap":     reflect.ValueOf(errors.Unwrap),
 		"UnwrapAll": reflect.ValueOf(func(err error) []error {
 			if u, ok := err.(interface{ Unwrap() []error }); ok {
@@ -224,6 +225,39 @@ func negZero(x any) bool {
 	case reflect.Float32, reflect.Float64:
 		f := v.Float()
 		return f == 0 && math.Signbit(f)
+	}
+	return false
+}
+
+// typeName is what %T prints for x, for the native TypeName of rewritten
+// cells. The interpreter makes the session's struct types as unnamed
+// struct types, whose name it cannot tell: a value of one stops the cell.
+func typeName(x any) string {
+	if x == nil {
+		return "<nil>"
+	}
+	t := reflect.TypeOf(x)
+	if unnamedStruct(t, map[reflect.Type]bool{}) {
+		panic("not supported by the interpreter: %T of a value whose type the interpreter made (" + t.String() +
+			"): it cannot tell the name Go prints; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%native")
+	}
+	return t.String()
+}
+
+// unnamedStruct reports whether t is, or is made of, an unnamed struct
+// type.
+func unnamedStruct(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] || t.Name() != "" {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Struct:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Chan:
+		return unnamedStruct(t.Elem(), seen)
+	case reflect.Map:
+		return unnamedStruct(t.Key(), seen) || unnamedStruct(t.Elem(), seen)
 	}
 	return false
 }
