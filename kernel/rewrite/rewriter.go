@@ -242,6 +242,7 @@ func (r *rewriter) visit(root ast.Node) {
 			r.funcLitArgs(n)
 			r.printArgs(n)
 			r.typeVerbs(n) // typefmt.go
+			r.jsonCall(n)  // jsonmethods.go
 			r.errorsCall(n)
 			r.errorArgs(n)
 		case *ast.AssignStmt:
