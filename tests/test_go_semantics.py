@@ -1036,6 +1036,7 @@ def test_unsupported_says_so(fresh_kernel, name, code, says):
     err = r.error
     assert err["ename"] == "not supported by the interpreter", r.describe()
     assert says in err["evalue"] and "%%native" in err["evalue"], r.describe()
+    assert 'compiled kernel "Go (gocurrent, compiled)"' in err["evalue"], r.describe()
     assert r.user_stdout == "", f"the cell ran in part:\n{r.describe()}"
 
 

@@ -30,7 +30,7 @@ func (r *rewriter) branchStmt(n *ast.BranchStmt) {
 				return !inside
 			})
 			if !inside {
-				r.failf(n, "goto out of a range over a function: the interpreter runs the loop's body as a function, which a goto cannot leave; run the cell with %%%%native")
+				r.failf(n, "goto out of a range over a function: the interpreter runs the loop's body as a function, which a goto cannot leave; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native")
 			}
 		}
 		return

@@ -72,7 +72,7 @@ func (r *rewriter) instanceOf(at ast.Node, obj *types.Func, targs []types.Type) 
 			}
 		}
 		if site == nil {
-			r.failf(at, "%s.%s is not in the interpreter's standard library (that of Go 1.22, without its generic functions), and the kernel has no replacement for it; run the cell with %%%%native", obj.Pkg().Name(), obj.Name())
+			r.failf(at, "%s.%s is not in the interpreter's standard library (that of Go 1.22, without its generic functions), and the kernel has no replacement for it; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native", obj.Pkg().Name(), obj.Name())
 			return nil
 		}
 	}
@@ -86,11 +86,11 @@ func (r *rewriter) instanceOf(at ast.Node, obj *types.Func, targs []types.Type) 
 		if !ok {
 			switch {
 			case !generic:
-				r.failf(at, "%s is called with a type declared inside a function, which the kernel cannot give the interpreter; declare the type at the top level of a cell, or run the cell with %%%%native", obj.Name())
+				r.failf(at, "%s is called with a type declared inside a function, which the kernel cannot give the interpreter; declare the type at the top level of a cell, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native", obj.Name())
 			case site.lib != nil && !r.inGenericFunc(at):
 				// A method of a generic type runs generically in the
 				// interpreter, which has no generic library.
-				r.failf(at, "%s.%s is used with the type parameters of a generic type's method, which the interpreter cannot run; write the method for a type without parameters, or run the cell with %%%%native", obj.Pkg().Name(), obj.Name())
+				r.failf(at, "%s.%s is used with the type parameters of a generic type's method, which the interpreter cannot run; write the method for a type without parameters, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native", obj.Pkg().Name(), obj.Name())
 			}
 			return nil
 		}
@@ -249,7 +249,7 @@ func (r *rewriter) instantiateType(id *ast.Ident, tn *types.TypeName, inst types
 		s, ok := r.w.typeString(inst.TypeArgs.At(i), false)
 		if !ok {
 			if !r.inGeneric(id) {
-				r.failf(id, "%s.%s of a type declared inside a function cannot be given to the interpreter; declare the type at the top level of a cell, or run the cell with %%%%native", tn.Pkg().Name(), tn.Name())
+				r.failf(id, "%s.%s of a type declared inside a function cannot be given to the interpreter; declare the type at the top level of a cell, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native", tn.Pkg().Name(), tn.Name())
 			}
 			return
 		}

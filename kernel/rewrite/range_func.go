@@ -32,7 +32,7 @@ func (r *rewriter) rangeFunc(n *ast.RangeStmt, li *loopInfo) {
 	for i := 0; i < params.Len(); i++ {
 		s, ok := r.w.typeString(params.At(i).Type(), generic)
 		if !ok {
-			r.failf(n.X, "range over a function whose values have a type declared inside a function; run the cell with %%%%native")
+			r.failf(n.X, "range over a function whose values have a type declared inside a function; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native")
 			return
 		}
 		ptypes = append(ptypes, s)
@@ -110,7 +110,7 @@ func (r *rewriter) returnStmt(n *ast.ReturnStmt) {
 		sig, _ = r.typeOf(f).(*types.Signature)
 	}
 	if sig == nil {
-		r.failf(n, "return inside a range over a function, in a function whose result types the kernel does not know; run the cell with %%%%native")
+		r.failf(n, "return inside a range over a function, in a function whose result types the kernel does not know; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native")
 		return
 	}
 	// The outermost range-over-function loop of the function declares
@@ -133,7 +133,7 @@ func (r *rewriter) returnStmt(n *ast.ReturnStmt) {
 				for i := 0; i < res.Len(); i++ {
 					t, ok := r.w.typeString(res.At(i).Type(), r.inGeneric(n))
 					if !ok {
-						r.failf(n, "return inside a range over a function, of a type declared inside a function; run the cell with %%%%native")
+						r.failf(n, "return inside a range over a function, of a type declared inside a function; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native")
 						return
 					}
 					v := r.newName("R")

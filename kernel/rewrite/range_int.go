@@ -20,7 +20,7 @@ func (r *rewriter) rangeInt(n *ast.RangeStmt, li *loopInfo) {
 		if b, ok := t.(*types.Basic); !ok || b.Info()&types.IsUntyped == 0 {
 			s, ok := r.w.typeString(t, r.inGeneric(n))
 			if !ok {
-				r.failf(n.X, "range over a value of a type declared inside a function; run the cell with %%%%native")
+				r.failf(n.X, "range over a value of a type declared inside a function; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native")
 				return
 			}
 			typ = s

@@ -30,7 +30,7 @@
 // than the interpreter's and not in the library, defer inside a range over
 // a function, a generic call whose type arguments are local types) stops
 // the cell before it runs, with an error that names the construct and
-// suggests %%native.
+// suggests the compiled kernel or %%native.
 //
 // The package is pure source to source: the session around a cell comes in
 // as plain data (Session) and a Host that answers for the interpreter, and
@@ -268,7 +268,7 @@ func (w *Rewriter) Cell(s *Session, c *cell.Cell) (*Plan, *Error) {
 func (w *Rewriter) finishInstances(s *Session, imports map[string]string, c *cell.Cell, pending []*Instance) *Error {
 	for round := 0; len(pending) > 0; round++ {
 		if round > 20 {
-			return &Error{Line: 1, Col: 1, Msg: "generic functions instantiate each other without end; run the cell with %%native"}
+			return &Error{Line: 1, Col: 1, Msg: "generic functions instantiate each other without end; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%native"}
 		}
 		var items, all []*item
 		for _, in := range pending {
@@ -283,7 +283,7 @@ func (w *Rewriter) finishInstances(s *Session, imports map[string]string, c *cel
 		}
 		chk := w.newCheck(s, imports, all, c)
 		if chk == nil {
-			return &Error{Line: 1, Col: 1, Msg: "the kernel could not type-check the instances of generic functions; run the cell with %%native"}
+			return &Error{Line: 1, Col: 1, Msg: "the kernel could not type-check the instances of generic functions; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%native"}
 		}
 		pending = nil
 		for _, it := range items {

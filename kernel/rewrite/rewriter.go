@@ -232,7 +232,7 @@ func (r *rewriter) visit(root ast.Node) {
 			r.returnStmt(n)
 		case *ast.DeferStmt:
 			if c := r.rangeFuncAround(n, true); c != nil {
-				r.failf(n, "defer inside a range over a function: the interpreter runs the loop's body as a function, so the call would run too early; run the cell with %%%%native")
+				r.failf(n, "defer inside a range over a function: the interpreter runs the loop's body as a function, so the call would run too early; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native")
 			}
 			r.deferStmt(n) // defer.go
 		case *ast.ExprStmt:

@@ -59,7 +59,7 @@ func (r *rewriter) selector(n *ast.SelectorExpr) {
 	if r.inGenericFunc(n) {
 		return
 	}
-	r.failf(n, "%s.%s is not in the interpreter's standard library (that of Go 1.22, without its generic functions and types), and the kernel has no replacement for it; run the cell with %%%%native", pn.Imported().Name(), name)
+	r.failf(n, "%s.%s is not in the interpreter's standard library (that of Go 1.22, without its generic functions and types), and the kernel has no replacement for it; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native", pn.Imported().Name(), name)
 }
 
 // iterType rewrites iter.Seq[T] and iter.Seq2[K, V] as the function types

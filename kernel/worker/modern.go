@@ -215,7 +215,7 @@ func (m *modern) evalNeeded(need []*rewrite.Instance) *engine.Error {
 			}
 		}
 		if err != nil {
-			msg := fmt.Sprintf("the interpreter could not compile %s (an instance of a generic function): %v; run the cell with %%%%native", in.Name, err)
+			msg := fmt.Sprintf("the interpreter could not compile %s (an instance of a generic function): %v; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native", in.Name, err)
 			return &engine.Error{Name: "not supported by the interpreter", Value: msg, Traceback: []string{red("not supported by the interpreter") + ": " + msg}}
 		}
 		m.evaluated(in)
