@@ -1,0 +1,123 @@
+"""Cells the interpreter (yaegi) would run differently from `go run`
+without a word: what the kernel's rewriting makes them print, and the
+cells it stops when they run."""
+
+import textwrap
+
+import pytest
+
+from test_go_semantics import run_cell, run_ok
+
+
+# Cells whose output names package main, which the comparison with go run
+# cannot check (it builds each snippet as a package of its own), with what
+# go run of the same program prints.
+EXPECTED = [
+    # The interpreter read a deferred call's function, receiver and
+    # arguments when the call ran, not at the defer statement.
+    ("defer-evaluates-at-the-statement", textwrap.dedent("""\
+        type W struct{ id int }
+
+        func (w W) Print() { fmt.Println("recv", w.id) }
+
+        func run() {
+            w := W{1}
+            defer w.Print()
+            w = W{2}
+            f := func() { fmt.Println("f1") }
+            defer f()
+            f = func() { fmt.Println("f2") }
+            x := 1
+            defer func(v int) { fmt.Println("lit", v) }(x)
+            x = 5
+            p := &W{3}
+            defer p.Print()
+            p.id = 4
+            defer fmt.Println("x is", x)
+        }
+
+        run()
+        n := 1
+        defer fmt.Println("cell defer", n)
+        n = 2
+        """),
+     "x is 5\nrecv 3\nlit 1\nf1\nrecv 1\ncell defer 1\n"),
+    # The interpreter's %T printed a session type's underlying type.
+    ("type-verb-names-session-types", textwrap.dedent("""\
+        type T struct{ A int }
+
+        type N int
+
+        func mk() T { return T{2} }
+
+        v := T{1}
+        fmt.Printf("%T %v\\n", v, v)
+        fmt.Printf("%T|%-8T|%T|%T\\n", &v, N(1), []T{}, map[string]*T{})
+        s := fmt.Sprintf("%d %T %T %T", 1, mk(), 'x', byte(1))
+        fmt.Println(s)
+        var err error = fmt.Errorf("x")
+        fmt.Printf("%T %T\\n", err, 1.5)
+        """),
+     "main.T {1}\n*main.T|main.N  |[]main.T|map[string]*main.T\n1 main.T int32 uint8\n*errors.errorString float64\n"),
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name,code,want", EXPECTED, ids=[e[0] for e in EXPECTED])
+def test_cell_prints_what_go_prints(fresh_kernel, name, code, want):
+    km, kc = fresh_kernel
+    r = run_ok(km, kc, code, want)
+    assert r.user_stdout == want, f"stdout differs from go run:\n{r.describe()}"
+
+
+@pytest.mark.timeout(60)
+def test_nil_pointer_into_interface_stops_the_cell(fresh_kernel):
+    """A nil pointer of a session type that becomes an interface (which
+    the interpreter would make a nil interface, unlike Go) stops the cell
+    when it happens; a non-nil one goes on."""
+    km, kc = fresh_kernel
+    code = textwrap.dedent("""\
+        type MyErr struct{}
+
+        func (e *MyErr) Error() string { return "myerr" }
+
+        func find(fail bool) *MyErr {
+            if fail {
+                return &MyErr{}
+            }
+            return nil
+        }
+
+        func check(fail bool) error {
+            e := find(fail)
+            return e
+        }
+
+        fmt.Println(check(true) != nil)
+        fmt.Println(check(false) != nil)
+        fmt.Println("not reached")
+        """)
+    r = run_cell(km, kc, code)
+    assert r.status == "error", r.describe()
+    assert r.user_stdout == "true\n", r.describe()
+    assert "nil *MyErr" in r.error["evalue"] and "compiled" in r.error["evalue"], r.describe()
+
+
+@pytest.mark.timeout(60)
+def test_type_verb_of_session_struct_in_interface_stops_the_cell(fresh_kernel):
+    """%T of an interface value: a native type is named as Go names it; a
+    struct type the interpreter made (whose name it cannot tell) stops the
+    cell when it is printed."""
+    km, kc = fresh_kernel
+    code = textwrap.dedent("""\
+        type T struct{ A int }
+
+        var e error = fmt.Errorf("x")
+        var a any = T{}
+        fmt.Printf("%T\\n", e)
+        fmt.Printf("%T\\n", a)
+        """)
+    r = run_cell(km, kc, code)
+    assert r.status == "error", r.describe()
+    assert r.user_stdout == "*fmt.wrapError\n" or r.user_stdout == "*errors.errorString\n", r.describe()
+    assert "%T of a value whose type the interpreter made" in r.error["evalue"], r.describe()
