@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/importer"
 	"go/token"
 	"go/types"
 	"os"
@@ -31,6 +30,7 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/compiled/convert"
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/exportdata"
 )
 
 // Options configure an Engine.
@@ -94,29 +94,47 @@ func (e *Engine) prepare() {
 		e.setup = fmt.Errorf("compiled sessions load each cell as a Go plugin, which needs cgo and a C compiler, and there is no %s on PATH: install one (on Debian, apt-get install gcc) or use the interpreted kernel (Go (gocurrent))", cc)
 		return
 	}
-	list, err := exec.Command(goBin, "list", "std").Output()
-	if err != nil {
-		e.setup = fmt.Errorf("list the standard library: %w", err)
-		return
-	}
-	e.std = stdPackages(string(list))
-	e.std["display"] = DisplayPath
-	imp, err := newSessionImporter(importer.ForCompiler(token.NewFileSet(), "gc", nil))
-	if err != nil {
-		e.setup = err
-		return
-	}
-	e.imp = imp
-	b, err := newBuilder(goBin)
-	if err != nil {
-		e.setup = err
-		return
-	}
-	e.b = b
-	start := time.Now()
-	e.host, e.setup = b.buildHost(context.Background())
-	e.opts.Logf("compiled session: host built in %s", time.Since(start).Round(time.Millisecond))
+	var wg sync.WaitGroup
+	var stdErr, hostErr error
+	wg.Go(func() {
+		start := time.Now()
+		b, err := newBuilder(goBin)
+		if err == nil {
+			e.b = b
+			e.host, err = b.buildHost(context.Background())
+		}
+		hostErr = err
+		e.opts.Logf("compiled session: host ready in %s", time.Since(start).Round(time.Millisecond))
+	})
+	// The type check of the first cell would wait for the export data of
+	// the packages cells use most; find it meanwhile.
+	wg.Go(func() {
+		list, err := exec.Command(goBin, "list", "std").Output()
+		if err != nil {
+			stdErr = fmt.Errorf("list the standard library: %w", err)
+			return
+		}
+		e.std = stdPackages(string(list))
+		e.std["display"] = DisplayPath
+		std := exportdata.New(token.NewFileSet(), nil)
+		imp, err := newSessionImporter(std)
+		if err != nil {
+			stdErr = err
+			return
+		}
+		e.imp = imp
+		std.Prepare(warmPackages)
+		for _, path := range warmPackages {
+			imp.Import(path)
+		}
+	})
+	wg.Wait()
+	e.setup = errors.Join(hostErr, stdErr)
 }
+
+// warmPackages are the packages whose export data a session finds while
+// its host builds.
+var warmPackages = []string{"fmt", "sync", "sync/atomic", "time", "context", "errors", "strings", "math", "math/rand", "os", "runtime", "sort", "slices", "maps", "strconv", "io", "bufio", "os/exec", "iter", "encoding/json"}
 
 // stdPackages maps package names to standard library paths, from the
 // output of `go list std`; where names collide the shorter path wins.
@@ -176,9 +194,11 @@ func (e *Engine) Measure(ctx context.Context, spec engine.MeasureSpec, out engin
 }
 
 // run builds a cell and has the host run it as req asks. It returns the
-// host's reply (nil when the cell did not run), how long the build took,
-// and how the cell failed.
+// host's reply (nil when the cell did not run), how long the cell took to
+// get ready to run (waiting for the session's setup, the conversion, the
+// build, starting the host), and how the cell failed.
 func (e *Engine) run(ctx context.Context, code string, count int, req hostRequest, out engine.Output) (*hostReply, int64, *engine.Error) {
+	start := time.Now()
 	c, err := cell.Parse(code)
 	if err != nil {
 		return nil, 0, syntaxError(code, err)
@@ -209,8 +229,8 @@ func (e *Engine) run(ctx context.Context, code string, count int, req hostReques
 	if err != nil {
 		return nil, 0, convertError(code, count, err)
 	}
-	so, buildTime, msg, err := e.b.buildCell(ctx, count, u.Src)
-	buildNS := buildTime.Nanoseconds()
+	so, msg, err := e.b.buildCell(ctx, count, u.Src)
+	buildNS := time.Since(start).Nanoseconds()
 	if ctx.Err() != nil {
 		return nil, buildNS, interrupted("while the cell was being built")
 	}
@@ -233,6 +253,7 @@ func (e *Engine) run(ctx context.Context, code string, count int, req hostReques
 	})
 	e.last = count
 	req.Cell, req.Plugin = count, so
+	buildNS = time.Since(start).Nanoseconds()
 	var r hostReply
 	if err := p.send(req); err != nil {
 		<-p.exited

@@ -130,7 +130,7 @@ func (w *Rewriter) newCheck(s *Session, imports map[string]string, items []*item
 			paths = append(paths, p)
 		}
 	}
-	w.imp.prepare(paths)
+	w.imp.Prepare(paths)
 
 	header := w.header(imports)
 	chk := &check{w: w, s: s, info: newInfo(), srcs: map[*token.File]string{}}

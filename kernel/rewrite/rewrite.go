@@ -48,6 +48,7 @@ import (
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
+	"github.com/gocurrent/gocurrent/kernel/exportdata"
 )
 
 // NativePath is the import path of the native helpers (println, clear,
@@ -164,7 +165,7 @@ func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, 
 type Rewriter struct {
 	host     Host
 	fset     *token.FileSet
-	imp      *exportImporter
+	imp      *exportdata.Importer
 	lib      *library
 	varTypes map[string]types.Type // session variable -> its type, from the check of its cell
 	insts    map[string]*Instance  // by key: function and type arguments
@@ -184,14 +185,14 @@ func New(host Host, spent func(*os.ProcessState)) *Rewriter {
 	w := &Rewriter{
 		host:     host,
 		fset:     fset,
-		imp:      newExportImporter(fset, spent),
+		imp:      exportdata.New(fset, spent),
 		varTypes: map[string]types.Type{},
 		insts:    map[string]*Instance{},
 		stdAlias: map[string]bool{},
 		names:    map[string][]string{},
 	}
 	// The packages cells use most, in one go list.
-	w.imp.prepare([]string{"cmp", "iter", "sort", "sync", "fmt", "time", "sync/atomic", "strings", "strconv",
+	w.imp.Prepare([]string{"cmp", "iter", "sort", "sync", "fmt", "time", "sync/atomic", "strings", "strconv",
 		"os", "os/exec", "math", "math/rand", "runtime", "errors", "context", "slices", "maps", "io", "bytes"})
 	w.lib = loadLibrary(w.imp)
 	return w

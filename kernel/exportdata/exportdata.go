@@ -1,4 +1,8 @@
-package rewrite
+// Package exportdata imports packages for go/types from the export data
+// the go command keeps in its build cache: the type checks of cells, in
+// the interpreter's rewriting and in compiled sessions, see the standard
+// library through it.
+package exportdata
 
 import (
 	"bufio"
@@ -14,8 +18,8 @@ import (
 	"sync"
 )
 
-// exportImporter imports packages for go/types from the export data the
-// go command keeps in its build cache: one "go list -export" finds the
+// Importer imports packages for go/types from the export data the go
+// command keeps in its build cache: one "go list -export" finds the
 // files of every package a check needs that no earlier check found. A
 // check that needs nothing new runs no command; the standard library's
 // export data is built once per toolchain, so after the first session the
@@ -24,7 +28,7 @@ import (
 // The command runs with os.StartProcess and files for its output, so it
 // starts no goroutine in the worker (cells count the goroutines they
 // start) .
-type exportImporter struct {
+type Importer struct {
 	mu    sync.Mutex
 	fset  *token.FileSet
 	files map[string]string // import path -> export data file ("" when the go command has none)
@@ -36,8 +40,10 @@ type exportImporter struct {
 	spent func(*os.ProcessState)
 }
 
-func newExportImporter(fset *token.FileSet, spent func(*os.ProcessState)) *exportImporter {
-	ei := &exportImporter{fset: fset, files: map[string]string{}, spent: spent}
+// New returns an Importer; spent, if not nil, is given the state of each
+// go command it runs.
+func New(fset *token.FileSet, spent func(*os.ProcessState)) *Importer {
+	ei := &Importer{fset: fset, files: map[string]string{}, spent: spent}
 	ei.goCmd, ei.err = findGo()
 	ei.imp = importer.ForCompiler(fset, "gc", ei.lookup).(types.ImporterFrom)
 	return ei
@@ -52,11 +58,11 @@ func findGo() (string, error) {
 	return "", errors.New("no go command on PATH")
 }
 
-func (ei *exportImporter) Import(path string) (*types.Package, error) {
+func (ei *Importer) Import(path string) (*types.Package, error) {
 	return ei.ImportFrom(path, "", 0)
 }
 
-func (ei *exportImporter) ImportFrom(path, dir string, mode types.ImportMode) (*types.Package, error) {
+func (ei *Importer) ImportFrom(path, dir string, mode types.ImportMode) (*types.Package, error) {
 	ei.mu.Lock()
 	defer ei.mu.Unlock()
 	if path == "unsafe" {
@@ -66,15 +72,15 @@ func (ei *exportImporter) ImportFrom(path, dir string, mode types.ImportMode) (*
 	return ei.imp.ImportFrom(path, dir, mode)
 }
 
-// prepare finds, with one command, the export data of the paths not found
+// Prepare finds, with one command, the export data of the paths not found
 // yet.
-func (ei *exportImporter) prepare(paths []string) {
+func (ei *Importer) Prepare(paths []string) {
 	ei.mu.Lock()
 	defer ei.mu.Unlock()
 	ei.find(paths)
 }
 
-func (ei *exportImporter) lookup(path string) (io.ReadCloser, error) {
+func (ei *Importer) lookup(path string) (io.ReadCloser, error) {
 	file := ei.files[path]
 	if file == "" {
 		return nil, fmt.Errorf("no export data for %q", path)
@@ -83,7 +89,7 @@ func (ei *exportImporter) lookup(path string) (io.ReadCloser, error) {
 }
 
 // find runs go list for the paths not asked about yet.
-func (ei *exportImporter) find(paths []string) {
+func (ei *Importer) find(paths []string) {
 	var ask []string
 	for _, p := range paths {
 		if _, ok := ei.files[p]; !ok && p != "unsafe" && p != "C" && isStdPath(p) {
