@@ -242,3 +242,36 @@ def test_measuring_magics_time_the_compiled_code(compiled):
     r = execute_ok(kc, "%%compare -r 2\n// --- once\ntotal += work(10)\n// --- twice\ntotal += work(10)\ntotal += work(10)")
     table = " ".join(m["content"]["data"].get("text/plain", "") for m in r.of_type("display_data", "execute_result"))
     assert "once" in table and "twice" in table, r.describe()
+
+
+def test_completion_and_inspection(compiled):
+    _, kc = compiled
+    execute_ok(
+        kc,
+        "type gauge struct {\n\tlevel int\n\tmu    sync.Mutex\n}\n\n"
+        "func (g *gauge) raise(n int) { g.level += n }\n\nmeter := &gauge{}",
+        timeout=BUILD_TIMEOUT,
+    )
+
+    def complete(code):
+        msg_id = kc.complete(code, len(code))
+        return shell_reply(kc, msg_id)["content"]
+
+    c = complete("met")
+    assert "meter" in c["matches"], c
+    c = complete("meter.")
+    assert set(c["matches"]) == {"level", "mu", "raise"}, c
+    c = complete("strings.Rep")
+    assert "Repeat" in c["matches"] and "ReplaceAll" in c["matches"], c
+    assert c["cursor_start"] == len("strings."), c
+
+    def inspect(code):
+        msg_id = kc.inspect(code, len(code))
+        return shell_reply(kc, msg_id)["content"]
+
+    i = inspect("gauge")
+    assert i["found"] and "level int" in i["data"]["text/plain"] and "cell" in i["data"]["text/plain"], i
+    i = inspect("strings.Repeat")
+    assert i["found"] and "func Repeat(s string, count int) string" in i["data"]["text/plain"], i
+    i = inspect("meter.level")
+    assert i["found"] and "int" in i["data"]["text/plain"], i

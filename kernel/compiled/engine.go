@@ -16,11 +16,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
 	"go/token"
 	"go/types"
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +55,8 @@ type Engine struct {
 	host  string // the host binary
 	std   map[string]string
 
-	mu   sync.Mutex // one cell at a time
+	mu   sync.Mutex   // one cell at a time
+	smu  sync.RWMutex // the session's names, which completion reads while a cell runs
 	proc *process
 	sess *convert.Session
 	imp  types.Importer
@@ -74,7 +77,16 @@ func New(opts Options) *Engine {
 }
 
 func (e *Engine) reset() {
+	e.smu.Lock()
+	defer e.smu.Unlock()
 	e.sess = convert.NewSession(Module, e.std)
+}
+
+// apply adds what a cell declared to the session.
+func (e *Engine) apply(u *convert.Unit) {
+	e.smu.Lock()
+	defer e.smu.Unlock()
+	e.sess.Apply(u)
 }
 
 // prepare finds the toolchain, lists the standard library and builds the
@@ -220,9 +232,11 @@ func (e *Engine) run(ctx context.Context, code string, count int, req hostReques
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.smu.Lock()
 	if e.sess.Std == nil {
 		e.sess.Std = e.std
 	}
+	e.smu.Unlock()
 	e.tellLoss(out)
 
 	u, err := e.convert(count, c)
@@ -264,17 +278,17 @@ func (e *Engine) run(ctx context.Context, code string, count int, req hostReques
 		var ok bool
 		if r, ok = e.interrupt(p); !ok {
 			e.proc = nil
-			e.sess.Apply(u)
+			e.apply(u)
 			return nil, buildNS, interrupted("the cell was computing and cannot be stopped on its own, so the session process was stopped: " + e.lossText())
 		}
 	case <-p.exited:
 		e.proc = nil
-		e.sess.Apply(u)
+		e.apply(u)
 		return nil, buildNS, crashError(p, e.lossText())
 	}
 	p.setSink(e.lateSink(count))
 	if r.Loaded {
-		e.sess.Apply(u)
+		e.apply(u)
 	}
 	return &r, buildNS, replyError(r)
 }
@@ -402,13 +416,132 @@ func (e *Engine) Declarations() (engine.Declarations, error) {
 	return d, nil
 }
 
-// Complete completes nothing yet in compiled sessions.
+// Complete lists the names that fit the identifier before the cursor:
+// keywords, builtins, the session's names and packages, a package's
+// exported names, or the fields and methods of a session value (from its
+// type, as the session's declarations give it).
 func (e *Engine) Complete(code string, cursor int) engine.Completion {
-	return engine.Completion{Matches: []string{}, Start: cursor, End: cursor}
+	runes := []rune(code)
+	cursor = min(max(cursor, 0), len(runes))
+	qual, word, start := cell.WordAt(runes, cursor)
+	c := engine.Completion{Matches: []string{}, Start: start, End: cell.IdentEnd(runes, cursor)}
+	if !e.isReady() {
+		return c
+	}
+	e.smu.RLock()
+	defer e.smu.RUnlock()
+	var cands []string
+	switch {
+	case qual == "":
+		cands = append(append(cands, cell.Keywords...), cell.Builtins...)
+		for name := range e.sess.Names {
+			cands = append(cands, name)
+		}
+		for name := range e.sess.Imports {
+			cands = append(cands, name)
+		}
+		for name := range e.std {
+			cands = append(cands, name)
+		}
+	case e.pkgPath(qual) != "":
+		if pkg, err := e.imp.Import(e.pkgPath(qual)); err == nil {
+			for _, name := range pkg.Scope().Names() {
+				if ast.IsExported(name) {
+					cands = append(cands, name)
+				}
+			}
+		}
+	default:
+		if t, err := convert.TypeOf(e.sess, qual, e.imp); err == nil {
+			cands = convert.Members(t)
+		}
+	}
+	seen := map[string]bool{}
+	for _, name := range cands {
+		if strings.HasPrefix(name, word) && !seen[name] && !strings.HasPrefix(name, "gocurrent_") {
+			seen[name] = true
+			c.Matches = append(c.Matches, name)
+		}
+	}
+	sort.Strings(c.Matches)
+	return c
 }
 
-// Inspect finds nothing yet in compiled sessions.
+// pkgPath is the path of the package a cell names qual, if it names one.
+func (e *Engine) pkgPath(qual string) string {
+	if _, declared := e.sess.Names[qual]; declared {
+		return ""
+	}
+	if path, ok := e.sess.Imports[qual]; ok {
+		return path
+	}
+	return e.std[qual]
+}
+
+func (e *Engine) isReady() bool {
+	select {
+	case <-e.ready:
+		return e.setup == nil
+	default:
+		return false
+	}
+}
+
+// Inspect documents the identifier at or before the cursor, or else the
+// function called around it: a session declaration by its source, a
+// package member by go doc, a field or method of a session value by its
+// type.
 func (e *Engine) Inspect(code string, cursor int, detail int) engine.Inspection {
+	if !e.isReady() {
+		return engine.Inspection{}
+	}
+	runes := []rune(code)
+	cursor = min(max(cursor, 0), len(runes))
+	if in := e.inspectAt(runes, cell.IdentEnd(runes, cursor)); in.Found {
+		return in
+	}
+	if j := cell.OpenParen(runes, cursor); j >= 0 {
+		for j > 0 && (runes[j-1] == ' ' || runes[j-1] == '\t') {
+			j--
+		}
+		return e.inspectAt(runes, j)
+	}
+	return engine.Inspection{}
+}
+
+// inspectAt documents the identifier (with its qualifier) ending at end.
+func (e *Engine) inspectAt(runes []rune, end int) engine.Inspection {
+	qual, word, _ := cell.WordAt(runes, end)
+	if word == "" && qual == "" {
+		return engine.Inspection{}
+	}
+	e.smu.RLock()
+	defer e.smu.RUnlock()
+	if qual == "" {
+		if d, ok := e.sess.Names[word]; ok {
+			return engine.Inspection{Found: true, Text: fmt.Sprintf("%s\n\n(declared in cell %d of this session)", d.Src, d.Cell)}
+		}
+		if path := e.pkgPath(word); path != "" {
+			if text, err := exportdata.Doc(path); err == nil {
+				return engine.Inspection{Found: true, Text: text}
+			}
+		}
+		if slices.Contains(cell.Builtins, word) {
+			if text, err := exportdata.Doc("builtin." + word); err == nil {
+				return engine.Inspection{Found: true, Text: text}
+			}
+		}
+		return engine.Inspection{}
+	}
+	if path := e.pkgPath(qual); path != "" {
+		if text, err := exportdata.Doc(path + "." + word); err == nil {
+			return engine.Inspection{Found: true, Text: text}
+		}
+		return engine.Inspection{}
+	}
+	if t, err := convert.TypeOf(e.sess, qual+"."+word, e.imp); err == nil {
+		return engine.Inspection{Found: true, Text: fmt.Sprintf("%s.%s %s", qual, word, t)}
+	}
 	return engine.Inspection{}
 }
 

@@ -1,71 +1,29 @@
 package worker
 
 import (
-	"context"
 	"fmt"
-	"os/exec"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
-	"time"
 	"unicode"
 
+	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/exportdata"
 )
-
-var keywords = []string{
-	"break", "case", "chan", "const", "continue", "default", "defer", "else",
-	"fallthrough", "for", "func", "go", "goto", "if", "import", "interface",
-	"map", "package", "range", "return", "select", "struct", "switch", "type", "var",
-}
-
-var builtins = []string{
-	"append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len",
-	"make", "max", "min", "new", "panic", "print", "println", "real", "recover",
-	"any", "bool", "byte", "comparable", "complex64", "complex128", "error",
-	"float32", "float64", "int", "int8", "int16", "int32", "int64", "rune",
-	"string", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr",
-	"true", "false", "iota", "nil",
-}
-
-func isIdentRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-// wordAt returns the identifier (with a package or value qualifier, as in
-// fmt.Pri) that ends at cursor, and where it starts, in code points.
-func wordAt(code []rune, cursor int) (qual, word string, start int) {
-	if cursor > len(code) {
-		cursor = len(code)
-	}
-	if cursor < 0 {
-		cursor = 0
-	}
-	start = cursor
-	for start > 0 && isIdentRune(code[start-1]) {
-		start--
-	}
-	word = string(code[start:cursor])
-	if start > 0 && code[start-1] == '.' {
-		q := start - 1
-		for q > 0 && isIdentRune(code[q-1]) {
-			q--
-		}
-		qual = string(code[q : start-1])
-	}
-	return qual, word, start
-}
 
 // complete lists the names that fit the identifier before the cursor.
 func (s *session) complete(code string, cursor int) engine.Completion {
 	runes := []rune(code)
 	cursor = min(max(cursor, 0), len(runes))
-	qual, word, start := wordAt(runes, cursor)
+	qual, word, start := cell.WordAt(runes, cursor)
 	var cands []string
 	if qual != "" {
 		cands = s.members(qual)
 	} else {
-		cands = append(cands, keywords...)
-		cands = append(cands, builtins...)
+		cands = append(cands, cell.Keywords...)
+		cands = append(cands, cell.Builtins...)
 		cands = append(cands, sortedKeys(s.names)...)
 		for name := range s.stdPkgs {
 			cands = append(cands, name)
@@ -86,7 +44,7 @@ func (s *session) complete(code string, cursor int) engine.Completion {
 	}
 	// The replaced range covers the rest of the identifier after the
 	// cursor too.
-	for end < len(runes) && isIdentRune(runes[end]) {
+	for end < len(runes) && cell.IsIdentRune(runes[end]) {
 		end++
 	}
 	return engine.Completion{Matches: matches, Start: start, End: end}
@@ -155,10 +113,10 @@ func (s *session) members(qual string) []string {
 func (s *session) inspect(code string, cursor int, detail int) engine.Inspection {
 	runes := []rune(code)
 	end := min(max(cursor, 0), len(runes))
-	for end < len(runes) && isIdentRune(runes[end]) {
+	for end < len(runes) && cell.IsIdentRune(runes[end]) {
 		end++
 	}
-	qual, word, _ := wordAt(runes, end)
+	qual, word, _ := cell.WordAt(runes, end)
 	name := word
 	if qual != "" {
 		name = qual + "." + word
@@ -170,11 +128,11 @@ func (s *session) inspect(code string, cursor int, detail int) engine.Inspection
 	}
 	// Inside a call's parentheses (fmt.Println(|) or on an argument
 	// without documentation: the function called, as IPython does.
-	if j := openParen(runes, min(max(cursor, 0), len(runes))); j >= 0 {
+	if j := cell.OpenParen(runes, min(max(cursor, 0), len(runes))); j >= 0 {
 		for j > 0 && (runes[j-1] == ' ' || runes[j-1] == '\t') {
 			j--
 		}
-		if qual, word, _ := wordAt(runes, j); word != "" {
+		if qual, word, _ := cell.WordAt(runes, j); word != "" {
 			if qual != "" {
 				word = qual + "." + word
 			}
@@ -182,28 +140,6 @@ func (s *session) inspect(code string, cursor int, detail int) engine.Inspection
 		}
 	}
 	return engine.Inspection{}
-}
-
-// openParen is the index of the innermost "(" before cursor that is not
-// closed before it, or -1.
-func openParen(runes []rune, cursor int) int {
-	depth := 0
-	for i := cursor - 1; i >= 0; i-- {
-		switch runes[i] {
-		case ')':
-			depth++
-		case '(':
-			if depth == 0 {
-				return i
-			}
-			depth--
-		case '\n', ';', '{', '}':
-			if depth == 0 {
-				return -1
-			}
-		}
-	}
-	return -1
 }
 
 // doc documents a name: a session declaration by its source, a package or
@@ -228,7 +164,7 @@ func (s *session) doc(name string) engine.Inspection {
 		if sym != "" {
 			target += "." + sym
 		}
-		if text, err := goDoc(target); err == nil {
+		if text, err := exportdata.Doc(target); err == nil {
 			return engine.Inspection{Found: true, Text: text}
 		}
 		pkgName := path[strings.LastIndex(path, "/")+1:]
@@ -252,7 +188,7 @@ func (s *session) doc(name string) engine.Inspection {
 		}
 		return engine.Inspection{Found: true, Text: kind + " " + name + "\n\n(declared in this session)"}
 	}
-	if text, err := goDoc("builtin." + name); err == nil && slices.Contains(builtins, name) {
+	if text, err := exportdata.Doc("builtin." + name); err == nil && slices.Contains(cell.Builtins, name) {
 		return engine.Inspection{Found: true, Text: text}
 	}
 	return engine.Inspection{}
@@ -266,19 +202,4 @@ func describeSymbol(v reflect.Value) string {
 		return "type " + v.Type().Elem().String()
 	}
 	return v.Type().String()
-}
-
-// goDoc runs go doc for target, when the Go toolchain is installed.
-func goDoc(target string) (string, error) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return "", fmt.Errorf("go doc %s: %w", target, err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, goBin, "doc", target).Output()
-	if err != nil {
-		return "", fmt.Errorf("go doc %s: %w", target, err)
-	}
-	return strings.TrimRight(string(out), "\n"), nil
 }

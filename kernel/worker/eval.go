@@ -499,7 +499,7 @@ func (s *session) checkUndefined(code string, c *cell.Cell) *engine.Error {
 			_, imported := s.imports[id.Name]
 			_, std := s.stdPkgs[id.Name]
 			kernel := strings.HasPrefix(id.Name, "_gocurrent") // the kernel's own (measure.go)
-			if inCell[id.Name] || session || imported || std || kernel || slices.Contains(builtins, id.Name) {
+			if inCell[id.Name] || session || imported || std || kernel || slices.Contains(cell.Builtins, id.Name) {
 				continue
 			}
 			return positioned("compile error", code, id.Line, id.Col, "undefined: "+id.Name)

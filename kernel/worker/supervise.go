@@ -336,7 +336,7 @@ func (r *goRewriter) needsHoist(f ast.Expr) bool {
 			return true
 		}
 		return !(r.s.names[x.Name] == "func" || r.funcs[x.Name] != nil ||
-			(r.s.names[x.Name] == "" && slices.Contains(builtins, x.Name)))
+			(r.s.names[x.Name] == "" && slices.Contains(cell.Builtins, x.Name)))
 	case *ast.SelectorExpr:
 		return !r.isPackage(x.X)
 	case *ast.IndexExpr:

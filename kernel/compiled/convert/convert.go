@@ -191,10 +191,7 @@ type hoisted struct {
 // Convert converts cell n (parsed as c) of session s; imp imports the
 // standard library's packages for the check.
 func Convert(s *Session, n int, c *cell.Cell, imp types.Importer) (*Unit, error) {
-	cv := &converter{s: s, n: n, c: c, imp: imp, fset: token.NewFileSet(),
-		imports: map[string]string{}, added: map[string]string{}, used: map[string]string{},
-		cells: map[int]bool{}, aliases: map[string]bool{}, copies: map[string]bool{},
-		declared: map[string]*Name{}, decls: map[types.Object]string{}}
+	cv := newConverter(s, n, c, imp)
 	if err := cv.check(); err != nil {
 		return nil, err
 	}
@@ -203,6 +200,75 @@ func Convert(s *Session, n int, c *cell.Cell, imp types.Importer) (*Unit, error)
 		return nil, cv.errs
 	}
 	return cv.output(), nil
+}
+
+func newConverter(s *Session, n int, c *cell.Cell, imp types.Importer) *converter {
+	return &converter{s: s, n: n, c: c, imp: imp, fset: token.NewFileSet(),
+		imports: map[string]string{}, added: map[string]string{}, used: map[string]string{},
+		cells: map[int]bool{}, aliases: map[string]bool{}, copies: map[string]bool{},
+		declared: map[string]*Name{}, decls: map[types.Object]string{}}
+}
+
+// TypeOf is the type of the expression expr in the session s, for
+// completion and inspection.
+func TypeOf(s *Session, expr string, imp types.Importer) (types.Type, error) {
+	c, err := cell.Parse(expr)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Chunks) != 1 || c.Chunks[0].Kind != cell.Expr {
+		return nil, fmt.Errorf("%q is not an expression", expr)
+	}
+	cv := newConverter(s, 0, c, imp)
+	cv.assignFinal = true
+	if err := cv.check(); err != nil {
+		return nil, err
+	}
+	if cv.final == nil || cv.info.Types[cv.final].Type == nil {
+		return nil, fmt.Errorf("%q has no type", expr)
+	}
+	return cv.info.Types[cv.final].Type, nil
+}
+
+// Members are the names of the fields and methods of a value of type t.
+func Members(t types.Type) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(name string) {
+		if !seen[name] && name != "_" {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	sets := []*types.MethodSet{types.NewMethodSet(t)}
+	if _, isPtr := t.(*types.Pointer); !isPtr && !types.IsInterface(t) {
+		sets = append(sets, types.NewMethodSet(types.NewPointer(t)))
+	}
+	for _, ms := range sets {
+		for i := range ms.Len() {
+			add(ms.At(i).Obj().Name())
+		}
+	}
+	var fields func(t types.Type, depth int)
+	fields = func(t types.Type, depth int) {
+		if pt, ok := t.Underlying().(*types.Pointer); ok {
+			t = pt.Elem()
+		}
+		st, ok := t.Underlying().(*types.Struct)
+		if !ok || depth > 4 {
+			return
+		}
+		for i := range st.NumFields() {
+			f := st.Field(i)
+			add(f.Name())
+			if f.Embedded() {
+				fields(f.Type(), depth+1)
+			}
+		}
+	}
+	fields(t, 0)
+	sort.Strings(out)
+	return out
 }
 
 // check builds the check file and checks it.
