@@ -91,13 +91,13 @@ func (r *rewriter) branchText(tok token.Token, target ast.Node, path []ast.Node,
 		}
 		act, _ := r.branchText(tok, target, path[i+1:], nil)
 		li.exits = append(li.exits, act)
-		return fmt.Sprintf("{ %s = %d; return false }", li.exitVar, len(li.exits)), true
+		return li.leave(len(li.exits)), true
 	}
 	if rs, ok := target.(*ast.RangeStmt); ok && r.loops[rs] != nil && r.loops[rs].kind == loopRangeFunc {
 		if tok == token.CONTINUE {
 			return "return true", true
 		}
-		return "return false", true
+		return r.loops[rs].leave(0), true
 	}
 	crossesSelect := false
 	for _, p := range path {

@@ -66,6 +66,7 @@ func TypeName(x any) string { return "" }
 func Unwrap(err error) error { return nil }
 func UnwrapAll(err error) []error { return nil }
 func IsMethod(err, target error) bool { return false }
+func RangeContinued(state int) {}
 ` + selectStub
 
 // selectStub declares the helpers for go/types.

@@ -13,10 +13,13 @@ import (
 // sequence as its yield function; break, continue, return and goto in the
 // body are translated as the spec says (branch.go has the branches), and
 // defer in the body, which would run when the literal returns, is refused.
+// A sequence that calls its yield function again after the body returned
+// false, or after the loop ended, panics with Go's runtime error (the
+// native RangeContinued raises it).
 
 // rangeFunc: for k, v := range seq { body } ->
 //
-//	{ var J int; (seq)(func(k K, v V) bool { body; return true }); if J == 1 { ... } }
+//	{ var J, D int; (seq)(func(k K, v V) bool { if D != 0 { RangeContinued(D) }; body; return true }); D = 2; if J == 1 { ... } }
 func (r *rewriter) rangeFunc(n *ast.RangeStmt, li *loopInfo) {
 	sig, _ := r.typeOf(n.X).Underlying().(*types.Signature)
 	if sig == nil || sig.Params().Len() != 1 {
@@ -59,6 +62,7 @@ func (r *rewriter) rangeFunc(n *ast.RangeStmt, li *loopInfo) {
 		}
 	}
 	li.exitVar = r.newName("J")
+	li.doneVar = r.newName("D")
 	if lab, ok := r.parent[n].(*ast.LabeledStmt); ok {
 		// The label's loop is gone: the body's branches to it became
 		// returns.
@@ -72,8 +76,17 @@ func (r *rewriter) rangeFunc(n *ast.RangeStmt, li *loopInfo) {
 		if len(li.exits) > 0 {
 			fmt.Fprintf(&b, "var %s int; ", li.exitVar)
 		}
+		fmt.Fprintf(&b, "var %s int; ", li.doneVar)
 		b.WriteString(li.resDecl)
-		fmt.Fprintf(&b, "(%s)(func(%s) bool {", r.span(x), strings.Join(names, ", "))
+		seq := r.span(x)
+		switch ast.Unparen(x).(type) {
+		case *ast.Ident, *ast.SelectorExpr, *ast.CallExpr, *ast.IndexExpr, *ast.IndexListExpr, *ast.FuncLit:
+			// Without parentheses: the interpreter's call of (f)(y),
+			// for a declared f that ignores a result of y, panics.
+		default:
+			seq = "(" + seq + ")"
+		}
+		fmt.Fprintf(&b, "%s(func(%s) bool { if %s != 0 { %s.RangeContinued(%s) };", seq, strings.Join(names, ", "), li.doneVar, NativeAlias, li.doneVar)
 		if len(lhs) > 0 {
 			var ls []string
 			for _, e := range lhs {
@@ -82,7 +95,7 @@ func (r *rewriter) rangeFunc(n *ast.RangeStmt, li *loopInfo) {
 			fmt.Fprintf(&b, " %s = %s;", strings.Join(ls, ", "), strings.Join(assign, ", "))
 		}
 		b.WriteString(r.Render(r.off(body.Lbrace)+1, r.off(body.Rbrace)))
-		b.WriteString(" return true })")
+		fmt.Fprintf(&b, " return true }); %s = 2", li.doneVar)
 		for i, act := range li.exits {
 			fmt.Fprintf(&b, "; if %s == %d { %s }", li.exitVar, i+1, act)
 		}
@@ -159,7 +172,7 @@ func (r *rewriter) returnStmt(n *ast.ReturnStmt) {
 	for i := len(chain) - 1; i >= 0; i-- {
 		li := r.loops[chain[i]]
 		li.exits = append(li.exits, act)
-		act = fmt.Sprintf("{ %s = %d; return false }", li.exitVar, len(li.exits))
+		act = li.leave(len(li.exits))
 	}
 	r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
 		if len(n.Results) == 0 {
@@ -183,4 +196,13 @@ func (r *rewriter) returnStmt(n *ast.ReturnStmt) {
 		}
 		return "{ " + store + strings.TrimPrefix(act, "{ ")
 	})
+}
+
+// leave is the statement that leaves the body of a range over a function
+// by exit (0: a break, which needs nothing done after the loop).
+func (li *loopInfo) leave(exit int) string {
+	if exit == 0 {
+		return fmt.Sprintf("{ %s = 1; return false }", li.doneVar)
+	}
+	return fmt.Sprintf("{ %s = %d; %s = 1; return false }", li.exitVar, exit, li.doneVar)
 }

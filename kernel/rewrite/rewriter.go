@@ -32,6 +32,7 @@ type loopInfo struct {
 	holders  []string
 	copyBack bool   // loopCopy of a three-clause loop whose body assigns its variables
 	exitVar  string // loopRangeFunc: the variable that says which exit the body took
+	doneVar  string // loopRangeFunc: 1 once the body returned false, 2 once the loop ended
 	exits    []string
 	results  []string // loopRangeFunc: variables for the results of return statements in the body
 	resDecl  string   // their declarations

@@ -88,6 +88,7 @@ func (s *session) modernSymbols() interp.Exports {
 			x, ok := err.(interface{ Is(error) bool })
 			return ok && x.Is(target)
 		}),
+		"RangeContinued": reflect.ValueOf(rangeContinued),
 	}
 	for name, v := range s.sel.symbols() {
 		native[name] = v
@@ -260,4 +261,23 @@ func unnamedStruct(t reflect.Type, seen map[reflect.Type]bool) bool {
 		return unnamedStruct(t.Key(), seen) || unnamedStruct(t.Elem(), seen)
 	}
 	return false
+}
+
+// rangeContinued panics with the runtime error of Go for a sequence that
+// called its yield function again after the loop's body returned false
+// (state 1) or after the loop ended (state 2), by doing the same.
+func rangeContinued(state int) {
+	if state == 1 {
+		for range func(yield func() bool) {
+			if !yield() {
+				yield()
+			}
+		} {
+			break
+		}
+	}
+	var again func() bool
+	for range func(yield func() bool) { again = yield } {
+	}
+	again()
 }
