@@ -959,6 +959,17 @@ UNSUPPORTED = [
      "b, _ := json.Marshal([]C{2})\nfmt.Println(string(b))", "encoding/json with a value that holds C"),
     ("nil-pointer-conversion", "type E struct{}\n\nfunc (*E) Error() string { return \"e\" }\n\nvar err error = (*E)(nil)\nfmt.Println(err != nil)",
      "a nil *E in an interface"),
+    ("same-underlying-assertion", "type A struct{}\n\ntype B struct{}\n\nvar x any = A{}\n_, ok := x.(B)\nfmt.Println(ok)",
+     "type assertion to B: the interpreter makes B and A one type"),
+    ("same-underlying-switch-case", "type Level int\n\nvar x any = 3\nswitch x.(type) {\ncase Level:\n\tfmt.Println(\"Level\")\n}",
+     "type switch case Level: the interpreter makes Level and int one type"),
+    ("same-underlying-comparison", "type N int\n\nfmt.Println(any(N(1)) == any(1))",
+     "comparison of interface values: the interpreter makes int and N one type"),
+    ("same-underlying-map-key", "type A struct{}\n\ntype B struct{}\n\nm := map[any]int{A{}: 1, B{}: 2}\nfmt.Println(len(m))",
+     "a map with keys of type any"),
+    ("same-underlying-context-keys", "type userKey struct{}\n\ntype traceKey struct{}\n\n"
+     "ctx := context.WithValue(context.Background(), userKey{}, \"ann\")\nfmt.Println(ctx.Value(traceKey{}))",
+     "a context key of type traceKey, with keys of type userKey in use"),
 ]
 
 

@@ -59,6 +59,49 @@ EXPECTED = [
         fmt.Printf("%T %T\\n", err, 1.5)
         """),
      "main.T {1}\n*main.T|main.N  |[]main.T|map[string]*main.T\n1 main.T int32 uint8\n*errors.errorString float64\n"),
+    # The interpreter's type switch missed cases of the session's struct
+    # types; a range over a declared function that ignores yield's result
+    # panicked in reflect; a sequence that called yield again after the
+    # body returned false went on instead of panicking.
+    ("type-switch-and-range-func-continued", textwrap.dedent("""\
+        type Circle struct{ R int }
+        type Square struct{ S int }
+
+        func describe(v any) string {
+            switch s := v.(type) {
+            case Circle:
+                return fmt.Sprint("circle ", s.R)
+            case Square:
+                return fmt.Sprint("square ", s.S)
+            case *Circle:
+                return "circle pointer"
+            }
+            return "unknown"
+        }
+
+        func upTo(yield func(int) bool) {
+            for i := 0; i < 3; i++ {
+                yield(i)
+            }
+        }
+
+        func first() (n int) {
+            defer func() { fmt.Println("recovered:", recover()) }()
+            for x := range upTo {
+                return x + 10
+            }
+            return -1
+        }
+
+        fmt.Println(describe(Circle{1}), describe(Square{2}), describe(&Circle{3}), describe(4))
+        fmt.Println(first())
+        for x := range upTo {
+            fmt.Println("x", x)
+        }
+        """),
+     "circle 1 square 2 circle pointer unknown\n"
+     "recovered: runtime error: range function continued iteration after function for loop body returned false\n"
+     "10\nx 0\nx 1\nx 2\n"),
 ]
 
 

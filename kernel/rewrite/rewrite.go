@@ -163,18 +163,20 @@ func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, 
 // Rewriter is a session's state for rewriting cells: the types of its
 // variables, the instances made so far, the names it generated.
 type Rewriter struct {
-	host     Host
-	fset     *token.FileSet
-	imp      *exportdata.Importer
-	lib      *library
-	varTypes map[string]types.Type // session variable -> its type, from the check of its cell
-	insts    map[string]*Instance  // by key: function and type arguments
-	ninst    int
-	nlabel   int                       // generated names
-	stdAlias map[string]bool           // standard packages rewritten code names by StdAliasName
-	funcs    map[*types.Func]*funcSite // generic functions of the last check, by object
-	names    map[string][]string       // declaration source -> the names it declares
-	cellVars map[string]types.Type     // the cell's variables, for its declarations that use them
+	host      Host
+	fset      *token.FileSet
+	imp       *exportdata.Importer
+	lib       *library
+	varTypes  map[string]types.Type // session variable -> its type, from the check of its cell
+	insts     map[string]*Instance  // by key: function and type arguments
+	ninst     int
+	nlabel    int                       // generated names
+	stdAlias  map[string]bool           // standard packages rewritten code names by StdAliasName
+	funcs     map[*types.Func]*funcSite // generic functions of the last check, by object
+	names     map[string][]string       // declaration source -> the names it declares
+	cellVars  map[string]types.Type     // the cell's variables, for its declarations that use them
+	seenTypes map[string]typeEntry      // types the session's checks saw, by identity (identity.go)
+	ctxKeys   map[string]string         // context key types used, by identity: their classes
 }
 
 // New returns the rewriting state of a session whose interpreter host
@@ -244,6 +246,7 @@ func (w *Rewriter) Cell(s *Session, c *cell.Cell) (*Plan, *Error) {
 			return plan, nil
 		}
 	}
+	w.noteTypes(chk)
 	var pending []*Instance
 	for _, it := range items {
 		r := newRewriter(chk, it)

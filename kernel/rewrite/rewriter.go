@@ -210,7 +210,8 @@ func (r *rewriter) enclosingFunc(n ast.Node) ast.Node {
 // visit makes the edits for root and everything in it.
 func (r *rewriter) visit(root ast.Node) {
 	ast.Inspect(root, func(n ast.Node) bool {
-		r.nilIfaces(n) // niliface.go
+		r.nilIfaces(n)      // niliface.go
+		r.typeIdentities(n) // identity.go
 		switch n := n.(type) {
 		case *ast.RangeStmt:
 			r.rangeStmt(n)

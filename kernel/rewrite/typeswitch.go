@@ -106,6 +106,11 @@ func (r *rewriter) typeSwitch(n *ast.TypeSwitchStmt) {
 				if isIface && !it.Empty() {
 					needed = true
 				}
+				if !isIface && len(mainTypeNames(tt)) > 0 {
+					// The interpreter's type switch misses some cases of
+					// the session's types that its assertions match.
+					needed = true
+				}
 				pre = append(pre, fmt.Sprintf("if _, ok := %s.(%s); ok { %s = true }", sv, ts, b))
 				if len(cc.List) == 1 {
 					ci.kind, ci.typ = 0, ts
