@@ -889,6 +889,20 @@ def run_ok(km, kc, code, want_out, timeout=10):
     return r
 
 
+SNIPPETS += [
+    S("session-writer-in-multiwriter", "fmt io os", """
+        type counter struct{ n int }
+
+        func (c *counter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+        """, """
+        c := &counter{}
+        w := io.MultiWriter(c, os.Stdout)
+        fmt.Fprintln(w, "hello")
+        fmt.Println(c.n)
+        """),
+]
+
+
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("name,imports,decls,stmts", SNIPPETS, ids=[s[0] for s in SNIPPETS])
 def test_cell_matches_go_run(fresh_kernel, go_results, name, imports, decls, stmts):

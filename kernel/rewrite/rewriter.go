@@ -243,8 +243,9 @@ func (r *rewriter) visit(root ast.Node) {
 			r.builtinCall(n)
 			r.funcLitArgs(n)
 			r.printArgs(n)
-			r.typeVerbs(n) // typefmt.go
-			r.jsonCall(n)  // jsonmethods.go
+			r.typeVerbs(n)      // typefmt.go
+			r.jsonCall(n)       // jsonmethods.go
+			r.variadicIfaces(n) // variadic.go
 			r.errorsCall(n)
 			r.errorArgs(n)
 		case *ast.AssignStmt:
