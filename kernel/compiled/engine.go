@@ -31,6 +31,8 @@ import (
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/compiled/convert"
+	"github.com/gocurrent/gocurrent/kernel/compiled/host/proto"
+	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/exportdata"
 )
@@ -171,7 +173,7 @@ func stdPackages(list string) map[string]string {
 func (e *Engine) Execute(ctx context.Context, code string, count int, out engine.Output) engine.Result {
 	start := time.Now()
 	timing := engine.Timing{Engine: "compiled"}
-	r, buildNS, err := e.run(ctx, code, count, hostRequest{Kind: "run"}, out)
+	r, buildNS, err := e.run(ctx, code, count, proto.Request{Kind: "run"}, out)
 	timing.BuildNS = buildNS
 	timing.WallNS = time.Since(start).Nanoseconds()
 	if r == nil {
@@ -193,11 +195,14 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 // again in the session's host, timing each run; its declarations join
 // the session, as a cell's do.
 func (e *Engine) Measure(ctx context.Context, spec engine.MeasureSpec, out engine.Output) engine.Measurement {
-	req := hostRequest{Kind: "measure", Loops: spec.Loops, Runs: max(spec.Runs, 1), GOMAXPROCS: spec.GOMAXPROCS, Trace: spec.Trace, Quiet: spec.Quiet}
+	req := proto.Request{Kind: "measure", Loops: spec.Loops, Runs: max(spec.Runs, 1), GOMAXPROCS: spec.GOMAXPROCS, Trace: spec.Trace, Quiet: spec.Quiet}
 	r, buildNS, err := e.run(ctx, spec.Code, spec.Count, req, out)
 	m := engine.Measurement{Engine: "compiled", BuildNS: buildNS, Err: err}
 	if r != nil && r.Measure != nil && err == nil {
-		m.Loops, m.Runs, m.GOMAXPROCS, m.TraceMain = r.Measure.Loops, r.Measure.Runs, r.Measure.GOMAXPROCS, r.Measure.TraceMain
+		m.Loops, m.GOMAXPROCS, m.TraceMain = r.Measure.Loops, r.Measure.GOMAXPROCS, r.Measure.TraceMain
+		for _, smp := range r.Measure.Runs {
+			m.Runs = append(m.Runs, engine.Sample(smp))
+		}
 	}
 	if m.Err == nil && len(m.Runs) == 0 {
 		m.Err = &engine.Error{Name: "measure error", Value: "the cell did not run"}
@@ -209,7 +214,7 @@ func (e *Engine) Measure(ctx context.Context, spec engine.MeasureSpec, out engin
 // host's reply (nil when the cell did not run), how long the cell took to
 // get ready to run (waiting for the session's setup, the conversion, the
 // build, starting the host), and how the cell failed.
-func (e *Engine) run(ctx context.Context, code string, count int, req hostRequest, out engine.Output) (*hostReply, int64, *engine.Error) {
+func (e *Engine) run(ctx context.Context, code string, count int, req proto.Request, out engine.Output) (*proto.Reply, int64, *engine.Error) {
 	start := time.Now()
 	c, err := cell.Parse(code)
 	if err != nil {
@@ -220,7 +225,7 @@ func (e *Engine) run(ctx context.Context, code string, count int, req hostReques
 		return nil, 0, &engine.Error{Name: "program", Value: msg, Traceback: []string{engine.Red("program") + ": " + msg}}
 	}
 	if len(c.Chunks) == 0 {
-		return &hostReply{}, 0, nil
+		return &proto.Reply{}, 0, nil
 	}
 	select {
 	case <-e.ready:
@@ -261,14 +266,14 @@ func (e *Engine) run(ctx context.Context, code string, count int, req hostReques
 	p := e.proc
 	p.setSink(sink{
 		stream:  func(name, text string) { out.Stream(name, text, 0) },
-		display: func(b displayBundle) { out.Display(b.Data, b.Metadata, b.ID, b.Update) },
+		display: func(b display.Bundle) { out.Display(b.Data, b.Metadata, b.ID, b.Update) },
 		clear:   out.Clear,
 		input:   func() (string, error) { return out.Input("", false) },
 	})
 	e.last = count
 	req.Cell, req.Plugin = count, so
 	buildNS = time.Since(start).Nanoseconds()
-	var r hostReply
+	var r proto.Reply
 	if err := p.send(req); err != nil {
 		<-p.exited
 	}
@@ -294,7 +299,7 @@ func (e *Engine) run(ctx context.Context, code string, count int, req hostReques
 }
 
 // replyError is how the host says a cell failed, as an error to show.
-func replyError(r hostReply) *engine.Error {
+func replyError(r proto.Reply) *engine.Error {
 	switch {
 	case r.Error != "":
 		return &engine.Error{Name: "load error", Value: r.Error, Traceback: []string{engine.Red("load error") + ": " + r.Error}}
@@ -326,8 +331,8 @@ func (e *Engine) convert(count int, c *cell.Cell) (u *convert.Unit, err error) {
 // interrupt asks the host to give up on the running cell; it can when
 // the cell's goroutine waits. When the cell computes, or the host does
 // not answer, interrupt stops the host and reports false.
-func (e *Engine) interrupt(p *process) (hostReply, bool) {
-	if p.send(hostRequest{Kind: "interrupt"}) == nil {
+func (e *Engine) interrupt(p *process) (proto.Reply, bool) {
+	if p.send(proto.Request{Kind: "interrupt"}) == nil {
 		select {
 		case r := <-p.done:
 			return r, true
@@ -337,7 +342,7 @@ func (e *Engine) interrupt(p *process) (hostReply, bool) {
 		}
 	}
 	p.kill()
-	return hostReply{}, false
+	return proto.Reply{}, false
 }
 
 // lateSink is where the host's output goes between cells.
@@ -348,7 +353,7 @@ func (e *Engine) lateSink(count int) sink {
 				e.opts.Late(name, text, count)
 			}
 		},
-		display: func(b displayBundle) {
+		display: func(b display.Bundle) {
 			if e.opts.LateDisplay != nil {
 				e.opts.LateDisplay(b.Data, b.Metadata, b.ID, b.Update, count)
 			}

@@ -12,79 +12,18 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/compiled/host/proto"
+	"github.com/gocurrent/gocurrent/kernel/display"
 )
-
-// hostRequest and hostReply are the host's protocol (host/main.go).
-type hostRequest struct {
-	Kind   string `json:"kind"` // "run", "input" or "eof"
-	Cell   int    `json:"cell,omitempty"`
-	Plugin string `json:"plugin,omitempty"`
-	Text   string `json:"text,omitempty"`
-	// Measuring (Kind "measure"): as engine.MeasureSpec.
-	Loops      int    `json:"loops,omitempty"`
-	Runs       int    `json:"runs,omitempty"`
-	GOMAXPROCS int    `json:"gomaxprocs,omitempty"`
-	Trace      string `json:"trace,omitempty"`
-	Quiet      bool   `json:"quiet,omitempty"`
-}
-
-// hostMeasurement is what the host measured.
-type hostMeasurement struct {
-	Loops      int             `json:"loops"`
-	Runs       []engine.Sample `json:"runs"`
-	GOMAXPROCS int             `json:"gomaxprocs"`
-	TraceMain  uint64          `json:"trace_main"`
-}
-
-// hostMessage is a line the host writes on file descriptor 3.
-type hostMessage struct {
-	Kind   string         `json:"kind"`
-	Sync   int64          `json:"sync"`
-	Bundle *displayBundle `json:"bundle"`
-	Wait   bool           `json:"wait"`
-	Done   *hostReply     `json:"done"`
-}
-
-// displayBundle is display.Bundle as the host sends it.
-type displayBundle struct {
-	Data     map[string]any `json:"data"`
-	Metadata map[string]any `json:"metadata"`
-	ID       string         `json:"id"`
-	Update   bool           `json:"update"`
-}
-
-type hostReply struct {
-	Cell             int              `json:"cell"`
-	Loaded           bool             `json:"loaded"`
-	Value            map[string]any   `json:"value"`
-	Panic            string           `json:"panic"`
-	Interrupted      bool             `json:"interrupted"`
-	Where            string           `json:"where"`
-	Deadlock         string           `json:"deadlock"`
-	Measure          *hostMeasurement `json:"measure"`
-	MeasureError     string           `json:"measure_error"`
-	Stack            string           `json:"stack"`
-	Error            string           `json:"error"`
-	WallNS           int64            `json:"wall_ns"`
-	UserNS           int64            `json:"user_ns"`
-	SysNS            int64            `json:"sys_ns"`
-	GoroutinesBefore int              `json:"goroutines_before"`
-	GoroutinesAfter  int              `json:"goroutines_after"`
-	GOMAXPROCS       int              `json:"gomaxprocs"`
-}
-
-// markerFormat matches host.Marker.
-const markerFormat = "\x00gocurrent-sync:%d\x00"
 
 // process is a running host.
 type process struct {
 	cmd     *exec.Cmd
 	reqMu   sync.Mutex
-	reqs    io.WriteCloser // requests, on the host's file descriptor 4
-	done    chan hostReply // how each cell ended
-	running chan struct{}  // an interrupt found the cell computing
-	exited  chan struct{}  // closed when the process has ended
+	reqs    io.WriteCloser   // requests, on the host's file descriptor 4
+	done    chan proto.Reply // how each cell ended
+	running chan struct{}    // an interrupt found the cell computing
+	exited  chan struct{}    // closed when the process has ended
 	state   *os.ProcessState
 
 	mu    sync.Mutex
@@ -99,7 +38,7 @@ type process struct {
 // sink is where a host's output goes: a cell's, or late output.
 type sink struct {
 	stream  func(name, text string)
-	display func(b displayBundle)
+	display func(b display.Bundle)
 	clear   func(wait bool)
 	// input asks the user for a line of the cell's standard input.
 	input func() (string, error)
@@ -137,7 +76,7 @@ func startHost(bin, dir string) (*process, error) {
 		qw.Close()
 		return nil, fmt.Errorf("start the session's host: %w", err)
 	}
-	p := &process{cmd: cmd, reqs: qw, done: make(chan hostReply, 1), running: make(chan struct{}, 1), exited: make(chan struct{}),
+	p := &process{cmd: cmd, reqs: qw, done: make(chan proto.Reply, 1), running: make(chan struct{}, 1), exited: make(chan struct{}),
 		marks: map[string]chan struct{}{}, seen: map[string]bool{}, handled: map[int64]chan struct{}{}}
 	var wg sync.WaitGroup
 	wg.Add(3)
@@ -157,7 +96,7 @@ func startHost(bin, dir string) (*process, error) {
 
 // pump copies one output stream to the sink, taking out the markers.
 func (p *process) pump(name string, r io.Reader) {
-	const start = "\x00gocurrent-sync:"
+	const start = proto.MarkerPrefix
 	buf := make([]byte, 32<<10)
 	var pending []byte
 	for {
@@ -227,7 +166,7 @@ func (p *process) emit(name string, b []byte) {
 func (p *process) expect(name string, n int64) chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	key := name + fmt.Sprintf(markerFormat, n)
+	key := name + fmt.Sprintf(proto.Marker, n)
 	ch := make(chan struct{})
 	if p.seen[key] {
 		delete(p.seen, key)
@@ -254,7 +193,7 @@ func (p *process) mark(key string) {
 func (p *process) messages(r io.Reader) {
 	dec := json.NewDecoder(r)
 	for {
-		var m hostMessage
+		var m proto.Message
 		if err := dec.Decode(&m); err != nil {
 			return
 		}
@@ -326,19 +265,19 @@ func (p *process) crashText() string {
 // to the host; without a way to ask, the cell's input ends.
 func (p *process) answer(input func() (string, error)) {
 	if input == nil {
-		p.send(hostRequest{Kind: "eof"})
+		p.send(proto.Request{Kind: "eof"})
 		return
 	}
 	line, err := input()
 	if err != nil {
-		p.send(hostRequest{Kind: "eof"})
+		p.send(proto.Request{Kind: "eof"})
 		return
 	}
-	p.send(hostRequest{Kind: "input", Text: line + "\n"})
+	p.send(proto.Request{Kind: "input", Text: line + "\n"})
 }
 
 // send sends a request.
-func (p *process) send(req hostRequest) error {
+func (p *process) send(req proto.Request) error {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return err

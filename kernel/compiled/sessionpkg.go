@@ -23,6 +23,7 @@ const (
 	// RuntimePath is the runtime the conversion of cells calls (rt).
 	RuntimePath = Module + "/internal/rt"
 	stacksPath  = Module + "/internal/stacks"
+	protoPath   = Module + "/internal/proto"
 )
 
 //go:embed host/display/display.go
@@ -31,6 +32,9 @@ var displayCells string
 //go:embed host/rt/rt.go
 var runtimeSource string
 
+//go:embed host/proto/proto.go
+var protoSource string
+
 // Import paths of this repository that the session's own packages use,
 // and the paths they have in the session's module.
 var sessionPaths = strings.NewReplacer(
@@ -38,6 +42,7 @@ var sessionPaths = strings.NewReplacer(
 	`"github.com/gocurrent/gocurrent/kernel/compiled/host/rt"`, `"`+RuntimePath+`"`,
 	`"github.com/gocurrent/gocurrent/kernel/display"`, `"`+displayCorePath+`"`,
 	`"github.com/gocurrent/gocurrent/kernel/stacks"`, `"`+stacksPath+`"`,
+	`"github.com/gocurrent/gocurrent/kernel/compiled/host/proto"`, `"`+protoPath+`"`,
 )
 
 // sessionPackages are the session's own packages beside its cells and
@@ -46,6 +51,7 @@ func sessionPackages() map[string]string {
 	files := displayFiles()
 	files[RuntimePath] = runtimeSource
 	files[stacksPath] = stacks.Source
+	files[protoPath] = sessionPaths.Replace(protoSource)
 	return files
 }
 

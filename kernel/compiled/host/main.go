@@ -25,72 +25,10 @@ import (
 	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/compiled/host/display"
+	"github.com/gocurrent/gocurrent/kernel/compiled/host/proto"
 	"github.com/gocurrent/gocurrent/kernel/compiled/host/rt"
 	core "github.com/gocurrent/gocurrent/kernel/display"
 )
-
-// request asks to load and run one cell (Kind "run"), or gives the
-// running cell a line of input (Kind "input", with Text) or the end of its
-// input (Kind "eof").
-type request struct {
-	Kind   string `json:"kind"`
-	Cell   int    `json:"cell"`
-	Plugin string `json:"plugin"`
-	Text   string `json:"text"`
-	// Measuring (Kind "measure"): how many loops a run (0: choose), how
-	// many runs, GOMAXPROCS for them (0: as is), a file to trace the first
-	// run into, and whether to drop all output (else the first call's
-	// output is shown).
-	Loops      int    `json:"loops"`
-	Runs       int    `json:"runs"`
-	GOMAXPROCS int    `json:"gomaxprocs"`
-	Trace      string `json:"trace"`
-	Quiet      bool   `json:"quiet"`
-}
-
-// message is one line on file descriptor 3: Kind "display" (a bundle a
-// cell displayed), "clear" (a cell cleared its output), "input" (a cell
-// waits to read its standard input) or "done" (how a cell ended), with
-// Sync, the number in the markers written before it.
-type message struct {
-	Kind   string       `json:"kind"`
-	Sync   int64        `json:"sync"`
-	Bundle *core.Bundle `json:"bundle,omitempty"`
-	Wait   bool         `json:"wait,omitempty"`
-	Done   *reply       `json:"done,omitempty"`
-}
-
-// reply is how a cell ended.
-type reply struct {
-	Cell   int            `json:"cell"`
-	Loaded bool           `json:"loaded"`
-	Value  map[string]any `json:"value,omitempty"`
-	Panic  string         `json:"panic,omitempty"`
-	Stack  string         `json:"stack,omitempty"`
-	Error  string         `json:"error,omitempty"`
-	// Interrupted is set when an interrupt ended the cell while its
-	// goroutine waited (Where says in what); Deadlock describes the
-	// blocked goroutines of a cell that could never go on.
-	Interrupted bool   `json:"interrupted,omitempty"`
-	Where       string `json:"where,omitempty"`
-	Deadlock    string `json:"deadlock,omitempty"`
-	// Measure is what a measure request measured, or MeasureError why it
-	// could not.
-	Measure      *measurement `json:"measure,omitempty"`
-	MeasureError string       `json:"measure_error,omitempty"`
-	WallNS       int64        `json:"wall_ns"`
-	UserNS       int64        `json:"user_ns"`
-	SysNS        int64        `json:"sys_ns"`
-	// GoroutinesBefore and GoroutinesAfter are how many goroutines the
-	// process has before and after the cell.
-	GoroutinesBefore int `json:"goroutines_before"`
-	GoroutinesAfter  int `json:"goroutines_after"`
-	GOMAXPROCS       int `json:"gomaxprocs"`
-}
-
-// Marker is written to standard output and error before each message,
-// with the message's Sync.
-const Marker = "\x00gocurrent-sync:%d\x00"
 
 // sender writes the messages, from any goroutine.
 type sender struct {
@@ -116,7 +54,7 @@ func (s *sender) mute(on bool) {
 	}
 }
 
-func (s *sender) send(m message) {
+func (s *sender) send(m proto.Message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.muted && m.Kind != "done" && m.Kind != "input" && m.Kind != "running" {
@@ -124,8 +62,8 @@ func (s *sender) send(m message) {
 	}
 	s.sync++
 	m.Sync = s.sync
-	fmt.Fprintf(s.stdout, Marker, m.Sync)
-	fmt.Fprintf(s.stderr, Marker, m.Sync)
+	fmt.Fprintf(s.stdout, proto.Marker, m.Sync)
+	fmt.Fprintf(s.stderr, proto.Marker, m.Sync)
 	if err := s.enc.Encode(m); err != nil {
 		os.Exit(2)
 	}
@@ -135,31 +73,31 @@ func main() {
 	hostGoroutine()
 	out := &sender{enc: json.NewEncoder(os.NewFile(3, "messages")), stdout: os.Stdout, stderr: os.Stderr}
 	display.Current = core.New(
-		func(b core.Bundle) { out.send(message{Kind: "display", Bundle: &b}) },
-		func(wait bool) { out.send(message{Kind: "clear", Wait: wait}) })
+		func(b core.Bundle) { out.send(proto.Message{Kind: "display", Bundle: &b}) },
+		func(wait bool) { out.send(proto.Message{Kind: "clear", Wait: wait}) })
 	in := &stdin{}
 	var current atomic.Pointer[cell]
-	runs := make(chan request)
+	runs := make(chan proto.Request)
 	go readRequests(runs, in, &current, out)
 	for req := range runs {
-		c := &cell{req: req, done: make(chan reply, 1), stop: make(chan reply, 1)}
+		c := &cell{req: req, done: make(chan proto.Reply, 1), stop: make(chan proto.Reply, 1)}
 		current.Store(c)
 		r := run(c, in, out)
 		current.Store(nil)
-		out.send(message{Kind: "done", Done: &r})
+		out.send(proto.Message{Kind: "done", Done: &r})
 	}
 }
 
 // readRequests reads the kernel's requests: cells to run go to runs, the
 // rest is done at once.
-func readRequests(runs chan<- request, in *stdin, current *atomic.Pointer[cell], out *sender) {
+func readRequests(runs chan<- proto.Request, in *stdin, current *atomic.Pointer[cell], out *sender) {
 	hostGoroutine()
 	sc := bufio.NewScanner(os.NewFile(4, "requests"))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		var req request
+		var req proto.Request
 		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
-			fmt.Fprintln(os.Stderr, "gocurrent host: bad request:", err)
+			fmt.Fprintln(os.Stderr, "gocurrent host: bad proto.Request:", err)
 			os.Exit(2)
 		}
 		switch req.Kind {
@@ -180,23 +118,23 @@ func readRequests(runs chan<- request, in *stdin, current *atomic.Pointer[cell],
 
 // cell is a cell being run.
 type cell struct {
-	req  request
-	gid  atomic.Int64 // its goroutine's id
-	done chan reply   // how it ended, from its goroutine
-	stop chan reply   // how it ended, when the session gave up on it
+	req  proto.Request
+	gid  atomic.Int64     // its goroutine's id
+	done chan proto.Reply // how it ended, from its goroutine
+	stop chan proto.Reply // how it ended, when the session gave up on it
 }
 
 // run loads the cell's plugin and runs the cell on a goroutine of its
 // own, until it ends or the session gives up on it (an interrupt while it
 // waits, or a deadlock).
-func run(c *cell, in *stdin, out *sender) (r reply) {
+func run(c *cell, in *stdin, out *sender) (r proto.Reply) {
 	before := runtime.NumGoroutine()
 	u0, s0 := cpu()
 	start := time.Now()
 	ended := make(chan struct{})
 	in.fresh()
 	var watchers sync.WaitGroup
-	watchers.Go(func() { in.watch(ended, func() { out.send(message{Kind: "input"}) }) })
+	watchers.Go(func() { in.watch(ended, func() { out.send(proto.Message{Kind: "input"}) }) })
 	watchers.Go(func() { watchdog(c, ended) })
 	go runCell(c, out)
 	select {
@@ -219,7 +157,7 @@ func run(c *cell, in *stdin, out *sender) (r reply) {
 // packages' initialisation is the cell's too) and runs it.
 func runCell(c *cell, out *sender) {
 	c.gid.Store(rt.GoroutineID())
-	var r reply
+	var r proto.Reply
 	finished := false
 	defer func() {
 		if v := recover(); v != nil {

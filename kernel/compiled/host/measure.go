@@ -7,30 +7,16 @@ import (
 	"runtime/trace"
 	"time"
 
+	"github.com/gocurrent/gocurrent/kernel/compiled/host/proto"
 	"github.com/gocurrent/gocurrent/kernel/compiled/host/rt"
 )
-
-// measurement is what a measure request measured (engine.Measurement's
-// fields of the same names).
-type measurement struct {
-	Loops      int      `json:"loops"`
-	Runs       []sample `json:"runs"`
-	GOMAXPROCS int      `json:"gomaxprocs"`
-	TraceMain  uint64   `json:"trace_main,omitempty"`
-}
-
-type sample struct {
-	WallNS int64 `json:"wall_ns"`
-	UserNS int64 `json:"user_ns"`
-	SysNS  int64 `json:"sys_ns"`
-}
 
 // measure calls the cell's Run again and again and times each run: as
 // IPython's timeit, with no loop count given the first of 1, 2, 5, 10,
 // 20, ... calls that takes at least 0.2 s. The first call shows its
 // output (unless the request is quiet); the rest are quiet.
-func measure(req request, run func() (any, bool), out *sender) (*measurement, string) {
-	m := &measurement{GOMAXPROCS: runtime.GOMAXPROCS(0)}
+func measure(req proto.Request, run func() (any, bool), out *sender) (*proto.Measurement, string) {
+	m := &proto.Measurement{GOMAXPROCS: runtime.GOMAXPROCS(0)}
 	if req.GOMAXPROCS > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(req.GOMAXPROCS))
 		m.GOMAXPROCS = req.GOMAXPROCS
@@ -50,15 +36,15 @@ func measure(req request, run func() (any, bool), out *sender) (*measurement, st
 	if req.Quiet {
 		mute()
 	}
-	once := func(n int, tracePath string) (sample, error) {
+	once := func(n int, tracePath string) (proto.Sample, error) {
 		if tracePath != "" {
 			f, err := os.Create(tracePath)
 			if err != nil {
-				return sample{}, fmt.Errorf("start the execution tracer: %w", err)
+				return proto.Sample{}, fmt.Errorf("start the execution tracer: %w", err)
 			}
 			defer f.Close()
 			if err := trace.Start(f); err != nil {
-				return sample{}, fmt.Errorf("start the execution tracer: %w", err)
+				return proto.Sample{}, fmt.Errorf("start the execution tracer: %w", err)
 			}
 			defer trace.Stop()
 			m.TraceMain = uint64(rt.GoroutineID())
@@ -69,7 +55,7 @@ func measure(req request, run func() (any, bool), out *sender) (*measurement, st
 			run()
 		}
 		u1, s1 := cpu()
-		return sample{WallNS: time.Since(start).Nanoseconds(), UserNS: u1 - u0, SysNS: s1 - s0}, nil
+		return proto.Sample{WallNS: time.Since(start).Nanoseconds(), UserNS: u1 - u0, SysNS: s1 - s0}, nil
 	}
 	loops := req.Loops
 	if loops > 1 && !req.Quiet {

@@ -63,10 +63,35 @@ func (s *stdin) end() {
 // so that a cell at work is not stopped to look.
 func (s *stdin) watch(done chan struct{}, ask func()) {
 	defer hostGoroutine()()
-	const period = 50 * time.Millisecond
+	buf := make([]byte, 1<<20)
+	whileRunning(done, 50*time.Millisecond, func(idle bool) bool {
+		s.mu.Lock()
+		r, waiting := s.r, s.asked || s.closed
+		s.mu.Unlock()
+		if waiting || r == nil || !idle {
+			return true
+		}
+		n := runtime.Stack(buf, true)
+		for n == len(buf) && len(buf) < 64<<20 {
+			buf = make([]byte, 4*len(buf))
+			n = runtime.Stack(buf, true)
+		}
+		if bytes.Contains(buf[:n], []byte(fmt.Sprintf("os.(*File).Read(%p", r))) {
+			s.mu.Lock()
+			s.asked = true
+			s.mu.Unlock()
+			ask()
+		}
+		return true
+	})
+}
+
+// whileRunning calls look every period until done is closed or look
+// returns false, telling it whether the process was nearly idle (used
+// less than a tenth of a core) since the last call.
+func whileRunning(done chan struct{}, period time.Duration, look func(idle bool) bool) {
 	tick := time.NewTicker(period)
 	defer tick.Stop()
-	buf := make([]byte, 1<<20)
 	u0, s0 := cpu()
 	for {
 		select {
@@ -77,23 +102,8 @@ func (s *stdin) watch(done chan struct{}, ask func()) {
 		u1, s1 := cpu()
 		busy := time.Duration(u1 - u0 + s1 - s0)
 		u0, s0 = u1, s1
-		s.mu.Lock()
-		r, waiting := s.r, s.asked || s.closed
-		s.mu.Unlock()
-		if waiting || r == nil || busy > period/10 {
-			continue
+		if !look(busy <= period/10) {
+			return
 		}
-		n := runtime.Stack(buf, true)
-		for n == len(buf) && len(buf) < 64<<20 {
-			buf = make([]byte, 4*len(buf))
-			n = runtime.Stack(buf, true)
-		}
-		if !bytes.Contains(buf[:n], []byte(fmt.Sprintf("os.(*File).Read(%p", r))) {
-			continue
-		}
-		s.mu.Lock()
-		s.asked = true
-		s.mu.Unlock()
-		ask()
 	}
 }

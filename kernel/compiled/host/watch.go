@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gocurrent/gocurrent/kernel/compiled/host/proto"
 	"github.com/gocurrent/gocurrent/kernel/compiled/host/rt"
 	"github.com/gocurrent/gocurrent/kernel/stacks"
 )
@@ -71,10 +72,10 @@ func (c *cell) interrupt(out *sender) {
 			break
 		}
 		rt.Abandon(id)
-		c.stop <- reply{Loaded: true, Interrupted: true, Where: where(g)}
+		c.stop <- proto.Reply{Loaded: true, Interrupted: true, Where: where(g)}
 		return
 	}
-	out.send(message{Kind: "running"})
+	out.send(proto.Message{Kind: "running"})
 }
 
 // watchdog ends the cell when every goroutine of the session is blocked
@@ -84,45 +85,28 @@ func (c *cell) interrupt(out *sender) {
 // goroutine given up. It looks only while the process is nearly idle.
 func watchdog(c *cell, ended chan struct{}) {
 	defer hostGoroutine()()
-	const period = 100 * time.Millisecond
-	tick := time.NewTicker(period)
-	defer tick.Stop()
-	u0, s0 := cpu()
 	var prev []int64
-	for {
-		select {
-		case <-ended:
-			return
-		case <-tick.C:
-		}
-		u1, s1 := cpu()
-		busy := time.Duration(u1 - u0 + s1 - s0)
-		u0, s0 = u1, s1
-		if busy > period/10 || rt.TimersPending() {
+	whileRunning(ended, 100*time.Millisecond, func(idle bool) bool {
+		if !idle || rt.TimersPending() {
 			prev = nil
-			continue
+			return true
 		}
 		var ids []int64
 		var lines []string
-		all := true
 		for _, g := range sessionGoroutines() {
 			if !blocked(g.State) {
-				all = false
-				break
+				prev = nil
+				return true
 			}
 			ids = append(ids, g.ID)
 			lines = append(lines, fmt.Sprintf("goroutine %d: %s", g.ID, where(g)))
 		}
-		if !all || len(ids) == 0 || rt.TimersPending() {
-			prev = nil
-			continue
-		}
-		if !slices.Equal(ids, prev) {
+		if len(ids) == 0 || rt.TimersPending() || !slices.Equal(ids, prev) {
 			prev = ids
-			continue
+			return true
 		}
 		rt.Abandon(c.gid.Load())
-		c.stop <- reply{Loaded: true, Deadlock: strings.Join(lines, "\n")}
-		return
-	}
+		c.stop <- proto.Reply{Loaded: true, Deadlock: strings.Join(lines, "\n")}
+		return false
+	})
 }
