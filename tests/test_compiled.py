@@ -275,3 +275,13 @@ def test_completion_and_inspection(compiled):
     assert i["found"] and "func Repeat(s string, count int) string" in i["data"]["text/plain"], i
     i = inspect("meter.level")
     assert i["found"] and "int" in i["data"]["text/plain"], i
+
+
+def test_goroutines_and_status(compiled):
+    _, kc = compiled
+    execute_ok(kc, "var park = make(chan int)\nfunc waiter() { <-park }\ngo waiter()", timeout=BUILD_TIMEOUT)
+    r = execute_ok(kc, "%goroutines")
+    assert "runs waiter (cell " in r.stdout and "chan receive at cell[" in r.stdout, r.describe()
+    r = execute_ok(kc, "%status")
+    assert "worker pid" in r.stdout and "worker RSS" in r.stdout, r.describe()
+    execute_ok(kc, "close(park)")

@@ -35,6 +35,7 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/exportdata"
+	"github.com/gocurrent/gocurrent/kernel/proctree"
 )
 
 // Options configure an Engine.
@@ -60,9 +61,14 @@ type Engine struct {
 	mu   sync.Mutex   // one cell at a time
 	smu  sync.RWMutex // the session's names, which completion reads while a cell runs
 	proc *process
-	sess *convert.Session
-	imp  types.Importer
-	last int // the last cell that ran
+	// pmu guards proc and restarts for readers that do not take mu
+	// (%goroutines and %status while a cell runs).
+	pmu      sync.Mutex
+	restarts int // session processes started after the first
+	started  bool
+	sess     *convert.Session
+	imp      types.Importer
+	last     int // the last cell that ran
 }
 
 // New starts a compiled session: it finds the Go toolchain and a C
@@ -82,6 +88,19 @@ func (e *Engine) reset() {
 	e.smu.Lock()
 	defer e.smu.Unlock()
 	e.sess = convert.NewSession(Module, e.std)
+}
+
+// setProc records the session process (nil: none runs).
+func (e *Engine) setProc(p *process) {
+	e.pmu.Lock()
+	defer e.pmu.Unlock()
+	if p != nil {
+		if e.started {
+			e.restarts++
+		}
+		e.started = true
+	}
+	e.proc = p
 }
 
 // apply adds what a cell declared to the session.
@@ -261,7 +280,7 @@ func (e *Engine) run(ctx context.Context, code string, count int, req proto.Requ
 		if err != nil {
 			return nil, buildNS, &engine.Error{Name: "session", Value: err.Error(), Traceback: []string{engine.Red("session") + ": " + err.Error()}}
 		}
-		e.proc = p
+		e.setProc(p)
 	}
 	p := e.proc
 	p.setSink(sink{
@@ -282,12 +301,12 @@ func (e *Engine) run(ctx context.Context, code string, count int, req proto.Requ
 	case <-ctx.Done():
 		var ok bool
 		if r, ok = e.interrupt(p); !ok {
-			e.proc = nil
+			e.setProc(nil)
 			e.apply(u)
 			return nil, buildNS, interrupted("the cell was computing and cannot be stopped on its own, so the session process was stopped: " + e.lossText())
 		}
 	case <-p.exited:
-		e.proc = nil
+		e.setProc(nil)
 		e.apply(u)
 		return nil, buildNS, crashError(p, e.lossText())
 	}
@@ -384,7 +403,7 @@ func (e *Engine) tellLoss(out engine.Output) {
 	select {
 	case <-e.proc.exited:
 		out.Stream("stderr", "The session process ended after cell "+strconv.Itoa(e.last)+": "+e.lossText()+".\n", 0)
-		e.proc = nil
+		e.setProc(nil)
 	default:
 	}
 }
@@ -556,10 +575,49 @@ func (e *Engine) Restart() error {
 	defer e.mu.Unlock()
 	if e.proc != nil {
 		e.proc.kill()
-		e.proc = nil
+		e.setProc(nil)
 	}
 	e.reset()
 	return nil
+}
+
+// Goroutines describes the goroutines of the session (%goroutines): what
+// each does now and which cell started it. It can be asked while a cell
+// runs.
+func (e *Engine) Goroutines() (string, error) {
+	e.pmu.Lock()
+	p := e.proc
+	e.pmu.Unlock()
+	if p == nil {
+		return "No goroutines: the session process starts with the next cell.\n", nil
+	}
+	if err := p.send(proto.Request{Kind: "goroutines"}); err != nil {
+		return "", fmt.Errorf("ask the session process: %w", err)
+	}
+	select {
+	case text := <-p.goroutines:
+		return text, nil
+	case <-p.exited:
+		return "", errors.New("the session process ended")
+	case <-time.After(5 * time.Second):
+		return "", errors.New("the session process did not answer within 5 s")
+	}
+}
+
+// Status describes the session process (%status).
+func (e *Engine) Status() map[string]any {
+	e.pmu.Lock()
+	p, restarts := e.proc, e.restarts
+	e.pmu.Unlock()
+	st := map[string]any{"worker_alive": false, "worker_restarts": restarts}
+	if p != nil && p.cmd.Process != nil {
+		pid := p.cmd.Process.Pid
+		st["worker_pid"] = pid
+		st["worker_alive"] = true
+		st["worker_rss_bytes"] = proctree.RSS(pid)
+		st["worker_uptime_ns"] = int64(proctree.Uptime(pid))
+	}
+	return st
 }
 
 // Close ends the host and removes the session's module.
@@ -569,7 +627,7 @@ func (e *Engine) Close() error {
 	defer e.mu.Unlock()
 	if e.proc != nil {
 		e.proc.kill()
-		e.proc = nil
+		e.setProc(nil)
 	}
 	if e.b != nil {
 		return e.b.remove()

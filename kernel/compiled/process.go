@@ -23,8 +23,10 @@ type process struct {
 	reqs    io.WriteCloser   // requests, on the host's file descriptor 4
 	done    chan proto.Reply // how each cell ended
 	running chan struct{}    // an interrupt found the cell computing
-	exited  chan struct{}    // closed when the process has ended
-	state   *os.ProcessState
+	// goroutines has the host's description of the session's goroutines.
+	goroutines chan string
+	exited     chan struct{} // closed when the process has ended
+	state      *os.ProcessState
 
 	mu    sync.Mutex
 	sink  sink                     // where output goes now
@@ -76,7 +78,7 @@ func startHost(bin, dir string) (*process, error) {
 		qw.Close()
 		return nil, fmt.Errorf("start the session's host: %w", err)
 	}
-	p := &process{cmd: cmd, reqs: qw, done: make(chan proto.Reply, 1), running: make(chan struct{}, 1), exited: make(chan struct{}),
+	p := &process{cmd: cmd, reqs: qw, done: make(chan proto.Reply, 1), running: make(chan struct{}, 1), goroutines: make(chan string, 1), exited: make(chan struct{}),
 		marks: map[string]chan struct{}{}, seen: map[string]bool{}, handled: map[int64]chan struct{}{}}
 	var wg sync.WaitGroup
 	wg.Add(3)
@@ -210,6 +212,11 @@ func (p *process) messages(r io.Reader) {
 			s.clear(m.Wait)
 		case m.Kind == "input":
 			go p.answer(s.input)
+		case m.Kind == "goroutines":
+			select {
+			case p.goroutines <- m.Text:
+			default:
+			}
 		case m.Kind == "running":
 			select {
 			case p.running <- struct{}{}:

@@ -109,6 +109,8 @@ func readRequests(runs chan<- proto.Request, in *stdin, current *atomic.Pointer[
 			if c := current.Load(); c != nil {
 				c.interrupt(out)
 			}
+		case "goroutines":
+			out.send(proto.Message{Kind: "goroutines", Text: describeGoroutines()})
 		default:
 			runs <- req
 		}

@@ -12,6 +12,9 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/stacks"
 )
 
+// cellsPrefix starts the names of the cells' functions.
+const cellsPrefix = "gocurrent.session/cells/"
+
 // hostGoroutines are the ids of the host's own goroutines, which each
 // adds when it starts (with hostGoroutine) and removes when it ends.
 var hostGoroutines sync.Map
@@ -109,4 +112,41 @@ func watchdog(c *cell, ended chan struct{}) {
 		c.stop <- proto.Reply{Loaded: true, Deadlock: strings.Join(lines, "\n")}
 		return false
 	})
+}
+
+// describeGoroutines lists the session's goroutines: what each does now,
+// where in a cell, and which cell's function started it.
+func describeGoroutines() string {
+	gs := sessionGoroutines()
+	if len(gs) == 0 {
+		return "No goroutines: the cells left none running.\n"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d goroutines of the session:\n", len(gs))
+	for _, g := range gs {
+		fmt.Fprintf(&b, "  goroutine %d", g.ID)
+		if n := len(g.Frames); n > 0 {
+			fmt.Fprintf(&b, " runs %s", cellFunc(g.Frames[n-1].Func))
+		}
+		if g.CreatedBy != "" {
+			fmt.Fprintf(&b, ", started by %s", cellFunc(g.CreatedBy))
+		}
+		fmt.Fprintf(&b, ": %s\n", where(g))
+	}
+	return b.String()
+}
+
+// cellFunc names a function of a cell as the cell does: "cell 3" for the
+// cell's own statements, "worker (cell 2)" for a function it declares.
+func cellFunc(fn string) string {
+	rest, ok := strings.CutPrefix(fn, cellsPrefix)
+	if !ok {
+		return fn
+	}
+	pkg, name, _ := strings.Cut(rest, ".")
+	n := strings.TrimPrefix(pkg, "c")
+	if name == "Gocurrent.Run" || strings.HasPrefix(name, "Gocurrent.Run.") {
+		return "cell " + n
+	}
+	return strings.ReplaceAll(name, "gocurrent_", "") + " (cell " + n + ")"
 }

@@ -18,8 +18,8 @@ const MarkerPrefix = "\x00gocurrent-sync:"
 
 // Request asks to load and run one cell (Kind "run") or to measure it
 // (Kind "measure"), gives the running cell a line of input (Kind "input",
-// with Text) or ends its input (Kind "eof"), or interrupts it (Kind
-// "interrupt").
+// with Text) or ends its input (Kind "eof"), interrupts it (Kind
+// "interrupt"), or asks for the session's goroutines (Kind "goroutines").
 type Request struct {
 	Kind   string `json:"kind"`
 	Cell   int    `json:"cell,omitempty"`
@@ -39,10 +39,12 @@ type Request struct {
 // Message is one line from the host: Kind "display" (a bundle a cell
 // displayed), "clear" (a cell cleared its output), "input" (a cell waits
 // to read its standard input), "running" (an interrupt found the cell
-// computing) or "done" (how a cell ended).
+// computing), "goroutines" (the session's goroutines, described in Text)
+// or "done" (how a cell ended).
 type Message struct {
 	Kind   string          `json:"kind"`
 	Sync   int64           `json:"sync"`
+	Text   string          `json:"text,omitempty"`
 	Bundle *display.Bundle `json:"bundle,omitempty"`
 	Wait   bool            `json:"wait,omitempty"`
 	Done   *Reply          `json:"done,omitempty"`
