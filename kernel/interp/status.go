@@ -1,7 +1,6 @@
 package interp
 
 import (
-
 	"github.com/gocurrent/gocurrent/kernel/proctree"
 )
 
@@ -39,4 +38,3 @@ func (e *Engine) Status() map[string]any {
 		"worker_restarts":  restarts,
 	}
 }
-

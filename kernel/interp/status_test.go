@@ -44,4 +44,3 @@ func TestStatus(t *testing.T) {
 		t.Errorf("after restarts: %v (first worker was %d)", st, pid)
 	}
 }
-
