@@ -279,7 +279,7 @@ def test_completion_and_inspection(compiled):
 
 def test_goroutines_and_status(compiled):
     _, kc = compiled
-    execute_ok(kc, "var park = make(chan int)\nfunc waiter() { <-park }\ngo waiter()", timeout=BUILD_TIMEOUT)
+    execute_ok(kc, "park := make(chan int)\nfunc waiter() { <-park }\ngo waiter()", timeout=BUILD_TIMEOUT)
     r = execute_ok(kc, "%goroutines")
     assert "runs waiter (cell " in r.stdout and "chan receive at cell[" in r.stdout, r.describe()
     r = execute_ok(kc, "%status")

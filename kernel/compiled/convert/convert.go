@@ -148,6 +148,7 @@ type part struct {
 	base  int // offset of src in the check file
 	chunk *cell.Chunk
 	name  string // the session name a prelude part declares
+	hoist bool   // a variable of the cell's statements, declared for its functions
 	edits *cell.Edits
 	nodes []ast.Node
 }
@@ -179,6 +180,7 @@ type converter struct {
 	final       ast.Expr
 	memberHooks strings.Builder // the hooks of unexported methods
 	assignFinal bool            // check the final expression as a value
+	hoistDecls  []string        // "var x T" of statement variables the cell's functions use
 	needRef     bool
 	needRT      bool // the output calls the session runtime
 }
@@ -360,6 +362,11 @@ func (cv *converter) check() error {
 		line := max(d.Line, 1)
 		add(&part{src: d.Src, name: name}, CellFile(d.Cell), line, 1)
 	}
+	// Variables the cell's statements declare, which its functions use:
+	// package variables in the cell's package, so declared here too.
+	for _, v := range cv.hoistDecls {
+		add(&part{src: v, hoist: true}, CellFile(cv.n), 1, 1)
+	}
 	for i := range cv.c.Chunks {
 		ch := &cv.c.Chunks[i]
 		if ch.Kind == cell.Decl {
@@ -465,10 +472,41 @@ func (cv *converter) check() error {
 			}
 		}
 	}
+	if len(errs) > 0 && cv.hoistDecls == nil {
+		if decls := cv.usedDefines(errs); len(decls) > 0 {
+			cv.hoistDecls = decls
+			cv.parts, cv.stmts, cv.final = nil, nil, nil
+			cv.fset = token.NewFileSet()
+			return cv.check()
+		}
+	}
 	if len(errs) > 0 {
 		return errs
 	}
 	return nil
+}
+
+// usedDefines declares again, as package variables, the variables of the
+// cell's top-level x := ... that the errors say are undefined: the cell's
+// functions use them, and they are package variables of the cell's
+// package.
+func (cv *converter) usedDefines(errs Errors) []string {
+	undefined := map[string]bool{}
+	for _, e := range errs {
+		if name, ok := strings.CutPrefix(e.Msg, "undefined: "); ok {
+			undefined[name] = true
+		}
+	}
+	var decls []string
+	cv.topDefines(func(_ *part, as *ast.AssignStmt) {
+		for _, obj := range cv.definedVars(as) {
+			if undefined[obj.Name()] {
+				decls = append(decls, "var "+obj.Name()+" "+cv.qualified(obj.Type(), map[string]string{}))
+				delete(undefined, obj.Name())
+			}
+		}
+	})
+	return decls
 }
 
 // inCell reports whether p is a part of the cell (not of the session).
@@ -497,7 +535,7 @@ func (cv *converter) sessionName(obj types.Object) (string, *Name) {
 		return "", nil
 	}
 	p := cv.partOf(obj.Pos())
-	if p == nil || p.inCell() {
+	if p == nil || p.inCell() || p.hoist {
 		return "", nil
 	}
 	d := cv.s.Names[obj.Name()]

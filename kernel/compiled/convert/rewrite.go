@@ -404,7 +404,7 @@ func (cv *converter) renamed(obj types.Object) bool {
 		return false
 	}
 	p := cv.partOf(obj.Pos())
-	return p != nil && (p.inCell() || cv.copies[p.name])
+	return p != nil && (p.inCell() || p.hoist || cv.copies[p.name])
 }
 
 // topDefines are the statements x := ... at the top level of the cell's
