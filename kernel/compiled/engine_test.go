@@ -204,3 +204,18 @@ case <-time.After(300 * time.Millisecond):
 		t.Errorf("cell 2: %q %v, want 42", got[1].value, got[1].err)
 	}
 }
+
+// TestWithoutACompilerTheCellSaysWhatToInstall runs a cell where the C
+// compiler plugins need is missing: the cell fails at once, naming what
+// to install and the interpreted kernel.
+func TestWithoutACompilerTheCellSaysWhatToInstall(t *testing.T) {
+	t.Setenv("CC", "no-such-cc")
+	e := New(Options{Logf: t.Logf})
+	defer e.Close()
+	got := runCells(t, e, "x := 1")
+	err := got[0].err
+	if err == nil || err.Name != "no toolchain" || !strings.Contains(err.Value, "no-such-cc") ||
+		!strings.Contains(err.Value, "apt-get install gcc") || !strings.Contains(err.Value, "interpreted kernel") {
+		t.Errorf("error %+v, want one that names the missing compiler, how to install it and the interpreted kernel", err)
+	}
+}
