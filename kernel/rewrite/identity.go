@@ -89,34 +89,15 @@ func isMainNamed(t types.Type) bool {
 
 // hasTypeParam reports whether t is made of a type parameter.
 func hasTypeParam(t types.Type) bool {
-	found := false
-	seen := map[types.Type]bool{}
-	var walk func(t types.Type)
-	walk = func(t types.Type) {
-		if t == nil || seen[t] || found {
-			return
-		}
-		seen[t] = true
+	return madeOf(t, func(t types.Type) (bool, bool) {
 		switch t := t.(type) {
 		case *types.TypeParam:
-			found = true
+			return true, false
 		case *types.Named:
-			if targs := t.TypeArgs(); targs != nil {
-				for i := 0; i < targs.Len(); i++ {
-					walk(targs.At(i))
-				}
-			}
-			if t.TypeParams().Len() > t.TypeArgs().Len() {
-				found = true
-			}
-		case *types.Alias:
-			walk(types.Unalias(t))
-		default:
-			eachPart(t, walk)
+			return t.TypeParams().Len() > t.TypeArgs().Len(), true
 		}
-	}
-	walk(t)
-	return found
+		return false, true
+	})
 }
 
 // typeIdentity names t as Go tells types apart.

@@ -223,24 +223,16 @@ func reflectName(t types.Type) (string, bool) {
 // hasLocalType reports whether t is made of a type declared inside a
 // function.
 func hasLocalType(t types.Type) bool {
-	found := false
-	seen := map[types.Type]bool{}
-	var walk func(t types.Type)
-	walk = func(t types.Type) {
-		if t == nil || seen[t] || found {
-			return
+	return madeOf(t, func(t types.Type) (bool, bool) {
+		switch t := t.(type) {
+		case *types.Named:
+			obj := t.Obj()
+			return obj.Pkg() != nil && obj.Parent() != obj.Pkg().Scope(), false
+		case *types.Alias:
+			return false, false
 		}
-		seen[t] = true
-		if nt, ok := t.(*types.Named); ok {
-			if obj := nt.Obj(); obj.Pkg() != nil && obj.Parent() != obj.Pkg().Scope() {
-				found = true
-			}
-			return
-		}
-		eachPart(t, walk)
-	}
-	walk(t)
-	return found
+		return false, true
+	})
 }
 
 // mayHoldSessionValue reports whether a value of interface type t may

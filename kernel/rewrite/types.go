@@ -135,6 +135,42 @@ func constantText(tv types.TypeAndValue, w *Rewriter) (string, bool) {
 	return parenType(t) + "(" + lit + ")", true
 }
 
+// madeOf reports whether t, or a type it is made of, is one that found
+// reports; found also tells whether to look into the parts of a type it
+// does not report (eachPart's, and a named type's type arguments).
+func madeOf(t types.Type, found func(t types.Type) (yes, look bool)) bool {
+	seen := map[types.Type]bool{}
+	var walk func(t types.Type) bool
+	walk = func(t types.Type) bool {
+		if t == nil || seen[t] {
+			return false
+		}
+		seen[t] = true
+		yes, look := found(t)
+		if yes || !look {
+			return yes
+		}
+		hit := false
+		visit := func(p types.Type) {
+			if !hit {
+				hit = walk(p)
+			}
+		}
+		switch t := t.(type) {
+		case *types.Named:
+			for i := range t.TypeArgs().Len() {
+				visit(t.TypeArgs().At(i))
+			}
+		case *types.Alias:
+			visit(types.Unalias(t))
+		default:
+			eachPart(t, visit)
+		}
+		return hit
+	}
+	return walk(t)
+}
+
 // eachPart calls f on each type that composite type t is made of: the
 // element of a pointer, slice, array or channel, the key and element of a
 // map, the parameters and results of a signature, the fields of a struct.
