@@ -285,3 +285,60 @@ def test_goroutines_and_status(compiled):
     r = execute_ok(kc, "%status")
     assert "worker pid" in r.stdout and "worker RSS" in r.stdout, r.describe()
     execute_ok(kc, "close(park)")
+
+
+def test_methods_in_a_later_cell_than_their_type(compiled):
+    """A method declared after its type (and after variables and functions
+    that use it) declares the type again in its cell: the values of the
+    variables are kept, and later cells see every method."""
+    _, kc = compiled
+    execute_ok(kc, "type item struct{ n int }")
+    execute_ok(kc, "var items []item\nfunc add(n int) { items = append(items, item{n}) }")
+    execute_ok(kc, "add(1)\nfirst := item{7}")
+    r = execute_ok(kc, 'func (i item) String() string { return fmt.Sprint("#", i.n) }')
+    assert r.stderr == "", r.describe()
+    r = execute_ok(kc, 'add(2)\nfmt.Println(items, first)\nfmt.Printf("%T %v\\n", first, len(items))')
+    assert r.stdout == "[#1 #2] #7\nmain.item 2\n", r.describe()
+    execute_ok(kc, "func (i *item) bump() { i.n += 10 }")
+    r = execute_ok(kc, "first.bump()\nitems[0].bump()\nfmt.Println(first, items)")
+    assert r.stdout == "#17 [#11 #2]\n", r.describe()
+
+
+def test_a_var_after_statements_takes_its_value_there(compiled):
+    """var s T = v after statements is set where it is written (as in a
+    function body), not before the cell's statements run."""
+    _, kc = compiled
+    r = execute_ok(kc, 'parts := []string{}\nfor i := range 3 {\n\tparts = append(parts, fmt.Sprint(i))\n}\nvar joined string = strings.Join(parts, "+")\nvar n, m = len(parts), len(joined)\nfmt.Println(joined, n, m)')
+    assert r.stdout == "0+1+2 3 5\n", r.describe()
+    assert execute_ok(kc, "joined").result_text == '"0+1+2"'
+
+
+def test_a_session_under_the_race_detector(gocurrent_env):
+    km, kc = start_kernel(kernel_name=COMPILED_KERNEL_NAME)
+    try:
+        execute_ok(kc, "before := 1", timeout=BUILD_TIMEOUT)
+        r = execute_ok(kc, "%race on", timeout=BUILD_TIMEOUT)
+        assert "under the race detector" in r.stdout and "before" in r.stdout, r.describe()
+        racy = "counter := 0\nvar wg sync.WaitGroup\nfor range 4 {\n\twg.Add(1)\n\tgo func() { defer wg.Done(); for range 1000 { counter++ } }()\n}\nwg.Wait()"
+        r = execute_ok(kc, racy, timeout=BUILD_TIMEOUT)
+        assert "WARNING: DATA RACE" in r.stderr and "cell[" in r.stderr, r.describe()
+        assert r.reply["metadata"]["timing"]["engine"] == "compiled, race detector", r.describe()
+        r = execute_ok(kc, "var mu sync.Mutex\nsafe := 0\nfor range 4 {\n\twg.Add(1)\n\tgo func() { defer wg.Done(); for range 1000 { mu.Lock(); safe++; mu.Unlock() } }()\n}\nwg.Wait()\nsafe")
+        assert "DATA RACE" not in r.stderr and r.result_text == "4000", r.describe()
+        assert execute_ok(kc, "%race").stdout == "The race detector is on (%race on|off).\n"
+        r = execute_ok(kc, "%race off")
+        assert "without the race detector" in r.stdout, r.describe()
+        r = execute(kc, "before")
+        assert r.status == "error" and "undefined: before" in r.error["evalue"], r.describe()
+    finally:
+        stop_kernel(km, kc)
+
+
+def test_the_interpreter_points_at_the_compiled_kernel_for_race(gocurrent_env):
+    km, kc = start_kernel()
+    try:
+        r = execute(kc, "%race on")
+        assert r.status == "error", r.describe()
+        assert "%%native -race" in r.error["evalue"] and "Go (gocurrent, compiled)" in r.error["evalue"], r.describe()
+    finally:
+        stop_kernel(km, kc)

@@ -851,6 +851,23 @@ def split_program(src):
     return "\n".join(decls).strip("\n"), "\n".join(body)
 
 
+def split_declarations(src):
+    """A program as one cell per top-level declaration (the imports one of
+    them, comments with what they precede), then the body of main."""
+    decls, body = split_program(src)
+    lines = decls.split("\n")
+    starts = [i for i, l in enumerate(lines) if re.match(r"(func|type|var|const|import)\b", l)]
+    cells = []
+    for k, i in enumerate(starts):
+        while i > 0 and lines[i - 1].startswith("//"):
+            i -= 1
+        end = len(lines) if k + 1 == len(starts) else starts[k + 1]
+        while end > 0 and lines[end - 1].startswith("//") and end - 1 > starts[k]:
+            end -= 1
+        cells.append("\n".join(lines[i:end]).strip("\n"))
+    return [c for c in cells if c] + [body]
+
+
 @pytest.fixture(scope="module")
 def go_results(gocurrent_env, tmp_path_factory):
     """What every snippet and fidelity program prints under Go. Each
@@ -943,6 +960,49 @@ def test_fidelity_cells_compiled(fresh_compiled_kernel, go_results, name):
     r2 = run_ok(km, kc, body, want_out, timeout=60)
     assert r1.user_stdout + r2.user_stdout == want_out, f"stdout differs from go run:\n{r1.describe()}\n{r2.describe()}"
     assert r1.stderr + r2.stderr == want_err, f"stderr differs from go run ({want_err!r}):\n{r2.describe()}"
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("name", FIDELITY)
+def test_fidelity_declaration_cells(fresh_kernel, go_results, name):
+    """fidelity/NAME.go as one cell per declaration (a type, each of its
+    methods, each function and variable in cells of their own, in the
+    program's order), then main's body: what the interpreter prints is
+    what go run prints, up to a cell that fails with an error."""
+    check_cells(fresh_kernel, go_results, name, split_declarations(fidelity_source(name)), 30, 30, exact=False)
+
+
+@pytest.mark.timeout(420)
+@pytest.mark.parametrize("name", FIDELITY)
+def test_fidelity_declaration_cells_compiled(fresh_compiled_kernel, go_results, name):
+    """The same cells in a compiled session: a method in a later cell than
+    its type declares the type again there, and what uses it, keeping the
+    values of its variables."""
+    check_cells(fresh_compiled_kernel, go_results, name, split_declarations(fidelity_source(name)), 180, 60)
+
+
+def check_cells(kernel, go_results, name, cells, first_timeout, timeout, exact=True):
+    """Run cells in one session: all of them succeed, and print what go run
+    prints; or, unless exact, one fails with an error and what the cells
+    printed before it is the beginning of what go run prints."""
+    km, kc = kernel
+    want_out, want_err = go_results["fidelity/" + name]
+    runs = []
+    for i, c in enumerate(cells):
+        r = run_cell(km, kc, c, timeout=first_timeout if i == 0 else timeout)
+        runs.append(r)
+        if r.status != "ok":
+            described = "\n".join(r.describe() for r in runs)
+            assert not exact, f"the cell failed where Go printed {want_out!r}:\n{c}\n{described}"
+            printed = "".join(r.user_stdout for r in runs)
+            assert want_out.startswith(printed), f"stdout differs from go run before the error:\n{described}"
+            assert r.error, f"the failed cell reported no error:\n{described}"
+            return
+    got_out = "".join(r.user_stdout for r in runs)
+    got_err = "".join(r.stderr for r in runs)
+    described = "\n".join(r.describe() for r in runs)
+    assert got_out == want_out, f"stdout differs from go run:\n{described}"
+    assert got_err == want_err, f"stderr differs from go run ({want_err!r}):\n{described}"
 
 
 @pytest.mark.program_cell

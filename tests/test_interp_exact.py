@@ -164,3 +164,18 @@ def test_type_verb_of_session_struct_in_interface_stops_the_cell(fresh_kernel):
     assert r.status == "error", r.describe()
     assert r.user_stdout == "*fmt.wrapError\n" or r.user_stdout == "*errors.errorString\n", r.describe()
     assert "%T of a value whose type the interpreter made" in r.error["evalue"], r.describe()
+
+
+@pytest.mark.timeout(60)
+def test_var_from_a_statement_variable_says_how_to_write_it(fresh_kernel):
+    """The interpreter cannot give a var declaration a value that uses a
+    variable declared by a statement: the error says how to write it and
+    where it runs."""
+    km, kc = fresh_kernel
+    run_ok(km, kc, "b := 4", "")
+    r = run_cell(km, kc, "var n = b + 1\nfmt.Println(n)")
+    assert r.status == "error", r.describe()
+    assert "variable definition loop" in r.error["evalue"], r.describe()
+    assert "var s T, then assign it" in r.error["evalue"] and "Go (gocurrent, compiled)" in r.error["evalue"], r.describe()
+    r = run_ok(km, kc, "var n int\nn = b + 1\nfmt.Println(n)", "5\n")
+    assert r.user_stdout == "5\n", r.describe()

@@ -36,6 +36,7 @@ type builder struct {
 	self    string // the gocurrent binary, the builds' -toolexec
 	env     []string
 	ldflags string // of the cells' plugins
+	race    bool   // build with the race detector
 }
 
 // newBuilder writes the session module into a new directory.
@@ -111,7 +112,11 @@ func writeFile(path, text string) error {
 // flags are the build flags host and cells share: plugins load only into
 // a host built with the same ones.
 func (b *builder) flags() []string {
-	return []string{"-trimpath", "-toolexec", b.self + " " + ToolexecCommand}
+	f := []string{"-trimpath", "-toolexec", b.self + " " + ToolexecCommand}
+	if b.race {
+		f = append(f, "-race")
+	}
+	return f
 }
 
 // buildHost builds the host program, or finds it in the user's cache:

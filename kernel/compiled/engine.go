@@ -19,6 +19,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"maps"
 	"os"
 	"os/exec"
 	"regexp"
@@ -56,7 +57,10 @@ type Engine struct {
 	setup error         // why the session cannot build cells
 	b     *builder
 	host  string // the host binary
-	std   map[string]string
+	race  bool   // the session runs under the race detector (%race)
+	// raceHost is the host built with the race detector, once asked for.
+	raceHost string
+	std      map[string]string
 
 	mu   sync.Mutex   // one cell at a time
 	smu  sync.RWMutex // the session's names, which completion reads while a cell runs
@@ -88,6 +92,7 @@ func (e *Engine) reset() {
 	e.smu.Lock()
 	defer e.smu.Unlock()
 	e.sess = convert.NewSession(Module, e.std)
+	e.sess.Race = e.race
 }
 
 // setProc records the session process (nil: none runs).
@@ -191,7 +196,7 @@ func stdPackages(list string) map[string]string {
 // Execute builds cell count and runs it in the session's host.
 func (e *Engine) Execute(ctx context.Context, code string, count int, out engine.Output) engine.Result {
 	start := time.Now()
-	timing := engine.Timing{Engine: "compiled"}
+	timing := engine.Timing{Engine: e.engineName()}
 	r, buildNS, err := e.run(ctx, code, count, proto.Request{Kind: "run"}, out)
 	timing.BuildNS = buildNS
 	timing.WallNS = time.Since(start).Nanoseconds()
@@ -216,7 +221,7 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 func (e *Engine) Measure(ctx context.Context, spec engine.MeasureSpec, out engine.Output) engine.Measurement {
 	req := proto.Request{Kind: "measure", Loops: spec.Loops, Runs: max(spec.Runs, 1), GOMAXPROCS: spec.GOMAXPROCS, Trace: spec.Trace, Quiet: spec.Quiet}
 	r, buildNS, err := e.run(ctx, spec.Code, spec.Count, req, out)
-	m := engine.Measurement{Engine: "compiled", BuildNS: buildNS, Err: err}
+	m := engine.Measurement{Engine: e.engineName(), BuildNS: buildNS, Err: err}
 	if r != nil && r.Measure != nil && err == nil {
 		m.Loops, m.GOMAXPROCS, m.TraceMain = r.Measure.Loops, r.Measure.GOMAXPROCS, r.Measure.TraceMain
 		for _, smp := range r.Measure.Runs {
@@ -276,7 +281,11 @@ func (e *Engine) run(ctx context.Context, code string, count int, req proto.Requ
 		return nil, buildNS, buildError(code, count, msg)
 	}
 	if e.proc == nil {
-		p, err := startHost(e.host, e.b.dir)
+		host := e.host
+		if e.race {
+			host = e.raceHost
+		}
+		p, err := startHost(host, e.b.dir)
 		if err != nil {
 			return nil, buildNS, &engine.Error{Name: "session", Value: err.Error(), Traceback: []string{engine.Red("session") + ": " + err.Error()}}
 		}
@@ -579,6 +588,72 @@ func (e *Engine) Restart() error {
 	}
 	e.reset()
 	return nil
+}
+
+// engineName is how the timing line names the engine.
+func (e *Engine) engineName() string {
+	e.pmu.Lock()
+	defer e.pmu.Unlock()
+	if e.race {
+		return "compiled, race detector"
+	}
+	return "compiled"
+}
+
+// Race reports whether the session runs under the race detector.
+func (e *Engine) Race() bool {
+	e.pmu.Lock()
+	defer e.pmu.Unlock()
+	return e.race
+}
+
+// SetRace runs the session under the race detector, or no longer (%race
+// on|off). The session starts again, empty: its process stops, and its
+// cells are built again with the detector (or without). It returns what
+// to tell the user.
+func (e *Engine) SetRace(ctx context.Context, on bool) (string, error) {
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	if e.setup != nil {
+		return "", e.setup
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if on == e.Race() {
+		if on {
+			return "The session already runs under the race detector.\n", nil
+		}
+		return "The session does not run under the race detector.\n", nil
+	}
+	b := *e.b
+	b.race = on
+	if on && e.raceHost == "" {
+		host, err := b.buildHost(ctx)
+		if err != nil {
+			return "", fmt.Errorf("build the session's host with the race detector: %w", err)
+		}
+		e.raceHost = host
+	}
+	lost := ""
+	if names := slices.Sorted(maps.Keys(e.sess.Names)); len(names) > 0 {
+		lost = " What earlier cells declared is gone (" + strings.Join(names, ", ") + "): run the cells you need again."
+	}
+	if e.proc != nil {
+		e.proc.kill()
+		e.setProc(nil)
+	}
+	e.b.race = on
+	e.pmu.Lock()
+	e.race = on
+	e.pmu.Unlock()
+	e.reset()
+	if on {
+		return "The session starts again, empty, under the race detector: each cell is built with -race, and a data race is reported on stderr as it happens (WARNING: DATA RACE), with the cell lines of both accesses. Cells run several times slower and take more memory; %race off ends it." + lost + "\n", nil
+	}
+	return "The session starts again, empty, without the race detector." + lost + "\n", nil
 }
 
 // Goroutines describes the goroutines of the session (%goroutines): what

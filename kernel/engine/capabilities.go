@@ -44,6 +44,16 @@ type StatusReporter interface {
 	Status() map[string]any
 }
 
+// Racer is an engine that can run its whole session under the race
+// detector (%race).
+type Racer interface {
+	// SetRace turns the detector on or off; the session starts again,
+	// empty. It returns what to tell the user.
+	SetRace(ctx context.Context, on bool) (string, error)
+	// Race reports whether the detector is on.
+	Race() bool
+}
+
 // Declarer is an engine that can list its session's declarations, for
 // building cells as programs that see them.
 type Declarer interface {

@@ -162,6 +162,31 @@ func (m *Magics) Run(ctx context.Context, code string, out Output) (engine.Resul
 				return magicError(mg, fmt.Sprintf("list goroutines: %v", err)), true
 			}
 			out.Stream("stdout", text, 0)
+		case "race":
+			racer, ok := m.cells.(engine.Racer)
+			if !ok {
+				return magicError(mg, "the interpreter cannot run under the race detector: %%native -race runs one cell as a program under it, and in the compiled kernel (Go (gocurrent, compiled)) %race on runs the whole session under it"), true
+			}
+			var on bool
+			switch mg.Args {
+			case "on":
+				on = true
+			case "off":
+			case "":
+				state := "off"
+				if racer.Race() {
+					state = "on"
+				}
+				out.Stream("stdout", "The race detector is "+state+" (%race on|off).\n", 0)
+				continue
+			default:
+				return magicError(mg, "usage: %race on|off"), true
+			}
+			text, err := racer.SetRace(ctx, on)
+			if err != nil {
+				return magicError(mg, err.Error()), true
+			}
+			out.Stream("stdout", text, 0)
 		case "time", "timeit":
 			if hasHelpFlag(mg.Args) {
 				out.Stream("stdout", m.help[mg.Name]+"\n", 0)

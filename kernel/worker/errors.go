@@ -59,6 +59,11 @@ func (s *session) describe(ctx context.Context, code string, err error) *engine.
 		return positioned("syntax error", code, list[0].Pos.Line-1, list[0].Pos.Column, list[0].Msg)
 	}
 	msg := err.Error()
+	if strings.HasSuffix(msg, ": variable definition loop") {
+		// The interpreter gives a package-level var this error when its
+		// value uses a variable that a statement declared (x := ...).
+		msg += " (the interpreter cannot run a var declaration whose value uses a variable declared by a statement, x := ...: declare the variable, var s T, then assign it, s = ...; or run the cell in the compiled kernel \"Go (gocurrent, compiled)\")"
+	}
 	if m := posRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		col, _ := strconv.Atoi(m[2])

@@ -20,7 +20,9 @@
 // A later cell's uses of those names are rewritten to them. The names a
 // cell's statements declare at its top level (x := f()) become package
 // variables, so later cells see them too. Generic functions of earlier
-// cells are copied into the cell that uses them.
+// cells are copied into the cell that uses them. A method declared in a
+// later cell than its type declares the type again (move.go); under the
+// race detector, package variables live on the heap (race.go).
 //
 // To know what each identifier of a cell refers to, the cell is checked
 // with go/types inside a file that declares the whole session again (the
@@ -60,12 +62,24 @@ type Name struct {
 	// variable.
 	Src  string
 	Line int // the cell line where Src starts (0 for a variable's)
+	// Written is the cell where Src was written: Cell, or an earlier
+	// cell when Cell declares the name again (see moveMethods).
+	Written int
 	// Generic is set for a generic function, which later cells copy.
 	Generic bool
 	// Imports are the imports Src needs, by name.
 	Imports map[string]string
 
-	typeParams, typeArgs string // a generic type's "[K comparable, V any]" and "[K, V]"
+	typeParams, typeArgs string           // a generic type's "[K comparable, V any]" and "[K, V]"
+	methods              map[string]place // where a type's methods were written, by T.M
+}
+
+// at is the cell file and line where the name's Src was written.
+func (d *Name) at() (string, int) {
+	if d.Written > 0 {
+		return CellFile(d.Written), max(d.Line, 1)
+	}
+	return CellFile(d.Cell), max(d.Line, 1)
 }
 
 // Session is what the earlier cells of a session declared.
@@ -79,6 +93,9 @@ type Session struct {
 	Names map[string]*Name
 	// Std maps standard package names to paths, for automatic imports.
 	Std map[string]string
+	// Race keeps the cells' package variables on the heap, where the
+	// race detector watches them (see raceVar).
+	Race bool
 }
 
 // NewSession starts an empty session.
@@ -183,6 +200,12 @@ type converter struct {
 	hoistDecls  []string        // "var x T" of statement variables the cell's functions use
 	needRef     bool
 	needRT      bool // the output calls the session runtime
+	// Declarations of earlier cells that the cell declares again (see
+	// moveMethods): where they were written, and the variables among
+	// them, with the cells whose values they take.
+	origins map[*cell.Chunk]place
+	carried map[string]int
+	refs    map[int]bool // the gocurrent_refN functions the output needs
 }
 
 type hoisted struct {
@@ -194,6 +217,10 @@ type hoisted struct {
 // standard library's packages for the check.
 func Convert(s *Session, n int, c *cell.Cell, imp types.Importer) (*Unit, error) {
 	cv := newConverter(s, n, c, imp)
+	cv.varsInOrder()
+	if err := cv.moveMethods(); err != nil {
+		return nil, err
+	}
 	if err := cv.check(); err != nil {
 		return nil, err
 	}
@@ -208,7 +235,7 @@ func newConverter(s *Session, n int, c *cell.Cell, imp types.Importer) *converte
 	return &converter{s: s, n: n, c: c, imp: imp, fset: token.NewFileSet(),
 		imports: map[string]string{}, added: map[string]string{}, used: map[string]string{},
 		cells: map[int]bool{}, aliases: map[string]bool{}, copies: map[string]bool{},
-		declared: map[string]*Name{}, decls: map[types.Object]string{}}
+		declared: map[string]*Name{}, decls: map[types.Object]string{}, refs: map[int]bool{}}
 }
 
 // TypeOf is the type of the expression expr in the session s, for
@@ -309,21 +336,6 @@ func (cv *converter) check() error {
 			cv.added[name] = path
 		}
 	}
-	// Methods must stay with their types.
-	for i := range cv.c.Chunks {
-		ch := &cv.c.Chunks[i]
-		for _, n := range ch.Names {
-			recv, _, ok := strings.Cut(n, ".")
-			if !ok || redeclared[recv] {
-				continue
-			}
-			if d, ok := cv.s.Names[recv]; ok && d.Kind == Type {
-				return &Error{File: CellFile(cv.n), Line: ch.Line, Col: ch.Col, Msg: fmt.Sprintf(
-					"method %s is declared in a later cell than its type %s (cell %d): a compiled session needs a type's methods in the type's own cell; declare them together there and run that cell again", n, recv, d.Cell)}
-			}
-		}
-	}
-
 	var b strings.Builder
 	b.WriteString("package main\n\nimport (\n")
 	names := make([]string, 0, len(cv.imports))
@@ -359,8 +371,8 @@ func (cv *converter) check() error {
 	sort.Strings(snames)
 	for _, name := range snames {
 		d := cv.s.Names[name]
-		line := max(d.Line, 1)
-		add(&part{src: d.Src, name: name}, CellFile(d.Cell), line, 1)
+		file, line := d.at()
+		add(&part{src: d.Src, name: name}, file, line, 1)
 	}
 	// Variables the cell's statements declare, which its functions use:
 	// package variables in the cell's package, so declared here too.
@@ -370,7 +382,8 @@ func (cv *converter) check() error {
 	for i := range cv.c.Chunks {
 		ch := &cv.c.Chunks[i]
 		if ch.Kind == cell.Decl {
-			add(&part{src: ch.Src, chunk: ch}, CellFile(cv.n), ch.Line, ch.Col)
+			file, line, col := cv.where(ch)
+			add(&part{src: ch.Src, chunk: ch}, file, line, col)
 		}
 	}
 	b.WriteString("\nfunc gocurrent_cell() {\n")
@@ -498,8 +511,8 @@ func (cv *converter) usedDefines(errs Errors) []string {
 		}
 	}
 	var decls []string
-	cv.topDefines(func(_ *part, as *ast.AssignStmt) {
-		for _, obj := range cv.definedVars(as) {
+	cv.topDefines(func(_ *part, st ast.Stmt) {
+		for _, obj := range cv.definedVars(st) {
 			if undefined[obj.Name()] {
 				decls = append(decls, "var "+obj.Name()+" "+cv.qualified(obj.Type(), map[string]string{}))
 				delete(undefined, obj.Name())

@@ -20,10 +20,11 @@ var testStd = map[string]string{"fmt": "fmt", "strings": "strings", "sync": "syn
 
 // convertAll converts the cells of a session in order, as the engine
 // does, and returns each package's source or error.
-func convertAll(t *testing.T, cells []string) []string {
+func convertAll(t *testing.T, cells []string, race bool) []string {
 	t.Helper()
 	imp := importer.ForCompiler(token.NewFileSet(), "gc", nil)
 	s := NewSession("gocsess", testStd)
+	s.Race = race
 	var out []string
 	for i, src := range cells {
 		c, err := cell.Parse(src)
@@ -42,7 +43,8 @@ func convertAll(t *testing.T, cells []string) []string {
 }
 
 // TestGolden converts the sessions in testdata/*.cells (cells separated by
-// lines "-- cell --") and compares the packages with the .golden files.
+// lines "-- cell --") and compares the packages with the .golden files;
+// race*.cells are sessions under the race detector.
 func TestGolden(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.cells")
 	if len(files) == 0 {
@@ -55,7 +57,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			cells := strings.Split(string(b), "-- cell --\n")
-			got := strings.Join(convertAll(t, cells), "-- package --\n")
+			got := strings.Join(convertAll(t, cells, strings.HasPrefix(filepath.Base(f), "race")), "-- package --\n")
 			golden := strings.TrimSuffix(f, ".cells") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {

@@ -30,15 +30,17 @@ func (cv *converter) output() *Unit {
 	}
 	for _, p := range cv.parts {
 		if p.inCell() && p.chunk.Kind == cell.Decl {
-			directive(&body, CellFile(cv.n), p.chunk.Line, p.chunk.Col)
-			body.WriteString(p.edits.Render(0, len(p.src)))
+			file, line, col := cv.where(p.chunk)
+			directive(&body, file, line, col)
+			body.WriteString(cv.carry(p))
 			body.WriteString("\n")
 		}
 	}
 	for _, p := range cv.parts {
 		if !p.inCell() && cv.copies[p.name] {
 			d := cv.s.Names[p.name]
-			directive(&body, CellFile(d.Cell), max(d.Line, 1), 1)
+			file, line := d.at()
+			directive(&body, file, line, 1)
 			body.WriteString(p.edits.Render(0, len(p.src)))
 			body.WriteString("\n")
 		}
@@ -46,7 +48,11 @@ func (cv *converter) output() *Unit {
 	body.WriteString("\n/*line gocurrent:1*/\n")
 	for _, h := range cv.hoisted {
 		t := cv.typeString(h.typ)
-		fmt.Fprintf(&body, "var %s %s\n", local(h.name), t)
+		if cv.s.Race {
+			fmt.Fprintf(&body, "var %s = new(%s)\n", local(h.name), t)
+		} else {
+			fmt.Fprintf(&body, "var %s %s\n", local(h.name), t)
+		}
 		cv.varName(h.name, h.typ, &hooks)
 		u.Vars = append(u.Vars, h.name)
 	}
@@ -70,6 +76,7 @@ func (cv *converter) output() *Unit {
 	if cv.needRef {
 		body.WriteString("\nfunc gocurrent_ref[T any](v T) *T { return &v }\n")
 	}
+	cv.refFuncs(&body)
 
 	// The aliases may name more cells and imports: write them first.
 	var aliases strings.Builder
@@ -105,6 +112,27 @@ func (cv *converter) output() *Unit {
 	b.WriteString(body.String())
 	u.Src = b.String()
 	return u
+}
+
+// carry renders a declaration part of the cell: a variable declared again
+// (see moveMethods) takes the value of the earlier one.
+func (cv *converter) carry(p *part) string {
+	if _, ok := cv.origins[p.chunk]; ok && len(p.nodes) == 1 {
+		if gd, ok := p.nodes[0].(*ast.GenDecl); ok && len(gd.Specs) == 1 {
+			if vs, ok := gd.Specs[0].(*ast.ValueSpec); ok && len(vs.Names) == 1 {
+				name := vs.Names[0].Name
+				if from, ok := cv.carried[name]; ok {
+					cv.used["unsafe"] = "unsafe"
+					t := cv.typeString(cv.info.Defs[vs.Names[0]].Type())
+					if cv.s.Race { // the same variable
+						return fmt.Sprintf("var %s = (*%s)(unsafe.Pointer(%s.V_%s()))", local(name), t, cv.hook(from), name)
+					}
+					return fmt.Sprintf("var %s = *(*%s)(unsafe.Pointer(%s.V_%s()))", local(name), t, cv.hook(from), name)
+				}
+			}
+		}
+	}
+	return p.edits.Render(0, len(p.src))
 }
 
 // hasValue reports whether the cell ends in an expression with one value
@@ -175,8 +203,11 @@ func (cv *converter) declare(p *part, methods bool, hooks *strings.Builder) {
 
 // name records a name the cell declares.
 func (cv *converter) name(name string, kind Kind, n ast.Node) *Name {
-	line := cv.fset.Position(n.Pos()).Line
-	nm := &Name{Kind: kind, Cell: cv.n, Line: line, Imports: map[string]string{}}
+	at := cv.placeOf(n)
+	nm := &Name{Kind: kind, Cell: cv.n, Line: at.line, Imports: map[string]string{}}
+	if at.file != cv.n {
+		nm.Written = at.file
+	}
 	cv.declared[name] = nm
 	return nm
 }
@@ -186,7 +217,11 @@ func (cv *converter) varName(name string, t types.Type, hooks *strings.Builder) 
 	nm := &Name{Kind: Var, Cell: cv.n, Imports: map[string]string{}}
 	nm.Src = "var " + name + " " + cv.srcTypeString(t, nm)
 	cv.declared[name] = nm
-	fmt.Fprintf(hooks, "func (%s) V_%s() *%s { return &%s }\n", HookType, name, cv.typeString(t), local(name))
+	ref := "&"
+	if cv.s.Race {
+		ref = "" // the variable is on the heap
+	}
+	fmt.Fprintf(hooks, "func (%s) V_%s() *%s { return %s%s }\n", HookType, name, cv.typeString(t), ref, local(name))
 }
 
 // typeSpec records a type and writes its alias and the accessors of its
@@ -255,6 +290,10 @@ func (cv *converter) method(d *ast.FuncDecl, src string, hooks *strings.Builder)
 	tname := named.Obj().Name()
 	if nm := cv.declared[tname]; nm != nil {
 		nm.Src += "\n" + src
+		if nm.methods == nil {
+			nm.methods = map[string]place{}
+		}
+		nm.methods[tname+"."+d.Name.Name] = cv.placeOf(d)
 	}
 	if obj.Exported() || d.Name.Name == "_" {
 		return

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
@@ -91,6 +92,10 @@ func (cv *converter) rewritePart(p *part) {
 				return cv.selector(p, n, parents)
 			case *ast.CompositeLit:
 				cv.literal(p, n, parents)
+			case *ast.GenDecl:
+				if p.inCell() && p.chunk.Kind == cell.Decl {
+					cv.raceDecl(p, n)
+				}
 			}
 			return true
 		})
@@ -105,7 +110,11 @@ func (cv *converter) render(p *part, n ast.Node) string {
 // ident rewrites a use of a session name.
 func (cv *converter) ident(p *part, id *ast.Ident) {
 	start, end := cv.off(p, id.Pos()), cv.off(p, id.End())
-	if obj := cv.info.Defs[id]; obj != nil {
+	if obj := cv.info.Defs[id]; obj != nil && !isEmbedded(obj) {
+		if cv.hoistedObjs[obj] && cv.raceVar(obj) {
+			p.edits.Put(start, end, deref(obj))
+			return
+		}
 		if cv.renamed(obj) {
 			p.edits.Put(start, end, LocalName(id.Name))
 		}
@@ -114,6 +123,10 @@ func (cv *converter) ident(p *part, id *ast.Ident) {
 	obj := cv.info.Uses[id]
 	if pn, ok := obj.(*types.PkgName); ok {
 		cv.used[id.Name] = pn.Imported().Path()
+		return
+	}
+	if cv.raceVar(obj) {
+		p.edits.Put(start, end, deref(obj))
 		return
 	}
 	if cv.renamed(obj) {
@@ -140,6 +153,13 @@ func (cv *converter) ident(p *part, id *ast.Ident) {
 		cv.aliases[name] = true
 		cv.cells[d.Cell] = true
 	}
+}
+
+// isEmbedded reports whether obj is an embedded field, whose identifier
+// also uses the type it names.
+func isEmbedded(obj types.Object) bool {
+	v, ok := obj.(*types.Var)
+	return ok && v.Embedded()
 }
 
 // sessionType is the session type (of an earlier cell) that t is or
@@ -407,29 +427,79 @@ func (cv *converter) renamed(obj types.Object) bool {
 	return p != nil && (p.inCell() || p.hoist || cv.copies[p.name])
 }
 
-// topDefines are the statements x := ... at the top level of the cell's
-// statements, with their parts.
-func (cv *converter) topDefines(each func(p *part, as *ast.AssignStmt)) {
+// varsInOrder makes the var declarations with values that follow the
+// cell's statements statements themselves: their values are computed
+// where they are written, after the statements before them, as in a
+// function body (a package variable's initialiser would run before them).
+func (cv *converter) varsInOrder() {
+	var c *cell.Cell
+	stmts := false
+	for i, ch := range cv.c.Chunks {
+		switch ch.Kind {
+		case cell.Stmt, cell.Expr:
+			stmts = true
+		case cell.Decl:
+			gd, ok := ch.Node.(*ast.GenDecl)
+			if !stmts || !ok || gd.Tok != token.VAR || !slices.ContainsFunc(gd.Specs, func(s ast.Spec) bool { return len(s.(*ast.ValueSpec).Values) > 0 }) {
+				continue
+			}
+			if c == nil {
+				cp := *cv.c
+				cp.Chunks = slices.Clone(cv.c.Chunks)
+				c = &cp
+			}
+			c.Chunks[i].Kind = cell.Stmt
+		}
+	}
+	if c != nil {
+		cv.c = c
+	}
+}
+
+// topDefines are the statements that declare variables at the top level
+// of the cell's statements (x := ..., var x = ...), with their parts.
+func (cv *converter) topDefines(each func(p *part, st ast.Stmt)) {
 	for _, p := range cv.stmts {
 		if p.chunk.Kind != cell.Stmt {
 			continue
 		}
 		for _, n := range p.nodes {
-			if as, ok := n.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
-				each(p, as)
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				if n.Tok == token.DEFINE {
+					each(p, n)
+				}
+			case *ast.DeclStmt:
+				if gd, ok := n.Decl.(*ast.GenDecl); ok && gd.Tok == token.VAR {
+					each(p, n)
+				}
 			}
 		}
 	}
 }
 
-// definedVars are the variables as declares (not those it assigns again).
-func (cv *converter) definedVars(as *ast.AssignStmt) []types.Object {
-	var objs []types.Object
-	for _, l := range as.Lhs {
-		if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
-			if obj := cv.info.Defs[id]; obj != nil {
-				objs = append(objs, obj)
+// definedVars are the variables st declares (not those it assigns again).
+func (cv *converter) definedVars(st ast.Stmt) []types.Object {
+	var ids []*ast.Ident
+	switch st := st.(type) {
+	case *ast.AssignStmt:
+		for _, l := range st.Lhs {
+			if id, ok := l.(*ast.Ident); ok {
+				ids = append(ids, id)
 			}
+		}
+	case *ast.DeclStmt:
+		for _, spec := range st.Decl.(*ast.GenDecl).Specs {
+			ids = append(ids, spec.(*ast.ValueSpec).Names...)
+		}
+	}
+	var objs []types.Object
+	for _, id := range ids {
+		if id.Name == "_" {
+			continue
+		}
+		if obj := cv.info.Defs[id]; obj != nil {
+			objs = append(objs, obj)
 		}
 	}
 	return objs
@@ -439,21 +509,44 @@ func (cv *converter) definedVars(as *ast.AssignStmt) []types.Object {
 // top level.
 func (cv *converter) findHoisted() {
 	cv.hoistedObjs = map[types.Object]bool{}
-	cv.topDefines(func(_ *part, as *ast.AssignStmt) {
-		for _, obj := range cv.definedVars(as) {
+	cv.topDefines(func(_ *part, st ast.Stmt) {
+		for _, obj := range cv.definedVars(st) {
 			cv.hoistedObjs[obj] = true
 		}
 	})
 }
 
 // hoist turns the variables the cell's statements declare at their top
-// level into package variables: x := f() becomes x = f().
+// level into package variables: x := f() becomes x = f(), and var x T = v
+// becomes x = v (nothing, without a value).
 func (cv *converter) hoist() {
-	cv.topDefines(func(p *part, as *ast.AssignStmt) {
-		for _, obj := range cv.definedVars(as) {
+	cv.topDefines(func(p *part, st ast.Stmt) {
+		for _, obj := range cv.definedVars(st) {
 			cv.hoisted = append(cv.hoisted, hoisted{name: obj.Name(), typ: obj.Type()})
 		}
-		off := cv.off(p, as.TokPos)
-		p.edits.Put(off, off+2, "=")
+		switch st := st.(type) {
+		case *ast.AssignStmt:
+			off := cv.off(p, st.TokPos)
+			p.edits.Put(off, off+2, "=")
+		case *ast.DeclStmt:
+			p.edits.Add(cv.off(p, st.Pos()), cv.off(p, st.End()), func() string {
+				var assigns []string
+				for _, spec := range st.Decl.(*ast.GenDecl).Specs {
+					vs := spec.(*ast.ValueSpec)
+					if len(vs.Values) == 0 {
+						continue // the package variable starts at zero
+					}
+					var names, vals []string
+					for _, id := range vs.Names {
+						names = append(names, cv.render(p, id))
+					}
+					for _, v := range vs.Values {
+						vals = append(vals, cv.render(p, v))
+					}
+					assigns = append(assigns, strings.Join(names, ", ")+" = "+strings.Join(vals, ", "))
+				}
+				return strings.Join(assigns, "; ")
+			})
+		}
 	})
 }

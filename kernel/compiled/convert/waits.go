@@ -173,6 +173,13 @@ func (cv *converter) waits(s ast.Stmt) bool {
 		return cv.waitExpr(s.X)
 	case *ast.AssignStmt:
 		return slices.ContainsFunc(s.Rhs, cv.waitExpr)
+	case *ast.DeclStmt:
+		if gd, ok := s.Decl.(*ast.GenDecl); ok {
+			return slices.ContainsFunc(gd.Specs, func(sp ast.Spec) bool {
+				vs, ok := sp.(*ast.ValueSpec)
+				return ok && slices.ContainsFunc(vs.Values, cv.waitExpr)
+			})
+		}
 	}
 	return false
 }
