@@ -304,6 +304,21 @@ def test_methods_in_a_later_cell_than_their_type(compiled):
     assert r.stdout == "#17 [#11 #2]\n", r.describe()
 
 
+def test_unexported_methods_across_cells(compiled):
+    """An interface with unexported methods declared in one cell is
+    satisfied by types of later cells, and unexported methods of earlier
+    cells' types are values too."""
+    _, kc = compiled
+    execute_ok(kc, "type shaper interface{ area() int }")
+    execute_ok(kc, "type sq struct{ s int }\nfunc (q sq) area() int { return q.s * q.s }")
+    execute_ok(kc, "func total(shapes ...shaper) (t int) {\n\tfor _, s := range shapes {\n\t\tt += s.area()\n\t}\n\treturn\n}")
+    r = execute_ok(kc, "f := sq{3}.area\ng := sq.area\nvar s shaper = sq{2}\n_, ok := s.(interface{ area() int })\nfmt.Println(total(sq{1}, s), f(), g(sq{4}), ok)")
+    assert r.stdout == "5 9 16 true\n", r.describe()
+    r = execute(kc, "func (q sq) boom() { panic(\"boom\") }\nsq{}.boom()")
+    tb = strip_ansi("\n".join(r.error["traceback"]))
+    assert ".sq.boom\n" in tb and "Gocurrent_" not in tb, tb
+
+
 def test_a_var_after_statements_takes_its_value_there(compiled):
     """var s T = v after statements is set where it is written (as in a
     function body), not before the cell's statements run."""

@@ -795,6 +795,9 @@ func cellFrames(stack string) []string {
 			fn = fn[:j]
 		}
 		fn = strings.TrimPrefix(fn, Module+"/cells/")
+		// Without the prefixes of exported local names and of unexported
+		// methods, exported in cells' packages.
+		fn = strings.ReplaceAll(strings.ReplaceAll(fn, "gocurrent_", ""), convert.MethodName(""), "")
 		out = append(out, "    at "+m[1]+" in "+fn)
 	}
 	return out

@@ -15,7 +15,6 @@
 //	func (Gocurrent) V_total() *int           // a variable, by its address
 //	func (Gocurrent) F_work() func(int) int   // a function, as a value
 //	func (Gocurrent) P_point_x(p *point) *int // an unexported field
-//	func (Gocurrent) M_point_area() func(point) float64 // an unexported method
 //
 // A later cell's uses of those names are rewritten to them. The names a
 // cell's statements declare at its top level (x := f()) become package
@@ -195,9 +194,8 @@ type converter struct {
 	hoistedObjs map[types.Object]bool // their objects in the check
 	decls       map[types.Object]string
 	final       ast.Expr
-	memberHooks strings.Builder // the hooks of unexported methods
-	assignFinal bool            // check the final expression as a value
-	hoistDecls  []string        // "var x T" of statement variables the cell's functions use
+	assignFinal bool     // check the final expression as a value
+	hoistDecls  []string // "var x T" of statement variables the cell's functions use
 	needRef     bool
 	needRT      bool // the output calls the session runtime
 	// Declarations of earlier cells that the cell declares again (see

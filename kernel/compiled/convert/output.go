@@ -58,7 +58,6 @@ func (cv *converter) output() *Unit {
 	}
 	fmt.Fprintf(&body, "\n// %s is how later cells reach this cell's names.\ntype %s struct{}\n", HookType, HookType)
 	body.WriteString(hooks.String())
-	body.WriteString(cv.memberHooks.String())
 	fmt.Fprintf(&body, "\nfunc (%s) Run() (any, bool) {", HookType)
 	for _, p := range cv.stmts {
 		text := p.edits.Render(0, len(p.src))
@@ -156,7 +155,7 @@ func (cv *converter) declare(p *part, methods bool, hooks *strings.Builder) {
 	for _, n := range p.nodes {
 		if fd, ok := n.(*ast.FuncDecl); ok && fd.Recv != nil {
 			if methods {
-				cv.method(fd, text(fd), hooks)
+				cv.method(fd, text(fd))
 			}
 			continue
 		}
@@ -246,15 +245,6 @@ func (cv *converter) typeSpec(sp *ast.TypeSpec, text func(ast.Node) string, hook
 	}
 	fmt.Fprintf(hooks, "type %s_T_%s%s = %s%s\n", HookType, name, nm.typeParams, name, nm.typeArgs)
 	obj := cv.info.Defs[sp.Name]
-	if it, ok := obj.Type().Underlying().(*types.Interface); ok {
-		for i := range it.NumExplicitMethods() {
-			m := it.ExplicitMethod(i)
-			if !m.Exported() {
-				cv.methodHook(nm, name, m, false)
-			}
-		}
-		return
-	}
 	st, ok := obj.Type().Underlying().(*types.Struct)
 	if !ok {
 		return
@@ -270,18 +260,16 @@ func (cv *converter) typeSpec(sp *ast.TypeSpec, text func(ast.Node) string, hook
 	}
 }
 
-// method adds a method to its type's record and writes the hook of an
-// unexported one.
-func (cv *converter) method(d *ast.FuncDecl, src string, hooks *strings.Builder) {
+// method adds a method to its type's record.
+func (cv *converter) method(d *ast.FuncDecl, src string) {
 	obj, ok := cv.info.Defs[d.Name].(*types.Func)
 	if !ok {
 		return
 	}
 	sig := obj.Type().(*types.Signature)
 	recv := sig.Recv().Type()
-	ptr := false
 	if pt, ok := recv.(*types.Pointer); ok {
-		recv, ptr = pt.Elem(), true
+		recv = pt.Elem()
 	}
 	named, ok := types.Unalias(recv).(*types.Named)
 	if !ok {
@@ -295,41 +283,6 @@ func (cv *converter) method(d *ast.FuncDecl, src string, hooks *strings.Builder)
 		}
 		nm.methods[tname+"."+d.Name.Name] = cv.placeOf(d)
 	}
-	if obj.Exported() || d.Name.Name == "_" {
-		return
-	}
-	if nm := cv.declared[tname]; nm != nil {
-		cv.methodHook(nm, tname, obj, ptr)
-	}
-}
-
-// methodHook writes the hook of the unexported method m of the type
-// tname: a type whose Get returns the method expression.
-func (cv *converter) methodHook(nm *Name, tname string, m *types.Func, ptr bool) {
-	recv := tname + nm.typeArgs
-	expr := recv + "." + m.Name()
-	if ptr {
-		recv = "*" + recv
-		expr = "(" + recv + ")." + m.Name()
-	}
-	sig := m.Type().(*types.Signature)
-	var params []string
-	for i := range sig.Params().Len() {
-		t := sig.Params().At(i).Type()
-		if sig.Variadic() && i == sig.Params().Len()-1 {
-			params = append(params, "..."+cv.typeString(t.(*types.Slice).Elem()))
-			continue
-		}
-		params = append(params, cv.typeString(t))
-	}
-	results := cv.typeString(sig.Results())
-	if sig.Results().Len() == 1 {
-		results = cv.typeString(sig.Results().At(0).Type())
-	}
-	ft := "func(" + strings.Join(append([]string{recv}, params...), ", ") + ") " + results
-	hook := fmt.Sprintf("%s_M_%s_%s", HookType, tname, m.Name())
-	fmt.Fprintf(&cv.memberHooks, "type %s%s struct{}\n\nfunc (%s%s) Get() %s { return %s }\n",
-		hook, nm.typeParams, hook, nm.typeArgs, ft, expr)
 }
 
 // constSrc declares the constant c again, with its exact value.

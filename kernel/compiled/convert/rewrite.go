@@ -89,7 +89,7 @@ func (cv *converter) rewritePart(p *part) {
 				if cv.timer(p, n) {
 					return false
 				}
-				return cv.selector(p, n, parents)
+				return cv.selector(p, n)
 			case *ast.CompositeLit:
 				cv.literal(p, n, parents)
 			case *ast.GenDecl:
@@ -110,6 +110,14 @@ func (cv *converter) render(p *part, n ast.Node) string {
 // ident rewrites a use of a session name.
 func (cv *converter) ident(p *part, id *ast.Ident) {
 	start, end := cv.off(p, id.Pos()), cv.off(p, id.End())
+	if obj := cv.info.Defs[id]; obj != nil && cv.renamedMethod(obj) {
+		p.edits.Put(start, end, MethodName(id.Name))
+		return
+	}
+	if obj := cv.info.Uses[id]; obj != nil && cv.renamedMethod(obj) {
+		p.edits.Put(start, end, MethodName(id.Name))
+		return
+	}
 	if obj := cv.info.Defs[id]; obj != nil && !isEmbedded(obj) {
 		if cv.hoistedObjs[obj] && cv.raceVar(obj) {
 			p.edits.Put(start, end, deref(obj))
@@ -211,17 +219,12 @@ func (cv *converter) foreign(t types.Type, name string) *types.Named {
 	return named
 }
 
-// selector rewrites a selection that reaches an unexported field or
-// method of a session type of an earlier cell, at its end or on the way
-// through embedded fields.
-func (cv *converter) selector(p *part, sel *ast.SelectorExpr, parents map[ast.Node]ast.Node) bool {
+// selector rewrites a selection that reaches an unexported field of a
+// session type of an earlier cell, at its end or on the way through
+// embedded fields. (Unexported methods are exported under MethodName.)
+func (cv *converter) selector(p *part, sel *ast.SelectorExpr) bool {
 	s := cv.info.Selections[sel]
 	if s == nil || s.Kind() == types.MethodExpr {
-		if s != nil && !s.Obj().Exported() {
-			if named := cv.foreign(s.Recv(), s.Obj().Name()); named != nil {
-				cv.fail(sel.Sel.Pos(), "the method expression %s.%s names an unexported method of a type of an earlier cell: compiled sessions cannot take it yet; write func(v %s) { v.%s() }", named.Obj().Name(), sel.Sel.Name, named.Obj().Name(), sel.Sel.Name)
-			}
-		}
 		return true
 	}
 	// The steps: the embedded fields on the way, then the member.
@@ -239,12 +242,7 @@ func (cv *converter) selector(p *part, sel *ast.SelectorExpr, parents map[ast.No
 			base = pt.Elem()
 		}
 		if i == len(s.Index())-1 && s.Kind() == types.MethodVal {
-			m := s.Obj().(*types.Func)
-			owner := m.Type().(*types.Signature).Recv().Type()
-			steps = append(steps, step{owner: owner, name: m.Name()})
-			if cv.foreign(owner, m.Name()) != nil {
-				foreign = true
-			}
+			steps = append(steps, step{name: cv.methodName(s.Obj())})
 			break
 		}
 		st, ok := base.Underlying().(*types.Struct)
@@ -263,16 +261,6 @@ func (cv *converter) selector(p *part, sel *ast.SelectorExpr, parents map[ast.No
 	}
 	x := sel.X
 	start, end := cv.off(p, sel.Pos()), cv.off(p, sel.End())
-	var call *ast.CallExpr
-	if s.Kind() == types.MethodVal {
-		c, ok := parents[sel].(*ast.CallExpr)
-		if !ok || c.Fun != sel {
-			cv.fail(sel.Sel.Pos(), "%s is an unexported method of a type of an earlier cell: compiled sessions can call it but not take its value yet; write func() { x.%s() } instead", sel.Sel.Name, sel.Sel.Name)
-			return true
-		}
-		call = c
-		end = cv.off(p, call.Lparen) + 1
-	}
 	xt := cv.info.Types[x]
 	p.edits.Add(start, end, func() string {
 		cur := cv.render(p, x)
@@ -280,39 +268,20 @@ func (cv *converter) selector(p *part, sel *ast.SelectorExpr, parents map[ast.No
 		addressable := xt.Addressable()
 		for _, st := range steps {
 			_, isPtr := types.Unalias(curType).Underlying().(*types.Pointer)
-			addr := func() string {
-				switch {
-				case isPtr:
-					return cur
-				case addressable:
-					return "&" + cur
-				}
-				cv.needRef = true
-				return "gocurrent_ref(" + cur + ")"
-			}
 			if st.field == nil { // the method, last
-				named := cv.foreign(st.owner, st.name)
-				if named == nil {
-					return cur + "." + st.name + "("
-				}
-				_, ptrRecv := st.owner.(*types.Pointer)
-				var recv string
-				switch {
-				case ptrRecv:
-					recv = addr()
-				case isPtr:
-					recv = "*" + cur
-				default:
-					recv = cur
-				}
-				sep := ""
-				if len(call.Args) > 0 {
-					sep = ", "
-				}
-				return cv.memberHook("M", named, st.name) + ".Get()(" + recv + sep
+				return cur + "." + st.name
 			}
 			if named := cv.foreign(st.owner, st.name); named != nil {
-				cur = "(*" + cv.memberHook("P", named, st.name) + ".Get(" + addr() + "))"
+				addr := cur
+				switch {
+				case isPtr:
+				case addressable:
+					addr = "&" + cur
+				default:
+					cv.needRef = true
+					addr = "gocurrent_ref(" + cur + ")"
+				}
+				cur = "(*" + cv.memberHook("P", named, st.name) + ".Get(" + addr + "))"
 				addressable = true
 			} else {
 				cur = cur + "." + st.name
@@ -323,6 +292,32 @@ func (cv *converter) selector(p *part, sel *ast.SelectorExpr, parents map[ast.No
 		return cur
 	})
 	return true
+}
+
+// MethodName is what an unexported method of a session type is called
+// in the cells' packages: exported, since an unexported method name
+// belongs to its package, and a type of one cell could then neither
+// satisfy an interface of another cell with unexported methods nor be
+// called from another cell.
+func MethodName(name string) string { return "Gocurrent_" + name }
+
+// methodName is what the method obj is called in the output.
+func (cv *converter) methodName(obj types.Object) string {
+	if cv.renamedMethod(obj) {
+		return MethodName(obj.Name())
+	}
+	return obj.Name()
+}
+
+// renamedMethod reports whether obj is an unexported method of a session
+// type or interface, which the output exports under MethodName.
+func (cv *converter) renamedMethod(obj types.Object) bool {
+	f, ok := obj.(*types.Func)
+	if !ok || f.Exported() || f.Name() == "_" || f.Pkg() != cv.pkg {
+		return false
+	}
+	sig, ok := f.Type().(*types.Signature)
+	return ok && sig.Recv() != nil
 }
 
 // literal rewrites a composite literal of a session struct type with
