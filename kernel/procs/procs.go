@@ -41,14 +41,13 @@
 //
 // The package knows no interpreter: the parent side (Pools) reaches the
 // session through a Session, and the child side (RunChild) loads the
-// function with a Loader.
+// function with a Loader. The pools themselves (children, inputs,
+// failures) are package pool's, which compiled sessions use too.
 package procs
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"slices"
 	"sort"
@@ -56,13 +55,13 @@ import (
 	"sync"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
-	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/procs/pool"
 )
 
 // Command is the hidden command line argument that makes the gocurrent
 // binary run as a child process of procs.Map (RunChild).
-const Command = "__procs"
+const Command = pool.Command
 
 // Import paths: the procs package of cells, and the runtime the rewritten
 // calls use (a path with "internal" is not imported automatically).
@@ -72,8 +71,7 @@ const (
 	rtName    = "_gocurrentProcsRT"
 	helperFn  = "_gocurrentProcsMap_"
 	mustFn    = "_gocurrentProcsMust_"
-	rejectMsg = "the function must be one declared in the session (func name(x In) Out), " +
-		"which the child processes load by its name: a function literal, a variable or a method cannot be sent to another process"
+	rejectMsg = pool.Reject
 )
 
 // Session is the interpreter session of the process that calls procs.Map,
@@ -91,16 +89,8 @@ type Session interface {
 	// Eval evaluates src in the session for the pool's own purposes.
 	Eval(src string) error
 
-	// Stdout and Stderr are where the children's output goes: the
-	// standard output and error of the cell that called procs.Map.
-	Stdout() io.Writer
-	Stderr() io.Writer
-	// Display and Clear show the children's displays.
-	Display(b display.Bundle)
-	Clear(wait bool)
-	// NewMarkers returns the sync markers of a new key, for the children
-	// of one procs.Map call.
-	NewMarkers() Markers
+	// Where the children's output goes.
+	pool.Parent
 }
 
 // Snapshot is what a session has declared, as the children load it.
@@ -110,71 +100,18 @@ type Snapshot struct {
 	Kinds map[string]string   // declared name -> kind ("func", "type", "var", ...)
 }
 
-// Markers are the sync markers of one key, which the interpreter of a
-// child writes on its output pipes as the worker does, and which the pool
-// takes out of the text it forwards.
-type Markers struct {
-	// Env hands the key to a child: NAME=value in its environment.
-	Env string
-	// Parse looks for a marker in b. It returns the text before it and
-	// the rest after it; ok is false when b holds no complete marker
-	// (partial says how many bytes at the end of b could be the
-	// beginning of one).
-	Parse func(b []byte) (before, rest []byte, ok bool, partial int)
-}
-
-// Failure is one input whose call failed (procs.Failure in cells).
-type Failure struct {
-	// Index is the input's position in the inputs.
-	Index int
-	// Input is the input itself.
-	Input any
-	// Kind is what happened: "panic", "error" (fn returned one), "exit"
-	// (os.Exit or log.Fatal), "fatal error" (the child crashed), "killed"
-	// (by a signal), "encode" or "decode" (the value cannot cross as
-	// JSON), "interrupted".
-	Kind string
-	// Message says what happened, with the cell line of a panic.
-	Message string
-
-	inputJSON string
-}
-
-func (f *Failure) Error() string {
-	in := f.inputJSON
-	if r := []rune(in); len(r) > 40 {
-		in = string(r[:39]) + "…"
-	}
-	return fmt.Sprintf("inputs[%d] = %s: %s", f.Index, in, f.Message)
-}
-
-// Error is procs.Map's error when inputs failed (procs.Error in cells):
-// the failed inputs, in input order.
-type Error struct {
-	Failures []*Failure
-	Inputs   int // how many inputs there were
-}
-
-func (e *Error) Error() string {
-	if len(e.Failures) == 1 {
-		return fmt.Sprintf("procs.Map: 1 of %d inputs failed: %s", e.Inputs, e.Failures[0])
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "procs.Map: %d of %d inputs failed:", len(e.Failures), e.Inputs)
-	for _, f := range e.Failures {
-		b.WriteString("\n  " + f.Error())
-	}
-	return b.String()
-}
-
-// Unwrap returns the failures, so that errors.As finds a *procs.Failure.
-func (e *Error) Unwrap() []error {
-	out := make([]error, len(e.Failures))
-	for i, f := range e.Failures {
-		out[i] = f
-	}
-	return out
-}
+// The pools' types, as package pool has them.
+type (
+	// Markers are the sync markers of one key, which the interpreter of
+	// a child writes on its output pipes as the worker does, and which
+	// the pool takes out of the text it forwards.
+	Markers = pool.Markers
+	// Failure is one input whose call failed (procs.Failure in cells).
+	Failure = pool.Failure
+	// Error is procs.Map's error when inputs failed (procs.Error in
+	// cells).
+	Error = pool.Error
+)
 
 // Pools are a session's process pools: the helpers made for the rewritten
 // calls, a snapshot of the declarations for the pools, and the pools
@@ -186,14 +123,14 @@ type Pools struct {
 	helpers  map[string]string // function -> declaration its helper was made from
 	imported bool              // the runtime package is imported
 
-	mu   sync.Mutex
-	snap *Snapshot         // the session's declarations as of the last evaluation
-	runs map[*mapCall]bool // pools running
+	mu    sync.Mutex
+	snap  *Snapshot // the session's declarations as of the last evaluation
+	group *pool.Group
 }
 
 // New makes the process pools of session s.
 func New(s Session) *Pools {
-	return &Pools{s: s, helpers: map[string]string{}, runs: map[*mapCall]bool{}}
+	return &Pools{s: s, helpers: map[string]string{}, group: pool.NewGroup()}
 }
 
 // Symbols returns the symbols of the procs package of cells and of the
@@ -223,13 +160,7 @@ func (p *Pools) Symbols() map[string]map[string]reflect.Value {
 
 // Interrupt stops the pools running now: they start no more children and
 // kill those they have.
-func (p *Pools) Interrupt() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for r := range p.runs {
-		r.stop()
-	}
-}
+func (p *Pools) Interrupt() { p.group.Interrupt() }
 
 // Setup is what a child needs to start: the function and the
 // declarations it uses, as the source of one cell, with where each line
@@ -348,35 +279,6 @@ func (p *Pools) setup(fn string) (*Setup, error) {
 // input (a slice) in child processes, at most workers at a time, and
 // stores the results in out (a pointer to a slice).
 func (p *Pools) mapByName(workers int, name string, inputs any, out any) error {
-	ov := reflect.ValueOf(out)
-	if ov.Kind() != reflect.Pointer || ov.Elem().Kind() != reflect.Slice {
-		return fmt.Errorf("procs.Map: internal error: results go to a %T", out)
-	}
-	iv := reflect.ValueOf(inputs)
-	n := 0
-	if iv.IsValid() {
-		if iv.Kind() != reflect.Slice && iv.Kind() != reflect.Array {
-			return fmt.Errorf("procs.Map: the inputs must be a slice, not %T", inputs)
-		}
-		n = iv.Len()
-	}
-	results := reflect.MakeSlice(ov.Elem().Type(), n, n)
-	ov.Elem().Set(results)
-	if n == 0 {
-		return nil
-	}
-	st, err := p.setup(name)
-	if err != nil {
-		return err
-	}
-	r := &mapCall{p: p, setup: st, n: n, results: results, inputs: iv, markers: p.s.NewMarkers()}
-	return r.run(workers)
-}
-
-// inputJSON encodes an input for a child and for messages.
-func inputJSON(v reflect.Value) (json.RawMessage, error) {
-	if !v.CanInterface() {
-		return nil, fmt.Errorf("cannot read the input")
-	}
-	return json.Marshal(v.Interface())
+	setup := func() (any, error) { return p.setup(name) }
+	return p.group.Map(pool.Call{Parent: p.s, Setup: setup}, workers, inputs, out)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
+	"github.com/gocurrent/gocurrent/kernel/procs/pool"
 )
 
 // The typing of procs.Map calls: each call procs.Map(w, fn, in) whose fn
@@ -178,29 +179,24 @@ type sig struct {
 // cannot call it.
 func signature(name string, fd *cell.FuncDecl) (s sig, reason string) {
 	d, text := fd.Func, fd.Text
-	if d.Type.TypeParams.NumFields() > 0 {
-		return s, name + " is generic: procs.Map calls a function with concrete types (write one for the types you need)"
+	params, results := d.Type.Params, d.Type.Results
+	shape := pool.Shape{Generic: d.Type.TypeParams.NumFields() > 0, Params: params.NumFields(), Results: results.NumFields()}
+	if shape.Params == 1 {
+		_, shape.Variadic = params.List[0].Type.(*ast.Ellipsis)
 	}
-	params := d.Type.Params
-	if params.NumFields() != 1 {
-		return s, fmt.Sprintf("%s takes %d parameters: procs.Map calls a function of one parameter (put several values in a struct)", name, params.NumFields())
+	if shape.Results == 2 {
+		id, ok := results.List[len(results.List)-1].Type.(*ast.Ident)
+		shape.ErrorLast = ok && id.Name == "error"
 	}
-	if _, ok := params.List[0].Type.(*ast.Ellipsis); ok {
-		return s, name + " is variadic: procs.Map calls a function of one parameter (take a slice instead)"
+	if reason := shape.Refusal(name); reason != "" {
+		return s, reason
 	}
 	s.In, s.Out = text(params.List[0].Type), "struct{}"
-	switch d.Type.Results.NumFields() {
-	case 0:
+	switch shape.Results {
 	case 1:
-		s.Out, s.Results = text(d.Type.Results.List[0].Type), " "+text(d.Type.Results)
+		s.Out, s.Results = text(results.List[0].Type), " "+text(results)
 	case 2:
-		rs := d.Type.Results.List
-		if id, ok := rs[len(rs)-1].Type.(*ast.Ident); !ok || id.Name != "error" {
-			return s, name + " returns two values: procs.Map calls a function that returns a value, or a value and an error"
-		}
-		s.Out, s.Results = text(rs[0].Type), " "+text(d.Type.Results)
-	default:
-		return s, fmt.Sprintf("%s returns %d values: procs.Map calls a function that returns a value, or a value and an error", name, d.Type.Results.NumFields())
+		s.Out, s.Results = text(results.List[0].Type), " "+text(results)
 	}
 	if s.In == "" || s.Out == "" {
 		return s, "the declaration of " + name + " could not be read"

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/procs"
+	"github.com/gocurrent/gocurrent/kernel/procs/pool"
 	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
@@ -116,8 +117,7 @@ func (c *procsFunc) relocate(msg string) string {
 // Call runs one task.
 func (c *procsFunc) Call(t *procs.Task) (res procs.Result) {
 	arg := reflect.New(c.fn.Type().In(0))
-	if err := json.Unmarshal(t.In, arg.Interface()); err != nil {
-		res.Kind, res.Message = "decode", "the input cannot be read from JSON as "+c.fn.Type().In(0).String()+": "+err.Error()
+	if res, ok := pool.DecodeInput(t, arg.Interface(), c.fn.Type().In(0).String()); !ok {
 		return res
 	}
 	t.Start()
@@ -151,13 +151,7 @@ func (c *procsFunc) Call(t *procs.Task) (res procs.Result) {
 			out = outs[0].Interface()
 		}
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		res.Kind, res.Message = "encode", "the result cannot cross back as JSON: "+err.Error()
-		return res
-	}
-	res.Out = b
-	return res
+	return pool.EncodeResult(out)
 }
 
 // invoke calls the function, turning a panic into a failure.

@@ -1,4 +1,4 @@
-package procs
+package pool
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ import (
 
 // message is a message between a parent and a child: a task (Task, In)
 // or, from the child, an event of the pool (procs-ready, procs-result,
-// procs-load-error) or of the child's interpreter (display, clear, exit,
+// procs-load-error) or of the child's session (display, clear, exit,
 // with the fields of the worker's events).
 type message struct {
 	Event
@@ -50,7 +50,7 @@ type message struct {
 	Ends    bool            `json:"ends,omitempty"` // the child ends after this message
 }
 
-// Event is a message from a child's interpreter that the pool acts on:
+// Event is a message from a child's session that the pool acts on:
 // Op "display", "clear" or "exit", with its fields. (The pool's own
 // messages use Op too.)
 type Event struct {
@@ -69,8 +69,9 @@ type Event struct {
 
 // mapCall is one procs.Map call.
 type mapCall struct {
-	p       *Pools
-	setup   *Setup
+	g       *Group
+	parent  Parent
+	setup   any // the first message to each child
 	n       int
 	inputs  reflect.Value
 	results reflect.Value
@@ -144,7 +145,7 @@ func (r *mapCall) run(workers int) (err error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	r.out, r.err = r.p.s.Stdout(), r.p.s.Stderr()
+	r.out, r.err = r.parent.Stdout(), r.parent.Stderr()
 
 	if r.epfd, err = syscall.EpollCreate1(syscall.EPOLL_CLOEXEC); err != nil {
 		return fmt.Errorf("procs.Map: epoll: %w", err)
@@ -165,13 +166,13 @@ func (r *mapCall) run(workers int) (err error) {
 	if err := r.watch(r.wakeR); err != nil {
 		return err
 	}
-	r.p.mu.Lock()
-	r.p.runs[r] = true
-	r.p.mu.Unlock()
+	r.g.mu.Lock()
+	r.g.runs[r] = true
+	r.g.mu.Unlock()
 	defer func() {
-		r.p.mu.Lock()
-		delete(r.p.runs, r)
-		r.p.mu.Unlock()
+		r.g.mu.Lock()
+		delete(r.g.runs, r)
+		r.g.mu.Unlock()
 	}()
 	defer func() {
 		if v := recover(); v != nil {
@@ -310,8 +311,12 @@ func (r *mapCall) start() (err error) {
 	for k := range ends {
 		files = append(files, os.NewFile(uintptr(ends[k][0]), "procs-child"))
 	}
+	env := os.Environ()
+	if r.markers.Env != "" {
+		env = append(env, r.markers.Env)
+	}
 	proc, err := os.StartProcess(exe, []string{exe, Command}, &os.ProcAttr{
-		Env:   append(os.Environ(), r.markers.Env),
+		Env:   env,
 		Files: files,
 		// A child whose worker died goes with it.
 		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
@@ -502,9 +507,9 @@ func (r *mapCall) onMessage(c *childProc, m *message) {
 			r.abort = errors.New("procs.Map: a child process could not load the session's declarations: " + m.Message)
 		}
 	case "display":
-		r.p.s.Display(display.Bundle{Data: m.Data, Metadata: m.Metadata, ID: m.DispID, Update: m.Update})
+		r.parent.Display(display.Bundle{Data: m.Data, Metadata: m.Metadata, ID: m.DispID, Update: m.Update})
 	case "clear":
-		r.p.s.Clear(m.Wait)
+		r.parent.Clear(m.Wait)
 	case "exit":
 		c.exit = m
 	}
