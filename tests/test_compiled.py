@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import COMPILED_KERNEL_NAME, start_kernel, stop_kernel
+from conftest import COMPILED_KERNEL_NAME, need, start_kernel, stop_kernel
 from helpers import Run, collect_iopub, execute, execute_ok, shell_reply, strip_ansi
 
 pytestmark = pytest.mark.timeout(240)
@@ -357,3 +357,128 @@ def test_the_interpreter_points_at_the_compiled_kernel_for_race(gocurrent_env):
         assert "%%native -race" in r.error["evalue"] and "Go (gocurrent, compiled)" in r.error["evalue"], r.describe()
     finally:
         stop_kernel(km, kc)
+
+
+def procs_children(psutil, km):
+    """The live child processes of procs.Map under the kernel (host
+    binaries started with the hidden command __procs)."""
+    from helpers import kernel_pid
+
+    out = []
+    for p in psutil.Process(kernel_pid(km)).children(recursive=True):
+        try:
+            if "__procs" in p.cmdline() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def test_procs_map_in_a_compiled_session(compiled):
+    _, kc = compiled
+    decls = execute_ok(
+        kc,
+        """
+var total = 10
+
+func square(x int) int { return x * x }
+
+func half(x int) (int, error) {
+	if x%2 == 1 {
+		return 0, fmt.Errorf("%d is odd", x)
+	}
+	return x / 2, nil
+}
+
+func greet(name string) {
+	fmt.Println("hello", name)
+	display.Text("shown by " + name)
+	fmt.Fprintln(os.Stderr, "bye", name)
+}
+
+func add(x int) int { total += x; return total }
+
+func risky(x int) int {
+	if x == 3 {
+		panic("no threes")
+	}
+	if x == 4 {
+		os.Exit(3)
+	}
+	return x
+}""",
+        timeout=BUILD_TIMEOUT,
+    )
+    r = execute_ok(
+        kc,
+        "total = 500\n"
+        "squares, err := procs.Map(2, square, []int{1, 2, 3, 4})\n"
+        "only := procs.Map(0, square, []int{5, 6})\n"
+        'fmt.Printf("%T %v %v %d\\n", squares, squares, err, squares[3]+only[1])\n'
+        "halves, err := procs.Map(2, half, []int{2, 3, 4})\n"
+        "fmt.Println(halves, err)\n"
+        "var pe *procs.Error\n"
+        "fmt.Println(errors.As(err, &pe), pe.Failures[0].Index, pe.Failures[0].Kind)\n"
+        "sums := procs.Map(1, add, []int{1, 2})\n"
+        "fmt.Println(sums, total)",
+    )
+    assert r.user_stdout == (
+        "[]int [1 4 9 16] <nil> 52\n"
+        "[1 0 2] procs.Map: 1 of 3 inputs failed: inputs[1] = 3: 3 is odd\n"
+        "true 1 error\n"
+        # One child took both inputs, from the declared total, not the notebook's.
+        "[11 13] 500\n"
+    ), r.describe()
+
+    r = execute_ok(kc, 'done, err := procs.Map(1, greet, []string{"ann", "bob"})\nfmt.Println(len(done), err)')
+    kinds = [
+        (m["msg_type"], m["content"].get("name"), m["content"].get("text") or m["content"].get("data", {}).get("text/plain"))
+        for m in r.outputs
+        if m["msg_type"] in ("stream", "display_data")
+    ]
+    kinds = [k for k in kinds if not (k[0] == "stream" and "wall" in (k[2] or ""))]
+    text = "".join(k[2] for k in kinds if k[0] == "stream" and k[1] == "stdout")
+    assert text == "hello ann\nhello bob\n2 <nil>\n", r.describe()
+    assert "bye ann\nbye bob\n" == "".join(k[2] for k in kinds if k[1] == "stderr"), r.describe()
+    shown = [k[2] for k in kinds if k[0] == "display_data"]
+    assert shown == ["shown by ann", "shown by bob"], r.describe()
+
+    r = execute_ok(kc, "out, err := procs.Map(2, risky, []int{1, 2, 3, 4, 5})\nfmt.Println(out)\nfmt.Println(err)")
+    assert r.user_stdout == (
+        "[1 2 0 0 5]\nprocs.Map: 2 of 5 inputs failed:\n"
+        "  inputs[2] = 3: panic: no threes (in risky at cell %d, line 23)\n"
+        "  inputs[3] = 4: the process ended with exit status 3\n" % decls.content["execution_count"]
+    ), r.describe()
+
+    r = execute(kc, "one := procs.Map(2, risky, []int{3})")
+    assert r.status == "error" and r.error["ename"] == "panic", r.describe()
+    assert r.error["evalue"].startswith("procs.Map: 1 of 1 inputs failed: inputs[0] = 3: panic: no threes"), r.describe()
+
+
+def test_procs_map_refuses_a_function_literal(compiled):
+    _, kc = compiled
+    r = execute(kc, "doubled, err := procs.Map(2, func(x int) int { return 2 * x }, []int{1, 2})")
+    assert r.status == "error" and r.error["ename"] == "compile error", r.describe()
+    assert r.error["evalue"].startswith(
+        "cell line 1:30: procs.Map: the function must be one declared in the session (func name(x In) Out)"
+    ), r.describe()
+
+
+def test_interrupt_of_procs_map_kills_its_children(compiled):
+    psutil = need("psutil", "python3-psutil")
+    km, kc = compiled
+    execute_ok(kc, "func nap(x int) int { time.Sleep(time.Hour); return x }\nkeep := 6", timeout=BUILD_TIMEOUT)
+    msg_id = kc.execute("naps, err := procs.Map(2, nap, []int{1, 2, 3, 4})")
+    deadline = time.monotonic() + 60
+    while len(procs_children(psutil, km)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(procs_children(psutil, km)) == 2
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id, timeout=60)
+    r = Run(msg_id, reply, collect_iopub(kc, msg_id))
+    assert r.status == "error" and r.content["ename"] == "interrupted", r.describe()
+    deadline = time.monotonic() + 10
+    while procs_children(psutil, km) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert procs_children(psutil, km) == []
+    assert execute_ok(kc, "keep * 7").result_text == "42"

@@ -74,8 +74,10 @@ func newBuilder(goBin string) (*builder, error) {
 		}
 		files["host/"+e.Name()] = sessionPaths.Replace(string(src))
 	}
-	for path, src := range sessionPackages() {
-		files[strings.TrimPrefix(path, Module+"/")+"/"+path[strings.LastIndex(path, "/")+1:]+".go"] = src
+	for path, pkg := range sessionPackages() {
+		for name, src := range pkg {
+			files[strings.TrimPrefix(path, Module+"/")+"/"+name] = src
+		}
 	}
 	for name, text := range files {
 		if err := writeFile(filepath.Join(dir, name), text); err != nil {

@@ -10,6 +10,12 @@
 // cells/cN (converted by package convert) and a plugin main package
 // plug/pN that runs it. Builds pass -toolexec to this binary
 // (RunToolexec), which compiles the cells' packages under the name main.
+//
+// procs.Map runs the session's functions in child processes: each is the
+// host binary started with the pools' hidden command, which opens the
+// plugin of the cell that called Map and finds the function that cell's
+// package registered (host/procs, host/procsrt, convert's procsmap.go);
+// the pools are package pool's, built into the session's module.
 package compiled
 
 import (
@@ -154,6 +160,7 @@ func (e *Engine) prepare() {
 		}
 		e.std = stdPackages(string(list))
 		e.std["display"] = DisplayPath
+		e.std["procs"] = ProcsPath
 		std := exportdata.New(token.NewFileSet(), nil)
 		imp, err := newSessionImporter(std)
 		if err != nil {

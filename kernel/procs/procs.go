@@ -244,8 +244,7 @@ func (p *Pools) setup(fn string) (*Setup, error) {
 		}
 	}
 	if len(stmtVars) > 0 {
-		return nil, fmt.Errorf("procs.Map: %s uses %s, set by a statement (%s := ...) of the notebook: child processes load the session's declarations, not the values cells computed; declare it with var (var %s = ...) or pass it in the inputs",
-			fn, strings.Join(stmtVars, ", "), stmtVars[0], stmtVars[0])
+		return nil, errors.New(pool.StatementVars(fn, stmtVars))
 	}
 	var b strings.Builder
 	line := 1

@@ -50,34 +50,7 @@ func (p *Pools) rewrite(src string, pkgNames []string) string {
 	edited := 0
 	var extra strings.Builder
 	written := map[string]bool{} // helpers in extra, by function
-	// Calls whose two results are both used (x, err := procs.Map(...),
-	// return procs.Map(...), f(procs.Map(...)), a statement); elsewhere
-	// the call has one value, the results, and panics when an input
-	// failed, as x.(T) does where x, ok := x.(T) would report.
-	multi := map[ast.Expr]bool{}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.AssignStmt:
-			if len(n.Rhs) == 1 && len(n.Lhs) == 2 {
-				multi[ast.Unparen(n.Rhs[0])] = true
-			}
-		case *ast.ValueSpec:
-			if len(n.Values) == 1 && len(n.Names) == 2 {
-				multi[ast.Unparen(n.Values[0])] = true
-			}
-		case *ast.ReturnStmt:
-			if len(n.Results) == 1 {
-				multi[ast.Unparen(n.Results[0])] = true
-			}
-		case *ast.CallExpr:
-			if len(n.Args) == 1 {
-				multi[ast.Unparen(n.Args[0])] = true
-			}
-		case *ast.ExprStmt:
-			multi[ast.Unparen(n.X)] = true
-		}
-		return true
-	})
+	multi := TwoValued(f)
 	ast.Inspect(f, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok || len(call.Args) != 3 || call.Ellipsis.IsValid() {
@@ -146,6 +119,39 @@ func (p *Pools) rewrite(src string, pkgNames []string) string {
 	return extra.String() + src
 }
 
+// TwoValued finds the expressions under root whose two results are both
+// used (x, err := procs.Map(...), return procs.Map(...),
+// f(procs.Map(...)), a statement); elsewhere a call has one value, the
+// results, and panics when an input failed, as x.(T) does where
+// x, ok := x.(T) would report.
+func TwoValued(root ast.Node) map[ast.Expr]bool {
+	multi := map[ast.Expr]bool{}
+	ast.Inspect(root, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			if len(n.Rhs) == 1 && len(n.Lhs) == 2 {
+				multi[ast.Unparen(n.Rhs[0])] = true
+			}
+		case *ast.ValueSpec:
+			if len(n.Values) == 1 && len(n.Names) == 2 {
+				multi[ast.Unparen(n.Values[0])] = true
+			}
+		case *ast.ReturnStmt:
+			if len(n.Results) == 1 {
+				multi[ast.Unparen(n.Results[0])] = true
+			}
+		case *ast.CallExpr:
+			if len(n.Args) == 1 {
+				multi[ast.Unparen(n.Args[0])] = true
+			}
+		case *ast.ExprStmt:
+			multi[ast.Unparen(n.X)] = true
+		}
+		return true
+	})
+	return multi
+}
+
 // ensureImported imports the runtime of the rewritten calls.
 func (p *Pools) ensureImported() {
 	if p.imported {
@@ -180,14 +186,7 @@ type sig struct {
 func signature(name string, fd *cell.FuncDecl) (s sig, reason string) {
 	d, text := fd.Func, fd.Text
 	params, results := d.Type.Params, d.Type.Results
-	shape := pool.Shape{Generic: d.Type.TypeParams.NumFields() > 0, Params: params.NumFields(), Results: results.NumFields()}
-	if shape.Params == 1 {
-		_, shape.Variadic = params.List[0].Type.(*ast.Ellipsis)
-	}
-	if shape.Results == 2 {
-		id, ok := results.List[len(results.List)-1].Type.(*ast.Ident)
-		shape.ErrorLast = ok && id.Name == "error"
-	}
+	shape := ShapeOf(d.Type)
 	if reason := shape.Refusal(name); reason != "" {
 		return s, reason
 	}
@@ -202,6 +201,20 @@ func signature(name string, fd *cell.FuncDecl) (s sig, reason string) {
 		return s, "the declaration of " + name + " could not be read"
 	}
 	return s, ""
+}
+
+// ShapeOf reads the shape of a function's signature, as written.
+func ShapeOf(ft *ast.FuncType) pool.Shape {
+	params, results := ft.Params, ft.Results
+	shape := pool.Shape{Generic: ft.TypeParams.NumFields() > 0, Params: params.NumFields(), Results: results.NumFields()}
+	if shape.Params == 1 {
+		_, shape.Variadic = params.List[0].Type.(*ast.Ellipsis)
+	}
+	if shape.Results == 2 {
+		id, ok := results.List[len(results.List)-1].Type.(*ast.Ident)
+		shape.ErrorLast = ok && id.Name == "error"
+	}
+	return shape
 }
 
 // helperSource returns the helpers that type procs.Map for function name

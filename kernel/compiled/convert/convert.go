@@ -26,6 +26,10 @@
 // To know what each identifier of a cell refers to, the cell is checked
 // with go/types inside a file that declares the whole session again (the
 // session's declarations as written, and its variables with their types).
+//
+// Calls procs.Map(w, fn, in) become calls of typed helpers before the
+// check, and the cell's package registers their functions for the child
+// processes (procsmap.go).
 package convert
 
 import (
@@ -66,6 +70,8 @@ type Name struct {
 	Written int
 	// Generic is set for a generic function, which later cells copy.
 	Generic bool
+	// Stmt is set for a variable a statement of its cell declares (x := ...).
+	Stmt bool
 	// Imports are the imports Src needs, by name.
 	Imports map[string]string
 
@@ -219,14 +225,23 @@ func Convert(s *Session, n int, c *cell.Cell, imp types.Importer) (*Unit, error)
 	if err := cv.moveMethods(); err != nil {
 		return nil, err
 	}
-	if err := cv.check(); err != nil {
+	if err := cv.typeProcsMap(); err != nil { // procsmap.go
 		return nil, err
 	}
+	if err := cv.check(); err != nil {
+		return nil, procsErrors(err)
+	}
 	cv.rewrite()
+	calls := cv.procsCalls()
 	if len(cv.errs) > 0 {
 		return nil, cv.errs
 	}
-	return cv.output(), nil
+	u := cv.output()
+	u.Src += cv.procsInit(calls)
+	for _, v := range u.Vars {
+		u.Declared[v].Stmt = true
+	}
+	return u, nil
 }
 
 func newConverter(s *Session, n int, c *cell.Cell, imp types.Importer) *converter {

@@ -9,6 +9,10 @@
 // each cell ended. What cells print goes to its standard output and error as it
 // is; before each message it writes a marker to both, so that the kernel
 // shows the message after what was printed before it.
+//
+// Started with pool.Command, it is a child process of procs.Map: it opens
+// the plugin of the cell that called Map and calls the function on the
+// inputs its parent sends (procsrt.RunChild).
 package main
 
 import (
@@ -16,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"plugin"
 	"runtime"
 	"runtime/debug"
@@ -25,9 +30,11 @@ import (
 	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/compiled/host/display"
+	"github.com/gocurrent/gocurrent/kernel/compiled/host/procsrt"
 	"github.com/gocurrent/gocurrent/kernel/compiled/host/proto"
 	"github.com/gocurrent/gocurrent/kernel/compiled/host/rt"
 	core "github.com/gocurrent/gocurrent/kernel/display"
+	"github.com/gocurrent/gocurrent/kernel/procs/pool"
 )
 
 // sender writes the messages, from any goroutine.
@@ -70,11 +77,16 @@ func (s *sender) send(m proto.Message) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == pool.Command {
+		os.Exit(procsrt.RunChild(func(path string) error { _, err := plugin.Open(path); return err }))
+	}
 	hostGoroutine()
 	out := &sender{enc: json.NewEncoder(os.NewFile(3, "messages")), stdout: os.Stdout, stderr: os.Stderr}
-	display.Current = core.New(
-		func(b core.Bundle) { out.send(proto.Message{Kind: "display", Bundle: &b}) },
-		func(wait bool) { out.send(proto.Message{Kind: "clear", Wait: wait}) })
+	show := func(b core.Bundle) { out.send(proto.Message{Kind: "display", Bundle: &b}) }
+	clear := func(wait bool) { out.send(proto.Message{Kind: "clear", Wait: wait}) }
+	display.Current = core.New(show, clear)
+	wd, _ := os.Getwd() // the session's module, where the kernel starts the host
+	procsrt.Attach(filepath.Join(wd, "plug"), show, clear)
 	in := &stdin{}
 	var current atomic.Pointer[cell]
 	runs := make(chan proto.Request)
@@ -109,6 +121,7 @@ func readRequests(runs chan<- proto.Request, in *stdin, current *atomic.Pointer[
 			if c := current.Load(); c != nil {
 				c.interrupt(out)
 			}
+			procsrt.Interrupt()
 		case "goroutines":
 			out.send(proto.Message{Kind: "goroutines", Text: describeGoroutines()})
 		default:
@@ -163,7 +176,7 @@ func runCell(c *cell, out *sender) {
 	finished := false
 	defer func() {
 		if v := recover(); v != nil {
-			r.Panic = panicText(v)
+			r.Panic = rt.PanicText(v)
 			r.Stack = string(debug.Stack())
 		} else if !finished && r.Error == "" {
 			r.Panic = "runtime.Goexit called by the cell"
@@ -192,19 +205,6 @@ func runCell(c *cell, out *sender) {
 		r.Value = core.Value(v)
 	}
 	finished = true
-}
-
-// panicText is what the runtime prints for a panic with value v.
-func panicText(v any) string {
-	switch v := v.(type) {
-	case error:
-		return v.Error()
-	case fmt.Stringer:
-		return v.String()
-	case string:
-		return v
-	}
-	return fmt.Sprintf("%v", v)
 }
 
 // cpu is the process's user and system CPU time so far.

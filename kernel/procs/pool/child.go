@@ -8,6 +8,8 @@ import (
 	"os"
 	"sync"
 	"syscall"
+
+	"github.com/gocurrent/gocurrent/kernel/display"
 )
 
 // The child side of a process pool.
@@ -93,6 +95,14 @@ func (c *Child) Fault(kind, msg string, late func()) {
 	}
 	os.Exit(2)
 }
+
+// Display shows b in the cell that called procs.Map.
+func (c *Child) Display(b display.Bundle) {
+	c.send(message{Event: Event{Op: "display", Data: b.Data, Metadata: b.Metadata, DispID: b.ID, Update: b.Update}})
+}
+
+// Clear clears the output of the cell that called procs.Map.
+func (c *Child) Clear(wait bool) { c.send(message{Event: Event{Op: "clear", Wait: wait}}) }
 
 // send sends a message of the pool to the parent.
 func (c *Child) send(m message) {

@@ -57,6 +57,13 @@ func (s Shape) Refusal(name string) string {
 	return ""
 }
 
+// StatementVars says why procs.Map cannot call function fn, which uses
+// vars, variables set by statements of the notebook.
+func StatementVars(fn string, vars []string) string {
+	return fmt.Sprintf("procs.Map: %s uses %s, set by a statement (%s := ...) of the notebook: child processes load the session's declarations, not the values cells computed; declare it with var (var %s = ...) or pass it in the inputs",
+		fn, strings.Join(vars, ", "), vars[0], vars[0])
+}
+
 // Failure is one input whose call failed (procs.Failure in cells).
 type Failure struct {
 	// Index is the input's position in the inputs.

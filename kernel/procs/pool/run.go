@@ -507,11 +507,23 @@ func (r *mapCall) onMessage(c *childProc, m *message) {
 			r.abort = errors.New("procs.Map: a child process could not load the session's declarations: " + m.Message)
 		}
 	case "display":
+		r.drain(c)
 		r.parent.Display(display.Bundle{Data: m.Data, Metadata: m.Metadata, ID: m.DispID, Update: m.Update})
 	case "clear":
+		r.drain(c)
 		r.parent.Clear(m.Wait)
 	case "exit":
 		c.exit = m
+	}
+}
+
+// drain forwards what child c printed before the message being handled,
+// so that its output and displays show in the order it made them.
+func (r *mapCall) drain(c *childProc) {
+	for _, st := range c.outs {
+		if st.fd >= 0 && st.kind != "crash" {
+			r.read(st)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ package rt
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"runtime"
 	"strconv"
 	"sync"
@@ -115,4 +116,17 @@ func GoroutineID() int64 {
 	}
 	id, _ := strconv.ParseInt(string(b), 10, 64)
 	return id
+}
+
+// PanicText is what the runtime prints for a panic with value v.
+func PanicText(v any) string {
+	switch v := v.(type) {
+	case error:
+		return v.Error()
+	case fmt.Stringer:
+		return v.String()
+	case string:
+		return v
+	}
+	return fmt.Sprintf("%v", v)
 }
