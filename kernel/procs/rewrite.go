@@ -51,22 +51,10 @@ func (p *Pools) rewrite(src string, pkgNames []string) string {
 	var extra strings.Builder
 	written := map[string]bool{} // helpers in extra, by function
 	multi := TwoValued(f)
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok || len(call.Args) != 3 || call.Ellipsis.IsValid() {
-			return true
-		}
-		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-		if !ok || sel.Sel.Name != "Map" {
-			return true
-		}
-		pkg, ok := sel.X.(*ast.Ident)
-		if !ok || pkg.Obj != nil || !slices.Contains(pkgNames, pkg.Name) {
-			return true
-		}
+	MapCalls(f, pkgNames, func(call *ast.CallExpr, _ *ast.SelectorExpr) {
 		fn, ok := call.Args[1].(*ast.Ident)
 		if !ok {
-			return true
+			return
 		}
 		var fd *cell.FuncDecl
 		switch {
@@ -81,7 +69,7 @@ func (p *Pools) rewrite(src string, pkgNames []string) string {
 			}
 		}
 		if fd == nil {
-			return true
+			return
 		}
 		helper, reason := helperSource(fn.Name, fd)
 		text := helperFn + fn.Name
@@ -105,7 +93,6 @@ func (p *Pools) rewrite(src string, pkgNames []string) string {
 		}
 		edits.Put(off(call.Fun.Pos()), off(call.Fun.End()), text)
 		edited++
-		return true
 	})
 	if edited == 0 {
 		return src
@@ -117,6 +104,25 @@ func (p *Pools) rewrite(src string, pkgNames []string) string {
 	// lines stay where they are and a panic passing through a helper
 	// shows no line of its own.
 	return extra.String() + src
+}
+
+// MapCalls calls each for every call name.Map(w, fn, in) under root
+// whose name is one of pkgNames and not declared in root.
+func MapCalls(root ast.Node, pkgNames []string, each func(call *ast.CallExpr, sel *ast.SelectorExpr)) {
+	ast.Inspect(root, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) != 3 || call.Ellipsis.IsValid() {
+			return true
+		}
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "Map" {
+			return true
+		}
+		if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Obj == nil && slices.Contains(pkgNames, pkg.Name) {
+			each(call, sel)
+		}
+		return true
+	})
 }
 
 // TwoValued finds the expressions under root whose two results are both

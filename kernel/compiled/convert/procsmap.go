@@ -77,33 +77,20 @@ func (cv *converter) typeProcsMap() error {
 		if ch.Kind == cell.Import || !strings.Contains(ch.Src, procsPkg+".Map") {
 			continue
 		}
-		prefix := "package p\n"
-		if ch.Kind != cell.Decl {
+		prefix, text := "package p\n", "package p\n"+ch.Src
+		if ch.Kind != cell.Decl { // statements, in a function
 			prefix += "func _() {\n"
+			text = prefix + ch.Src + "\n}"
 		}
 		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, "", prefix+ch.Src+"\n}", 0)
-		if ch.Kind == cell.Decl {
-			f, err = parser.ParseFile(fset, "", prefix+ch.Src, 0)
-		}
+		f, err := parser.ParseFile(fset, "", text, 0)
 		if err != nil {
 			continue // the check reports it
 		}
 		off := func(pos token.Pos) int { return fset.Position(pos).Offset - len(prefix) }
 		multi := procs.TwoValued(f)
 		src := []byte(ch.Src)
-		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) != 3 || call.Ellipsis.IsValid() {
-				return true
-			}
-			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "Map" {
-				return true
-			}
-			if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != procsPkg || pkg.Obj != nil {
-				return true
-			}
+		procs.MapCalls(f, []string{procsPkg}, func(call *ast.CallExpr, sel *ast.SelectorExpr) {
 			refuse := func(reason string) {
 				line, col := chunkPosition(ch, off(call.Args[1].Pos()))
 				errs = append(errs, &Error{File: CellFile(cv.n), Line: line, Col: col, Msg: "procs.Map: " + reason})
@@ -121,12 +108,12 @@ func (cv *converter) typeProcsMap() error {
 			}
 			if ft == nil {
 				refuse(pool.Reject)
-				return true
+				return
 			}
 			shape := procs.ShapeOf(ft)
 			if reason := shape.Refusal(fn.Name); reason != "" {
 				refuse(reason)
-				return true
+				return
 			}
 			helper := []byte("MN2")
 			switch shape.Results {
@@ -139,7 +126,6 @@ func (cv *converter) typeProcsMap() error {
 				helper[2] = '1'
 			}
 			copy(src[off(sel.Sel.Pos()):], helper)
-			return true
 		})
 		ch.Src = string(src)
 	}
