@@ -155,6 +155,18 @@ k := 7`)
 	if res.Err != nil || after.stdout.String() != "7\n" {
 		t.Errorf("after the interrupt: %v %q", res.Err, after.stdout.String())
 	}
+	// The timing counts the children's CPU time: the parent only waits.
+	res = e.Execute(context.Background(), `func burn(x int) int {
+	s := 0
+	for i := range 300_000_000 {
+		s += i ^ x
+	}
+	return s
+}
+burnt := procs.Map(2, burn, []int{1, 2})`, 4, &after)
+	if cpu := res.Timing.UserNS + res.Timing.SysNS; res.Err != nil || cpu < 100e6 {
+		t.Errorf("a Map that computes: %v, CPU %d ns", res.Err, cpu)
+	}
 }
 
 // hostChildren lists the child processes of process pid.

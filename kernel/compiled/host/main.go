@@ -144,7 +144,7 @@ type cell struct {
 // waits, or a deadlock).
 func run(c *cell, in *stdin, out *sender) (r proto.Reply) {
 	before := runtime.NumGoroutine()
-	u0, s0 := cpu()
+	u0, s0 := cellCPU()
 	start := time.Now()
 	ended := make(chan struct{})
 	in.fresh()
@@ -162,7 +162,7 @@ func run(c *cell, in *stdin, out *sender) (r proto.Reply) {
 	r.GOMAXPROCS = runtime.GOMAXPROCS(0)
 	r.GoroutinesBefore = before
 	r.WallNS = time.Since(start).Nanoseconds()
-	u1, s1 := cpu()
+	u1, s1 := cellCPU()
 	r.UserNS, r.SysNS = u1-u0, s1-s0
 	r.GoroutinesAfter = runtime.NumGoroutine()
 	return r
@@ -208,9 +208,19 @@ func runCell(c *cell, out *sender) {
 }
 
 // cpu is the process's user and system CPU time so far.
-func cpu() (user, sys int64) {
+func cpu() (user, sys int64) { return usage(syscall.RUSAGE_SELF) }
+
+// cellCPU is the CPU time a cell is charged so far: the process's and
+// that of its children waited for (procs.Map's, the commands cells run).
+func cellCPU() (user, sys int64) {
+	u, s := usage(syscall.RUSAGE_SELF)
+	cu, cs := usage(syscall.RUSAGE_CHILDREN)
+	return u + cu, s + cs
+}
+
+func usage(who int) (user, sys int64) {
 	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	if err := syscall.Getrusage(who, &ru); err != nil {
 		return 0, 0
 	}
 	return ru.Utime.Nano(), ru.Stime.Nano()

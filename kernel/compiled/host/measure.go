@@ -49,12 +49,12 @@ func measure(req proto.Request, run func() (any, bool), out *sender) (*proto.Mea
 			defer trace.Stop()
 			m.TraceMain = uint64(rt.GoroutineID())
 		}
-		u0, s0 := cpu()
+		u0, s0 := cellCPU()
 		start := time.Now()
 		for range n {
 			run()
 		}
-		u1, s1 := cpu()
+		u1, s1 := cellCPU()
 		return proto.Sample{WallNS: time.Since(start).Nanoseconds(), UserNS: u1 - u0, SysNS: s1 - s0}, nil
 	}
 	loops := req.Loops
