@@ -907,6 +907,18 @@ def run_ok(km, kc, code, want_out, timeout=10):
 
 
 SNIPPETS += [
+    S("number-verbs-of-stringers", "fmt", """
+        type W int
+
+        func (w W) String() string { return "w" }
+
+        type C float64
+
+        func (c C) Error() string { return "c" }
+        """, """
+        w, c := W(3), C(2.5)
+        fmt.Printf("%v %d %5d|%x %s %.2f %g %v %c\\n", w, w, w, w, w, c, c, c, W(65))
+        """),
     S("session-writer-in-multiwriter", "fmt io os", """
         type counter struct{ n int }
 
@@ -1044,6 +1056,12 @@ UNSUPPORTED = [
     ("same-underlying-context-keys", "type userKey struct{}\n\ntype traceKey struct{}\n\n"
      "ctx := context.WithValue(context.Background(), userKey{}, \"ann\")\nfmt.Println(ctx.Value(traceKey{}))",
      "a context key of type traceKey, with keys of type userKey in use"),
+    ("plus-v-of-unexported-fields", "type P struct{ x, y int }\n\nfmt.Printf(\"%+v\\n\", []P{{1, 2}})",
+     "%+v of a value of type []P prints the names of the fields of P"),
+    ("json-of-unexported-fields", "import \"encoding/json\"\n\ntype Q struct {\n\tX int\n\ty int\n}\n\n"
+     "b, _ := json.Marshal(Q{1, 2})\nfmt.Println(string(b))", "encoding/json with a value that holds Q, a struct with unexported fields"),
+    ("var-order-through-a-function", "func two() int { return e }\n\nvar f = two() + 1\nvar e = 2\n\nfmt.Println(f)",
+     "var f calls a function that uses e, which is declared after it"),
 ]
 
 

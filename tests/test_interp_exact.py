@@ -179,3 +179,17 @@ def test_var_from_a_statement_variable_says_how_to_write_it(fresh_kernel):
     assert "var s T, then assign it" in r.error["evalue"] and "Go (gocurrent, compiled)" in r.error["evalue"], r.describe()
     r = run_ok(km, kc, "var n int\nn = b + 1\nfmt.Println(n)", "5\n")
     assert r.user_stdout == "5\n", r.describe()
+
+
+@pytest.mark.timeout(60)
+def test_a_recovered_index_panic_stops_the_cell(fresh_kernel):
+    """The interpreter's index panics say what reflect says, not Go's
+    runtime error with the index and length: recover() of one stops the
+    cell with an error instead of handing the program the wrong text."""
+    km, kc = fresh_kernel
+    r = run_ok(km, kc, "func try(f func()) (v any) {\n\tdefer func() { v = recover() }()\n\tf()\n\treturn\n}\n\nfmt.Println(try(func() { panic(\"mine\") }))", "mine\n")
+    assert r.user_stdout == "mine\n", r.describe()
+    r = run_cell(km, kc, "var a []int\nfmt.Println(try(func() { _ = a[3] }))")
+    assert r.status == "error", r.describe()
+    assert "recover() of an index out of range" in r.error["evalue"] and "Go (gocurrent, compiled)" in r.error["evalue"], r.describe()
+    assert r.user_stdout == "", r.describe()

@@ -38,6 +38,12 @@ func (r *rewriter) builtinCall(n *ast.CallExpr) {
 		r.replace(n.Fun, NativeAlias+"."+name)
 	case "clear":
 		r.replace(n.Fun, NativeAlias+".Clear")
+	case "recover":
+		// The interpreter's index panics say what reflect says ("reflect:
+		// slice index out of range"), not Go's runtime error with the
+		// index and length: a recovered one stops the cell instead of
+		// being taken for Go's (worker's Recovered).
+		r.wrap(n, NativeAlias+".Recovered(", ")")
 	case "min", "max":
 		r.minMax(n, id.Name)
 	}

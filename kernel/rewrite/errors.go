@@ -184,7 +184,7 @@ func (r *rewriter) errorArgs(n *ast.CallExpr) {
 			continue
 		}
 		at := r.typeOf(a)
-		if at == nil {
+		if at == nil || r.numbers[a] {
 			continue
 		}
 		if _, isIface := at.Underlying().(*types.Interface); isIface || !interpretedType(at) {

@@ -52,6 +52,10 @@ func (r *rewriter) jsonCall(n *ast.CallExpr) {
 	if name := r.jsonMethodType(t, decode, map[types.Type]bool{}); name != "" {
 		r.failf(arg, "encoding/json with a value that holds %s, which has a method json calls (%s): the interpreter gives values of the session's types to native code without their methods, so json would encode or decode the fields instead; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native",
 			name, strings.Join(jsonMethods, ", "))
+		return
+	}
+	if name := renamedFields(t); name != "" { // fmtverbs.go
+		r.failf(arg, "encoding/json with a value that holds %s, a struct with unexported fields: the interpreter renames them (x becomes Xx), so json would encode or decode them as exported fields; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native", name)
 	}
 }
 

@@ -67,6 +67,7 @@ func Unwrap(err error) error { return nil }
 func UnwrapAll(err error) []error { return nil }
 func IsMethod(err, target error) bool { return false }
 func RangeContinued(state int) {}
+func Recovered(v any) any { return v }
 ` + selectStub
 
 // selectStub declares the helpers for go/types.

@@ -247,6 +247,9 @@ func (w *Rewriter) Cell(s *Session, c *cell.Cell) (*Plan, *Error) {
 		}
 	}
 	w.noteTypes(chk)
+	if err := w.initOrder(chk); err != nil { // initorder.go
+		return newPlan(), err
+	}
 	var pending []*Instance
 	for _, it := range items {
 		r := newRewriter(chk, it)

@@ -52,6 +52,7 @@ type rewriter struct {
 	parent      map[ast.Node]ast.Node
 	loops       map[ast.Node]*loopInfo // ForStmt, RangeStmt and SelectStmt
 	labels      map[ast.Node]string    // statements the rewriting labelled
+	numbers     map[ast.Expr]bool      // arguments fmt gets as their basic values (fmtverbs.go)
 }
 
 func newRewriter(chk *check, it *item) *rewriter {
@@ -244,6 +245,7 @@ func (r *rewriter) visit(root ast.Node) {
 			r.funcLitArgs(n)
 			r.printArgs(n)
 			r.typeVerbs(n)      // typefmt.go
+			r.valueVerbs(n)     // fmtverbs.go
 			r.jsonCall(n)       // jsonmethods.go
 			r.variadicIfaces(n) // variadic.go
 			r.errorsCall(n)

@@ -89,6 +89,7 @@ func (s *session) modernSymbols() interp.Exports {
 			return ok && x.Is(target)
 		}),
 		"RangeContinued": reflect.ValueOf(rangeContinued),
+		"Recovered":      reflect.ValueOf(recovered),
 	}
 	for name, v := range s.sel.symbols() {
 		native[name] = v
@@ -280,4 +281,16 @@ func rangeContinued(state int) {
 	for range func(yield func() bool) { again = yield } {
 	}
 	again()
+}
+
+// recovered is what recover() returns in a cell: its value, unless it is
+// one of the interpreter's index panics, whose text (reflect's) is not
+// the runtime error Go would give, with the index and the length; the
+// cell then stops with an error that says so.
+func recovered(v any) any {
+	if s, ok := v.(string); ok && (strings.HasPrefix(s, "reflect: ") || strings.HasPrefix(s, "reflect.Value.")) &&
+		(strings.HasSuffix(s, "index out of range") || strings.HasSuffix(s, "index out of bounds")) {
+		panic(fmt.Sprintf("not supported by the interpreter: recover() of an index out of range: the interpreter's panic says %q, not Go's runtime error with the index and the length; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native", s))
+	}
+	return v
 }
