@@ -66,6 +66,9 @@ func main() {
 		os.Exit(compiled.RunToolexec(os.Args[2:]))
 	}
 	if len(os.Args) > 1 && os.Args[1] == wire.WorkerCommand {
+		// Cells see the arguments a program run without any sees (flag,
+		// os.Args), not the worker's.
+		os.Args = os.Args[:1]
 		if err := worker.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "gocurrent worker:", err)
 			os.Exit(1)

@@ -252,7 +252,8 @@ def run_under_go(go, mod, progs, env):
     cases = "".join(f"\tcase {i}:\n\t\tp{i:03d}.Main()\n" for i in range(len(keys)))
     (mod / "main.go").write_text(
         f"package main\n\nimport (\n\t\"os\"\n\t\"strconv\"\n\n{imports})\n\n"
-        f"func main() {{\n\tn, _ := strconv.Atoi(os.Args[1])\n\tswitch n {{\n{cases}\t}}\n}}\n"
+        # The program sees the arguments of a program run without any.
+        f"func main() {{\n\tn, _ := strconv.Atoi(os.Args[1])\n\tos.Args = os.Args[:1]\n\tswitch n {{\n{cases}\t}}\n}}\n"
     )
     env = dict(env, GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
     binary = mod / "all"

@@ -947,16 +947,17 @@ def test_cell_matches_go_run(fresh_kernel, go_results, name, imports, decls, stm
 @pytest.mark.parametrize("name", FIDELITY)
 def test_fidelity_cells(fresh_kernel, go_results, name):
     """fidelity/NAME.go as interactive cells: declarations, then main's
-    body as top-level statements."""
-    km, kc = fresh_kernel
-    want_out, want_err = go_results["fidelity/" + name]
-    decls, body = split_program(fidelity_source(name))
-    r1 = run_ok(km, kc, decls, want_out, timeout=30)
-    r2 = run_ok(km, kc, body, want_out, timeout=30)
-    got_out = r1.user_stdout + r2.user_stdout
-    got_err = r1.stderr + r2.stderr
-    assert got_out == want_out, f"stdout differs from go run:\n{r1.describe()}\n{r2.describe()}"
-    assert got_err == want_err, f"stderr differs from go run ({want_err!r}):\n{r2.describe()}"
+    body as top-level statements; a program whose comment says interpreted
+    cells stop with an error may stop, after printing only what go run
+    prints."""
+    check_cells(fresh_kernel, go_results, name, list(split_program(fidelity_source(name))), 30, 30,
+                exact=not interpreter_stops(name))
+
+
+def interpreter_stops(name):
+    """Whether fidelity/NAME.go says that interpreted cells stop with an
+    error (a construct the interpreter refuses)."""
+    return "\n// Interpreted cells stop with an error: " in fidelity_source(name)
 
 
 @pytest.mark.timeout(240)

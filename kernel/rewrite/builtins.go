@@ -12,8 +12,15 @@ import (
 // writes elsewhere than the cell's standard error, become native helpers
 // too.
 
-// builtinCall rewrites the builtins the interpreter lacks or gets wrong.
+// builtinCall rewrites the builtins the interpreter lacks or gets wrong,
+// and runtime.NumGoroutine, which would count the kernel's own goroutines:
+// the native helper counts the cells' (the running cell's own as a
+// program's main goroutine).
 func (r *rewriter) builtinCall(n *ast.CallExpr) {
+	if path, name, ok := r.pkgMember(n.Fun); ok && path == "runtime" && name == "NumGoroutine" {
+		r.replace(n.Fun, NativeAlias+".NumGoroutine")
+		return
+	}
 	id, ok := ast.Unparen(n.Fun).(*ast.Ident)
 	if !ok {
 		return

@@ -68,6 +68,7 @@ func UnwrapAll(err error) []error { return nil }
 func IsMethod(err, target error) bool { return false }
 func RangeContinued(state int) {}
 func Recovered(v any) any { return v }
+func NumGoroutine() int { return 0 }
 ` + selectStub
 
 // selectStub declares the helpers for go/types.

@@ -90,6 +90,7 @@ func (s *session) modernSymbols() interp.Exports {
 		}),
 		"RangeContinued": reflect.ValueOf(rangeContinued),
 		"Recovered":      reflect.ValueOf(recovered),
+		"NumGoroutine":   reflect.ValueOf(func() int { return 1 + int(s.live.Load()) }),
 	}
 	for name, v := range s.sel.symbols() {
 		native[name] = v

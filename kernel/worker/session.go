@@ -37,7 +37,8 @@ type session struct {
 
 	evals int64 // evaluations so far; each runs on a goroutine of its own
 
-	late *origins // which cell started the goroutines still running
+	late *origins     // which cell started the goroutines still running
+	live atomic.Int64 // the goroutines of go statements running now
 
 	count      int                       // execution count of the cell being evaluated
 	cur        atomic.Int64              // the same, for goroutines

@@ -128,11 +128,13 @@ const (
 func (s *session) superviseSymbols() interp.Exports {
 	return interp.Exports{supervisePath + "/supervise": {
 		"Start": reflect.ValueOf(func(id int) {
+			s.live.Add(1)
 			s.late.goroutineStarted()
 			s.sites.start(id)
 			s.timer.started(id)
 		}),
 		"Panicked":   reflect.ValueOf(s.goroutinePanicked),
+		"Ended":      reflect.ValueOf(func() { s.live.Add(-1) }),
 		"TimerStart": reflect.ValueOf(s.timer.timerStart),
 		"TimerStop":  reflect.ValueOf(s.timer.timerStop),
 	}}
@@ -142,6 +144,7 @@ func (s *session) superviseSymbols() interp.Exports {
 const superviseSource = `import ` + supImport + ` "` + supervisePath + `"
 
 func ` + recoverFn + `(site int) {
+	` + supImport + `.Ended()
 	if r := recover(); r != nil {
 		` + supImport + `.Panicked(site, r, _gocurrentPanicText(r))
 	}

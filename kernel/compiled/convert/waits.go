@@ -22,10 +22,13 @@ import (
 const runtimeName = "gocurrent_rt"
 
 // timerFuncs are the functions that start timers, by package, and the
-// runtime's function for each.
+// runtime's function for each (and runtime.NumGoroutine, which the
+// runtime counts without the host's goroutines).
 var timerFuncs = map[string]map[string]string{
 	"time":    {"After": "After", "NewTimer": "NewTimer", "AfterFunc": "AfterFunc", "Tick": "Tick", "NewTicker": "NewTicker"},
 	"context": {"WithTimeout": "WithTimeout", "WithDeadline": "WithDeadline"},
+	// Not a timer: the session's goroutines, without the host's.
+	"runtime": {"NumGoroutine": "NumGoroutine"},
 }
 
 // waitMethods are methods that wait, whatever their receiver.

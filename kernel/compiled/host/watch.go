@@ -24,7 +24,8 @@ var hostGoroutines sync.Map
 func hostGoroutine() func() {
 	id := rt.GoroutineID()
 	hostGoroutines.Store(id, true)
-	return func() { hostGoroutines.Delete(id) }
+	forget := rt.HostGoroutine()
+	return func() { hostGoroutines.Delete(id); forget() }
 }
 
 // blockedStates are the goroutine states in which only another goroutine

@@ -17,6 +17,22 @@ import (
 	"time"
 )
 
+// hostGoroutines is how many goroutines the host runs for itself, which
+// runtime.NumGoroutine counts and a program would not have.
+var hostGoroutines atomic.Int64
+
+// HostGoroutine records a goroutine of the host's own; the returned
+// function forgets it.
+func HostGoroutine() func() {
+	hostGoroutines.Add(1)
+	return func() { hostGoroutines.Add(-1) }
+}
+
+// NumGoroutine is runtime.NumGoroutine without the host's goroutines: the
+// goroutines of the session's cells, the running cell's own counting as a
+// program's main goroutine.
+func NumGoroutine() int { return runtime.NumGoroutine() - int(hostGoroutines.Load()) }
+
 // The timers cells started: the latest time one fires, and whether a
 // ticker was ever started (which keeps firing).
 var (
