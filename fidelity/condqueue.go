@@ -11,9 +11,9 @@ import (
 )
 
 type Queue[T any] struct {
-	mu    sync.Mutex
-	cond  *sync.Cond
-	items []T
+	mu     sync.Mutex
+	cond   *sync.Cond
+	items  []T
 	closed bool
 }
 
