@@ -907,6 +907,44 @@ def run_ok(km, kc, code, want_out, timeout=10):
 
 
 SNIPPETS += [
+    S("any-to-interface-assertions", "fmt", """
+        type Named interface{ Name() string }
+
+        type Greeter interface {
+            Named
+            Greet() string
+        }
+
+        type person struct{ name string }
+
+        func (p person) Name() string   { return p.name }
+        func (p person) Greet() string  { return "hi " + p.name }
+        func (p person) String() string { return "P(" + p.name + ")" }
+        """, """
+        var a any = person{"x"}
+        _, ok1 := a.(fmt.Stringer)
+        n, ok2 := a.(Named)
+        g, ok3 := any(n).(Greeter)
+        fmt.Println(ok1, ok2, ok3, n.Name(), g.Greet(), a.(Named).Name())
+        m := Named(person{"y"})
+        _, ok4 := m.(Greeter)
+        fmt.Println(ok4)
+        for _, v := range []any{person{"z"}, 3, "s"} {
+            switch t := v.(type) {
+            case int:
+                fmt.Println("int", t)
+            case Greeter:
+                fmt.Println("greeter", t.Greet())
+            default:
+                fmt.Println("other", t)
+            }
+        }
+        x := 1
+        fmt.Println(x)
+        var s fmt.Stringer = person{"after"}
+        var k, l = x + 1, len(s.String())
+        fmt.Println(s, k, l)
+        """),
     S("number-verbs-of-stringers", "fmt", """
         type W int
 

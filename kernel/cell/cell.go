@@ -17,6 +17,7 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -673,4 +674,35 @@ func skipReceiverTypeParams(fd *ast.FuncDecl, skip map[*ast.Ident]bool) {
 		}
 		return true
 	})
+}
+
+// VarsAsStatements returns c with the var declarations with values that
+// follow its statements made statements themselves (of kind Stmt): Go
+// sets them where they are written, as in a function body, after the
+// statements before them, where a package variable's value would be set
+// before any statement runs.
+func VarsAsStatements(c *Cell) *Cell {
+	var out *Cell
+	stmts := false
+	for i, ch := range c.Chunks {
+		switch ch.Kind {
+		case Stmt, Expr:
+			stmts = true
+		case Decl:
+			gd, ok := ch.Node.(*ast.GenDecl)
+			if !stmts || !ok || gd.Tok != token.VAR || slices.ContainsFunc(gd.Specs, func(s ast.Spec) bool { return len(s.(*ast.ValueSpec).Values) == 0 }) {
+				continue
+			}
+			if out == nil {
+				cp := *c
+				cp.Chunks = slices.Clone(c.Chunks)
+				out = &cp
+			}
+			out.Chunks[i].Kind = Stmt
+		}
+	}
+	if out == nil {
+		return c
+	}
+	return out
 }

@@ -51,6 +51,11 @@ func startHost(bin, dir string) (*process, error) {
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
 	cmd.Env = os.Environ()
+	if os.Getenv("GORACE") == "" {
+		// Under the race detector, a process (a procs.Map child) would
+		// wait a second before it exits.
+		cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("start the session's host: %w", err)

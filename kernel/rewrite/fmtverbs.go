@@ -2,7 +2,6 @@ package rewrite
 
 import (
 	"go/ast"
-	"go/constant"
 	"go/types"
 	"strings"
 )
@@ -27,21 +26,11 @@ const numberVerbs = "bcdoOUeEfFgGt"
 // valueVerbs rewrites or refuses the verbs of a formatting call that the
 // interpreter's session types would print differently.
 func (r *rewriter) valueVerbs(n *ast.CallExpr) {
-	path, name, ok := r.pkgMember(n.Fun)
+	_, format, args, ok := r.formatCall(n) // typefmt.go
 	if !ok {
 		return
 	}
-	skip, ok := printFuncs[path][name]
-	if !ok || !strings.HasSuffix(name, "f") || len(n.Args) < skip || r.inGeneric(n) {
-		return
-	}
-	tv, ok := r.info.Types[n.Args[skip-1]]
-	if !ok || tv.Value == nil || tv.Value.Kind() != constant.String {
-		return
-	}
-	format := constant.StringVal(tv.Value)
 	verbs, _ := formatVerbs(format)
-	args := n.Args[skip:]
 	for _, v := range verbs {
 		if v.arg >= len(args) {
 			continue

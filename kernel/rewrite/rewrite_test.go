@@ -183,6 +183,7 @@ func goldenRewrite(src string) string {
 			fmt.Fprintf(&out, "######## parse error: %v\n", err)
 			continue
 		}
+		c = cell.VarsAsStatements(c) // as the worker does
 		s.imports(c)
 		plan, e := s.w.Cell(&s.Session, c)
 		if e != nil {

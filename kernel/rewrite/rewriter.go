@@ -110,6 +110,7 @@ func (r *rewriter) rewrite() (string, []*Instance, *Error) {
 	for _, n := range r.it.nodes {
 		r.visit(n)
 	}
+	r.varsInOrder() // varstmts.go
 	if r.err != nil {
 		if r.inGenericFunc(nil) {
 			// A generic function runs only through its instances, which
@@ -222,6 +223,8 @@ func (r *rewriter) visit(root ast.Node) {
 			r.branchStmt(n)
 		case *ast.GoStmt:
 			r.goStmt(n)
+		case *ast.TypeAssertExpr:
+			r.anyAssertion(n) // anyassert.go
 		case *ast.TypeSwitchStmt:
 			r.typeSwitch(n)
 		case *ast.SelectStmt:
@@ -244,10 +247,11 @@ func (r *rewriter) visit(root ast.Node) {
 			r.builtinCall(n)
 			r.funcLitArgs(n)
 			r.printArgs(n)
-			r.typeVerbs(n)      // typefmt.go
-			r.valueVerbs(n)     // fmtverbs.go
-			r.jsonCall(n)       // jsonmethods.go
-			r.variadicIfaces(n) // variadic.go
+			r.typeVerbs(n)       // typefmt.go
+			r.valueVerbs(n)      // fmtverbs.go
+			r.ifaceConversion(n) // varstmts.go
+			r.jsonCall(n)        // jsonmethods.go
+			r.variadicIfaces(n)  // variadic.go
 			r.errorsCall(n)
 			r.errorArgs(n)
 		case *ast.AssignStmt:

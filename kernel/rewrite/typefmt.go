@@ -23,25 +23,11 @@ import (
 // typeVerbs rewrites the %T verbs of a formatting call whose arguments
 // are, or may be, of the session's types.
 func (r *rewriter) typeVerbs(n *ast.CallExpr) {
-	path, name, ok := r.pkgMember(n.Fun)
-	if !ok {
-		return
-	}
-	skip, ok := printFuncs[path][name]
-	if !ok || !strings.HasSuffix(name, "f") || len(n.Args) < skip || r.inGeneric(n) {
-		return
-	}
-	fmtArg := n.Args[skip-1]
-	tv, ok := r.info.Types[fmtArg]
-	if !ok || tv.Value == nil || tv.Value.Kind() != constant.String {
-		return
-	}
-	format := constant.StringVal(tv.Value)
-	if !strings.Contains(format, "T") {
+	fmtArg, format, args, ok := r.formatCall(n)
+	if !ok || !strings.Contains(format, "T") {
 		return
 	}
 	verbs, indexed := formatVerbs(format)
-	args := n.Args[skip:]
 	type change struct {
 		verb int // offset of the verb letter in format
 		arg  ast.Expr
@@ -102,6 +88,26 @@ func (r *rewriter) typeVerbs(n *ast.CallExpr) {
 			})
 		}
 	}
+}
+
+// formatCall is the format (a constant string, as the argument fmtArg)
+// and the arguments of a formatting call of fmt or log (Printf, Errorf,
+// ...) outside generic code.
+func (r *rewriter) formatCall(n *ast.CallExpr) (fmtArg ast.Expr, format string, args []ast.Expr, ok bool) {
+	path, name, ok := r.pkgMember(n.Fun)
+	if !ok {
+		return nil, "", nil, false
+	}
+	skip, ok := printFuncs[path][name]
+	if !ok || !strings.HasSuffix(name, "f") || len(n.Args) < skip || r.inGeneric(n) {
+		return nil, "", nil, false
+	}
+	fmtArg = n.Args[skip-1]
+	tv, ok := r.info.Types[fmtArg]
+	if !ok || tv.Value == nil || tv.Value.Kind() != constant.String {
+		return nil, "", nil, false
+	}
+	return fmtArg, constant.StringVal(tv.Value), n.Args[skip:], true
 }
 
 // pure reports whether evaluating e has no effects: names, fields,

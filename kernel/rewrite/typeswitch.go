@@ -65,11 +65,13 @@ func (r *rewriter) typeSwitch(n *ast.TypeSwitchStmt) {
 		}
 	}
 	type caseInfo struct {
-		cc    *ast.CaseClause
-		conds []string
-		kind  int // 0: assertion binds, 1: the session's interface (nested type switch), 2: no single type
-		typ   string
+		cc     *ast.CaseClause
+		conds  []string
+		kind   int // 0: assertion binds, 1: the session's interface (nested type switch), 2: no single type
+		typ    string
+		assert string // the assertion that binds, for kind 0 ("" for S.(typ))
 	}
+	xt := r.typeOf(x)
 	sv := r.newName("S")
 	var cases []*caseInfo
 	var pre []string
@@ -92,6 +94,17 @@ func (r *rewriter) typeSwitch(n *ast.TypeSwitchStmt) {
 			}
 			b := r.newName("B")
 			ts := r.Src[r.off(t.Pos()):r.off(t.End())]
+			subject := func() string { return sv }
+			if test, ok := r.anyAssert(t, xt, subject, tt, true); ok { // anyassert.go
+				bindText, _ := r.anyAssert(t, xt, subject, tt, false)
+				pre = append(pre, fmt.Sprintf("if _, ok := %s; ok { %s = true }", test(), b))
+				needed = true
+				if len(cc.List) == 1 {
+					ci.kind, ci.typ, ci.assert = 0, ts, bindText()
+				}
+				ci.conds = append(ci.conds, b)
+				continue
+			}
 			if it, isIface := tt.Underlying().(*types.Interface); isIface && interpretedType(tt) {
 				// With a variable: without one, the interpreter's type
 				// switch misses the session's interfaces too.
@@ -165,6 +178,8 @@ func (r *rewriter) typeSwitch(n *ast.TypeSwitchStmt) {
 				return fmt.Sprintf("%s switch %s := %s.(type) { case %s: _ = %s;", head, v, sv, ci.typ, v)
 			case bind == "":
 				return head
+			case ci.kind == 0 && ci.assert != "":
+				return fmt.Sprintf("%s %s := %s; _ = %s;", head, bind, ci.assert, bind)
 			case ci.kind == 0:
 				return fmt.Sprintf("%s %s := %s.(%s); _ = %s;", head, bind, sv, ci.typ, bind)
 			}

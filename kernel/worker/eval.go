@@ -109,6 +109,7 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 	if c.Program {
 		return s.runProgram(ctx, c)
 	}
+	c = cell.VarsAsStatements(c) // kernel/rewrite's varstmts.go makes them x := v
 	// Everything is checked before anything runs, so that a cell with an
 	// error changes nothing.
 	var imports []cell.ImportSpec

@@ -127,8 +127,10 @@ const (
 // superviseSymbols are the hooks the rewritten cells call.
 func (s *session) superviseSymbols() interp.Exports {
 	return interp.Exports{supervisePath + "/supervise": {
+		// Spawned counts a goroutine as its go statement starts it, as
+		// runtime.NumGoroutine does; Ended, deferred in it, as it ends.
+		"Spawned": reflect.ValueOf(func() { s.live.Add(1) }),
 		"Start": reflect.ValueOf(func(id int) {
-			s.live.Add(1)
 			s.late.goroutineStarted()
 			s.sites.start(id)
 			s.timer.started(id)
@@ -242,9 +244,10 @@ func (r *goRewriter) goStmt(g *ast.GoStmt) string {
 	args := r.text(r.off(call.Lparen), r.off(call.Rparen)+1) // "(...)", with any "..."
 	fun := ast.Unparen(call.Fun)
 
+	spawned := supImport + ".Spawned(); "
 	if lit, ok := fun.(*ast.FuncLit); ok {
 		params, names := r.params(lit.Type.Params)
-		return fmt.Sprintf("go func(%s) { %s%s(%s) }%s", params, prologue, r.span(call.Fun), names, args)
+		return fmt.Sprintf("%sgo func(%s) { %s%s(%s) }%s", spawned, params, prologue, r.span(call.Fun), names, args)
 	}
 	if fn, ok := fun.(*ast.Ident); ok && r.twinnable(fn.Name, call) {
 		r.twins[fn.Name] = true
@@ -252,7 +255,7 @@ func (r *goRewriter) goStmt(g *ast.GoStmt) string {
 		if len(call.Args) > 0 {
 			sep = ", "
 		}
-		return fmt.Sprintf("go %s%s(%d%s%s", twinPrefix, fn.Name, id, sep, args[1:])
+		return fmt.Sprintf("%sgo %s%s(%d%s%s", spawned, twinPrefix, fn.Name, id, sep, args[1:])
 	}
 	// Anything else: evaluate what the go statement evaluates now, and
 	// call it in a supervised goroutine.
@@ -276,10 +279,10 @@ func (r *goRewriter) goStmt(g *ast.GoStmt) string {
 	}
 	body := fmt.Sprintf("%s%s(%s%s)", prologue, funText, strings.Join(callArgs, ", "), ell)
 	if len(names) == 0 {
-		return fmt.Sprintf("go func() { %s }()", body)
+		return fmt.Sprintf("%sgo func() { %s }()", spawned, body)
 	}
-	return fmt.Sprintf("go func() func() { %s := %s; return func() { %s } }()()",
-		strings.Join(names, ", "), strings.Join(values, ", "), body)
+	return fmt.Sprintf("%sgo func() func() { %s := %s; return func() { %s } }()()",
+		spawned, strings.Join(names, ", "), strings.Join(values, ", "), body)
 }
 
 // twinnable reports whether "go name(...)" can call a twin of name: a

@@ -221,7 +221,7 @@ type hoisted struct {
 // standard library's packages for the check.
 func Convert(s *Session, n int, c *cell.Cell, imp types.Importer) (*Unit, error) {
 	cv := newConverter(s, n, c, imp)
-	cv.varsInOrder()
+	cv.c = cell.VarsAsStatements(cv.c) // var x = v after statements is set there
 	if err := cv.moveMethods(); err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"slices"
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
@@ -420,35 +419,6 @@ func (cv *converter) renamed(obj types.Object) bool {
 	}
 	p := cv.partOf(obj.Pos())
 	return p != nil && (p.inCell() || p.hoist || cv.copies[p.name])
-}
-
-// varsInOrder makes the var declarations with values that follow the
-// cell's statements statements themselves: their values are computed
-// where they are written, after the statements before them, as in a
-// function body (a package variable's initialiser would run before them).
-func (cv *converter) varsInOrder() {
-	var c *cell.Cell
-	stmts := false
-	for i, ch := range cv.c.Chunks {
-		switch ch.Kind {
-		case cell.Stmt, cell.Expr:
-			stmts = true
-		case cell.Decl:
-			gd, ok := ch.Node.(*ast.GenDecl)
-			if !stmts || !ok || gd.Tok != token.VAR || !slices.ContainsFunc(gd.Specs, func(s ast.Spec) bool { return len(s.(*ast.ValueSpec).Values) > 0 }) {
-				continue
-			}
-			if c == nil {
-				cp := *cv.c
-				cp.Chunks = slices.Clone(cv.c.Chunks)
-				c = &cp
-			}
-			c.Chunks[i].Kind = cell.Stmt
-		}
-	}
-	if c != nil {
-		cv.c = c
-	}
 }
 
 // topDefines are the statements that declare variables at the top level

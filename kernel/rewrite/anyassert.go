@@ -1,0 +1,119 @@
+package rewrite
+
+import (
+	"fmt"
+	"go/ast"
+	"go/types"
+	"sort"
+	"strings"
+)
+
+// Type assertions to interfaces of values in an empty interface. The
+// interpreter (yaegi v0.16.0) keeps a value of a session type in an empty
+// interface without its methods, so asserting it to an interface
+// (var a any = acct; a.(fmt.Stringer), a.(error), a.(Shape)) fails, and a
+// type switch takes default, where Go matches; its assertions to the
+// session's concrete types are right. The rewriting tries the session's
+// types that implement the interface first:
+//
+//	s, ok := a.(Shape)  ->  s, ok := func(x any) (Shape, bool) { if v, ok := x.(rect); ok { return v, true }; ...; v, ok := x.(Shape); return v, ok }(a)
+
+// anyAssertion rewrites a type assertion to an interface of a value of an
+// empty interface type.
+func (r *rewriter) anyAssertion(n *ast.TypeAssertExpr) {
+	if n.Type == nil {
+		return // a type switch's
+	}
+	comma := false
+	switch p := r.parent[n].(type) {
+	case *ast.AssignStmt:
+		comma = len(p.Lhs) == 2 && len(p.Rhs) == 1
+	case *ast.ValueSpec:
+		comma = len(p.Names) == 2 && len(p.Values) == 1
+	}
+	x := n.X
+	text, ok := r.anyAssert(n, r.typeOf(x), func() string { return r.span(x) }, r.typeOf(n.Type), comma)
+	if !ok {
+		return
+	}
+	r.Add(r.off(n.Pos()), r.off(n.End()), text)
+}
+
+// anyAssert is the text of the assertion x.(it) (with its ok when comma)
+// that tries the session's types implementing it first, when x (of type
+// xt, written xs) is of an empty interface type and it a non-empty
+// interface that some of the session's types implement; at is the node a
+// refusal points at.
+func (r *rewriter) anyAssert(at ast.Node, xt types.Type, xs func() string, it types.Type, comma bool) (func() string, bool) {
+	if xt == nil || it == nil || r.inGeneric(at) {
+		return nil, false
+	}
+	xi, ok := xt.Underlying().(*types.Interface)
+	ii, ok2 := it.Underlying().(*types.Interface)
+	if !ok || !ok2 || !xi.Empty() || ii.Empty() {
+		return nil, false
+	}
+	impls := r.implementers(at, ii)
+	if len(impls) == 0 {
+		return nil, false
+	}
+	is, ok := r.w.typeString(it, false)
+	if !ok {
+		return nil, false
+	}
+	return func() string {
+		var b strings.Builder
+		if comma {
+			fmt.Fprintf(&b, "func(_gocurrentX any) (%s, bool) { ", is)
+		} else {
+			fmt.Fprintf(&b, "func(_gocurrentX any) %s { ", is)
+		}
+		for _, t := range impls {
+			if comma {
+				fmt.Fprintf(&b, "if _gocurrentV, _gocurrentOK := _gocurrentX.(%s); _gocurrentOK { return _gocurrentV, true }; ", t)
+			} else {
+				fmt.Fprintf(&b, "if _gocurrentV, _gocurrentOK := _gocurrentX.(%s); _gocurrentOK { return _gocurrentV }; ", t)
+			}
+		}
+		if comma {
+			fmt.Fprintf(&b, "_gocurrentV, _gocurrentOK := _gocurrentX.(%s); return _gocurrentV, _gocurrentOK }(%s)", is, xs())
+		} else {
+			fmt.Fprintf(&b, "return _gocurrentX.(%s) }(%s)", is, xs())
+		}
+		return b.String()
+	}, true
+}
+
+// implementers are the session's package-level types (T or *T) that
+// implement iface, as the cell writes them. A type that the interpreter
+// cannot tell from another type a value may hold is refused.
+func (r *rewriter) implementers(at ast.Node, iface *types.Interface) []string {
+	if r.chk.pkg == nil {
+		return nil
+	}
+	var out []string
+	scope := r.chk.pkg.Scope()
+	for _, name := range scope.Names() {
+		tn, ok := scope.Lookup(name).(*types.TypeName)
+		if !ok || tn.IsAlias() || types.IsInterface(tn.Type()) {
+			continue
+		}
+		if nt, ok := tn.Type().(*types.Named); ok && nt.TypeParams().Len() > 0 {
+			continue
+		}
+		for _, t := range []types.Type{tn.Type(), types.NewPointer(tn.Type())} {
+			if !types.Implements(t, iface) {
+				continue
+			}
+			if other := r.partner(t, types.NewInterfaceType(nil, nil)); other != "" {
+				r.identityFail(at, "a type assertion to an interface", typeIdentity(t), other)
+				return nil
+			}
+			if s, ok := r.w.typeString(t, false); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
