@@ -105,7 +105,7 @@ func (r *rewriter) implementers(at ast.Node, iface *types.Interface) []string {
 			if !types.Implements(t, iface) {
 				continue
 			}
-			if other := r.partner(t, types.NewInterfaceType(nil, nil)); other != "" {
+			if other := r.namedPartner(t); other != "" {
 				r.identityFail(at, "a type assertion to an interface", typeIdentity(t), other)
 				return nil
 			}
@@ -116,4 +116,24 @@ func (r *rewriter) implementers(at ast.Node, iface *types.Interface) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// namedPartner is a named type (int, or a type of the session) that the
+// interpreter cannot tell from t at run time, which a value in an empty
+// interface may be ("" if none): x.(T) would match its values too. Unnamed
+// composite types of the same shape are left out: values of them are
+// rare, and Go's assertion to an interface fails for them, which the
+// session type's assertion would not.
+func (r *rewriter) namedPartner(t types.Type) string {
+	if hasTypeParam(t) {
+		return ""
+	}
+	for _, other := range r.w.sameClass(typeClass(t), typeIdentity(t), types.NewInterfaceType(nil, nil)) {
+		unnamed := strings.TrimPrefix(other, "*")
+		if !strings.HasPrefix(unnamed, "[") && !strings.HasPrefix(unnamed, "struct{") && !strings.HasPrefix(unnamed, "map[") &&
+			!strings.HasPrefix(unnamed, "func(") && !strings.HasPrefix(unnamed, "chan ") && !strings.HasPrefix(unnamed, "<-chan ") {
+			return other
+		}
+	}
+	return ""
 }

@@ -81,6 +81,7 @@ func main() {
 		os.Exit(procsrt.RunChild(func(path string) error { _, err := plugin.Open(path); return err }))
 	}
 	hostGoroutine()
+	rt.SetGoroutineCounter(cellGoroutines)
 	out := &sender{enc: json.NewEncoder(os.NewFile(3, "messages")), stdout: os.Stdout, stderr: os.Stderr}
 	show := func(b core.Bundle) { out.send(proto.Message{Kind: "display", Bundle: &b}) }
 	clear := func(wait bool) { out.send(proto.Message{Kind: "clear", Wait: wait}) }

@@ -24,8 +24,20 @@ var hostGoroutines sync.Map
 func hostGoroutine() func() {
 	id := rt.GoroutineID()
 	hostGoroutines.Store(id, true)
-	forget := rt.HostGoroutine()
-	return func() { hostGoroutines.Delete(id); forget() }
+	return func() { hostGoroutines.Delete(id) }
+}
+
+// cellGoroutines counts the goroutines that run a cell's code or that a
+// cell's code started (runtime.NumGoroutine in cells): the host's own,
+// and a cell's runner that has left the cell, are not a program's.
+func cellGoroutines() int {
+	n := 0
+	for _, g := range stacks.Parse(stacks.All()) {
+		if strings.HasPrefix(g.CreatedBy, cellsPrefix) || slices.ContainsFunc(g.Frames, func(f stacks.Frame) bool { return strings.HasPrefix(f.Func, cellsPrefix) }) {
+			n++
+		}
+	}
+	return n
 }
 
 // blockedStates are the goroutine states in which only another goroutine

@@ -17,21 +17,21 @@ import (
 	"time"
 )
 
-// hostGoroutines is how many goroutines the host runs for itself, which
-// runtime.NumGoroutine counts and a program would not have.
-var hostGoroutines atomic.Int64
+// countGoroutines counts the session's goroutines; the host sets it.
+var countGoroutines atomic.Pointer[func() int]
 
-// HostGoroutine records a goroutine of the host's own; the returned
-// function forgets it.
-func HostGoroutine() func() {
-	hostGoroutines.Add(1)
-	return func() { hostGoroutines.Add(-1) }
+// SetGoroutineCounter sets how NumGoroutine counts.
+func SetGoroutineCounter(count func() int) { countGoroutines.Store(&count) }
+
+// NumGoroutine is what runtime.NumGoroutine is in cells: the goroutines
+// of the session's cells, without the host's own, the running cell's
+// counting as a program's main goroutine.
+func NumGoroutine() int {
+	if count := countGoroutines.Load(); count != nil {
+		return (*count)()
+	}
+	return runtime.NumGoroutine()
 }
-
-// NumGoroutine is runtime.NumGoroutine without the host's goroutines: the
-// goroutines of the session's cells, the running cell's own counting as a
-// program's main goroutine.
-func NumGoroutine() int { return runtime.NumGoroutine() - int(hostGoroutines.Load()) }
 
 // The timers cells started: the latest time one fires, and whether a
 // ticker was ever started (which keeps firing).
