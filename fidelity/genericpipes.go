@@ -6,6 +6,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -48,16 +49,17 @@ func merge[T any](cs ...<-chan T) <-chan T {
 	return out
 }
 
-type Number interface {
-	~int | ~int64 | ~float64
-}
+type Temperature interface{ ~float64 }
 
-func Sum[T Number](xs []T) T {
-	var s T
+// Warmest is the highest of ts.
+func Warmest[T Temperature](ts ...T) T { return slices.Max(ts) }
+
+// Reduce folds xs into an accumulator.
+func Reduce[T, A any](xs []T, acc A, f func(A, T) A) A {
 	for _, x := range xs {
-		s += x
+		acc = f(acc, x)
 	}
-	return s
+	return acc
 }
 
 type Celsius float64
@@ -78,8 +80,8 @@ func main() {
 		sum += v
 	}
 	fmt.Println("merged", sum)
-	fmt.Println(Sum([]Celsius{1.5, 2.5}), Sum([]int{1, 2, 3}))
-	fmt.Println(Sum([]Celsius{1}) + 0.5)
+	fmt.Println(Warmest[Celsius](1.5, 2.5), Reduce([]int{1, 2, 3}, "", func(a string, n int) string { return a + fmt.Sprint(n) }))
+	fmt.Println(Reduce([]Celsius{1, 2}, Celsius(0.5), func(a, c Celsius) Celsius { return a + c }))
 	var nilc chan int
 	select {
 	case v := <-nilc:
