@@ -2,8 +2,6 @@
 
 // Embedded mutex and pointer, interfaces that embed interfaces, method
 // values and method expressions.
-//
-// Interpreted cells stop with an error: a method value of a type with an embedded pointer.
 package main
 
 import (

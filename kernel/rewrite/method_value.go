@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/types"
+	"strings"
 )
 
 // methodValue binds a method value of a session type to its receiver
@@ -70,4 +71,56 @@ func (r *rewriter) methodValue(n *ast.SelectorExpr) {
 	r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
 		return fmt.Sprintf("(func() %s { %s := %s(%s); return %s.%s }())", ft, v, deref, r.span(n.X), v, n.Sel.Name)
 	})
+}
+
+// methodExpr rewrites a method expression of a session type, which the
+// interpreter (yaegi v0.16.0) calls without its receiver ("reflect: Call
+// with too many input arguments"), into a function literal that calls the
+// method:
+//
+//	(*T).Inc  ->  func(_gocurrentP0 *T) { _gocurrentP0.Inc() }
+func (r *rewriter) methodExpr(n *ast.SelectorExpr) {
+	sel, ok := r.info.Selections[n]
+	if !ok || sel.Kind() != types.MethodExpr || !interpretedType(sel.Recv()) || r.inGeneric(n) {
+		return
+	}
+	sig, ok := r.typeOf(n).(*types.Signature)
+	if !ok || sig.Params().Len() == 0 {
+		return
+	}
+	var params, args []string
+	for i := range sig.Params().Len() {
+		t := sig.Params().At(i).Type()
+		name := fmt.Sprintf("_gocurrentP%d", i)
+		if sig.Variadic() && i == sig.Params().Len()-1 {
+			elem, ok := r.w.typeString(t.(*types.Slice).Elem(), false)
+			if !ok {
+				return
+			}
+			params, args = append(params, name+" ..."+elem), append(args, name+"...")
+			continue
+		}
+		ts, ok := r.w.typeString(t, false)
+		if !ok {
+			return
+		}
+		params, args = append(params, name+" "+ts), append(args, name)
+	}
+	results := ""
+	if sig.Results().Len() > 0 {
+		var rs []string
+		for i := range sig.Results().Len() {
+			ts, ok := r.w.typeString(sig.Results().At(i).Type(), false)
+			if !ok {
+				return
+			}
+			rs = append(rs, ts)
+		}
+		results = " (" + strings.Join(rs, ", ") + ")"
+	}
+	ret := ""
+	if results != "" {
+		ret = "return "
+	}
+	r.replace(n, fmt.Sprintf("func(%s)%s { %s%s.%s(%s) }", strings.Join(params, ", "), results, ret, args[0], n.Sel.Name, strings.Join(args[1:], ", ")))
 }

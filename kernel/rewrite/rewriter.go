@@ -269,6 +269,7 @@ func (r *rewriter) visit(root ast.Node) {
 			r.pkgVarRead(n) // pkgvars.go
 			r.selector(n)
 			r.methodValue(n) // method_value.go
+			r.methodExpr(n)
 		case *ast.IndexExpr:
 			r.iterType(n, []ast.Expr{n.Index})
 		case *ast.IndexListExpr:
