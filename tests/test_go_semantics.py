@@ -907,6 +907,39 @@ def run_ok(km, kc, code, want_out, timeout=10):
 
 
 SNIPPETS += [
+    S("sort-and-heap-of-session-types", "container/heap fmt sort", """
+        type byLen []string
+
+        func (b byLen) Len() int           { return len(b) }
+        func (b byLen) Less(i, j int) bool { return len(b[i]) < len(b[j]) }
+        func (b byLen) Swap(i, j int)      { b[i], b[j] = b[j], b[i] }
+
+        type jobs []int
+
+        func (h jobs) Len() int           { return len(h) }
+        func (h jobs) Less(i, j int) bool { return h[i] < h[j] }
+        func (h jobs) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+        func (h *jobs) Push(x any)        { *h = append(*h, x.(int)) }
+        func (h *jobs) Pop() any {
+            old := *h
+            x := old[len(old)-1]
+            *h = old[:len(old)-1]
+            return x
+        }
+        """, """
+        words := byLen{"ccc", "a", "bb"}
+        sort.Sort(words)
+        fmt.Println(words, sort.IsSorted(words))
+        sort.Sort(sort.Reverse(words))
+        fmt.Println(words)
+        h := &jobs{5, 2, 8}
+        heap.Init(h)
+        heap.Push(h, 3)
+        for h.Len() > 0 {
+            fmt.Print(heap.Pop(h), " ")
+        }
+        fmt.Println()
+        """),
     S("any-to-interface-assertions", "fmt", """
         type Named interface{ Name() string }
 

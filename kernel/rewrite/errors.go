@@ -191,6 +191,9 @@ func (r *rewriter) errorArgs(n *ast.CallExpr) {
 			continue
 		}
 		if types.NewMethodSet(at).Lookup(nil, "Error") == nil {
+			if !sig.Variadic() || i < params.Len()-1 {
+				r.nativeIfaceArg(a, pt, at) // varstmts.go
+			}
 			continue
 		}
 		lib := r.w.lib.pkgs["gocurrent_errors"]

@@ -49,8 +49,18 @@ func (r *rewriter) nilIfaceCheck(e ast.Expr, target types.Type) {
 	msg := fmt.Sprintf("not supported by the interpreter: a nil %s was put into an interface (%s); the interpreter would make a nil interface of it, where Go's holds the type and is not nil; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native",
 		name, types.TypeString(target, r.w.userQualifier))
 	v := r.newName("N")
+	// Into a non-empty interface (error has its own way, errors.go) the
+	// value goes through a variable of that interface: the interpreter
+	// hands a session value to native code without its methods otherwise
+	// (see nativeIfaceArg).
+	ret, result := v, ts
+	if it, ok := target.Underlying().(*types.Interface); ok && !it.Empty() && types.Implements(t, it) && !types.Identical(target, types.Universe.Lookup("error").Type()) {
+		if is, ok := r.w.typeString(target, false); ok {
+			ret, result = fmt.Sprintf("func() %s { var %sI %s = %s; return %sI }()", is, v, is, v, v), is
+		}
+	}
 	r.Add(r.off(e.Pos()), r.off(e.End()), func() string {
-		return fmt.Sprintf("func() %s { %s := %s; if %s == nil { panic(%s) }; return %s }()", ts, v, r.span(e), v, strconv.Quote(msg), v)
+		return fmt.Sprintf("func() %s { %s := %s; if %s == nil { panic(%s) }; return %s }()", result, v, r.span(e), v, strconv.Quote(msg), ret)
 	})
 }
 

@@ -96,3 +96,29 @@ func (r *rewriter) ifaceConversion(n *ast.CallExpr) {
 		return "func() " + t + " { var _gocurrentV " + t + " = " + r.span(arg) + "; return _gocurrentV }()"
 	})
 }
+
+// nativeIfaceArg passes a value a of the session's type at to a native
+// function's parameter of the non-empty interface type pt through an
+// interface variable: the interpreter hands it over without its methods
+// otherwise (sort.Sort(list), heap.Push(h, x): "reflect: Call using
+// []int as type sort.Interface"), while a value that comes out of an
+// interface variable keeps them.
+//
+//	sort.Sort(l)  ->  sort.Sort(func() sort.Interface { var v sort.Interface = l; return v }())
+//
+// Values that may be nil (pointers, slices, maps) are left to the check
+// that they are not, which does the same (niliface.go), and variadic
+// arguments to variadic.go.
+func (r *rewriter) nativeIfaceArg(a ast.Expr, pt, at types.Type) {
+	it, ok := pt.Underlying().(*types.Interface)
+	if nilableSessionType(at) || !ok || it.Empty() || !types.Implements(at, it) {
+		return
+	}
+	t, ok := r.w.typeString(pt, false)
+	if !ok {
+		return
+	}
+	r.Add(r.off(a.Pos()), r.off(a.End()), func() string {
+		return "func() " + t + " { var _gocurrentV " + t + " = " + r.span(a) + "; return _gocurrentV }()"
+	})
+}
