@@ -192,7 +192,7 @@ func (r *rewriter) errorArgs(n *ast.CallExpr) {
 		}
 		if types.NewMethodSet(at).Lookup(nil, "Error") == nil {
 			if !sig.Variadic() || i < params.Len()-1 {
-				r.nativeIfaceArg(a, pt, at) // varstmts.go
+				r.nativeIfaceArg(a, pt, at) // ifacevalues.go
 			}
 			continue
 		}

@@ -110,7 +110,7 @@ func (r *rewriter) rewrite() (string, []*Instance, *Error) {
 	for _, n := range r.it.nodes {
 		r.visit(n)
 	}
-	r.varsInOrder() // varstmts.go
+	r.varsInOrder() // ifacevalues.go
 	if r.err != nil {
 		if r.inGenericFunc(nil) {
 			// A generic function runs only through its instances, which
@@ -224,7 +224,7 @@ func (r *rewriter) visit(root ast.Node) {
 		case *ast.GoStmt:
 			r.goStmt(n)
 		case *ast.TypeAssertExpr:
-			r.anyAssertion(n) // anyassert.go
+			r.anyAssertion(n) // ifacevalues.go
 		case *ast.TypeSwitchStmt:
 			r.typeSwitch(n)
 		case *ast.SelectStmt:
@@ -249,7 +249,7 @@ func (r *rewriter) visit(root ast.Node) {
 			r.printArgs(n)
 			r.typeVerbs(n)       // typefmt.go
 			r.valueVerbs(n)      // fmtverbs.go
-			r.ifaceConversion(n) // varstmts.go
+			r.ifaceConversion(n) // ifacevalues.go
 			r.jsonCall(n)        // jsonmethods.go
 			r.variadicIfaces(n)  // variadic.go
 			r.errorsCall(n)

@@ -95,7 +95,7 @@ func (r *rewriter) typeSwitch(n *ast.TypeSwitchStmt) {
 			b := r.newName("B")
 			ts := r.Src[r.off(t.Pos()):r.off(t.End())]
 			subject := func() string { return sv }
-			if test, ok := r.anyAssert(t, xt, subject, tt, true); ok { // anyassert.go
+			if test, ok := r.anyAssert(t, xt, subject, tt, true); ok { // ifacevalues.go
 				bindText, _ := r.anyAssert(t, xt, subject, tt, false)
 				pre = append(pre, fmt.Sprintf("if _, ok := %s; ok { %s = true }", test(), b))
 				needed = true

@@ -8,6 +8,8 @@ import (
 	"strings"
 )
 
+// Session values and interfaces.
+//
 // Type assertions to interfaces of values in an empty interface. The
 // interpreter (yaegi v0.16.0) keeps a value of a session type in an empty
 // interface without its methods, so asserting it to an interface
@@ -136,4 +138,59 @@ func (r *rewriter) namedPartner(t types.Type) string {
 		}
 	}
 	return ""
+}
+
+// ifaceConversion rewrites the conversion of a value of a session type to
+// an interface type, I(v): the interpreter makes of it an interface value
+// that later type assertions to other interfaces do not match (any(v) of
+// a Named(person{}) fails .(Greeter)), where an assignment makes a right
+// one:
+//
+//	Named(p)  ->  func() Named { var v Named = p; return v }()
+func (r *rewriter) ifaceConversion(n *ast.CallExpr) {
+	if len(n.Args) != 1 || n.Ellipsis.IsValid() {
+		return
+	}
+	tv, ok := r.info.Types[n.Fun]
+	if !ok || !tv.IsType() || !types.IsInterface(tv.Type) {
+		return
+	}
+	at := r.typeOf(n.Args[0])
+	if at == nil || types.IsInterface(at) || !interpretedType(at) {
+		return
+	}
+	t, ok := r.w.typeString(tv.Type, false)
+	if !ok {
+		return
+	}
+	arg := n.Args[0]
+	r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
+		return "func() " + t + " { var _gocurrentV " + t + " = " + r.span(arg) + "; return _gocurrentV }()"
+	})
+}
+
+// nativeIfaceArg passes a value a of the session's type at to a native
+// function's parameter of the non-empty interface type pt through an
+// interface variable: the interpreter hands it over without its methods
+// otherwise (sort.Sort(list), heap.Push(h, x): "reflect: Call using
+// []int as type sort.Interface"), while a value that comes out of an
+// interface variable keeps them.
+//
+//	sort.Sort(l)  ->  sort.Sort(func() sort.Interface { var v sort.Interface = l; return v }())
+//
+// Values that may be nil (pointers, slices, maps) are left to the check
+// that they are not, which does the same (niliface.go), and variadic
+// arguments to variadic.go.
+func (r *rewriter) nativeIfaceArg(a ast.Expr, pt, at types.Type) {
+	it, ok := pt.Underlying().(*types.Interface)
+	if nilableSessionType(at) || !ok || it.Empty() || !types.Implements(at, it) {
+		return
+	}
+	t, ok := r.w.typeString(pt, false)
+	if !ok {
+		return
+	}
+	r.Add(r.off(a.Pos()), r.off(a.End()), func() string {
+		return "func() " + t + " { var _gocurrentV " + t + " = " + r.span(a) + "; return _gocurrentV }()"
+	})
 }
