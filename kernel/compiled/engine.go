@@ -498,7 +498,7 @@ func (e *Engine) Complete(code string, cursor int) engine.Completion {
 	}
 	seen := map[string]bool{}
 	for _, name := range cands {
-		if strings.HasPrefix(name, word) && !seen[name] && !strings.HasPrefix(name, "gocurrent_") {
+		if strings.HasPrefix(name, word) && !seen[name] && !strings.HasPrefix(name, proto.LocalPrefix) {
 			seen[name] = true
 			c.Matches = append(c.Matches, name)
 		}
@@ -802,9 +802,7 @@ func cellFrames(stack string) []string {
 			fn = fn[:j]
 		}
 		fn = strings.TrimPrefix(fn, Module+"/cells/")
-		// Without the prefixes of exported local names and of unexported
-		// methods, exported in cells' packages.
-		fn = strings.ReplaceAll(strings.ReplaceAll(fn, "gocurrent_", ""), convert.MethodName(""), "")
+		fn = proto.WrittenName(fn)
 		out = append(out, "    at "+m[1]+" in "+fn)
 	}
 	return out

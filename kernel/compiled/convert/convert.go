@@ -81,10 +81,16 @@ type Name struct {
 
 // at is the cell file and line where the name's Src was written.
 func (d *Name) at() (string, int) {
+	p := d.place()
+	return CellFile(p.file), p.line
+}
+
+// place is where the name's Src was written.
+func (d *Name) place() place {
 	if d.Written > 0 {
-		return CellFile(d.Written), max(d.Line, 1)
+		return place{d.Written, max(d.Line, 1)}
 	}
-	return CellFile(d.Cell), max(d.Line, 1)
+	return place{d.Cell, max(d.Line, 1)}
 }
 
 // Session is what the earlier cells of a session declared.

@@ -43,13 +43,6 @@ func (cv *converter) placeOf(n ast.Node) place {
 	return place{file, pos.Line}
 }
 
-func origin(d *Name) place {
-	if d.Written > 0 {
-		return place{d.Written, max(d.Line, 1)}
-	}
-	return place{d.Cell, max(d.Line, 1)}
-}
-
 // moveMethods extends the cell with the declarations of earlier cells
 // that it must declare again because it gives methods to their types.
 func (cv *converter) moveMethods() error {
@@ -106,7 +99,7 @@ func (cv *converter) moveMethods() error {
 	add := func(d *Name) {
 		if !seen[d.Src] {
 			seen[d.Src] = true
-			decls = append(decls, decl{d.Src, origin(d), d.methods})
+			decls = append(decls, decl{d.Src, d.place(), d.methods})
 		}
 	}
 	for _, t := range typeNames {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
+	"github.com/gocurrent/gocurrent/kernel/compiled/host/proto"
 )
 
 // rewrite edits the cell's parts (and the session's generic functions the
@@ -298,7 +299,7 @@ func (cv *converter) selector(p *part, sel *ast.SelectorExpr) bool {
 // belongs to its package, and a type of one cell could then neither
 // satisfy an interface of another cell with unexported methods nor be
 // called from another cell.
-func MethodName(name string) string { return "Gocurrent_" + name }
+func MethodName(name string) string { return proto.MethodPrefix + name }
 
 // methodName is what the method obj is called in the output.
 func (cv *converter) methodName(obj types.Object) string {
@@ -394,7 +395,7 @@ func (cv *converter) literal(p *part, lit *ast.CompositeLit, parents map[ast.Nod
 // LocalName is what an exported package-level variable or function of a
 // cell is called in its package: a package named main cannot export them
 // (they would be taken for the plugin's own symbols).
-func LocalName(name string) string { return "gocurrent_" + name }
+func LocalName(name string) string { return proto.LocalPrefix + name }
 
 // renamed reports whether obj is an exported variable or function that
 // the cell's package declares, under LocalName.

@@ -161,8 +161,5 @@ func cellFunc(fn string) string {
 	if name == "Gocurrent.Run" || strings.HasPrefix(name, "Gocurrent.Run.") {
 		return "cell " + n
 	}
-	// Without the prefixes of exported local names and of unexported
-	// methods, exported in cells' packages.
-	name = strings.ReplaceAll(strings.ReplaceAll(name, "gocurrent_", ""), "Gocurrent_", "")
-	return name + " (cell " + n + ")"
+	return proto.WrittenName(name) + " (cell " + n + ")"
 }

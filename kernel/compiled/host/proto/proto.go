@@ -7,7 +7,27 @@
 // each session's module, where the host uses it.
 package proto
 
-import "github.com/gocurrent/gocurrent/kernel/display"
+import (
+	"strings"
+
+	"github.com/gocurrent/gocurrent/kernel/display"
+)
+
+// The prefixes the conversion of cells gives names: exported variables
+// and functions of a cell live under LocalPrefix (a plugin takes the
+// exported names of package main for its own symbols), unexported
+// methods under MethodPrefix (exported, so that types of one cell satisfy
+// interfaces of another).
+const (
+	LocalPrefix  = "gocurrent_"
+	MethodPrefix = "Gocurrent_"
+)
+
+// WrittenName is a cell function's name, as a stack names it, as the cell
+// wrote it: without the conversion's prefixes.
+func WrittenName(fn string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(fn, LocalPrefix, ""), MethodPrefix, "")
+}
 
 // Marker is written to standard output and error before each message,
 // with the message's Sync.
