@@ -159,14 +159,7 @@ func (r *rewriter) ifaceConversion(n *ast.CallExpr) {
 	if at == nil || types.IsInterface(at) || !interpretedType(at) {
 		return
 	}
-	t, ok := r.w.typeString(tv.Type, false)
-	if !ok {
-		return
-	}
-	arg := n.Args[0]
-	r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
-		return "func() " + t + " { var _gocurrentV " + t + " = " + r.span(arg) + "; return _gocurrentV }()"
-	})
+	r.throughIface(n, n.Args[0], tv.Type)
 }
 
 // nativeIfaceArg passes a value a of the session's type at to a native
@@ -186,11 +179,18 @@ func (r *rewriter) nativeIfaceArg(a ast.Expr, pt, at types.Type) {
 	if nilableSessionType(at) || !ok || it.Empty() || !types.Implements(at, it) {
 		return
 	}
-	t, ok := r.w.typeString(pt, false)
+	r.throughIface(a, a, pt)
+}
+
+// throughIface replaces n with the value v put into a variable of the
+// interface type it, which the interpreter makes right where a conversion
+// or a native call's parameter would not.
+func (r *rewriter) throughIface(n ast.Node, v ast.Expr, it types.Type) {
+	t, ok := r.w.typeString(it, false)
 	if !ok {
 		return
 	}
-	r.Add(r.off(a.Pos()), r.off(a.End()), func() string {
-		return "func() " + t + " { var _gocurrentV " + t + " = " + r.span(a) + "; return _gocurrentV }()"
+	r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
+		return "func() " + t + " { var _gocurrentV " + t + " = " + r.span(v) + "; return _gocurrentV }()"
 	})
 }
