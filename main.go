@@ -62,8 +62,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == procs.Command {
 		os.Exit(worker.RunProcsChild())
 	}
-	if len(os.Args) > 1 && os.Args[1] == compiled.ToolexecCommand {
-		os.Exit(compiled.RunToolexec(os.Args[2:]))
+	if cc := os.Getenv(compiled.ExtldEnv); cc != "" {
+		// The external linker of a compiled session's cells.
+		os.Exit(compiled.RunExtld(cc, os.Args[1:]))
 	}
 	if len(os.Args) > 1 && os.Args[1] == wire.WorkerCommand {
 		// Cells see the arguments a program run without any sees (flag,

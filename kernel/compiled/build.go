@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -20,23 +19,21 @@ import (
 // Module is the module path of every session's module.
 const Module = "gocurrent.session"
 
-// ToolexecCommand is the first argument that makes the gocurrent binary
-// act as the go command's -toolexec program for a session's builds.
-const ToolexecCommand = "__toolexec"
-
 //go:embed host/*.go
 var hostFiles embed.FS
 
 // builder builds a session's cells and host in the session's module.
 type builder struct {
 	dir     string            // the session's module
+	lock    *os.File          // held while the session lives (sessiondir.go)
 	files   map[string]string // its files, by name, but for the cells'
-	setup   string            // what the go command says of its version and settings
+	tc      toolchain
 	goBin   string
-	self    string // the gocurrent binary, the builds' -toolexec
+	self    string // the gocurrent binary, the cells' links' external linker (RunExtld)
 	env     []string
-	ldflags string // of the cells' plugins
-	race    bool   // build with the race detector
+	ldflags []string // of the cells' plugins
+	race    bool     // build with the race detector
+	cells   *cellBuilds
 }
 
 // newBuilder writes the session module into a new directory.
@@ -45,20 +42,23 @@ func newBuilder(goBin string) (*builder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find the gocurrent binary: %w", err)
 	}
-	dir, err := os.MkdirTemp("", "gocurrent-session-*")
+	dir, lock, err := newSessionDir()
 	if err != nil {
-		return nil, fmt.Errorf("make the session's module: %w", err)
+		return nil, err
 	}
-	b := &builder{dir: dir, goBin: goBin, self: self,
+	// Sessions of killed kernels left their directories behind.
+	go removeAbandoned(filepath.Dir(dir))
+	b := &builder{dir: dir, lock: lock, goBin: goBin, self: self,
 		env: append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GOTOOLCHAIN=local", "GO111MODULE=on", "CGO_ENABLED=1")}
-	lang, setup := goVersion(goBin)
-	files := map[string]string{"go.mod": "module " + Module + "\n\ngo " + lang + "\n"}
-	b.files, b.setup = files, setup
+	b.tc = goToolchain(goBin)
+	b.cells = newCellBuilds()
+	files := map[string]string{"go.mod": "module " + Module + "\n\ngo " + b.tc.lang + "\n"}
+	b.files = files
 	// Plugins link externally; gold links them about 15% faster than
 	// the default linker.
-	b.ldflags = "-s -w"
+	b.ldflags = []string{"-s", "-w"}
 	if _, err := exec.LookPath("ld.gold"); err == nil {
-		b.ldflags += " -extldflags=-fuse-ld=gold"
+		b.ldflags = append(b.ldflags, "-extldflags=-fuse-ld=gold")
 	}
 	entries, err := hostFiles.ReadDir("host")
 	if err != nil {
@@ -81,24 +81,43 @@ func newBuilder(goBin string) (*builder, error) {
 	}
 	for name, text := range files {
 		if err := writeFile(filepath.Join(dir, name), text); err != nil {
-			os.RemoveAll(dir)
+			b.remove()
 			return nil, err
 		}
 	}
 	return b, nil
 }
 
-// goVersion is the language version of the go command's toolchain
-// ("1.26"), and what the go command says of its version and of the
+// toolchain is what the go command says of its toolchain and of the
 // settings the builds depend on.
-func goVersion(goBin string) (string, string) {
-	out, err := exec.Command(goBin, "env", "GOVERSION", "GOROOT", "GOARCH", "GOOS", "GOAMD64", "CC", "CGO_CFLAGS", "CGO_LDFLAGS").Output()
-	if err == nil {
-		if m := regexp.MustCompile(`^go(\d+\.\d+)`).FindStringSubmatch(strings.TrimSpace(string(out))); m != nil {
-			return m[1], string(out)
-		}
+type toolchain struct {
+	lang    string   // the language version ("1.26")
+	version string   // the toolchain's ("go1.26.8")
+	toolDir string   // where compile and link are
+	cc      []string // the C compiler, the plugins' external linker
+	setup   string   // all of it, as the go command said it
+}
+
+// goToolchain asks the go command about its toolchain.
+func goToolchain(goBin string) toolchain {
+	tc := toolchain{lang: "1.22", cc: []string{"gcc"}}
+	out, err := exec.Command(goBin, "env", "GOVERSION", "GOTOOLDIR", "CC", "GOROOT", "GOARCH", "GOOS", "GOAMD64", "CGO_CFLAGS", "CGO_LDFLAGS").Output()
+	if err != nil {
+		return tc
 	}
-	return "1.22", string(out)
+	tc.setup = string(out)
+	lines := strings.Split(tc.setup, "\n")
+	if len(lines) < 3 {
+		return tc
+	}
+	tc.version, tc.toolDir = strings.TrimSpace(lines[0]), strings.TrimSpace(lines[1])
+	if cc := strings.Fields(lines[2]); len(cc) > 0 {
+		tc.cc = cc
+	}
+	if m := regexp.MustCompile(`^go(\d+\.\d+)`).FindStringSubmatch(tc.version); m != nil {
+		tc.lang = m[1]
+	}
+	return tc
 }
 
 func writeFile(path, text string) error {
@@ -114,7 +133,7 @@ func writeFile(path, text string) error {
 // flags are the build flags host and cells share: plugins load only into
 // a host built with the same ones.
 func (b *builder) flags() []string {
-	f := []string{"-trimpath", "-toolexec", b.self + " " + ToolexecCommand}
+	f := []string{"-trimpath"}
 	if b.race {
 		f = append(f, "-race")
 	}
@@ -154,7 +173,7 @@ func (b *builder) cachedHost() string {
 		return ""
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%q\n", b.setup, b.self, b.flags())
+	fmt.Fprintf(h, "%s\n%s\n%q\n", b.tc.setup, b.self, b.flags())
 	names := slices.Sorted(maps.Keys(b.files))
 	for _, name := range names {
 		fmt.Fprintf(h, "%s\n%d\n%s", name, len(b.files[name]), b.files[name])
@@ -191,22 +210,10 @@ func copyFile(src, dst string) error {
 }
 
 // buildCell writes cell n's package and its plugin's main package, and
-// builds the plugin; a failed build returns the go command's output.
-func (b *builder) buildCell(ctx context.Context, n int, src string) (string, string, error) {
-	pkg := fmt.Sprintf("cells/c%d", n)
-	plug := fmt.Sprintf("plug/p%d", n)
-	stub := fmt.Sprintf("package main\n\nimport c %q\n\n// Run runs the cell.\nfunc Run() (any, bool) { return c.%s{}.Run() }\n", Module+"/"+pkg, "Gocurrent")
-	if err := writeFile(filepath.Join(b.dir, pkg, "cell.go"), src); err != nil {
-		return "", "", err
-	}
-	if err := writeFile(filepath.Join(b.dir, plug, "main.go"), stub); err != nil {
-		return "", "", err
-	}
-	so := filepath.Join(b.dir, plug+".so")
-	args := append([]string{"build", "-buildmode=plugin", "-ldflags=" + b.ldflags}, b.flags()...)
-	args = append(args, "-o", so, "./"+plug)
-	msg, err := b.goCmd(ctx, args)
-	return so, msg, err
+// builds the plugin (link.go); a failed build returns what the compiler
+// or the go command said.
+func (b *builder) buildCell(ctx context.Context, n int, src string, imports []string) (string, string, error) {
+	return b.cells.cell(ctx, b, n, src, imports)
 }
 
 // goCmd runs the go command in the module.
@@ -220,64 +227,10 @@ func (b *builder) goCmd(ctx context.Context, args []string) (string, error) {
 	return out.String(), err
 }
 
-func (b *builder) remove() error { return os.RemoveAll(b.dir) }
-
-// RunToolexec is the go command's -toolexec program for a session's
-// builds: it runs the tool, and compiles each cell's package under the
-// package name main, which the go command would not let other packages
-// import. It returns the tool's exit status.
-func RunToolexec(args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "gocurrent toolexec: no tool")
-		return 2
-	}
-	tool, targs := args[0], args[1:]
-	if strings.TrimSuffix(filepath.Base(tool), ".exe") == "compile" && isCellCompile(targs) {
-		tmp, err := os.MkdirTemp("", "gocurrent-cell-*")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "gocurrent toolexec:", err)
-			return 2
-		}
-		defer os.RemoveAll(tmp)
-		targs = append([]string(nil), targs...)
-		for i, a := range targs {
-			if !strings.HasSuffix(a, ".go") {
-				continue
-			}
-			src, err := os.ReadFile(a)
-			if err != nil {
-				continue
-			}
-			dst := filepath.Join(tmp, fmt.Sprintf("%d_%s", i, filepath.Base(a)))
-			if err := os.WriteFile(dst, asMain(src), 0o644); err != nil {
-				fmt.Fprintln(os.Stderr, "gocurrent toolexec:", err)
-				return 2
-			}
-			targs[i] = dst
-		}
-	}
-	cmd := exec.Command(tool, targs...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		fmt.Fprintln(os.Stderr, "gocurrent toolexec:", err)
-		return 2
-	}
-	return 0
-}
-
-// isCellCompile reports whether a compile's arguments compile a cell's
-// package.
-func isCellCompile(args []string) bool {
-	for i, a := range args {
-		if a == "-p" && i+1 < len(args) {
-			return strings.HasPrefix(args[i+1], Module+"/cells/")
-		}
-	}
-	return false
+func (b *builder) remove() error {
+	err := os.RemoveAll(b.dir)
+	b.lock.Close()
+	return err
 }
 
 var packageClause = regexp.MustCompile(`(?m)^package c\d+\b`)

@@ -8,8 +8,10 @@
 // A session is a module in a temporary directory: the host program
 // (host/main.go, built once per session), and for cell N a package
 // cells/cN (converted by package convert) and a plugin main package
-// plug/pN that runs it. Builds pass -toolexec to this binary
-// (RunToolexec), which compiles the cells' packages under the name main.
+// plug/pN that runs it. The go command builds the host; the cells are
+// compiled and linked by calling the toolchain's tools directly
+// (cellbuild.go), with this binary as the plugins' external linker
+// (RunExtld).
 //
 // procs.Map runs the session's functions in child processes: each is the
 // host binary started with the pools' hidden command, which opens the
@@ -279,7 +281,7 @@ func (e *Engine) run(ctx context.Context, code string, count int, req proto.Requ
 	if err != nil {
 		return nil, 0, convertError(code, count, err)
 	}
-	so, msg, err := e.b.buildCell(ctx, count, u.Src)
+	so, msg, err := e.b.buildCell(ctx, count, u.Src, slices.Collect(maps.Values(u.Imports)))
 	buildNS := time.Since(start).Nanoseconds()
 	if ctx.Err() != nil {
 		return nil, buildNS, interrupted("while the cell was being built")

@@ -10,11 +10,11 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/engine"
 )
 
-// TestMain makes the test binary the builds' -toolexec program, as the
+// TestMain makes the test binary the cells' external linker, as the
 // gocurrent binary is.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == ToolexecCommand {
-		os.Exit(RunToolexec(os.Args[2:]))
+	if cc := os.Getenv(ExtldEnv); cc != "" {
+		os.Exit(RunExtld(cc, os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }
@@ -217,5 +217,25 @@ func TestWithoutACompilerTheCellSaysWhatToInstall(t *testing.T) {
 	if err == nil || err.Name != "no toolchain" || !strings.Contains(err.Value, "no-such-cc") ||
 		!strings.Contains(err.Value, "apt-get install gcc") || !strings.Contains(err.Value, "interpreted kernel") {
 		t.Errorf("error %+v, want one that names the missing compiler, how to install it and the interpreted kernel", err)
+	}
+}
+
+// TestImportsThatDoNotExist: a cell that imports a package the toolchain
+// cannot find fails, whether it uses the package or only imports it for
+// later cells, and the session goes on.
+func TestImportsThatDoNotExist(t *testing.T) {
+	e := New(Options{Logf: t.Logf})
+	defer e.Close()
+	got := runCells(t, e, `import "nope/x"`, `import "nope/x"
+fmt.Println(x.A)`, `import "container/ring"
+r := ring.New(3)
+r.Len()`)
+	for i := range 2 {
+		if e := got[i].err; e == nil || !strings.Contains(e.Value, `import "nope/x": package nope/x is not in std`) {
+			t.Errorf("cell %d: error %+v, want the import of nope/x refused", i+1, e)
+		}
+	}
+	if got[2].err != nil || got[2].value != "3" {
+		t.Errorf("cell 3: value %q error %+v, want 3", got[2].value, got[2].err)
 	}
 }
