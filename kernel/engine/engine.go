@@ -47,6 +47,9 @@ type Timing struct {
 	// BuildNS is how long compiling the cell took (native cells; the
 	// run's wall time is WallNS less BuildNS).
 	BuildNS int64 `json:"build_ns,omitempty"`
+	// Note is said at the end of the timing line (a cell that waits for
+	// names later cells declare).
+	Note string `json:"note,omitempty"`
 }
 
 // Declarations are what a session has declared, for engines that build

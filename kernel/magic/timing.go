@@ -27,5 +27,8 @@ func FormatTiming(t engine.Timing) string {
 	if t.GoroutinesStarted > 0 || t.GoroutinesLeft > 0 {
 		s += fmt.Sprintf(" · goroutines: %d started, %d still running", t.GoroutinesStarted, t.GoroutinesLeft)
 	}
+	if t.Note != "" {
+		s += " · " + t.Note
+	}
 	return s
 }

@@ -144,7 +144,7 @@ func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
 
 	res, handled := k.magics.Run(ctx, req.Code, out)
 	if !handled {
-		res = k.eng.Execute(ctx, req.Code, count, out)
+		res = k.waiting.Execute(ctx, k.eng.Execute, req.Code, count, out)
 	}
 	if store {
 		k.history.Add(count, req.Code, resultText(res))

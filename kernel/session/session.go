@@ -19,6 +19,7 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
 	"github.com/gocurrent/gocurrent/kernel/magic"
+	"github.com/gocurrent/gocurrent/kernel/pending"
 )
 
 // Conn is what the handlers need of the protocol edge: jupyter.Sockets,
@@ -47,6 +48,7 @@ type Engines struct {
 type Kernel struct {
 	conn    Conn
 	eng     engine.Engine
+	waiting pending.Cells // declaration cells waiting for later cells' names
 	magics  *magic.Magics
 	info    Info
 	history *History

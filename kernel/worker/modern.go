@@ -2,8 +2,12 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"go/ast"
+	"go/types"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -140,6 +144,9 @@ func (s *session) modernizeCell(code string, c *cell.Cell) (e *engine.Error) {
 		return positioned("not supported by the interpreter", code, err.Line, err.Col, err.Msg)
 	}
 	m.plan = plan
+	if e := undefinedMethod(code, c, plan.CheckErrs); e != nil {
+		return e
+	}
 	if path := os.Getenv("GOCURRENT_MODERN_LOG"); path != "" && len(plan.Out) > 0 {
 		if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			plan.Log(f, c)
@@ -274,4 +281,37 @@ func (s *session) modernDecl(ctx context.Context, src string) string {
 		return src
 	}
 	return s.modernSrc(ch)
+}
+
+var noMethod = regexp.MustCompile(`undefined \(type .* has no field or method \w+(, but [^)]*)?\)$`)
+
+// undefinedMethod is the compile error of a cell of declarations with a
+// method that uses a field or method its type does not have (yet: a later
+// cell may declare the method). The interpreter would add the method to
+// its type before it found the error, and keep a broken method that later
+// declarations of it do not replace; the type check finds the error first.
+func undefinedMethod(code string, c *cell.Cell, errs []error) *engine.Error {
+	var method *cell.Chunk
+	for i, ch := range c.Chunks {
+		switch ch.Kind {
+		case cell.Import:
+		case cell.Decl:
+			if fd, ok := ch.Node.(*ast.FuncDecl); ok && fd.Recv != nil && method == nil {
+				method = &c.Chunks[i]
+			}
+		default:
+			return nil
+		}
+	}
+	if method == nil {
+		return nil
+	}
+	for _, err := range errs {
+		var te types.Error
+		if !errors.As(err, &te) || !noMethod.MatchString(te.Msg) {
+			continue
+		}
+		return positioned("compile error", code, method.Line, method.Col, te.Msg)
+	}
+	return nil
 }
