@@ -304,6 +304,21 @@ def test_methods_in_a_later_cell_than_their_type(compiled):
     assert r.stdout == "#17 [#11 #2]\n", r.describe()
 
 
+def test_a_method_in_a_later_cell_keeps_one_variable_for_running_goroutines(compiled):
+    """A goroutine of an earlier cell that updates a variable goes on
+    updating the one variable later cells see, after a method declared in a
+    later cell has declared the variable's type again."""
+    _, kc = compiled
+    execute_ok(kc, "type meter struct{ mu sync.Mutex; n int }\nvar m meter")
+    execute_ok(kc, "stop, done := make(chan bool), make(chan bool)\n"
+               "go func() {\n\tfor {\n\t\tselect {\n\t\tcase <-stop:\n\t\t\tclose(done)\n\t\t\treturn\n"
+               "\t\tdefault:\n\t\t\tm.mu.Lock()\n\t\t\tm.n++\n\t\t\tm.mu.Unlock()\n\t\t\ttime.Sleep(time.Millisecond)\n\t\t}\n\t}\n}()")
+    execute_ok(kc, "func (m *meter) read() int { m.mu.Lock(); defer m.mu.Unlock(); return m.n }")
+    r = execute_ok(kc, "a := m.read()\ntime.Sleep(100 * time.Millisecond)\nb := m.read()\n"
+                   "stop <- true\n<-done\nfmt.Println(b > a, m.read() == m.n)")
+    assert r.stdout == "true true\n", r.describe()
+
+
 def test_unexported_methods_across_cells(compiled):
     """An interface with unexported methods declared in one cell is
     satisfied by types of later cells, and unexported methods of earlier

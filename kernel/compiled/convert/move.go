@@ -21,9 +21,10 @@ import (
 // the type, directly or through another such declaration: types,
 // functions, constants and variables. Later cells then see one type with
 // all its methods, as a program declaring them anywhere in its files does.
-// A variable declared again takes the value the earlier one has, through
-// unsafe.Pointer: its type is declared again from the same source, so its
-// memory is laid out the same.
+// A variable declared again is the earlier one, reached through a pointer
+// converted with unsafe.Pointer (its type is declared again from the same
+// source, so its memory is laid out the same), and each use of it is
+// (*x), as under the race detector (see carry and raceVar).
 
 // place is where a declaration a cell declares again was written.
 type place struct {

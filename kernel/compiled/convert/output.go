@@ -114,7 +114,9 @@ func (cv *converter) output() *Unit {
 }
 
 // carry renders a declaration part of the cell: a variable declared again
-// (see moveMethods) takes the value of the earlier one.
+// (see moveMethods) is the earlier one, reached through a pointer, as
+// under the race detector: the goroutines and functions of earlier cells
+// that use it and the later cells see one variable.
 func (cv *converter) carry(p *part) string {
 	if _, ok := cv.origins[p.chunk]; ok && len(p.nodes) == 1 {
 		if gd, ok := p.nodes[0].(*ast.GenDecl); ok && len(gd.Specs) == 1 {
@@ -123,10 +125,8 @@ func (cv *converter) carry(p *part) string {
 				if from, ok := cv.carried[name]; ok {
 					cv.used["unsafe"] = "unsafe"
 					t := cv.typeString(cv.info.Defs[vs.Names[0]].Type())
-					if cv.s.Race { // the same variable
-						return fmt.Sprintf("var %s = (*%s)(unsafe.Pointer(%s.V_%s()))", local(name), t, cv.hook(from), name)
-					}
-					return fmt.Sprintf("var %s = *(*%s)(unsafe.Pointer(%s.V_%s()))", local(name), t, cv.hook(from), name)
+					// The same variable, on the heap (see raceVar).
+					return fmt.Sprintf("var %s = (*%s)(unsafe.Pointer(%s.V_%s()))", local(name), t, cv.hook(from), name)
 				}
 			}
 		}
@@ -217,7 +217,7 @@ func (cv *converter) varName(name string, t types.Type, hooks *strings.Builder) 
 	nm.Src = "var " + name + " " + cv.srcTypeString(t, nm)
 	cv.declared[name] = nm
 	ref := "&"
-	if cv.s.Race {
+	if cv.s.Race || cv.isCarried(name) {
 		ref = "" // the variable is on the heap
 	}
 	fmt.Fprintf(hooks, "func (%s) V_%s() *%s { return %s%s }\n", HookType, name, cv.typeString(t), ref, local(name))

@@ -21,14 +21,17 @@ import (
 // the pointer, so later cells reach the same variable as before.
 
 // raceVar reports whether obj is a variable that the cell's package
-// declares, which a session under the race detector keeps on the heap.
+// declares, which a session under the race detector keeps on the heap; so
+// does every session with a variable the cell declares again.
 func (cv *converter) raceVar(obj types.Object) bool {
-	if !cv.s.Race {
-		return false
-	}
 	v, ok := obj.(*types.Var)
 	if !ok || v.IsField() || v.Name() == "_" {
 		return false
+	}
+	if !cv.s.Race {
+		// A variable declared again, because the cell gives methods to
+		// its type, is the earlier variable (see carry).
+		return v.Parent() == cv.pkg.Scope() && cv.isCarried(v.Name())
 	}
 	if cv.hoistedObjs[v] {
 		return true
@@ -38,6 +41,13 @@ func (cv *converter) raceVar(obj types.Object) bool {
 	}
 	p := cv.partOf(v.Pos())
 	return p != nil && (p.inCell() || p.hoist)
+}
+
+// isCarried reports whether the cell declares again the variable name of
+// an earlier cell (see moveMethods).
+func (cv *converter) isCarried(name string) bool {
+	_, ok := cv.carried[name]
+	return ok
 }
 
 // deref is a use of the cell's variable obj, under the race detector.
