@@ -152,8 +152,8 @@ func (c *Cells) explain(e *engine.Error, undefined []string) {
 	}
 }
 
-// declarations are the names a cell declares, and whether it has
-// declarations only (and imports).
+// declarations are the names a cell declares (its statements' variables
+// too), and whether it has declarations only (and imports).
 func declarations(code string) ([]string, bool) {
 	c, err := cell.Parse(code)
 	if err != nil || c.CellMagic != nil || c.Program || len(c.Magics) > 0 || c.Help != "" {
@@ -162,11 +162,8 @@ func declarations(code string) ([]string, bool) {
 	var names []string
 	only := true
 	for _, ch := range c.Chunks {
-		switch ch.Kind {
-		case cell.Import:
-		case cell.Decl:
-			names = append(names, ch.Names...)
-		default:
+		names = append(names, ch.Names...)
+		if ch.Kind != cell.Import && ch.Kind != cell.Decl {
 			only = false
 		}
 	}

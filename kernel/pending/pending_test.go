@@ -38,8 +38,8 @@ func TestDeclarations(t *testing.T) {
 	if !only || !slices.Equal(names, []string{"T", "T.M", "x", "y"}) {
 		t.Errorf("declarations: %q %v", names, only)
 	}
-	if _, only := declarations("func f() {}\nf()"); only {
-		t.Error("a cell with a statement is not declarations only")
+	if names, only := declarations("func f() {}\nn := f()"); only || !slices.Equal(names, []string{"f", "n"}) {
+		t.Errorf("a cell with a statement: %q %v, want f and n, and not declarations only", names, only)
 	}
 	if !overlaps([]string{"M"}, []string{"T.M"}) || overlaps([]string{"N"}, []string{"T.M"}) {
 		t.Error("a wanted method name matches a declared T.M, and only it")
