@@ -788,12 +788,31 @@ def test_type_redefinition_with_different_body_fails_clearly(kernel):
     assert execute_ok(kc, "shape{A: 1}").result_text == "{1}"
 
 
+def test_declarations_wait_for_names_later_cells_declare(kernel):
+    """A cell of declarations that refers to names no cell has declared yet
+    is kept, says so on its timing line, and is declared after the cell
+    that declares them; a cell that uses it before is told why it fails."""
+    km, kc = kernel
+    r = execute_ok(kc, "func double() int { return 2 * base() }")
+    assert r.stdout == "" and r.reply["metadata"]["timing"]["note"].startswith("double waits for base, not declared yet"), r.describe()
+    assert any("double waits for base" in m["content"]["text"] for m in r.of_type("stream")), r.describe()
+    r = execute(kc, "double()")
+    assert r.status == "error" and "undefined: double" in r.error["evalue"], r.describe()
+    assert any("double is not declared yet" in l and "waits for base" in l for l in r.error["traceback"]), r.describe()
+    r = execute_ok(kc, "func base() int { return 21 }")
+    assert "note" not in r.reply["metadata"]["timing"], r.describe()
+    assert execute_ok(kc, "double()").result_text == "42"
+    # a statement cell is never kept: its error is reported
+    r = execute(kc, "func triple() int { return 3 * nothing() }\ntriple()")
+    assert r.status == "error" and "undefined: nothing" in r.error["evalue"], r.describe()
+
+
 @pytest.mark.parametrize(
     "code,line,col",
     [
         ("a := 1\nb := 2\nc := undefinedThing + a", 3, 6),
         ("func g() int {\n\treturn 1\n}\nx := g()\ny := missingName", 5, 6),
-        ('import "strings"\n\nfunc h() string {\n\treturn strings.ToUpper(notDefined)\n}', 4, 25),
+        ('import "strings"\n\nfunc h() string {\n\treturn strings.ToUpper(notDefined)\n}\nh()', 4, 25),
         ("// comment\nvar v int = \"s\"", 2, 13),
         ('fmt.Println("ok")\nvar w int\nw = "text"', 3, 5),
     ],
