@@ -1113,6 +1113,8 @@ UNSUPPORTED = [
     ("newer-generic-package", "fmt.Println(unique.Make(1).Value())", "unique.Make"),
     ("defer-in-loop", "func f() {\n\tfor i := 0; i < 3; i++ {\n\t\tdefer fmt.Println(i)\n\t}\n}\n\nf()",
      "defer in a loop"),
+    ("deferred-literal-in-loop", "func f() {\n\tfor _, s := range []string{\"a\", \"b\"} {\n\t\tdefer func() { fmt.Println(s) }()\n\t}\n}\n\nf()",
+     "defer in a loop, of a function literal that uses variables declared in the loop"),
     ("json-marshal-method", "import \"encoding/json\"\n\ntype C float64\n\nfunc (c C) MarshalJSON() ([]byte, error) { return []byte(`1`), nil }\n\n"
      "b, _ := json.Marshal([]C{2})\nfmt.Println(string(b))", "encoding/json with a value that holds C"),
     ("nil-pointer-conversion", "type E struct{}\n\nfunc (*E) Error() string { return \"e\" }\n\nvar err error = (*E)(nil)\nfmt.Println(err != nil)",

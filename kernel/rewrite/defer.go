@@ -78,6 +78,10 @@ func (r *rewriter) deferStmt(n *ast.DeferStmt) {
 			parts, prefix = append(parts, a), append(prefix, "")
 		}
 	}
+	if inLoop && r.literalUsesLoopVars(call) {
+		r.failf(n, "defer in a loop, of a function literal that uses variables declared in the loop: the interpreter makes the function value when the deferred call runs, so every deferred call would see the last iteration's variables; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native")
+		return
+	}
 	if len(parts) == 0 {
 		return
 	}
@@ -111,6 +115,48 @@ func (r *rewriter) deferStmt(n *ast.DeferStmt) {
 		b.WriteString(" }()")
 		return b.String()
 	})
+}
+
+// literalUsesLoopVars reports whether a function literal in call uses a
+// variable declared inside a loop around call (in the same function),
+// outside the literal: each iteration has its own, which the deferred
+// literal would not see.
+func (r *rewriter) literalUsesLoopVars(call *ast.CallExpr) bool {
+	var loops []ast.Node
+outer:
+	for p := r.parent[call]; p != nil; p = r.parent[p] {
+		switch p.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			loops = append(loops, p)
+		case *ast.FuncLit, *ast.FuncDecl:
+			break outer
+		}
+	}
+	found := false
+	ast.Inspect(call, func(n ast.Node) bool {
+		lit, ok := n.(*ast.FuncLit)
+		if !ok || found {
+			return !found
+		}
+		ast.Inspect(lit.Body, func(m ast.Node) bool {
+			id, ok := m.(*ast.Ident)
+			if !ok || found {
+				return !found
+			}
+			v, ok := r.info.Uses[id].(*types.Var)
+			if !ok || (v.Pos() >= lit.Pos() && v.Pos() < lit.End()) {
+				return true
+			}
+			for _, l := range loops {
+				if v.Pos() >= l.Pos() && v.Pos() < l.End() {
+					found = true
+				}
+			}
+			return true
+		})
+		return false
+	})
+	return found
 }
 
 // isCallable reports whether f is a function value (not a type, for a

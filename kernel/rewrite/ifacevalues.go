@@ -36,9 +36,34 @@ func (r *rewriter) anyAssertion(n *ast.TypeAssertExpr) {
 	x := n.X
 	text, ok := r.anyAssert(n, r.typeOf(x), func() string { return r.span(x) }, r.typeOf(n.Type), comma)
 	if !ok {
+		if comma {
+			r.nilSafeAssertion(n)
+		}
 		return
 	}
 	r.Add(r.off(n.Pos()), r.off(n.End()), text)
+}
+
+// nilSafeAssertion rewrites v, ok := x.(I), of an interface value x to an
+// interface type I, so that a nil x gives nil, false: the interpreter
+// panicked ("reflect: call of reflect.Value.Type on zero Value").
+//
+//	e, ok := r.(error)  ->  e, ok := func(x any) (error, bool) { if x == nil { return nil, false }; v, ok := x.(error); return v, ok }(r)
+func (r *rewriter) nilSafeAssertion(n *ast.TypeAssertExpr) {
+	xt, it := r.typeOf(n.X), r.typeOf(n.Type)
+	if xt == nil || it == nil || !types.IsInterface(xt) || !types.IsInterface(it) || r.inGeneric(n) {
+		return
+	}
+	xs, ok := r.w.typeString(xt, false)
+	is, ok2 := r.w.typeString(it, false)
+	if !ok || !ok2 {
+		return
+	}
+	x := n.X
+	r.Add(r.off(n.Pos()), r.off(n.End()), func() string {
+		return fmt.Sprintf("func(_gocurrentX %s) (%s, bool) { if _gocurrentX == nil { return nil, false }; _gocurrentV, _gocurrentOK := _gocurrentX.(%s); return _gocurrentV, _gocurrentOK }(%s)",
+			xs, is, is, r.span(x))
+	})
 }
 
 // anyAssert is the text of the assertion x.(it) (with its ok when comma)
@@ -66,7 +91,7 @@ func (r *rewriter) anyAssert(at ast.Node, xt types.Type, xs func() string, it ty
 	return func() string {
 		var b strings.Builder
 		if comma {
-			fmt.Fprintf(&b, "func(_gocurrentX any) (%s, bool) { ", is)
+			fmt.Fprintf(&b, "func(_gocurrentX any) (%s, bool) { if _gocurrentX == nil { return nil, false }; ", is)
 		} else {
 			fmt.Fprintf(&b, "func(_gocurrentX any) %s { ", is)
 		}

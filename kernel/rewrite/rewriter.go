@@ -229,6 +229,8 @@ func (r *rewriter) visit(root ast.Node) {
 			r.typeSwitch(n)
 		case *ast.SelectStmt:
 			r.selectStmt(n) // select.go
+		case *ast.GenDecl:
+			r.constDecl(n) // consts.go
 		case *ast.FuncDecl:
 			r.unnamedParams(n.Type, n.Body) // params.go
 		case *ast.FuncLit:

@@ -37,6 +37,7 @@ func (s *session) describe(ctx context.Context, code string, err error) *engine.
 		// unwound it; p.Stack is that goroutine's stack.
 		gid, _ := parseGoroutineID(p.Stack)
 		val := p.Value
+		s.top.panicked(val) // topdefer.go
 		if rv, ok := val.(reflect.Value); ok {
 			if text, ok := s.sessionText(rv); ok { // panictext.go
 				val = text

@@ -101,7 +101,7 @@ func (s *session) autoImports(c *cell.Cell) []cell.ImportSpec {
 	return imports
 }
 
-func (s *session) runCell(ctx context.Context, code string) engine.Result {
+func (s *session) runCell(ctx context.Context, code string) (res engine.Result) {
 	c, err := cell.Parse(code)
 	if err != nil {
 		return errResult(syntaxError(code, err))
@@ -131,9 +131,10 @@ func (s *session) runCell(ctx context.Context, code string) engine.Result {
 	if e := s.modernizeCell(code, c); e != nil { // modern.go
 		return errResult(e)
 	}
+	s.top.reset()
 	for _, ch := range c.Chunks {
 		if _, ok := ch.Node.(*ast.DeferStmt); ok {
-			defer s.runDefers()
+			defer func() { res = s.runDefers(res) }()
 			break
 		}
 	}
@@ -319,9 +320,17 @@ func hoist(chunks []cell.Chunk) []cell.Chunk {
 	return out
 }
 
-// runDefers runs the cell's top-level defers, last first.
-func (s *session) runDefers() {
+// runDefers runs the cell's top-level defers, last first, after the cell
+// ended with res. As main's deferred calls do, they may recover the
+// cell's panic: recover() in them returns its value, and the cell then
+// ends without the error.
+func (s *session) runDefers(res engine.Result) engine.Result {
+	s.top.start(res.Err != nil)
 	_, _ = s.evalQuiet(";for _gocurrentI := len(_gocurrentDefers) - 1; _gocurrentI >= 0; _gocurrentI-- {\n\t_gocurrentDefers[_gocurrentI]()\n}\n_gocurrentDefers = nil")
+	if s.top.finish() {
+		return engine.Result{}
+	}
+	return res
 }
 
 func errResult(e *engine.Error) engine.Result { return engine.Result{Err: e} }

@@ -89,7 +89,7 @@ func (s *session) modernSymbols() interp.Exports {
 			return ok && x.Is(target)
 		}),
 		"RangeContinued": reflect.ValueOf(rangeContinued),
-		"Recovered":      reflect.ValueOf(recovered),
+		"Recovered":      reflect.ValueOf(func(v any) any { return recovered(s.top.recover(v)) }),
 		"NumGoroutine":   reflect.ValueOf(func() int { return 1 + int(s.live.Load()) }),
 	}
 	for name, v := range s.sel.symbols() {
@@ -287,8 +287,16 @@ func rangeContinued(state int) {
 // recovered is what recover() returns in a cell: its value, unless it is
 // one of the interpreter's index panics, whose text (reflect's) is not
 // the runtime error Go would give, with the index and the length; the
-// cell then stops with an error that says so.
+// cell then stops with an error that says so. The interpreter's recover
+// gives the value of a panic of interpreted code as a reflect.Value (%T
+// printed reflect.Value, and r.(string) failed): the value is taken out.
 func recovered(v any) any {
+	if rv, ok := v.(reflect.Value); ok {
+		if !rv.IsValid() || !rv.CanInterface() {
+			return nil
+		}
+		v = rv.Interface()
+	}
 	if s, ok := v.(string); ok && (strings.HasPrefix(s, "reflect: ") || strings.HasPrefix(s, "reflect.Value.")) &&
 		(strings.HasSuffix(s, "index out of range") || strings.HasSuffix(s, "index out of bounds")) {
 		panic(fmt.Sprintf("not supported by the interpreter: recover() of an index out of range: the interpreter's panic says %q, not Go's runtime error with the index and the length; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native", s))

@@ -57,6 +57,7 @@ type session struct {
 	mod        *modern                   // rewriting of modern Go (modern.go)
 	procs      *procsState               // process pools of procs.Map (procs.go)
 	sel        selectOps                 // the native select of rewritten cells (selects.go)
+	top        topPanic                  // the cell's panic, for recover() in its top-level defers (topdefer.go)
 	timer      timer                     // runs of measured cells (measure.go)
 	kernelCPU  kernelCPU                 // CPU of the kernel's own child processes (modern.go)
 	declared   func(ledger.Delta)        // tells the kernel what a cell declared, or nil (replay.go)
