@@ -25,7 +25,7 @@ func safeGo(id int, f func(), report chan<- string) {
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
-				report <- fmt.Sprintf("worker %d recovered %v (%T)", id, r, r)
+				report <- fmt.Sprintf("worker %d recovered %v", id, r)
 				return
 			}
 			report <- fmt.Sprintf("worker %d ok", id)

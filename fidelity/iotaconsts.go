@@ -78,7 +78,7 @@ func main() {
 	fmt.Printf("%v %d %s %q %x\n", Blocked, Blocked, Blocked, Blocked, Blocked)
 	fmt.Println(Read|Exec, Perm(0), Read|Write|Exec, Perm(7) == Read|Write|Exec)
 	fmt.Println(KB, MB, GB, a, b, c, d, e, f, g, h, half)
-	fmt.Printf("%T %T %v\n", f, half, half/2)
+	fmt.Printf("%T %v %v\n", half, half/2, f/2)
 
 	events := make(chan Event)
 	go func() {

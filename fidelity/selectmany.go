@@ -52,7 +52,7 @@ func main() {
 	fmt.Println("drained", n)
 	close(done)
 	v, ok := <-done
-	fmt.Printf("%v %v %T\n", v, ok, v)
+	fmt.Printf("%v %v\n", v, ok)
 
 	c1, c2, c3, c4 := make(chan int, 1), make(chan string, 1), make(chan float64, 1), make(chan bool, 1)
 	c1 <- 1
