@@ -326,9 +326,10 @@ func TestProcsTimingCountsTheChildren(t *testing.T) {
 		t.Errorf("the cell's CPU time is %v, want about 2 s: the children's CPU time is not counted", used)
 	}
 	// Other programs may take the cores (tests share the machine): then
-	// the machine was saturated.
-	if cores < 1.5 && machine < float64(runtime.NumCPU())-0.3 {
-		t.Errorf("%.2f cores busy, want about 2", cores)
+	// the machine was saturated. One child at a time would keep at most
+	// one core busy.
+	if cores < 1.2 && machine < float64(runtime.NumCPU())-0.5 {
+		t.Errorf("%.2f cores busy, want about 2 (the children ran one at a time)", cores)
 	}
 }
 
