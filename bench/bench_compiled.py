@@ -8,7 +8,8 @@ Reports, as a Markdown table:
   * the first cell after the kernel starts (waits for the session's setup);
   * a new trivial cell (`xN := N`, each cell new code) from execute_request
     to status idle, p50 and p99 over --cells cells, and the build part of
-    it (metadata.timing.build_ns);
+    it (metadata.timing.build_ns); the p50 of the first and of the last
+    cells, to see whether a cell costs more as the session grows;
   * the same cell run again unchanged, p50 over 20 runs;
   * resident memory of the kernel and its session process after 10 cells
     and after --cells cells, and the growth per cell between;
@@ -128,6 +129,9 @@ def main():
     print(f"| first cell (waits for the session's setup) | {bk.ms(first)} |")
     print(f"| new trivial cell, p50 / p99 | {bk.ms(bk.percentile(walls, 50))} / {bk.ms(bk.percentile(walls, 99))} |")
     print(f"| of which building, p50 | {bk.ms(statistics.median(builds))} |")
+    k = max(1, min(50, n // 4))
+    print(f"| new trivial cell, p50 of the first {k} / of the last {k} | "
+          f"{bk.ms(statistics.median(walls[:k]))} / {bk.ms(statistics.median(walls[-k:]))} |")
     print(f"| the same cell again, p50 | {bk.ms(statistics.median(again))} |")
     print(f"| RSS (kernel + {nprocs - 1} child) after 10 cells / after {n} | {rss10 / 2**20:.0f} MB / {rss_end / 2**20:.0f} MB |")
     print(f"| growth per cell | {(rss_end - rss10) / max(n - 10, 1) / 2**20:.2f} MB |")
