@@ -793,18 +793,18 @@ def test_declarations_wait_for_names_later_cells_declare(kernel):
     is kept, says so on its timing line, and is declared after the cell
     that declares them; a cell that uses it before is told why it fails."""
     km, kc = kernel
-    r = execute_ok(kc, "func double() int { return 2 * base() }")
-    assert r.stdout == "" and r.reply["metadata"]["timing"]["note"].startswith("double waits for base, not declared yet"), r.describe()
-    assert any("double waits for base" in m["content"]["text"] for m in r.of_type("stream")), r.describe()
-    r = execute(kc, "double()")
-    assert r.status == "error" and "undefined: double" in r.error["evalue"], r.describe()
-    assert any("double is not declared yet" in l and "waits for base" in l for l in r.error["traceback"]), r.describe()
-    r = execute_ok(kc, "func base() int { return 21 }")
+    r = execute_ok(kc, "func doubled() int { return 2 * laterBase() }")
+    assert r.stdout == "" and r.reply["metadata"]["timing"]["note"].startswith("doubled waits for laterBase, not declared yet"), r.describe()
+    assert any("doubled waits for laterBase" in m["content"]["text"] for m in r.of_type("stream")), r.describe()
+    r = execute(kc, "doubled()")
+    assert r.status == "error" and "undefined: doubled" in r.error["evalue"], r.describe()
+    assert any("doubled is not declared yet" in l and "waits for laterBase" in l for l in r.error["traceback"]), r.describe()
+    r = execute_ok(kc, "func laterBase() int { return 21 }")
     assert "note" not in r.reply["metadata"]["timing"], r.describe()
-    assert execute_ok(kc, "double()").result_text == "42"
+    assert execute_ok(kc, "doubled()").result_text == "42"
     # a statement cell is never kept: its error is reported
-    r = execute(kc, "func triple() int { return 3 * nothing() }\ntriple()")
-    assert r.status == "error" and "undefined: nothing" in r.error["evalue"], r.describe()
+    r = execute(kc, "func tripled() int { return 3 * nothingYet() }\ntripled()")
+    assert r.status == "error" and "undefined: nothingYet" in r.error["evalue"], r.describe()
 
 
 @pytest.mark.parametrize(
