@@ -102,6 +102,48 @@ EXPECTED = [
      "circle 1 square 2 circle pointer unknown\n"
      "recovered: runtime error: range function continued iteration after function for loop body returned false\n"
      "10\nx 0\nx 1\nx 2\n"),
+    # The interpreter kept a value of a session type with a String or
+    # Error method in a variable of type any without the method (or with
+    # a reference fmt read in the wrong frame): fmt printed its fields,
+    # <nil>, or a panic of the method.
+    ("stringer-values-in-any-print-their-method", textwrap.dedent("""\
+        type fault struct{ n int }
+
+        func (f fault) String() string { return "fault#" + string(rune('0'+f.n)) }
+
+        type MyErr struct{ msg string }
+
+        func (e *MyErr) Error() string { return "myerr:" + e.msg }
+
+        func ret() any { return fault{2} }
+
+        func show(x any) { fmt.Println("param", x) }
+
+        func try(f func()) {
+        	defer func() {
+        		r := recover()
+        		fmt.Printf("recovered %v\\n", r)
+        	}()
+        	f()
+        }
+
+        var a any = fault{1}
+        var b any
+        b = &MyErr{"b"}
+        fmt.Println(a, b, ret())
+        fmt.Printf("%v|%s|%q|%d|%+v\\n", a, a, a, 7, b)
+        show(fault{3})
+        ch := make(chan any, 1)
+        ch <- fault{4}
+        fmt.Println(<-ch)
+        try(func() { panic(fault{5}) })
+        try(func() { panic(&MyErr{"p"}) })
+        fmt.Println(fmt.Errorf("wrap: %v", a))
+        f, ok := a.(fault)
+        fmt.Println(f.n, ok, any(fault{6}))
+        """),
+     "fault#1 myerr:b fault#2\nfault#1|fault#1|\"fault#1\"|7|myerr:b\nparam fault#3\nfault#4\n"
+     "recovered fault#5\nrecovered myerr:p\nwrap: fault#1\n1 true fault#6\n"),
 ]
 
 
@@ -193,3 +235,33 @@ def test_a_recovered_index_panic_stops_the_cell(fresh_kernel):
     assert r.status == "error", r.describe()
     assert "recover() of an index out of range" in r.error["evalue"] and "Go (gocurrent, compiled)" in r.error["evalue"], r.describe()
     assert r.user_stdout == "", r.describe()
+
+
+@pytest.mark.timeout(60)
+def test_ambiguous_stringer_in_any_and_value_error_targets_stop_the_cell(fresh_kernel):
+    """A value of a type with a String method that the interpreter cannot
+    tell from int, put into an any, and errors.As with a pointer to an
+    error type that is not a pointer (its errors do not match it), are
+    refused before the cell runs; printing the values themselves is not."""
+    km, kc = fresh_kernel
+    r = run_ok(km, kc, textwrap.dedent("""\
+        type State int
+
+        func (s State) String() string { return "state" }
+
+        type StatusError struct{ Code int }
+
+        func (e StatusError) Error() string { return "status" }
+
+        fmt.Println(State(1), StatusError{2})
+        """), "state status\n")
+    assert r.user_stdout == "state status\n", r.describe()
+    for code, what in [("var s any = State(1)\nfmt.Println(s)", "cannot tell State from int"),
+                       ("var st StatusError\nfmt.Println(errors.As(fmt.Errorf(\"x: %w\", StatusError{3}), &st))",
+                        "errors.As with a target of type StatusError"),
+                       ("var err error = StatusError{4}\n_, ok := err.(StatusError)\nfmt.Println(ok)",
+                        "a type assertion of an error to type StatusError")]:
+        r = run_cell(km, kc, code)
+        assert r.status == "error", r.describe()
+        assert what in r.error["evalue"] and "Go (gocurrent, compiled)" in r.error["evalue"], r.describe()
+        assert r.user_stdout == "", r.describe()

@@ -148,6 +148,7 @@ func sessionErrorFunc(fn, name, cases string) string {
 // fields), unless it comes out of a function as an error.
 func (r *rewriter) errorArgs(n *ast.CallExpr) {
 	var sig *types.Signature
+	target := -1 // errors.As's target, a pointer to the type it looks for
 	switch f := ast.Unparen(n.Fun).(type) {
 	case *ast.SelectorExpr:
 		if id, ok := f.X.(*ast.Ident); ok {
@@ -155,6 +156,9 @@ func (r *rewriter) errorArgs(n *ast.CallExpr) {
 				p := pn.Imported().Path()
 				if r.w.lib.pkgs[p] != nil || p == NativePath {
 					return
+				}
+				if p == "errors" && f.Sel.Name == "As" {
+					target = 1
 				}
 				sig, _ = r.typeOf(f).(*types.Signature)
 				break
@@ -184,7 +188,7 @@ func (r *rewriter) errorArgs(n *ast.CallExpr) {
 			continue
 		}
 		at := r.typeOf(a)
-		if at == nil || r.numbers[a] {
+		if at == nil || r.numbers[a] || i == target {
 			continue
 		}
 		if _, isIface := at.Underlying().(*types.Interface); isIface || !interpretedType(at) {
@@ -202,4 +206,70 @@ func (r *rewriter) errorArgs(n *ast.CallExpr) {
 			r.wrap(a, in.Name+"(", ")")
 		}
 	}
+}
+
+// valueErrors refuses, in a cell's code, what the interpreter's errors of
+// a session type that is not a pointer (type StatusError struct{...} with
+// func (e StatusError) Error()) would get wrong: an error does not match
+// an assertion to such a type (err.(StatusError) fails, a type switch
+// takes default), and errors.As with a pointer to one reports false or
+// panics.
+func (r *rewriter) valueErrors(n ast.Node) {
+	if r.it.inst != nil || r.inGeneric(n) {
+		return
+	}
+	switch n := n.(type) {
+	case *ast.TypeAssertExpr:
+		if n.Type != nil {
+			r.valueErrorTarget(n.Type, r.typeOf(n.X), r.typeOf(n.Type), "a type assertion of an error to")
+		}
+	case *ast.TypeSwitchStmt:
+		var x ast.Expr
+		switch a := n.Assign.(type) {
+		case *ast.AssignStmt:
+			if len(a.Rhs) == 1 {
+				if ta, ok := a.Rhs[0].(*ast.TypeAssertExpr); ok {
+					x = ta.X
+				}
+			}
+		case *ast.ExprStmt:
+			if ta, ok := a.X.(*ast.TypeAssertExpr); ok {
+				x = ta.X
+			}
+		}
+		if x == nil {
+			return
+		}
+		for _, s := range n.Body.List {
+			if cc, ok := s.(*ast.CaseClause); ok {
+				for _, e := range cc.List {
+					r.valueErrorTarget(e, r.typeOf(x), r.typeOf(e), "a type switch on an error with a case of")
+				}
+			}
+		}
+	case *ast.CallExpr:
+		if path, name, ok := r.pkgMember(n.Fun); ok && path == "errors" && name == "As" && len(n.Args) == 2 {
+			if p, ok := r.typeOf(n.Args[1]).(*types.Pointer); ok {
+				r.valueErrorTarget(n.Args[1], types.Universe.Lookup("error").Type(), p.Elem(), "errors.As with a target of")
+			}
+		}
+	}
+}
+
+// valueErrorTarget refuses what, of a value of type x, when x is error
+// and t a session type that is not a pointer and has the Error method.
+func (r *rewriter) valueErrorTarget(at ast.Node, x, t types.Type, what string) {
+	if x == nil || t == nil || !types.Identical(x, types.Universe.Lookup("error").Type()) {
+		return
+	}
+	nt, ok := types.Unalias(t).(*types.Named)
+	if !ok || nt.Obj().Pkg() == nil || nt.Obj().Pkg().Path() != "main" || types.IsInterface(nt) {
+		return
+	}
+	if types.NewMethodSet(nt).Lookup(nil, "Error") == nil {
+		return
+	}
+	name := nt.Obj().Name()
+	r.failf(at, "%s type %s: the interpreter's errors of %s, a type that is not a pointer, do not match it (the assertion fails, errors.As reports false); give %s's methods a pointer receiver and use *%s, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native",
+		what, name, name, name, name)
 }

@@ -213,6 +213,8 @@ func (r *rewriter) enclosingFunc(n ast.Node) ast.Node {
 func (r *rewriter) visit(root ast.Node) {
 	ast.Inspect(root, func(n ast.Node) bool {
 		r.nilIfaces(n)      // niliface.go
+		r.anyValues(n)      // anyprint.go
+		r.valueErrors(n)    // errors.go
 		r.typeIdentities(n) // identity.go
 		switch n := n.(type) {
 		case *ast.RangeStmt:
@@ -251,6 +253,7 @@ func (r *rewriter) visit(root ast.Node) {
 			r.printArgs(n)
 			r.typeVerbs(n)       // typefmt.go
 			r.valueVerbs(n)      // fmtverbs.go
+			r.anyPrintArgs(n)    // anyprint.go
 			r.ifaceConversion(n) // ifacevalues.go
 			r.jsonCall(n)        // jsonmethods.go
 			r.variadicIfaces(n)  // variadic.go

@@ -1,0 +1,315 @@
+package rewrite
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"sort"
+	"strings"
+)
+
+// Values of the session's types with a String or Error method in an
+// empty interface. The interpreter (yaegi v0.16.0) keeps such a value in
+// a variable of type any without its methods, or with a reference to
+// the expression that made it, which fmt reads again in the frame that
+// prints it: fmt printed the fields ({3}), <nil>, or a panic of the
+// String method where Go prints the method's text. A value given to fmt
+// as it is, of its own type, prints right.
+//
+//   - An argument of an empty interface type of a formatting call of fmt
+//     or log, printed with a verb that calls the method (%v, %s, %q, %x,
+//     %X, and Print and Println), is given to fmt through an interface
+//     variable of error or fmt.Stringer when it holds a value of such a
+//     type, which makes a value that keeps its method:
+//
+//     fmt.Println(a)  ->  fmt.Println(func(x any) any { if v, ok := x.(fault); ok { var s fmt.Stringer = v; return s }; return x }(a))
+//
+//   - Such a value in an element, a map entry or a field of an empty
+//     interface type is not reached: fmt prints the slice, map or struct
+//     around it with what the interpreter keeps there.
+//   - A value of such a type that the interpreter cannot tell from another
+//     (type State int, from int) is refused wherever it becomes an empty
+//     interface, but as a formatting call's argument.
+
+// textMethodType is a session type with a String or Error method: its
+// name in rewritten code, and the interface fmt calls it through.
+type textMethodType struct {
+	expr  string // the type as rewritten code writes it (T, *T)
+	iface string // error, or fmt.Stringer as rewritten code writes it
+}
+
+// textMethodTypes are the session's package-level types (T and *T) with
+// a String or Error method that the interpreter tells from every other
+// type a value may have.
+func (r *rewriter) textMethodTypes() []textMethodType {
+	if r.chk.pkg == nil {
+		return nil
+	}
+	var out []textMethodType
+	scope := r.chk.pkg.Scope()
+	for _, name := range scope.Names() {
+		tn, ok := scope.Lookup(name).(*types.TypeName)
+		if !ok || tn.IsAlias() || types.IsInterface(tn.Type()) {
+			continue
+		}
+		if nt, ok := tn.Type().(*types.Named); !ok || nt.TypeParams().Len() > 0 {
+			continue
+		}
+		for _, t := range []types.Type{tn.Type(), types.NewPointer(tn.Type())} {
+			ms := types.NewMethodSet(t)
+			iface := ""
+			switch {
+			case ms.Lookup(nil, "Error") != nil:
+				iface = "error"
+			case ms.Lookup(nil, "String") != nil:
+				iface = r.w.qualifier(types.NewPackage("fmt", "fmt")) + ".Stringer"
+			default:
+				continue
+			}
+			if r.textPartner(t) != "" {
+				continue
+			}
+			if s, ok := r.w.typeString(t, false); ok {
+				out = append(out, textMethodType{s, iface})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].expr < out[j].expr })
+	return out
+}
+
+// methodVerbs are the verbs fmt prints a value with by its String or
+// Error method.
+const methodVerbs = "vsqxX"
+
+// anyPrintArgs gives fmt the arguments of a formatting call that are of
+// an empty interface type through anyText, when the session has types
+// with a String or Error method.
+func (r *rewriter) anyPrintArgs(n *ast.CallExpr) {
+	path, name, ok := r.pkgMember(n.Fun)
+	if !ok {
+		return
+	}
+	skip, ok := printFuncs[path][name]
+	if !ok || r.inGeneric(n) || len(n.Args) <= skip {
+		return
+	}
+	args := n.Args[skip:]
+	calls := make([]bool, len(args)) // the argument is printed by its method
+	if strings.HasSuffix(name, "f") {
+		_, format, fargs, ok := r.formatCall(n)
+		if !ok {
+			return
+		}
+		args = fargs
+		calls = make([]bool, len(args))
+		other := make([]bool, len(args))
+		verbs, _ := formatVerbs(format)
+		for _, v := range verbs {
+			if v.arg >= len(args) {
+				continue
+			}
+			flags := format[strings.LastIndexByte(format[:v.at], '%')+1 : v.at]
+			if strings.ContainsRune(methodVerbs, v.verb) && !(v.verb == 'v' && strings.Contains(flags, "#")) {
+				calls[v.arg] = true
+			} else {
+				other[v.arg] = true
+			}
+		}
+		for i := range calls {
+			calls[i] = calls[i] && !other[i]
+		}
+	} else {
+		for i := range calls {
+			calls[i] = true
+		}
+	}
+	var tts []textMethodType
+	for i, a := range args {
+		t := r.typeOf(a)
+		if !calls[i] || t == nil {
+			continue
+		}
+		if it, ok := t.Underlying().(*types.Interface); !ok || !it.Empty() {
+			continue
+		}
+		if tts == nil {
+			if tts = r.textMethodTypes(); len(tts) == 0 {
+				return
+			}
+		}
+		a := a
+		r.Add(r.off(a.Pos()), r.off(a.End()), func() string { return anyText(tts, r.span(a)) })
+	}
+}
+
+// anyText is the expression that gives the value of x, of type any, to
+// fmt with its String or Error method when it is of one of tts.
+func anyText(tts []textMethodType, x string) string {
+	var b strings.Builder
+	b.WriteString("func(_gocurrentX any) any { ")
+	for _, t := range tts {
+		fmt.Fprintf(&b, "if _gocurrentV, _gocurrentOK := _gocurrentX.(%s); _gocurrentOK { var _gocurrentI %s = _gocurrentV; return _gocurrentI }; ", t.expr, t.iface)
+	}
+	fmt.Fprintf(&b, "return _gocurrentX }(%s)", x)
+	return b.String()
+}
+
+// anyValues refuses the values of n of a session type with a String or
+// Error method that become empty interfaces where the interpreter cannot
+// tell their type from another (see the top of this file).
+func (r *rewriter) anyValues(n ast.Node) {
+	if r.inGeneric(n) {
+		return
+	}
+	switch n := n.(type) {
+	case *ast.AssignStmt:
+		if n.Tok == token.ASSIGN && len(n.Lhs) == len(n.Rhs) {
+			for i, l := range n.Lhs {
+				r.anyValue(n.Rhs[i], r.typeOf(l))
+			}
+		}
+	case *ast.ValueSpec:
+		if n.Type != nil && len(n.Values) == len(n.Names) {
+			for _, v := range n.Values {
+				r.anyValue(v, r.typeOf(n.Type))
+			}
+		}
+	case *ast.ReturnStmt:
+		var sig *types.Signature
+		switch f := r.enclosingFunc(n).(type) {
+		case *ast.FuncLit:
+			sig, _ = r.typeOf(f).(*types.Signature)
+		case *ast.FuncDecl:
+			if obj, ok := r.info.Defs[f.Name].(*types.Func); ok {
+				sig, _ = obj.Type().(*types.Signature)
+			}
+		}
+		if sig != nil && sig.Results().Len() == len(n.Results) {
+			for i, e := range n.Results {
+				r.anyValue(e, sig.Results().At(i).Type())
+			}
+		}
+	case *ast.SendStmt:
+		if t := r.typeOf(n.Chan); t != nil {
+			if ch, ok := t.Underlying().(*types.Chan); ok {
+				r.anyValue(n.Value, ch.Elem())
+			}
+		}
+	case *ast.CompositeLit:
+		t := r.typeOf(n)
+		if t == nil {
+			return
+		}
+		switch u := t.Underlying().(type) {
+		case *types.Struct:
+			for i, el := range n.Elts {
+				if kv, ok := el.(*ast.KeyValueExpr); ok {
+					if id, ok := kv.Key.(*ast.Ident); ok {
+						if f, ok := r.info.Uses[id].(*types.Var); ok {
+							r.anyValue(kv.Value, f.Type())
+						}
+					}
+				} else if i < u.NumFields() {
+					r.anyValue(el, u.Field(i).Type())
+				}
+			}
+		case *types.Slice, *types.Array, *types.Map:
+			var key, elem types.Type
+			switch u := u.(type) {
+			case *types.Slice:
+				elem = u.Elem()
+			case *types.Array:
+				elem = u.Elem()
+			case *types.Map:
+				key, elem = u.Key(), u.Elem()
+			}
+			for _, el := range n.Elts {
+				if kv, ok := el.(*ast.KeyValueExpr); ok {
+					if key != nil {
+						r.anyValue(kv.Key, key)
+					}
+					r.anyValue(kv.Value, elem)
+				} else {
+					r.anyValue(el, elem)
+				}
+			}
+		}
+	case *ast.CallExpr:
+		if tv, ok := r.info.Types[n.Fun]; ok && tv.IsType() {
+			if len(n.Args) == 1 {
+				r.anyValue(n.Args[0], tv.Type)
+			}
+			return
+		}
+		if path, name, ok := r.pkgMember(n.Fun); ok {
+			if _, isPrint := printFuncs[path][name]; isPrint {
+				return // fmt gets the value with its methods
+			}
+		}
+		sig, _ := r.typeOf(n.Fun).(*types.Signature)
+		if sig == nil || n.Ellipsis.IsValid() {
+			return
+		}
+		params := sig.Params()
+		for i, a := range n.Args {
+			switch {
+			case sig.Variadic() && i >= params.Len()-1:
+				r.anyValue(a, params.At(params.Len()-1).Type().(*types.Slice).Elem())
+			case i < params.Len():
+				r.anyValue(a, params.At(i).Type())
+			}
+		}
+	}
+}
+
+// anyValue refuses e, which becomes a value of type target, when the
+// interpreter cannot tell its type from another one there.
+func (r *rewriter) anyValue(e ast.Expr, target types.Type) {
+	if e == nil || target == nil {
+		return
+	}
+	it, ok := target.Underlying().(*types.Interface)
+	if !ok || !it.Empty() {
+		return
+	}
+	t := r.typeOf(e)
+	if t == nil || types.IsInterface(t) || !hasTextMethod(t) || !sessionNamed(t) {
+		return
+	}
+	name := types.TypeString(t, r.w.userQualifier)
+	method := "String"
+	if types.NewMethodSet(t).Lookup(nil, "Error") != nil {
+		method = "Error"
+	}
+	if other := r.textPartner(t); other != "" {
+		r.failf(e, "a value of type %s in an empty interface (%s): the interpreter cannot tell %s from %s there, and fmt would print it without its %s method; print it as a %s, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native",
+			name, types.TypeString(target, r.w.userQualifier), name, other, method, name)
+	}
+}
+
+// textPartner is a type the interpreter cannot tell from t, or from the
+// type t points to, at run time ("" if none): int for type State int and
+// *State.
+func (r *rewriter) textPartner(t types.Type) string {
+	if other := r.namedPartner(t); other != "" {
+		return other
+	}
+	if p, ok := t.(*types.Pointer); ok {
+		if other := r.namedPartner(p.Elem()); other != "" {
+			return "*" + strings.TrimPrefix(other, "*")
+		}
+	}
+	return ""
+}
+
+// sessionNamed reports whether t is a named type of the session's
+// package, or a pointer to one.
+func sessionNamed(t types.Type) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	nt, ok := types.Unalias(t).(*types.Named)
+	return ok && nt.Obj().Pkg() != nil && nt.Obj().Pkg().Path() == "main"
+}
