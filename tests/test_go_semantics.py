@@ -214,6 +214,15 @@ SNIPPETS += [
         fmt.Println(firstOver(3))
         fmt.Println(firstOver(30))
         """),
+    S("range-over-func-one-line-bodies", "fmt maps slices", """
+        func countdown(n int) func(func(int) bool) {
+            return func(yield func(int) bool) { for i := n; i > 0; i-- { if !yield(i) { return } } }
+        }
+        """, """
+        for i := range countdown(3) { fmt.Print(i, " ") }
+        for k, v := range maps.All(map[string]int{"a": 1}) { fmt.Println(k, v) }
+        for i, s := range slices.All([]string{"x"}) { fmt.Println(i, s) }
+        """),
     S("iter-seq-std", "fmt iter maps slices strings", """
         func evens(n int) iter.Seq[int] {
             return func(yield func(int) bool) {

@@ -95,7 +95,8 @@ func (r *rewriter) rangeFunc(n *ast.RangeStmt, li *loopInfo) {
 			fmt.Fprintf(&b, " %s = %s;", strings.Join(ls, ", "), strings.Join(assign, ", "))
 		}
 		b.WriteString(r.Render(r.off(body.Lbrace)+1, r.off(body.Rbrace)))
-		fmt.Fprintf(&b, " return true }); %s = 2", li.doneVar)
+		// A semicolon: the body may end on its own line or not.
+		fmt.Fprintf(&b, "; return true }); %s = 2", li.doneVar)
 		for i, act := range li.exits {
 			fmt.Fprintf(&b, "; if %s == %d { %s }", li.exitVar, i+1, act)
 		}
