@@ -214,6 +214,26 @@ SNIPPETS += [
         fmt.Println(firstOver(3))
         fmt.Println(firstOver(30))
         """),
+    S("print-whole-slices-and-generic-results", "fmt", """
+        type level int
+        func (l level) String() string { return [...]string{"low", "mid", "high"}[l] }
+        type task struct{ name string; pri int }
+        func (t task) String() string { return fmt.Sprintf("%s(%d)", t.name, t.pri) }
+        type failure struct{ code int }
+        func (f *failure) Error() string { return fmt.Sprint("failure ", f.code) }
+        func first[T any](xs []T) T { return xs[0] }
+        type box[T any] struct{ v T }
+        func (b box[T]) get() T { return b.v }
+        """, """
+        levels := []level{0, 2}
+        tasks := [2]task{{"a", 3}, {"b", 9}}
+        fails := []*failure{{1}, nil}
+        fmt.Println(levels, tasks, fails, len(levels))
+        fmt.Printf("%v|%s|%d\\n", levels, tasks, levels[1])
+        fmt.Println(fmt.Sprint("x", levels, "y"), fmt.Errorf("got %v", fails))
+        fmt.Println(first(levels), first(tasks[:]), first(fails), box[task]{tasks[1]}.get())
+        fmt.Printf("%v %s %d\\n", first(tasks[:]), first(levels), first(levels))
+        """),
     S("range-over-func-one-line-bodies", "fmt maps slices", """
         func countdown(n int) func(func(int) bool) {
             return func(yield func(int) bool) { for i := n; i > 0; i-- { if !yield(i) { return } } }
@@ -1116,7 +1136,7 @@ def test_fidelity_program_cell(fresh_kernel, go_results, name):
 # it runs, with an error that names the construct and suggests %%native.
 UNSUPPORTED = [
     ("stringer-in-slice", "type item struct{ n int }\n\nfunc (i item) String() string { return \"#\" }\n\n"
-     "fmt.Println(\"first\")\nfmt.Println([]item{{1}})", "String method"),
+     "fmt.Println(\"first\")\nfmt.Println(map[string]item{\"a\": {1}})", "String method"),
     ("defer-in-range-func", "for x := range func(yield func(int) bool) { yield(1) } {\n\tdefer fmt.Println(x)\n}",
      "defer inside a range over a function"),
     ("newer-generic-package", "fmt.Println(unique.Make(1).Value())", "unique.Make"),

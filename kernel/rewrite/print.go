@@ -39,10 +39,13 @@ func (r *rewriter) printArgs(n *ast.CallExpr) {
 			continue
 		}
 		t := r.typeOf(a)
-		if t == nil || hasPrintMethod(t) {
+		if t == nil || r.printGenericResult(n, name, i, a, t) || hasPrintMethod(t) { // print_elems.go
 			continue
 		}
 		if inner := hiddenStringer(t, true, map[types.Type]bool{}); inner != nil {
+			if r.printElems(n, name, i, a, t) { // print_elems.go
+				continue
+			}
 			r.failf(a, "fmt would print the %s values inside this %s without their %s method: the interpreter's fmt sees the methods of the values it is given, not of those inside them; print them one by one, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native",
 				inner.Obj().Name(), types.TypeString(t, r.w.userQualifier), printMethodName(inner))
 			return

@@ -89,6 +89,7 @@ func (s *session) modernSymbols() interp.Exports {
 			return ok && x.Is(target)
 		}),
 		"RangeContinued": reflect.ValueOf(rangeContinued),
+		"Elems":          reflect.ValueOf(elemsTextOf),
 		"Recovered":      reflect.ValueOf(func(v any) any { return recovered(s.top.recover(v)) }),
 		"NumGoroutine":   reflect.ValueOf(func() int { return 1 + int(s.live.Load()) }),
 	}
@@ -268,6 +269,28 @@ func unnamedStruct(t reflect.Type, seen map[reflect.Type]bool) bool {
 // rangeContinued panics with the runtime error of Go for a sequence that
 // called its yield function again after the loop's body returned false
 // (state 1) or after the loop ended (state 2), by doing the same.
+// elemsText is a slice or array whose n elements fmt prints as elem
+// gives them (print_elems.go in package rewrite): "[a b c]".
+type elemsText struct {
+	n    int
+	elem func(int) string
+}
+
+func (e elemsText) String() string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := range e.n {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(e.elem(i))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+func elemsTextOf(n int, elem func(int) string) fmt.Stringer { return elemsText{n, elem} }
+
 func rangeContinued(state int) {
 	if state == 1 {
 		for range func(yield func() bool) {
