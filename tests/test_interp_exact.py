@@ -208,6 +208,30 @@ def test_type_verb_of_session_struct_in_interface_stops_the_cell(fresh_kernel):
     assert "%T of a value whose type the interpreter made" in r.error["evalue"], r.describe()
 
 
+def test_type_verb_of_session_values_in_errors_and_stringers_stops_the_cell(fresh_kernel):
+    """%T of an error or a fmt.Stringer holding a value of a session type:
+    the interpreter keeps it in a wrapper of its own, and a type whose
+    underlying type another type shares (type code int) cannot be told
+    from it: each stops the cell instead of printing interp._error, int or
+    stdlib._fmt_Stringer."""
+    km, kc = fresh_kernel
+    run_ok(km, kc, textwrap.dedent("""\
+        type notFound struct{ key string }
+        func (e *notFound) Error() string { return "not found" }
+        type code int
+        func (c code) Error() string { return "code" }
+        var e1 error = &notFound{"k"}
+        var e2 error = code(3)
+        var n any = 7
+        """), "")
+    for arg in ("e1", "e2", "n"):
+        r = run_cell(km, kc, f'fmt.Printf("%T\\n", {arg})')
+        assert r.status == "error" and "not supported by the interpreter: %T of a value" in r.error["evalue"], r.describe()
+        assert r.user_stdout == "", r.describe()
+    r = run_cell(km, kc, 'fmt.Printf("%T %T\\n", errors.New("x"), 1.5)')
+    assert r.status == "ok" and r.user_stdout == "*errors.errorString float64\n", r.describe()
+
+
 @pytest.mark.timeout(60)
 def test_var_from_a_statement_variable_says_how_to_write_it(fresh_kernel):
     """The interpreter cannot give a var declaration a value that uses a

@@ -5,6 +5,8 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -76,7 +78,7 @@ func (r *rewriter) typeVerbs(n *ast.CallExpr) {
 			// Known only when the cell runs: the native TypeName names
 			// the value's type, and stops the cell on a type the
 			// interpreter made.
-			r.wrap(c.arg, NativeAlias+".TypeName(", ")")
+			r.wrap(c.arg, NativeAlias+".TypeName(", ", "+strconv.Quote(r.w.lookAlikes())+")")
 			continue
 		}
 		if pure(c.arg) {
@@ -282,4 +284,21 @@ func (r *rewriter) mayHoldSessionValue(t types.Type) bool {
 		}
 	}
 	return false
+}
+
+// lookAlikes are the runtime types the interpreter makes of the session's
+// named types that are not structs, one per line (type Named int: int):
+// what the native TypeName cannot tell from those types.
+func (w *Rewriter) lookAlikes() string {
+	var out []string
+	for id, e := range w.seenTypes {
+		if !strings.HasPrefix(strings.TrimLeft(id, "*"), "main.") || strings.HasPrefix(e.class, "struct") || strings.HasPrefix(e.class, "*struct") {
+			continue
+		}
+		if !slices.Contains(out, e.class) {
+			out = append(out, e.class)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -236,11 +237,35 @@ func negZero(x any) bool {
 // typeName is what %T prints for x, for the native TypeName of rewritten
 // cells. The interpreter makes the session's struct types as unnamed
 // struct types, whose name it cannot tell: a value of one stops the cell.
-func typeName(x any) string {
+//
+// lookAlikes are the runtime types, one per line, that the session's own
+// types with the same underlying type share (type Named int: int): a
+// value of one of them may be of a session type, which the interpreter
+// cannot tell.
+func typeName(x any, lookAlikes string) string {
 	if x == nil {
 		return "<nil>"
 	}
 	t := reflect.TypeOf(x)
+	// A value in an interface of the interpreter's own (interp._error
+	// for an error, stdlib._fmt_Stringer for a fmt.Stringer): the value
+	// it holds.
+	for strings.HasPrefix(t.PkgPath(), "github.com/traefik/yaegi/") {
+		v := reflect.ValueOf(x)
+		if v.Kind() != reflect.Struct || !v.FieldByName("IValue").IsValid() || !v.FieldByName("IValue").CanInterface() {
+			panic("not supported by the interpreter: %T of a value the interpreter keeps in a " + t.String() +
+				": it cannot tell the name Go prints; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%native")
+		}
+		x = v.FieldByName("IValue").Interface()
+		if x == nil {
+			return "<nil>"
+		}
+		t = reflect.TypeOf(x)
+	}
+	if slices.Contains(strings.Split(lookAlikes, "\n"), t.String()) {
+		panic("not supported by the interpreter: %T of a value of type " + t.String() +
+			", which may be of a type of the session with that underlying type: the interpreter cannot tell them apart; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%native")
+	}
 	if unnamedStruct(t, map[reflect.Type]bool{}) {
 		panic("not supported by the interpreter: %T of a value whose type the interpreter made (" + t.String() +
 			"): it cannot tell the name Go prints; run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%native")
