@@ -14,8 +14,8 @@ import (
 // "]" -- what Go prints.
 
 // printElems rewrites argument i of the print call n, of type t, when it
-// is such a slice or array and fmt would print it with its verb %v or %s
-// without flags; it reports whether it did.
+// is such a slice or array and fmt would print it with its verb %v, %+v or
+// %s without other flags; it reports whether it did.
 func (r *rewriter) printElems(n *ast.CallExpr, name string, i int, a ast.Expr, t types.Type) bool {
 	var elem types.Type
 	switch u := t.Underlying().(type) {
@@ -48,7 +48,8 @@ func (r *rewriter) printElems(n *ast.CallExpr, name string, i int, a ast.Expr, t
 			}
 			uses++
 			flags := format[strings.LastIndexByte(format[:v.at], '%')+1 : v.at]
-			if (v.verb != 'v' && v.verb != 's') || flags != "" {
+			// %+v calls the methods as %v does.
+			if (v.verb != 'v' && v.verb != 's') || (flags != "" && (flags != "+" || v.verb != 'v')) {
 				return false
 			}
 		}
