@@ -334,7 +334,7 @@ func TestModernSaysSo(t *testing.T) {
 		{code: `type item struct{ n int }
 func (i item) String() string { return fmt.Sprint("#", i.n) }`},
 		{code: `fmt.Println("before")
-fmt.Println([]item{{1}})`, errName: "not supported by the interpreter",
+fmt.Println(map[string]item{"a": {1}})`, errName: "not supported by the interpreter",
 			errHas: []string{"String method", "%%native", "cell line 2:13"}},
 		{code: `h := unique.Make("x")
 fmt.Println(h.Value())`, errName: "not supported by the interpreter",
