@@ -289,3 +289,45 @@ def test_ambiguous_stringer_in_any_and_value_error_targets_stop_the_cell(fresh_k
         assert r.status == "error", r.describe()
         assert what in r.error["evalue"] and "Go (gocurrent, compiled)" in r.error["evalue"], r.describe()
         assert r.user_stdout == "", r.describe()
+
+
+@pytest.mark.timeout(60)
+def test_any_values_of_types_declared_later_print_with_their_method(fresh_kernel):
+    """A function of an earlier cell that prints its any parameter prints
+    a value of an error type declared later with its Error method, as go
+    run prints it; a []any, a map or a struct holding values of an empty
+    interface type, and a format that is not a constant with any
+    arguments, are refused once the session has such a type, not
+    before."""
+    km, kc = fresh_kernel
+    r = run_ok(km, kc, "func show(v any) { fmt.Println(v) }\n\nfmt.Println([]any{1, \"a\"})", "[1 a]\n")
+    assert r.user_stdout == "[1 a]\n", r.describe()
+    r = run_ok(km, kc, "type fault struct{ n int }\n\nfunc (f fault) Error() string { return fmt.Sprint(\"fault \", f.n) }", "")
+    r = run_ok(km, kc, "show(fault{1})", "fault 1\n")
+    assert r.user_stdout == "fault 1\n", r.describe()
+    for code in ["fmt.Println([]any{fault{3}, 2})",
+                 "m := map[string]any{\"a\": fault{1}}\nfmt.Printf(\"%v\\n\", m)",
+                 "type box struct{ V any }\nfmt.Println(&box{fault{2}})",
+                 "f := \"%v\\n\"\nvar a any = fault{2}\nfmt.Printf(f, a)"]:
+        r = run_cell(km, kc, code)
+        assert r.status == "error", r.describe()
+        assert "String or Error method (fault)" in r.error["evalue"] and "Go (gocurrent, compiled)" in r.error["evalue"], r.describe()
+        assert r.user_stdout == "", r.describe()
+
+
+@pytest.mark.timeout(60)
+def test_a_panic_in_a_top_level_deferred_call_ends_the_cell(fresh_kernel):
+    """A top-level deferred call that recovers the cell's panic and panics
+    again ends the cell with that panic, as main's would end the program;
+    the value of an any given to panic is told by its Error method."""
+    km, kc = fresh_kernel
+    run_ok(km, kc, "type fault struct{ n int }\n\nfunc (f fault) Error() string { return fmt.Sprint(\"fault \", f.n) }", "")
+    for code in ["defer func() { r := recover(); fmt.Println(\"rec\", r); panic(r) }()\npanic(fault{5})",
+                 "func f() { defer func() { r := recover(); fmt.Println(\"rec\", r); panic(r) }(); panic(fault{5}) }\nf()"]:
+        r = run_cell(km, kc, code)
+        assert r.status == "error", r.describe()
+        assert r.error["ename"] == "panic" and r.error["evalue"].startswith("fault 5 "), r.describe()
+        assert r.user_stdout == "rec fault 5\n", r.describe()
+    r = run_cell(km, kc, "defer func() { panic(\"late\") }()\nfmt.Println(\"body\")")
+    assert r.status == "error" and r.error["ename"] == "panic" and r.error["evalue"].startswith("late "), r.describe()
+    assert r.user_stdout == "body\n", r.describe()

@@ -25,9 +25,14 @@ import (
 //
 //     fmt.Println(a)  ->  fmt.Println(func(x any) any { if v, ok := x.(fault); ok { var s fmt.Stringer = v; return s }; return x }(a))
 //
+//   - panic's argument of an empty interface type goes through the same
+//     expression, for the kernel's message of an uncaught panic.
 //   - Such a value in an element, a map entry or a field of an empty
-//     interface type is not reached: fmt prints the slice, map or struct
-//     around it with what the interpreter keeps there.
+//     interface type is not reached: a slice, array, map or struct that
+//     holds values of an empty interface type is refused as a formatting
+//     call's argument (anyInside), and so is an argument of an empty
+//     interface type printed with a format that is not a constant
+//     (anyFormatArgs).
 //   - A value of such a type that the interpreter cannot tell from another
 //     (type State int, from int) is refused wherever it becomes an empty
 //     interface, but as a formatting call's argument.
@@ -87,6 +92,12 @@ const methodVerbs = "vsqxX"
 // an empty interface type through anyText, when the session has types
 // with a String or Error method.
 func (r *rewriter) anyPrintArgs(n *ast.CallExpr) {
+	if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) == 1 && !r.inGeneric(n) {
+		if _, builtin := r.info.Uses[id].(*types.Builtin); builtin && id.Name == "panic" {
+			r.anyPanic(n.Args[0])
+		}
+		return
+	}
 	path, name, ok := r.pkgMember(n.Fun)
 	if !ok {
 		return
@@ -100,6 +111,7 @@ func (r *rewriter) anyPrintArgs(n *ast.CallExpr) {
 	if strings.HasSuffix(name, "f") {
 		_, format, fargs, ok := r.formatCall(n)
 		if !ok {
+			r.anyFormatArgs(n, args)
 			return
 		}
 		args = fargs
@@ -142,6 +154,110 @@ func (r *rewriter) anyPrintArgs(n *ast.CallExpr) {
 		a := a
 		r.Add(r.off(a.Pos()), r.off(a.End()), func() string { return anyText(tts, r.span(a)) })
 	}
+}
+
+// anyPanic gives panic a value of an empty interface type through
+// anyText: the kernel prints an uncaught panic's value with its String or
+// Error method, as Go does (panic(recover()) after a recover).
+func (r *rewriter) anyPanic(a ast.Expr) {
+	t := r.typeOf(a)
+	if t == nil {
+		return
+	}
+	if it, ok := t.Underlying().(*types.Interface); !ok || !it.Empty() {
+		return
+	}
+	if tts := r.textMethodTypes(); len(tts) > 0 {
+		r.Add(r.off(a.Pos()), r.off(a.End()), func() string { return anyText(tts, r.span(a)) })
+	}
+}
+
+// anyFormatArgs refuses the arguments of an empty interface type of a
+// formatting call whose format is not a constant, when the session has
+// types with a String or Error method: which verb prints them, and so
+// whether fmt calls the method, is known only when the call runs.
+func (r *rewriter) anyFormatArgs(n *ast.CallExpr, args []ast.Expr) {
+	for _, a := range args {
+		t := r.typeOf(a)
+		if t == nil {
+			continue
+		}
+		if it, ok := t.Underlying().(*types.Interface); !ok || !it.Empty() {
+			continue
+		}
+		tts := r.textMethodTypes()
+		if len(tts) == 0 {
+			return
+		}
+		r.failf(a, "a value of type %s printed with a format that is not a constant, while the session has types with a String or Error method (%s): the interpreter's fmt would print such a value without its method; write the format as a constant, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native",
+			types.TypeString(t, r.w.userQualifier), textTypeNames(tts))
+		return
+	}
+}
+
+// textTypeNames lists the types of tts for a message.
+func textTypeNames(tts []textMethodType) string {
+	seen := map[string]bool{}
+	var names []string
+	for _, t := range tts {
+		if n := strings.TrimPrefix(t.expr, "*"); !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// anyInside refuses a formatted value a of type t that holds values of
+// an empty interface type (in elements, map keys or fields, through
+// pointers at the top), when the session has types with a String or
+// Error method: fmt would print such a value in them without its method.
+func (r *rewriter) anyInside(a ast.Expr, t types.Type) {
+	if !hiddenAny(t, true, map[types.Type]bool{}) {
+		return
+	}
+	tts := r.textMethodTypes()
+	if len(tts) == 0 {
+		return
+	}
+	r.failf(a, "fmt would print the values of types with a String or Error method (%s) that this %s may hold in an empty interface without their method: the interpreter keeps such a value there without its methods; print the values one by one, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native",
+		textTypeNames(tts), types.TypeString(t, r.w.userQualifier))
+}
+
+// hiddenAny reports whether fmt meets a value of an empty interface type
+// inside a value of type t.
+func hiddenAny(t types.Type, top bool, seen map[types.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	if it, ok := t.Underlying().(*types.Interface); ok {
+		return !top && it.Empty()
+	}
+	if !top && hasPrintMethod(t) {
+		return false
+	}
+	if nt, ok := t.(*types.Named); ok && nt.Obj().Pkg() != nil && nt.Obj().Pkg().Path() != "main" {
+		return false // formatted by its own package's code
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Slice:
+		return hiddenAny(u.Elem(), false, seen)
+	case *types.Array:
+		return hiddenAny(u.Elem(), false, seen)
+	case *types.Map:
+		return hiddenAny(u.Key(), false, seen) || hiddenAny(u.Elem(), false, seen)
+	case *types.Pointer:
+		return top && hiddenAny(u.Elem(), false, seen)
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if hiddenAny(u.Field(i).Type(), false, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // anyText is the expression that gives the value of x, of type any, to

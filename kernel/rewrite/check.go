@@ -300,8 +300,13 @@ func (w *Rewriter) usedNames(s *Session, c *cell.Cell, items []*item) map[string
 	}
 	methods := map[string][]string{}
 	for _, name := range s.Order {
-		if t, _, ok := strings.Cut(name, "."); ok {
+		if t, m, ok := strings.Cut(name, "."); ok {
 			methods[t] = append(methods[t], name)
+			if m == "String" || m == "Error" {
+				// A value of an empty interface type may hold one
+				// (anyprint.go).
+				add(t)
+			}
 		}
 	}
 	for len(todo) > 0 {

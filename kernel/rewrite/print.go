@@ -50,6 +50,7 @@ func (r *rewriter) printArgs(n *ast.CallExpr) {
 				inner.Obj().Name(), types.TypeString(t, r.w.userQualifier), printMethodName(inner))
 			return
 		}
+		r.anyInside(a, t) // anyprint.go
 	}
 }
 

@@ -134,7 +134,7 @@ func (s *session) runCell(ctx context.Context, code string) (res engine.Result) 
 	s.top.reset()
 	for _, ch := range c.Chunks {
 		if _, ok := ch.Node.(*ast.DeferStmt); ok {
-			defer func() { res = s.runDefers(res) }()
+			defer func() { res = s.runDefers(ctx, code, res) }()
 			break
 		}
 	}
@@ -168,6 +168,9 @@ func (s *session) runCell(ctx context.Context, code string) (res engine.Result) 
 			return errResult(e)
 		}
 		redefined := s.remember(g)
+		for name := range s.printers(g) {
+			redefined[name] = true
+		}
 		s.tell(g) // replay.go
 		s.refreshTwins(redefined)
 		if e := s.recompileCallers(ctx, redefined, g); e != nil {
@@ -323,11 +326,18 @@ func hoist(chunks []cell.Chunk) []cell.Chunk {
 // runDefers runs the cell's top-level defers, last first, after the cell
 // ended with res. As main's deferred calls do, they may recover the
 // cell's panic: recover() in them returns its value, and the cell then
-// ends without the error.
-func (s *session) runDefers(res engine.Result) engine.Result {
+// ends without the error. A panic of a deferred call (the recovered
+// panic again, or another) ends the cell with that panic; the deferred
+// calls before it in the list do not run.
+func (s *session) runDefers(ctx context.Context, code string, res engine.Result) engine.Result {
 	s.top.start(res.Err != nil)
-	_, _ = s.evalQuiet(";for _gocurrentI := len(_gocurrentDefers) - 1; _gocurrentI >= 0; _gocurrentI-- {\n\t_gocurrentDefers[_gocurrentI]()\n}\n_gocurrentDefers = nil")
-	if s.top.finish() {
+	_, e := s.eval(ctx, code, ";for _gocurrentI := len(_gocurrentDefers) - 1; _gocurrentI >= 0; _gocurrentI-- {\n\t_gocurrentDefers[_gocurrentI]()\n}")
+	_, _ = s.evalQuiet("_gocurrentDefers = nil")
+	recovered := s.top.finish()
+	switch {
+	case e != nil:
+		return errResult(e)
+	case recovered:
 		return engine.Result{}
 	}
 	return res
@@ -463,6 +473,17 @@ func (s *session) recompileCallers(ctx context.Context, redefined map[string]boo
 		}
 	}
 	done := map[string]bool{}
+	for _, name := range s.order {
+		if !redefined[name] || inGroup[name] || s.names[name] != "func" {
+			continue
+		}
+		// A printer of the session's (see printers), not in the group:
+		// evaluated again as it is.
+		if e := s.recompile(ctx, name); e != nil {
+			return e
+		}
+		done[name] = true
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, name := range s.order {
@@ -473,9 +494,7 @@ func (s *session) recompileCallers(ctx context.Context, redefined map[string]boo
 				if !redefined[u] {
 					continue
 				}
-				src, twins := s.supervise(s.modernDecl(ctx, s.decls[name]), true, s.declCell[name], s.declLine[name], nil)
-				s.ensureTwins(twins)
-				if _, e := s.eval(ctx, s.code[s.declCell[name]], strings.Repeat("\n", max(s.declLine[name], 1))+src); e != nil {
+				if e := s.recompile(ctx, name); e != nil {
 					return e
 				}
 				done[name], redefined[name], changed = true, true, true
@@ -484,6 +503,63 @@ func (s *session) recompileCallers(ctx context.Context, redefined map[string]boo
 		}
 	}
 	return nil
+}
+
+// recompile evaluates the session's function name again, rewritten for
+// the session as it is now.
+func (s *session) recompile(ctx context.Context, name string) *engine.Error {
+	src, twins := s.supervise(s.modernDecl(ctx, s.decls[name]), true, s.declCell[name], s.declLine[name], nil)
+	s.ensureTwins(twins)
+	_, e := s.eval(ctx, s.code[s.declCell[name]], strings.Repeat("\n", max(s.declLine[name], 1))+src)
+	return e
+}
+
+// printers returns, when the declarations of group give a type a String
+// or Error method, the session's functions of earlier cells that call fmt
+// or log: the rewriting gives fmt the values of an empty interface type
+// with the methods of the session's types that exist when it runs (see
+// kernel/rewrite/anyprint.go), and these functions must know the new one.
+func (s *session) printers(group []cell.Chunk) map[string]bool {
+	text, inGroup := false, map[string]bool{}
+	for _, ch := range group {
+		for _, n := range ch.Names {
+			inGroup[n] = true
+			if _, m, ok := strings.Cut(n, "."); ok && (m == "String" || m == "Error") {
+				text = true
+			}
+		}
+	}
+	if !text {
+		return nil
+	}
+	// Methods, which the kernel does not evaluate again on their own, are
+	// left alone, and so are the functions methods call, which
+	// recompileCallers would take them to.
+	calledByMethods := map[string]bool{}
+	for _, name := range s.order {
+		if strings.Contains(name, ".") {
+			for _, u := range s.uses[name] {
+				calledByMethods[u] = true
+			}
+		}
+	}
+	out := map[string]bool{}
+	for _, name := range s.order {
+		if inGroup[name] || s.names[name] != "func" || strings.Contains(name, ".") || calledByMethods[name] {
+			continue
+		}
+		for _, u := range s.uses[name] {
+			p := s.imports[u]
+			if p == "" && s.names[u] == "" {
+				p = u // imported by the kernel when a cell used it
+			}
+			if p == "fmt" || p == "log" {
+				out[name] = true
+				break
+			}
+		}
+	}
+	return out
 }
 
 // checkUndefined reports the first identifier that nothing defines: not
