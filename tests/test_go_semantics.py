@@ -229,7 +229,7 @@ SNIPPETS += [
         tasks := [2]task{{"a", 3}, {"b", 9}}
         fails := []*failure{{1}, nil}
         fmt.Println(levels, tasks, fails, len(levels))
-        fmt.Printf("%v|%+v|%s|%d\\n", levels, levels, tasks, levels[1])
+        fmt.Printf("%v|%+v|%s|%d\\n", levels, tasks, tasks, levels[1])
         fmt.Println(fmt.Sprint("x", levels, "y"), fmt.Errorf("got %v", fails))
         fmt.Println(first(levels), first(tasks[:]), first(fails), box[task]{tasks[1]}.get())
         fmt.Printf("%v %s %d\\n", first(tasks[:]), first(levels), first(levels))

@@ -41,7 +41,7 @@ func (r *rewriter) valueVerbs(n *ast.CallExpr) {
 			continue
 		}
 		flags := format[strings.LastIndexByte(format[:v.at], '%')+1 : v.at]
-		if v.verb == 'v' && strings.ContainsAny(flags, "+#") && !hasTextMethod(t) {
+		if v.verb == 'v' && strings.ContainsAny(flags, "+#") && !hasTextMethod(t) && !r.numbers[a] {
 			if s := renamedFields(t); s != "" {
 				r.failf(a, "%%%sv of a value of type %s prints the names of the fields of %s, and the interpreter renames its unexported fields (x becomes Xx); print the fields you need, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%%%native",
 					flags, types.TypeString(t, r.w.userQualifier), s)

@@ -66,6 +66,10 @@ func (r *rewriter) printElems(n *ast.CallExpr, name string, i int, a ast.Expr, t
 		}
 		el = in + "(" + el + ")"
 	}
+	if r.numbers == nil {
+		r.numbers = map[ast.Expr]bool{}
+	}
+	r.numbers[a] = true // printed by its elements' methods: not for valueVerbs
 	r.w.stdAlias["fmt"] = true
 	r.wrap(a, "func() "+StdAliasName("fmt")+".Stringer { _gocurrentElems := ",
 		"; return "+NativeAlias+".Elems(len(_gocurrentElems), func(_gocurrentI int) string { return "+StdAliasName("fmt")+".Sprint("+el+") }) }()")

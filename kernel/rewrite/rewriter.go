@@ -52,7 +52,7 @@ type rewriter struct {
 	parent      map[ast.Node]ast.Node
 	loops       map[ast.Node]*loopInfo // ForStmt, RangeStmt and SelectStmt
 	labels      map[ast.Node]string    // statements the rewriting labelled
-	numbers     map[ast.Expr]bool      // arguments fmt gets as their basic values (fmtverbs.go)
+	numbers     map[ast.Expr]bool      // arguments fmt gets as their basic values (fmtverbs.go) or element by element (print_elems.go)
 }
 
 func newRewriter(chk *check, it *item) *rewriter {
