@@ -232,6 +232,24 @@ def test_type_verb_of_session_values_in_errors_and_stringers_stops_the_cell(fres
     assert r.status == "ok" and r.user_stdout == "*errors.errorString float64\n", r.describe()
 
 
+def test_a_session_value_inside_an_interface_held_in_an_any_stops_the_cell(fresh_kernel):
+    """An any holding an []any or a map of any with a value of a session
+    type inside: fmt would print that value without its Error method, and
+    only the running cell can tell, so printing it stops the cell; values
+    of native types print as before."""
+    km, kc = fresh_kernel
+    run_ok(km, kc, textwrap.dedent("""\
+        type fault struct{ n int }
+        func (f fault) Error() string { return fmt.Sprint("fault ", f.n) }
+        """), "")
+    r = run_cell(km, kc, 'var c any = []any{1, "x"}\nfmt.Println(fault{1}, c)')
+    assert r.status == "ok" and r.user_stdout == "fault 1 [1 x]\n", r.describe()
+    for code in ('var v any = []any{fault{1}, 2}\nfmt.Println(v)', 'var w any = map[string]any{"k": fault{2}}\nfmt.Printf("%v\\n", w)'):
+        r = run_cell(km, kc, code)
+        assert r.status == "error" and "inside an interface value held in an any" in r.error["evalue"], r.describe()
+        assert r.user_stdout == "", r.describe()
+
+
 @pytest.mark.timeout(60)
 def test_var_from_a_statement_variable_says_how_to_write_it(fresh_kernel):
     """The interpreter cannot give a var declaration a value that uses a

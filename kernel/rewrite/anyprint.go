@@ -268,7 +268,9 @@ func anyText(tts []textMethodType, x string) string {
 	for _, t := range tts {
 		fmt.Fprintf(&b, "if _gocurrentV, _gocurrentOK := _gocurrentX.(%s); _gocurrentOK { var _gocurrentI %s = _gocurrentV; return _gocurrentI }; ", t.expr, t.iface)
 	}
-	fmt.Fprintf(&b, "return _gocurrentX }(%s)", x)
+	// Any other value: native code checks that no value of the session
+	// is hidden inside it (an []any held in an any).
+	fmt.Fprintf(&b, "return %s.PlainAny(_gocurrentX) }(%s)", NativeAlias, x)
 	return b.String()
 }
 

@@ -91,6 +91,7 @@ func (s *session) modernSymbols() interp.Exports {
 		}),
 		"RangeContinued": reflect.ValueOf(rangeContinued),
 		"Elems":          reflect.ValueOf(elemsTextOf),
+		"PlainAny":       reflect.ValueOf(plainAny),
 		"Recovered":      reflect.ValueOf(func(v any) any { return recovered(s.top.recover(v)) }),
 		"NumGoroutine":   reflect.ValueOf(func() int { return 1 + int(s.live.Load()) }),
 	}
@@ -315,6 +316,67 @@ func (e elemsText) String() string {
 }
 
 func elemsTextOf(n int, elem func(int) string) fmt.Stringer { return elemsText{n, elem} }
+
+// plainAny returns x, a value in an any that fmt is given (anyprint.go in
+// package rewrite), after checking that it holds no value of the session
+// inside an interface of its own ([]any{fault{1}} in an any): fmt would
+// print such a value without its String or Error method, and only the
+// running cell can tell.
+func plainAny(x any) any {
+	if t, ok := hiddenValue(reflect.ValueOf(x), false, 0); ok {
+		panic("not supported by the interpreter: fmt would print a value the interpreter made (" + t +
+			") inside an interface value held in an any, without the String or Error method its type may have; print the values one by one, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%native")
+	}
+	return x
+}
+
+// hiddenValue finds, inside v, a value held in an interface whose type the
+// interpreter made (a struct type of the session, or one of its own
+// wrappers), and names its type.
+func hiddenValue(v reflect.Value, inIface bool, depth int) (string, bool) {
+	if !v.IsValid() || depth > 8 {
+		return "", false
+	}
+	t := v.Type()
+	if inIface && (strings.HasPrefix(t.PkgPath(), "github.com/traefik/yaegi/") || unnamedStruct(t, map[reflect.Type]bool{})) {
+		return t.String(), true
+	}
+	switch v.Kind() {
+	case reflect.Interface:
+		if v.IsNil() {
+			return "", false
+		}
+		return hiddenValue(v.Elem(), true, depth+1)
+	case reflect.Pointer:
+		if v.IsNil() || depth > 0 && !inIface {
+			return "", false
+		}
+		return hiddenValue(v.Elem(), false, depth+1)
+	case reflect.Slice, reflect.Array:
+		for i := range min(v.Len(), 1000) {
+			if s, ok := hiddenValue(v.Index(i), false, depth+1); ok {
+				return s, true
+			}
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for n := 0; it.Next() && n < 1000; n++ {
+			if s, ok := hiddenValue(it.Key(), false, depth+1); ok {
+				return s, true
+			}
+			if s, ok := hiddenValue(it.Value(), false, depth+1); ok {
+				return s, true
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if s, ok := hiddenValue(v.Field(i), false, depth+1); ok {
+				return s, true
+			}
+		}
+	}
+	return "", false
+}
 
 func rangeContinued(state int) {
 	if state == 1 {
