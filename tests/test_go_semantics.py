@@ -234,6 +234,16 @@ SNIPPETS += [
         fmt.Println(first(levels), first(tasks[:]), first(fails), box[task]{tasks[1]}.get())
         fmt.Printf("%v %s %d\\n", first(tasks[:]), first(levels), first(levels))
         """),
+    S("last-line-method-call-without-result", "fmt", """
+        type logger struct{ prefix string }
+        func (l logger) log(v int) { fmt.Println(l.prefix, v) }
+        func get() logger { fmt.Println("get"); return logger{"g"} }
+        """, """
+        ls := []logger{{"a"}}
+        ls[0].log(1)
+        logger{"b"}.log(2)
+        get().log(3)
+        """),
     S("range-over-func-one-line-bodies", "fmt maps slices", """
         func countdown(n int) func(func(int) bool) {
             return func(yield func(int) bool) { for i := n; i > 0; i-- { if !yield(i) { return } } }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
+	"go/token"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
@@ -49,6 +51,13 @@ func (s *session) evalFinal(ctx context.Context, code string, ch *cell.Chunk) (m
 		}
 	}
 	v, e := s.eval(ctx, code, placed("_gocurrentV0 :=\n"+src, ch.Line-1))
+	if e != nil && noResult.MatchString(e.Value) {
+		// A call with no result, of a method whose receiver is not a
+		// plain name (xs[0].m(), f().m()): the interpreter ran it, and
+		// then failed to assign its missing result. Running it again
+		// as a statement would run it twice.
+		return nil, nil
+	}
 	if e != nil {
 		// Not a value (a type name, a package, nil, a call with no
 		// result): run it as a statement, which reports a real problem.
@@ -170,6 +179,10 @@ func (s *session) evalQuiet(src string) (v reflect.Value, err error) {
 	return s.i.Eval(src)
 }
 
+// noResult is the interpreter's panic when a call with no result is
+// assigned to a variable.
+var noResult = regexp.MustCompile(`^reflect\.Set: value of type \*interface \{\} is not assignable to type func\(`)
+
 // noValueBuiltins are the builtin functions that return nothing.
 var noValueBuiltins = map[string]bool{"panic": true, "print": true, "println": true, "close": true, "delete": true, "clear": true}
 
@@ -182,10 +195,32 @@ func isSimpleFunc(f ast.Expr) bool {
 			return true
 		case *ast.SelectorExpr:
 			f = x.X
+		case *ast.CompositeLit:
+			// A method of a literal (T{"a"}.m()): making the literal
+			// again to find the method's results has no effect.
+			return x.Type != nil && pureLiteral(x)
 		default:
 			return false
 		}
 	}
+}
+
+// pureLiteral reports whether evaluating the composite literal x calls
+// nothing and receives from nothing.
+func pureLiteral(x *ast.CompositeLit) bool {
+	pure := true
+	ast.Inspect(x, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.CallExpr, *ast.FuncLit:
+			pure = false
+		case *ast.UnaryExpr:
+			if n.(*ast.UnaryExpr).Op == token.ARROW {
+				pure = false
+			}
+		}
+		return pure
+	})
+	return pure
 }
 
 func funcText(src string, call *ast.CallExpr) string {
