@@ -250,6 +250,20 @@ def test_a_session_value_inside_an_interface_held_in_an_any_stops_the_cell(fresh
         assert r.user_stdout == "", r.describe()
 
 
+def test_a_value_printed_by_a_method_declared_before_its_error_method_stops_the_cell(fresh_kernel):
+    """A method of an earlier cell that prints an any it is given, called
+    with a value of a type whose Error method was declared after the method:
+    the method's print does not know the type, so the cell stops instead of
+    printing the value's fields; other values print as before."""
+    km, kc = fresh_kernel
+    show = 'type logger struct{ prefix string }\nfunc (l logger) show(v any) { fmt.Println(l.prefix, v) }'
+    run_ok(km, kc, show, "")
+    run_ok(km, kc, 'type fault struct{ n int }\nfunc (f fault) Error() string { return fmt.Sprint("fault ", f.n) }', "")
+    r = run_cell(km, kc, 'l := logger{"log:"}\nl.show(7)\nl.show(fault{1})')
+    assert r.status == "error" and "declared after the code that prints it" in r.error["evalue"], r.describe()
+    assert r.user_stdout == "log: 7\n", r.describe()
+
+
 @pytest.mark.timeout(60)
 def test_var_from_a_statement_variable_says_how_to_write_it(fresh_kernel):
     """The interpreter cannot give a var declaration a value that uses a

@@ -147,9 +147,9 @@ func (r *rewriter) anyPrintArgs(n *ast.CallExpr) {
 			continue
 		}
 		if tts == nil {
-			if tts = r.textMethodTypes(); len(tts) == 0 {
-				return
-			}
+			// Even with none: the value may be of a type given a String
+			// or Error method later, which the native PlainAny knows.
+			tts = r.textMethodTypes()
 		}
 		a := a
 		r.Add(r.off(a.Pos()), r.off(a.End()), func() string { return anyText(tts, r.span(a)) })

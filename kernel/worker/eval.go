@@ -171,7 +171,8 @@ func (s *session) runCell(ctx context.Context, code string) (res engine.Result) 
 		for name := range s.printers(g) {
 			redefined[name] = true
 		}
-		s.tell(g) // replay.go
+		s.noteTextTypes(g) // modern_lib.go
+		s.tell(g)          // replay.go
 		s.refreshTwins(redefined)
 		if e := s.recompileCallers(ctx, redefined, g); e != nil {
 			return errResult(e)

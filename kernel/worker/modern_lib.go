@@ -23,7 +23,9 @@ import (
 	"sync/atomic"
 	"unicode"
 	"unicode/utf16"
+	"unsafe"
 
+	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/traefik/yaegi/interp"
 	gen "github.com/traefik/yaegi/stdlib/generic"
 )
@@ -91,7 +93,8 @@ func (s *session) modernSymbols() interp.Exports {
 		}),
 		"RangeContinued": reflect.ValueOf(rangeContinued),
 		"Elems":          reflect.ValueOf(elemsTextOf),
-		"PlainAny":       reflect.ValueOf(plainAny),
+		"PlainAny":       reflect.ValueOf(s.plainAny),
+		"TextType":       reflect.ValueOf(s.textType),
 		"Recovered":      reflect.ValueOf(func(v any) any { return recovered(s.top.recover(v)) }),
 		"NumGoroutine":   reflect.ValueOf(func() int { return 1 + int(s.live.Load()) }),
 	}
@@ -318,16 +321,81 @@ func (e elemsText) String() string {
 func elemsTextOf(n int, elem func(int) string) fmt.Stringer { return elemsText{n, elem} }
 
 // plainAny returns x, a value in an any that fmt is given (anyprint.go in
-// package rewrite), after checking that it holds no value of the session
-// inside an interface of its own ([]any{fault{1}} in an any): fmt would
-// print such a value without its String or Error method, and only the
+// package rewrite), after checking that it is not a value of a session
+// type with a String or Error method that the code printing it does not
+// know (the method was declared after that code), and that it holds no
+// value of the session inside an interface of its own ([]any{fault{1}} in
+// an any): fmt would print such a value without its method, and only the
 // running cell can tell.
-func plainAny(x any) any {
+func (s *session) plainAny(x any) any {
+	if x == nil {
+		return x
+	}
+	t := reflect.TypeOf(x)
+	if inner, ok := valueInterfaceType(x); ok {
+		t = inner
+	}
+	if name, ok := s.textTypes.Load(t); ok {
+		panic("not supported by the interpreter: fmt would print a value of " + name.(string) +
+			" without its String or Error method, which was declared after the code that prints it; declare such methods before the code that prints the values, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%native")
+	}
+	some := false
+	s.textTypes.Range(func(any, any) bool { some = true; return false })
+	if !some {
+		return x
+	}
 	if t, ok := hiddenValue(reflect.ValueOf(x), false, 0); ok {
 		panic("not supported by the interpreter: fmt would print a value the interpreter made (" + t +
 			") inside an interface value held in an any, without the String or Error method its type may have; print the values one by one, or run the cell in the compiled kernel \"Go (gocurrent, compiled)\" or with %%native")
 	}
 	return x
+}
+
+// valueInterfaceType is the type of the value the interpreter keeps in
+// its valueInterface (the value and the code that made it), which is how
+// a method of the session hands an any it was given to native code.
+func valueInterfaceType(x any) (reflect.Type, bool) {
+	t := reflect.TypeOf(x)
+	if t.PkgPath() != reflect.TypeOf(interp.Exports{}).PkgPath() || t.Name() != "valueInterface" || t.Kind() != reflect.Struct {
+		return nil, false
+	}
+	f, ok := t.FieldByName("value")
+	if !ok || f.Type != reflect.TypeOf(reflect.Value{}) {
+		return nil, false
+	}
+	c := reflect.New(t).Elem()
+	c.Set(reflect.ValueOf(x))
+	inner := *(*reflect.Value)(unsafe.Pointer(c.FieldByIndex(f.Index).UnsafeAddr()))
+	if !inner.IsValid() {
+		return nil, false
+	}
+	return inner.Type(), true
+}
+
+// noteTextTypes records the runtime types of the struct types the group
+// gives a String or Error method (textType).
+func (s *session) noteTextTypes(group []cell.Chunk) {
+	for _, ch := range group {
+		for _, n := range ch.Names {
+			if t, m, ok := strings.Cut(n, "."); ok && (m == "String" || m == "Error") && s.names[t] == "type" {
+				if s.mod != nil && s.mod.importAliases() == nil {
+					_, _ = s.evalQuiet(nativeAlias + ".TextType((*" + t + ")(nil), " + strconv.Quote("main."+t) + ")")
+				}
+			}
+		}
+	}
+}
+
+// textType records the runtime type of a session struct type with a
+// String or Error method, given a nil pointer to it, for plainAny (a type
+// of another's underlying type is refused where it goes into an any).
+func (s *session) textType(p any, name string) {
+	t := reflect.TypeOf(p)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return
+	}
+	s.textTypes.Store(t, "*"+name)
+	s.textTypes.Store(t.Elem(), name)
 }
 
 // hiddenValue finds, inside v, a value held in an interface whose type the

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime/metrics"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -32,6 +33,10 @@ type session struct {
 	uses    map[string][]string // declared name -> identifiers its declaration uses
 	order   []string            // declared names, in the order first declared
 	methods map[string]bool     // names of the methods the session's types declare
+	// textTypes are the runtime types of the session's types with a
+	// String or Error method, and of pointers to them, with their names
+	// (modern_lib.go's plainAny).
+	textTypes sync.Map
 
 	stdPkgs map[string]string // package name -> import path, for auto imports
 

@@ -210,11 +210,11 @@ func isSimpleFunc(f ast.Expr) bool {
 func pureLiteral(x *ast.CompositeLit) bool {
 	pure := true
 	ast.Inspect(x, func(n ast.Node) bool {
-		switch n.(type) {
+		switch x := n.(type) {
 		case *ast.CallExpr, *ast.FuncLit:
 			pure = false
 		case *ast.UnaryExpr:
-			if n.(*ast.UnaryExpr).Op == token.ARROW {
+			if x.Op == token.ARROW {
 				pure = false
 			}
 		}
