@@ -3,7 +3,6 @@ package rewrite
 import (
 	"fmt"
 	"go/ast"
-	"go/token"
 	"go/types"
 	"sort"
 	"strings"
@@ -281,105 +280,7 @@ func (r *rewriter) anyValues(n ast.Node) {
 	if r.inGeneric(n) {
 		return
 	}
-	switch n := n.(type) {
-	case *ast.AssignStmt:
-		if n.Tok == token.ASSIGN && len(n.Lhs) == len(n.Rhs) {
-			for i, l := range n.Lhs {
-				r.anyValue(n.Rhs[i], r.typeOf(l))
-			}
-		}
-	case *ast.ValueSpec:
-		if n.Type != nil && len(n.Values) == len(n.Names) {
-			for _, v := range n.Values {
-				r.anyValue(v, r.typeOf(n.Type))
-			}
-		}
-	case *ast.ReturnStmt:
-		var sig *types.Signature
-		switch f := r.enclosingFunc(n).(type) {
-		case *ast.FuncLit:
-			sig, _ = r.typeOf(f).(*types.Signature)
-		case *ast.FuncDecl:
-			if obj, ok := r.info.Defs[f.Name].(*types.Func); ok {
-				sig, _ = obj.Type().(*types.Signature)
-			}
-		}
-		if sig != nil && sig.Results().Len() == len(n.Results) {
-			for i, e := range n.Results {
-				r.anyValue(e, sig.Results().At(i).Type())
-			}
-		}
-	case *ast.SendStmt:
-		if t := r.typeOf(n.Chan); t != nil {
-			if ch, ok := t.Underlying().(*types.Chan); ok {
-				r.anyValue(n.Value, ch.Elem())
-			}
-		}
-	case *ast.CompositeLit:
-		t := r.typeOf(n)
-		if t == nil {
-			return
-		}
-		switch u := t.Underlying().(type) {
-		case *types.Struct:
-			for i, el := range n.Elts {
-				if kv, ok := el.(*ast.KeyValueExpr); ok {
-					if id, ok := kv.Key.(*ast.Ident); ok {
-						if f, ok := r.info.Uses[id].(*types.Var); ok {
-							r.anyValue(kv.Value, f.Type())
-						}
-					}
-				} else if i < u.NumFields() {
-					r.anyValue(el, u.Field(i).Type())
-				}
-			}
-		case *types.Slice, *types.Array, *types.Map:
-			var key, elem types.Type
-			switch u := u.(type) {
-			case *types.Slice:
-				elem = u.Elem()
-			case *types.Array:
-				elem = u.Elem()
-			case *types.Map:
-				key, elem = u.Key(), u.Elem()
-			}
-			for _, el := range n.Elts {
-				if kv, ok := el.(*ast.KeyValueExpr); ok {
-					if key != nil {
-						r.anyValue(kv.Key, key)
-					}
-					r.anyValue(kv.Value, elem)
-				} else {
-					r.anyValue(el, elem)
-				}
-			}
-		}
-	case *ast.CallExpr:
-		if tv, ok := r.info.Types[n.Fun]; ok && tv.IsType() {
-			if len(n.Args) == 1 {
-				r.anyValue(n.Args[0], tv.Type)
-			}
-			return
-		}
-		if path, name, ok := r.pkgMember(n.Fun); ok {
-			if _, isPrint := printFuncs[path][name]; isPrint {
-				return // fmt gets the value with its methods
-			}
-		}
-		sig, _ := r.typeOf(n.Fun).(*types.Signature)
-		if sig == nil || n.Ellipsis.IsValid() {
-			return
-		}
-		params := sig.Params()
-		for i, a := range n.Args {
-			switch {
-			case sig.Variadic() && i >= params.Len()-1:
-				r.anyValue(a, params.At(params.Len()-1).Type().(*types.Slice).Elem())
-			case i < params.Len():
-				r.anyValue(a, params.At(i).Type())
-			}
-		}
-	}
+	r.valuesInto(n, func(e ast.Expr, target types.Type, _ bool) { r.anyValue(e, target) })
 }
 
 // anyValue refuses e, which becomes a value of type target, when the

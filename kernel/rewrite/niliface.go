@@ -101,111 +101,14 @@ func nonNil(e ast.Expr) bool {
 // nilIfaces checks the values of n that become interfaces: assigned,
 // declared, returned, passed, put into composite literals or sent.
 func (r *rewriter) nilIfaces(n ast.Node) {
-	switch n := n.(type) {
-	case *ast.AssignStmt:
-		if n.Tok == token.ASSIGN && len(n.Lhs) == len(n.Rhs) {
-			for i, l := range n.Lhs {
-				r.nilIfaceCheck(n.Rhs[i], r.typeOf(l))
+	r.valuesInto(n, func(e ast.Expr, target types.Type, nativeArg bool) {
+		if nativeArg {
+			if t := r.typeOf(e); t == nil || types.NewMethodSet(t).Len() == 0 {
+				return // native code sees no methods, and nil either way
 			}
 		}
-	case *ast.ValueSpec:
-		if n.Type != nil && len(n.Values) == len(n.Names) {
-			for _, v := range n.Values {
-				r.nilIfaceCheck(v, r.typeOf(n.Type))
-			}
-		}
-	case *ast.ReturnStmt:
-		var sig *types.Signature
-		switch f := r.enclosingFunc(n).(type) {
-		case *ast.FuncLit:
-			sig, _ = r.typeOf(f).(*types.Signature)
-		case *ast.FuncDecl:
-			if obj, ok := r.info.Defs[f.Name].(*types.Func); ok {
-				sig, _ = obj.Type().(*types.Signature)
-			}
-		}
-		if sig != nil && sig.Results().Len() == len(n.Results) {
-			for i, e := range n.Results {
-				r.nilIfaceCheck(e, sig.Results().At(i).Type())
-			}
-		}
-	case *ast.SendStmt:
-		if ch, ok := r.typeOf(n.Chan).(*types.Chan); ok {
-			r.nilIfaceCheck(n.Value, ch.Elem())
-		} else if t := r.typeOf(n.Chan); t != nil {
-			if ch, ok := t.Underlying().(*types.Chan); ok {
-				r.nilIfaceCheck(n.Value, ch.Elem())
-			}
-		}
-	case *ast.CompositeLit:
-		t := r.typeOf(n)
-		if t == nil {
-			return
-		}
-		switch u := t.Underlying().(type) {
-		case *types.Struct:
-			for i, el := range n.Elts {
-				if kv, ok := el.(*ast.KeyValueExpr); ok {
-					if id, ok := kv.Key.(*ast.Ident); ok {
-						if f, ok := r.info.Uses[id].(*types.Var); ok {
-							r.nilIfaceCheck(kv.Value, f.Type())
-						}
-					}
-				} else if i < u.NumFields() {
-					r.nilIfaceCheck(el, u.Field(i).Type())
-				}
-			}
-		case *types.Slice, *types.Array, *types.Map:
-			var key, elem types.Type
-			switch u := u.(type) {
-			case *types.Slice:
-				elem = u.Elem()
-			case *types.Array:
-				elem = u.Elem()
-			case *types.Map:
-				key, elem = u.Key(), u.Elem()
-			}
-			for _, el := range n.Elts {
-				if kv, ok := el.(*ast.KeyValueExpr); ok {
-					if key != nil {
-						r.nilIfaceCheck(kv.Key, key)
-					}
-					r.nilIfaceCheck(kv.Value, elem)
-				} else {
-					r.nilIfaceCheck(el, elem)
-				}
-			}
-		}
-	case *ast.CallExpr:
-		if tv, ok := r.info.Types[n.Fun]; ok && tv.IsType() {
-			if len(n.Args) == 1 {
-				r.nilIfaceCheck(n.Args[0], tv.Type)
-			}
-			return
-		}
-		if path, name, ok := r.pkgMember(n.Fun); ok {
-			if _, isPrint := printFuncs[path][name]; isPrint {
-				return // fmt prints a nil pointer as <nil> either way
-			}
-		}
-		sig, _ := r.typeOf(n.Fun).(*types.Signature)
-		if sig == nil || n.Ellipsis.IsValid() {
-			return
-		}
-		params := sig.Params()
-		native := r.nativeCallee(n.Fun)
-		for i, a := range n.Args {
-			if t := r.typeOf(a); native && (t == nil || types.NewMethodSet(t).Len() == 0) {
-				continue // native code sees no methods, and nil either way
-			}
-			switch {
-			case sig.Variadic() && i >= params.Len()-1:
-				r.nilIfaceCheck(a, params.At(params.Len()-1).Type().(*types.Slice).Elem())
-			case i < params.Len():
-				r.nilIfaceCheck(a, params.At(i).Type())
-			}
-		}
-	}
+		r.nilIfaceCheck(e, target)
+	})
 }
 
 // nativeCallee reports whether f is a function or method of another
