@@ -224,19 +224,7 @@ func (r *rewriter) valueErrors(n ast.Node) {
 			r.valueErrorTarget(n.Type, r.typeOf(n.X), r.typeOf(n.Type), "a type assertion of an error to")
 		}
 	case *ast.TypeSwitchStmt:
-		var x ast.Expr
-		switch a := n.Assign.(type) {
-		case *ast.AssignStmt:
-			if len(a.Rhs) == 1 {
-				if ta, ok := a.Rhs[0].(*ast.TypeAssertExpr); ok {
-					x = ta.X
-				}
-			}
-		case *ast.ExprStmt:
-			if ta, ok := a.X.(*ast.TypeAssertExpr); ok {
-				x = ta.X
-			}
-		}
+		x := switched(n)
 		if x == nil {
 			return
 		}

@@ -308,19 +308,7 @@ func (r *rewriter) typeIdentities(n ast.Node) {
 			r.identityFail(n, "type assertion to "+types.TypeString(t, r.w.userQualifier), typeIdentity(t), p)
 		}
 	case *ast.TypeSwitchStmt:
-		var x ast.Expr
-		switch a := n.Assign.(type) {
-		case *ast.AssignStmt:
-			if len(a.Rhs) == 1 {
-				if ta, ok := a.Rhs[0].(*ast.TypeAssertExpr); ok {
-					x = ta.X
-				}
-			}
-		case *ast.ExprStmt:
-			if ta, ok := a.X.(*ast.TypeAssertExpr); ok {
-				x = ta.X
-			}
-		}
+		x := switched(n)
 		if x == nil {
 			return
 		}

@@ -36,24 +36,11 @@ func (r *rewriter) printElems(n *ast.CallExpr, name string, i int, a ast.Expr, t
 		return false
 	}
 	if strings.HasSuffix(name, "f") {
-		_, format, args, ok := r.formatCall(n)
-		if !ok {
-			return false
-		}
-		verbs, indexed := formatVerbs(format)
-		uses := 0
-		for _, v := range verbs {
-			if v.arg != i-(len(n.Args)-len(args)) {
-				continue
-			}
-			uses++
-			flags := format[strings.LastIndexByte(format[:v.at], '%')+1 : v.at]
-			// %+v calls the methods as %v does.
-			if (v.verb != 'v' && v.verb != 's') || (flags != "" && (flags != "+" || v.verb != 'v')) {
-				return false
-			}
-		}
-		if indexed || uses != 1 {
+		// %+v calls the methods as %v does.
+		uses, ok := r.argVerbs(n, i, func(verb rune, flags string) bool {
+			return (verb == 'v' || verb == 's') && (flags == "" || flags == "+" && verb == 'v')
+		})
+		if !ok || uses != 1 {
 			return false
 		}
 	}
@@ -114,18 +101,8 @@ func (r *rewriter) printGenericResult(n *ast.CallExpr, name string, i int, a ast
 		return false
 	}
 	if strings.HasSuffix(name, "f") {
-		_, format, args, ok := r.formatCall(n)
-		if !ok {
+		if _, ok := r.argVerbs(n, i, func(verb rune, _ string) bool { return strings.ContainsRune("vsq", verb) }); !ok {
 			return false
-		}
-		verbs, indexed := formatVerbs(format)
-		if indexed {
-			return false
-		}
-		for _, v := range verbs {
-			if v.arg == i-(len(n.Args)-len(args)) && !strings.ContainsRune("vsq", v.verb) {
-				return false
-			}
 		}
 	}
 	conv := parenType(types.TypeString(t, r.w.qualifier))
@@ -176,4 +153,29 @@ func (r *rewriter) genericResult(e ast.Expr) bool {
 		}
 	}
 	return false
+}
+
+// argVerbs reports how many verbs of the formatting call n (a constant
+// format without explicit argument indexes) format its argument i, and
+// whether each of them, with its flags, passes accept.
+func (r *rewriter) argVerbs(n *ast.CallExpr, i int, accept func(verb rune, flags string) bool) (int, bool) {
+	_, format, args, ok := r.formatCall(n)
+	if !ok {
+		return 0, false
+	}
+	verbs, indexed := formatVerbs(format)
+	if indexed {
+		return 0, false
+	}
+	uses := 0
+	for _, v := range verbs {
+		if v.arg != i-(len(n.Args)-len(args)) {
+			continue
+		}
+		uses++
+		if !accept(v.verb, format[strings.LastIndexByte(format[:v.at], '%')+1:v.at]) {
+			return uses, false
+		}
+	}
+	return uses, true
 }

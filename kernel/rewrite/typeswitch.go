@@ -195,3 +195,21 @@ func (r *rewriter) typeSwitch(n *ast.TypeSwitchStmt) {
 		}
 	}
 }
+
+// switched is the value a type switch switches on (v in switch v.(type)
+// or switch x := v.(type)), or nil.
+func switched(n *ast.TypeSwitchStmt) ast.Expr {
+	var ta *ast.TypeAssertExpr
+	switch a := n.Assign.(type) {
+	case *ast.AssignStmt:
+		if len(a.Rhs) == 1 {
+			ta, _ = a.Rhs[0].(*ast.TypeAssertExpr)
+		}
+	case *ast.ExprStmt:
+		ta, _ = a.X.(*ast.TypeAssertExpr)
+	}
+	if ta == nil {
+		return nil
+	}
+	return ta.X
+}
