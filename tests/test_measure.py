@@ -182,6 +182,101 @@ def test_compare_error_names_the_variant(fresh_kernel):
     assert execute_ok(kc, "2 + 2").result_text == "4"
 
 
+WORK = "func work(n int) int {\n\ts := 0\n\tfor i := 0; i < n; i++ {\n\t\ts += i % 7\n\t}\n\treturn s\n}\n"
+
+
+def warning_lines(r):
+    return [l for l in r.user_stdout.splitlines() if l.startswith("⚠ ")]
+
+
+def test_compare_flags_a_speedup_beyond_the_cores(fresh_kernel):
+    """Goroutines whose results nobody uses: compiled, their work is
+    deleted, and the "speedup" goes far past the cores."""
+    km, kc = fresh_kernel
+    execute_ok(kc, WORK)
+    code = (
+        "%%compare -r 3 --native\n"
+        "// --- one goroutine\n"
+        "for range 4 {\n\twork(100_000_000)\n}\n"
+        "// --- four goroutines\n"
+        "var wg sync.WaitGroup\n"
+        "for range 4 {\n\twg.Go(func() { work(100_000_000) })\n}\n"
+        "wg.Wait()\n"
+    )
+    r = execute_ok(kc, code, timeout=240)
+    cmp = r.reply["metadata"]["compare"]
+    fast = cmp["variants"][1]
+    assert fast["speedup"] > os.cpu_count(), cmp  # the premise: no work left in the goroutines
+    assert "impossible speedup" in cmp["warning_kinds"], cmp
+    lines = warning_lines(r)
+    assert lines and len(lines) == len(cmp["warnings"]), r.user_stdout
+    assert any('variant "four goroutines"' in l and "-gcflags=-m" in l for l in lines), lines
+
+
+def test_compare_honest_io_speedup_is_not_flagged(fresh_kernel):
+    km, kc = fresh_kernel
+    code = (
+        "%%compare -r 2\n"
+        "// --- one after another\n"
+        "for range 6 {\n\ttime.Sleep(30 * time.Millisecond)\n}\n"
+        "// --- six goroutines\n"
+        "var wg sync.WaitGroup\n"
+        "for range 6 {\n\twg.Go(func() { time.Sleep(30 * time.Millisecond) })\n}\n"
+        "wg.Wait()\n"
+    )
+    r = execute_ok(kc, code, timeout=60)
+    cmp = r.reply["metadata"]["compare"]
+    assert cmp["variants"][1]["speedup"] > os.cpu_count() + 1, cmp  # waiting overlaps beyond the cores
+    assert cmp["warnings"] == [] and not warning_lines(r), (cmp, r.user_stdout)
+
+
+def test_compare_flags_cpu_times_far_apart(fresh_kernel):
+    km, kc = fresh_kernel
+    execute_ok(kc, WORK)
+    code = "%%compare -r 1 --native{flags}\nvar sink int\n// --- small\nsink += work(50_000_000)\n// --- large\nsink += work(200_000_000)\n"
+    r = execute_ok(kc, code.format(flags=""), timeout=240)
+    cmp = r.reply["metadata"]["compare"]
+    assert "cpu differs" in cmp["warning_kinds"], cmp
+    assert any("--different-work" in l for l in warning_lines(r)), r.user_stdout
+    r = execute_ok(kc, code.format(flags=" --different-work"), timeout=240)
+    cmp = r.reply["metadata"]["compare"]
+    assert cmp["different_work"] is True and cmp["warnings"] == [] and not warning_lines(r), cmp
+
+
+def test_timeit_native_does_the_work_of_a_dropped_result(fresh_kernel):
+    """%%timeit --native runs the statements inside testing.B's b.Loop, so
+    a call whose result the cell drops still does its work: 100,000
+    iterations cannot take under 10 µs."""
+    km, kc = fresh_kernel
+    execute_ok(kc, WORK)
+    r = execute_ok(kc, "%%timeit -r 3 --native\nwork(100_000)", timeout=180)
+    t = r.reply["metadata"]["timeit"]
+    assert t["best_ns"] > 10_000, t
+    assert t["warnings"] == [] and not warning_lines(r), t
+    k = t["loops"]
+    while k >= 10 and k % 10 == 0:
+        k //= 10
+    assert k in (1, 2, 5), t
+
+
+def test_timeit_flags_a_time_per_loop_too_short_for_work(fresh_kernel):
+    km, kc = fresh_kernel
+    r = execute_ok(kc, "%%timeit -r 3 --native\nx := 3\n_ = x", timeout=180)
+    t = r.reply["metadata"]["timeit"]
+    assert t["warning_kinds"] == ["too short"], t
+    assert re.search(r"^⚠ [01]\.\d+ ns per loop", r.user_stdout, re.M), r.user_stdout
+
+
+def test_scale_goes_past_the_cores_by_default(fresh_kernel):
+    km, kc = fresh_kernel
+    r = execute_ok(kc, "%%scale -r 1\nx := 1\n_ = x\n", timeout=60)
+    sc = r.reply["metadata"]["scale"]
+    procs = [s["gomaxprocs"] for s in sc["settings"]]
+    cores = os.cpu_count()
+    assert procs[0] == 1 and cores in procs and max(procs) > cores, procs
+    assert sc["warnings"] == [], sc
+
+
 SPIN = (
     "var wg sync.WaitGroup\n"
     "for g := 0; g < 2; g++ {\n"

@@ -101,7 +101,7 @@ func (m *Magics) timeOnce(ctx context.Context, code string, out Output) engine.R
 	res := m.runBody(ctx, code, out)
 	t := res.Timing
 	text := fmt.Sprintf("CPU times: user %s, sys: %s, total: %s\nWall time: %s\n",
-		ipyTime(t.UserNS), ipyTime(t.SysNS), ipyTime(t.UserNS+t.SysNS), ipyTime(t.WallNS-t.BuildNS))
+		ipyTime(float64(t.UserNS)), ipyTime(float64(t.SysNS)), ipyTime(float64(t.UserNS+t.SysNS)), ipyTime(float64(t.WallNS-t.BuildNS)))
 	if !out.AtLineStart() {
 		text = "\n" + text
 	}
@@ -123,8 +123,8 @@ func (m *Magics) runBody(ctx context.Context, code string, out Output) engine.Re
 
 // ipyTime formats a duration as IPython's _format_time does: three
 // significant digits, no trailing zeros ("1.2 s", "8 ms", "6.91 µs").
-func ipyTime(ns int64) string {
-	s := float64(ns) / 1e9
+func ipyTime(ns float64) string {
+	s := ns / 1e9
 	if s >= 60 {
 		var parts []string
 		left := s
@@ -196,7 +196,7 @@ func (m *Magics) timeit(ctx context.Context, mg cell.Magic, code string, out Out
 	mean, std := meanStd(perLoop)
 	best, worst := slices.Min(perLoop), slices.Max(perLoop)
 	text := fmt.Sprintf("%s ± %s per loop (mean ± std. dev. of %d run%s, %s loop%s each)\n",
-		ipyTime(int64(mean)), ipyTime(int64(std)), len(res.Runs), plural(len(res.Runs)), thousands(res.Loops), plural(res.Loops))
+		ipyTime(mean), ipyTime(std), len(res.Runs), plural(len(res.Runs)), thousands(res.Loops), plural(res.Loops))
 	if best > 0 && worst > 4*best && worst > 1e6 {
 		text = fmt.Sprintf("The slowest run took %.2f times longer than the fastest. This could mean that an intermediate result is being cached.\n", worst/best) + text
 	}
@@ -204,6 +204,9 @@ func (m *Magics) timeit(ctx context.Context, mg cell.Magic, code string, out Out
 		text = "\n" + text
 	}
 	out.Stream("stdout", text, 0)
+	ws := tooShort(best)
+	showWarnings(ws, out)
+	warnings, kinds := warningFigures(ws)
 	cpu := 0.0
 	for _, r := range res.Runs {
 		cpu += float64(r.UserNS+r.SysNS) / float64(res.Loops)
@@ -217,6 +220,7 @@ func (m *Magics) timeit(ctx context.Context, mg cell.Magic, code string, out Out
 		"engine": res.Engine, "loops": res.Loops, "runs": len(res.Runs),
 		"mean_ns": int64(mean), "std_ns": int64(std), "best_ns": int64(best), "worst_ns": int64(worst),
 		"cpu_ns": int64(cpu), "samples_ns": samples, "gomaxprocs": res.GOMAXPROCS,
+		"warnings": warnings, "warning_kinds": kinds,
 	})
 	return engine.Result{}
 }
@@ -348,6 +352,7 @@ func (m *Magics) compare(ctx context.Context, mg cell.Magic, code string, out Ou
 	fs := magicFlags("compare")
 	runs := fs.Int("r", 3, "runs per variant")
 	native := fs.Bool("native", false, "measure natively")
+	different := fs.Bool("different-work", false, "the variants do different work")
 	if r := m.parseFlags(fs, mg); r != nil {
 		return *r
 	}
@@ -395,12 +400,23 @@ func (m *Magics) compare(ctx context.Context, mg cell.Magic, code string, out Ou
 	eng := results[0].eng
 	title := fmt.Sprintf("%s: median of %d run%s (%s)", "compare", *runs, plural(*runs), eng)
 	svg := chart.BarChart{Title: title, XLabel: "median wall time (" + unit + ")", Unit: unit, Bars: bars}.SVG()
-	fig := map[string]any{"engine": eng, "runs": *runs, "variants": figs}
-	out.SetMetadata("compare", fig)
+	var ws []warning
+	if !*different {
+		ms := make([]measured, len(results))
+		for i, r := range results {
+			ms[i] = measured{name: strconv.Quote(r.name), wall: r.st.wall, cpu: r.st.cpu}
+		}
+		cores := runtime.NumCPU()
+		ws = append(tooFast(ms, func(measured) int { return cores }, "variant"), cpuApart(ms, "variant")...)
+	}
+	fig := map[string]any{"engine": eng, "runs": *runs, "variants": figs, "different_work": *different}
 	if !out.AtLineStart() {
 		out.Stream("stdout", "\n", 0)
 	}
+	fig["warnings"], fig["warning_kinds"] = warningFigures(ws)
+	out.SetMetadata("compare", fig)
 	out.Display(map[string]any{"image/svg+xml": svg, "text/plain": table}, map[string]any{"gocurrent": map[string]any{"compare": fig}}, "", false)
+	showWarnings(ws, out)
 	return engine.Result{}
 }
 
@@ -419,19 +435,24 @@ func durationUnit(maxNS int64) (string, float64) {
 	return "ns", 1
 }
 
-// defaultProcs is 1, 2, 4, ... up to cores, cores itself, and one beyond.
+// defaultProcs are the GOMAXPROCS settings %%scale measures: every
+// count from 1 to two beyond the cores on small machines (1, 2, 3, 4 on
+// 2 cores), so that the plateau past the cores shows; on larger ones
+// powers of two up to the cores, the cores, and one and a half and twice
+// as many.
 func defaultProcs(cores int) []int {
+	if cores <= 4 {
+		var ps []int
+		for p := 1; p <= cores+2; p++ {
+			ps = append(ps, p)
+		}
+		return ps
+	}
 	var ps []int
-	p := 1
-	for ; p < cores; p *= 2 {
+	for p := 1; p < cores; p *= 2 {
 		ps = append(ps, p)
 	}
-	ps = append(ps, cores)
-	beyond := p
-	if beyond <= cores {
-		beyond = p * 2
-	}
-	return append(ps, beyond)
+	return append(ps, cores, cores+cores/2, 2*cores)
 }
 
 func parseProcs(s string) ([]int, error) {
@@ -511,12 +532,23 @@ func (m *Magics) scale(ctx context.Context, mg cell.Magic, code string, out Outp
 		},
 		XTicks: ticks, VLine: float64(cores), VLineLabel: fmt.Sprintf("%d cores", cores),
 	}.SVG()
+	ms := make([]measured, len(results))
+	for i, r := range results {
+		ms[i] = measured{name: fmt.Sprintf("GOMAXPROCS=%d", r.procs), wall: r.st.wall, cpu: r.st.cpu}
+	}
+	procsOf := map[string]int{}
+	for i, r := range results {
+		procsOf[ms[i].name] = r.procs
+	}
+	ws := append(tooFast(ms, func(m measured) int { return min(procsOf[m.name], cores) }, "at"), cpuBelow(ms, "at")...)
 	fig := map[string]any{"engine": eng, "cores": cores, "runs": *runs, "settings": figs}
-	out.SetMetadata("scale", fig)
 	if !out.AtLineStart() {
 		out.Stream("stdout", "\n", 0)
 	}
+	fig["warnings"], fig["warning_kinds"] = warningFigures(ws)
+	out.SetMetadata("scale", fig)
 	out.Display(map[string]any{"image/svg+xml": svg, "text/plain": table}, map[string]any{"gocurrent": map[string]any{"scale": fig}}, "", false)
+	showWarnings(ws, out)
 	return engine.Result{}
 }
 

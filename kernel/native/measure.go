@@ -14,9 +14,13 @@ import (
 )
 
 // Measuring natively (%%timeit --native and the like): the cell is built
-// with its statements in bodyFunc instead of main, next to harness.go,
-// whose main calls bodyFunc the way the measure request asks and writes
-// the samples to a file.
+// with its statements in bodyFunc instead of main, and again inside the
+// "for b.Loop()" of the benchmark function benchName, next to
+// harness.go, whose main runs them the way the measure request asks and
+// writes the samples to a file. The runs are testing.Benchmark's: with
+// b.Loop the compiler keeps the results of the calls the cell makes, so
+// that work whose result is dropped is not optimised away, and testing
+// chooses the number of loops when the request leaves it open.
 
 // harnessSource is the measuring program's main. Its imports have names
 // no cell uses.
@@ -24,9 +28,11 @@ const harnessSource = `package main
 
 import (
 	_gcjson "encoding/json"
+	_gcflag "flag"
 	_gcos "os"
 	_gcstrconv "strconv"
 	_gcsyscall "syscall"
+	_gctesting "testing"
 	_gctime "time"
 	_gctrace "runtime/trace"
 )
@@ -44,29 +50,72 @@ func _gcCPU() (int64, int64) {
 	return self.Utime.Nano() + children.Utime.Nano(), self.Stime.Nano() + children.Stime.Nano()
 }
 
-func _gcRun(n int, tracePath string) _gcSample {
-	if tracePath != "" {
-		f, err := _gcos.Create(tracePath)
-		if err == nil {
-			err = _gctrace.Start(f)
-		}
-		if err != nil {
-			_gcos.Stderr.WriteString("gocurrent: start the execution tracer: " + err.Error() + "\n")
-			_gcos.Exit(3)
-		}
-		defer func() { _gctrace.Stop(); f.Close() }()
+// The loop of the benchmark function is measured from _gcLoopStart to
+// _gcLoopStop.
+var _gcLoop struct {
+	start      _gctime.Time
+	user, sys  int64
+	last       _gcSample
+}
+
+func _gcLoopStart() {
+	_gcLoop.user, _gcLoop.sys = _gcCPU()
+	_gcLoop.start = _gctime.Now()
+}
+
+func _gcLoopStop() {
+	wall := _gctime.Since(_gcLoop.start)
+	u, s := _gcCPU()
+	_gcLoop.last = _gcSample{WallNS: wall.Nanoseconds(), UserNS: u - _gcLoop.user, SysNS: s - _gcLoop.sys}
+}
+
+// _gcBench runs the benchmark for benchtime (a duration, or "Nx" for N
+// loops) and returns its loops and its sample.
+func _gcBench(benchtime string) (int, _gcSample) {
+	if err := _gcflag.Set("test.benchtime", benchtime); err != nil {
+		_gcos.Stderr.WriteString("gocurrent: set the benchmark's time: " + err.Error() + "\n")
+		_gcos.Exit(3)
 	}
+	r := _gctesting.Benchmark(` + benchName + `)
+	return r.N, _gcLoop.last
+}
+
+// _gcTraced runs the statements once, on the main goroutine, under the
+// execution tracer.
+func _gcTraced(tracePath string) _gcSample {
+	f, err := _gcos.Create(tracePath)
+	if err == nil {
+		err = _gctrace.Start(f)
+	}
+	if err != nil {
+		_gcos.Stderr.WriteString("gocurrent: start the execution tracer: " + err.Error() + "\n")
+		_gcos.Exit(3)
+	}
+	defer func() { _gctrace.Stop(); f.Close() }()
 	u0, s0 := _gcCPU()
 	start := _gctime.Now()
-	for i := 0; i < n; i++ {
-		` + bodyFunc + `()
-	}
+	` + bodyFunc + `()
 	wall := _gctime.Since(start)
 	u1, s1 := _gcCPU()
 	return _gcSample{WallNS: wall.Nanoseconds(), UserNS: u1 - u0, SysNS: s1 - s0}
 }
 
+// _gcRound is the largest of 1, 2, 5, 10, 20, 50, ... not above n (the
+// loop counts IPython's timeit uses).
+func _gcRound(n int) int {
+	r := 1
+	for _, d := range []int{2, 5, 10} {
+		for p := 1; d*p <= n; p *= 10 {
+			if d*p > r {
+				r = d * p
+			}
+		}
+	}
+	return r
+}
+
 func main() {
+	_gctesting.Init()
 	loops, _ := _gcstrconv.Atoi(_gcos.Getenv("GOCURRENT_LOOPS"))
 	runs, _ := _gcstrconv.Atoi(_gcos.Getenv("GOCURRENT_RUNS"))
 	tracePath := _gcos.Getenv("GOCURRENT_TRACE")
@@ -80,35 +129,37 @@ func main() {
 	if quiet {
 		mute()
 	}
-	if loops > 1 && !quiet {
-		// One call first, for its output.
-		_gcRun(1, "")
-		mute()
-	}
-	if loops <= 0 {
-		// As IPython's timeit: the first of 1, 2, 5, 10, 20, ... loops
-		// that takes at least 0.2 s. The first call shows its output.
-	calibrate:
-		for p := 1; ; p *= 10 {
-			for _, d := range []int{1, 2, 5} {
-				n := d * p
-				s := _gcRun(n, "")
-				mute()
-				if s.WallNS >= 200e6 || n >= 1e9 {
-					loops = n
-					break calibrate
-				}
-			}
-		}
-	}
 	out := struct {
 		Loops int         ` + "`json:\"loops\"`" + `
 		Runs  []_gcSample ` + "`json:\"runs\"`" + `
 	}{Loops: loops}
-	for r := 0; r < max(runs, 1); r++ {
-		out.Runs = append(out.Runs, _gcRun(loops, tracePath))
-		tracePath = ""
-		mute()
+	switch {
+	case tracePath != "":
+		out.Loops = 1
+		out.Runs = append(out.Runs, _gcTraced(tracePath))
+	default:
+		if loops != 1 && !quiet {
+			// One call first, for its output.
+			` + bodyFunc + `()
+			mute()
+		}
+		if loops <= 0 {
+			// testing's own choice for runs of about 0.2 s, as
+			// IPython's timeit aims for, rounded down as it rounds.
+			n, _ := _gcBench("200ms")
+			loops = _gcRound(n)
+			mute()
+		}
+		out.Loops = loops
+		for r := 0; r < max(runs, 1); r++ {
+			n, s := _gcBench(_gcstrconv.Itoa(loops) + "x")
+			if n != loops {
+				stderr.WriteString("gocurrent: the benchmark ran " + _gcstrconv.Itoa(n) + " loops, not " + _gcstrconv.Itoa(loops) + "\n")
+				_gcos.Exit(3)
+			}
+			out.Runs = append(out.Runs, s)
+			mute()
+		}
 	}
 	_gcos.Stdout, _gcos.Stderr = stdout, stderr
 	b, _ := _gcjson.Marshal(out)

@@ -449,11 +449,16 @@ func cellPositions(text string, count int) string {
 // buildError describes a failed build in the cell's terms.
 func buildError(output, code string, count int, d engine.Declarations, dropped []string) *engine.Error {
 	var lines []string
+	seen := map[string]bool{} // a measured program has the statements twice
 	for _, l := range strings.Split(strings.TrimSpace(output), "\n") {
 		if strings.HasPrefix(l, "# ") || l == "" {
 			continue
 		}
 		l = strings.TrimPrefix(l, "./")
+		if seen[l] {
+			continue
+		}
+		seen[l] = true
 		lines = append(lines, l)
 	}
 	e := &engine.Error{Name: "compile error"}

@@ -54,12 +54,17 @@ func assemble(d engine.Declarations, code string, count int, pkgPath func(string
 	}
 	if c.Program {
 		src := c.Source
+		src = fmt.Sprintf("//line %s:1:1\n%s", thisCell, src)
 		if measured {
 			if src, err = renameMain(src, true); err != nil {
 				return program{}, err
 			}
+			if src, err = addImport(src, testingName, "testing"); err != nil {
+				return program{}, err
+			}
+			src += "\n" + benchFunc("", true)
 		}
-		return program{src: fmt.Sprintf("//line %s:1:1\n%s", thisCell, src)}, nil
+		return program{src: src}, nil
 	}
 	var decls, stmts strings.Builder
 	imports := map[string]string{} // name -> path
@@ -145,13 +150,15 @@ func assemble(d engine.Declarations, code string, count int, pkgPath func(string
 		fmt.Fprintf(&session, "//line %s:%d:1\n%s\n", name, max(dc.Line, 1), dc.Src)
 	}
 	body := session.String() + decls.String()
-	name := "main"
+	mainFunc := "func main() {\n" + stmts.String() + "}\n"
 	if measured {
-		name = bodyFunc
+		mainFunc = "func " + bodyFunc + "() {\n" + stmts.String() + "}\n"
 	}
-	mainFunc := "func " + name + "() {\n" + stmts.String() + "}\n"
 	if declared["main"] {
 		mainFunc = ""
+	}
+	if measured {
+		mainFunc += benchFunc(stmts.String(), declared["main"])
 	}
 	// Import what the program uses: the session's and cell's imports,
 	// and standard packages used by their names.
@@ -173,6 +180,9 @@ func assemble(d engine.Declarations, code string, count int, pkgPath func(string
 		} else {
 			lines = append(lines, fmt.Sprintf("\t%s %q", name, path))
 		}
+	}
+	if measured {
+		lines = append(lines, fmt.Sprintf("\t%s %q", testingName, "testing"))
 	}
 	var src strings.Builder
 	src.WriteString("package main\n\n")
@@ -298,6 +308,61 @@ func stdPackages(list string) map[string]string {
 
 // bodyFunc is what main is called in a measured program.
 const bodyFunc = "_gocurrentBody"
+
+// benchName is the measured program's benchmark function, and
+// testingName the name it imports package testing under.
+const (
+	benchName   = "_gocurrentBench"
+	testingName = "_gctesting"
+)
+
+// benchFunc is the benchmark function of a measured program whose
+// statements are stmts (or whose main is bodyFunc, with ownMain). The
+// statements are written inside "for b.Loop() { ... }" itself: the
+// compiler keeps the results and arguments of calls written there alive,
+// so that work whose result a cell drops is still done. Statements that
+// leave the function (return, defer) run in bodyFunc instead, called once
+// per loop. The harness (harness.go) records CPU time around the loop.
+func benchFunc(stmts string, ownMain bool) string {
+	loop := stmts
+	if ownMain || leavesFunc(stmts) {
+		loop = bodyFunc + "()\n"
+	}
+	return "func " + benchName + "(b *" + testingName + ".B) {\n_gcLoopStart()\nfor b.Loop() {\n" + loop + "}\n_gcLoopStop()\n}\n"
+}
+
+// leavesFunc reports whether statements stmts contain a return or a defer
+// of their own (outside function literals): in a loop's body they would
+// end the loop, or run only after it.
+func leavesFunc(stmts string) bool {
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p; func f() {\n"+stmts+"}", parser.SkipObjectResolution)
+	if err != nil {
+		return true
+	}
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt, *ast.DeferStmt:
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// addImport adds import path under name to a whole file's source, on the
+// package clause's line so that lines keep their numbers.
+func addImport(src, name, path string) (string, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "cell.go", src, parser.PackageClauseOnly)
+	if err != nil {
+		return "", fmt.Errorf("parse the cell: %w", err)
+	}
+	at := fset.Position(f.Name.End()).Offset
+	return src[:at] + fmt.Sprintf("; import %s %q;", name, path) + src[at:], nil
+}
 
 // renameMain renames func main in src (a whole file, or a declaration)
 // to bodyFunc, in place.
