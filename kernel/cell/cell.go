@@ -306,6 +306,7 @@ func split(src string) ([]Chunk, error) {
 		}
 	}, 0)
 	var chunks []Chunk
+	var starts []int // the chunks' offsets
 	depth := 0
 	start := -1 // offset of the first token of the current chunk
 	end := 0
@@ -348,6 +349,7 @@ func split(src string) ([]Chunk, error) {
 				}
 				pos := rawPosition(fset, file.Pos(start))
 				chunks = append(chunks, Chunk{Src: src[start:stop], Line: pos.Line, Col: pos.Column})
+				starts = append(starts, start)
 			}
 			start = -1
 			continue
@@ -367,8 +369,51 @@ func split(src string) ([]Chunk, error) {
 	if start >= 0 {
 		pos := rawPosition(fset, file.Pos(start))
 		chunks = append(chunks, Chunk{Src: src[start:end], Line: pos.Line, Col: pos.Column})
+		starts = append(starts, start)
+	}
+	for i := range chunks {
+		prev := 0
+		if i > 0 {
+			prev = starts[i-1] + len(chunks[i-1].Src)
+		}
+		if at := directivesBefore(src, prev, starts[i]); at < starts[i] {
+			chunks[i].Src = src[at : starts[i]+len(chunks[i].Src)]
+			pos := rawPosition(fset, file.Pos(at))
+			chunks[i].Line, chunks[i].Col = pos.Line, pos.Column
+		}
 	}
 	return chunks, nil
+}
+
+// directivesBefore is where the comment lines right above offset start
+// begin (prev is where the previous chunk ends), when they hold compiler
+// directives such as //go:noinline: a chunk starts with them, so that a
+// compiled build obeys them. Otherwise it is start.
+func directivesBefore(src string, prev, start int) int {
+	lineStart := strings.LastIndexByte(src[:start], '\n') + 1
+	if lineStart < prev || strings.TrimSpace(src[lineStart:start]) != "" {
+		return start
+	}
+	at, found := start, false
+	for lineStart > prev {
+		end := lineStart - 1 // the newline ending the line above
+		begin := strings.LastIndexByte(src[:end], '\n') + 1
+		if begin < prev {
+			break
+		}
+		line := strings.TrimSpace(src[begin:end])
+		if !strings.HasPrefix(line, "//") {
+			break
+		}
+		if strings.HasPrefix(line, "//go:") {
+			at, found = begin+strings.Index(src[begin:end], "//"), true
+		}
+		lineStart = begin
+	}
+	if !found {
+		return start
+	}
+	return at
 }
 
 // rawPosition is the position of pos in fset, ignoring line directives

@@ -185,3 +185,25 @@ func TestReceiverTypeParamsAreNotFree(t *testing.T) {
 		}
 	}
 }
+
+// A function keeps the compiler directives written above it, with the
+// comment lines between them and it; other comments stay out.
+func TestDirectivesStayWithTheirFunction(t *testing.T) {
+	c, err := Parse("x := 1\n// spin burns CPU.\n//\n//go:noinline\n// (kept whole)\nfunc spin() {}\n// a plain comment\nfunc plain() {}\n  //go:nosplit\nfunc indented() {}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := kinds(c)
+	want := []string{
+		"stmt@1:x := 1",
+		"decl@4://go:noinline\n// (kept whole)\nfunc spin() {}",
+		"decl@8:func plain() {}",
+		"decl@9://go:nosplit\nfunc indented() {}",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("chunks\n%q\nwant\n%q", got, want)
+	}
+	if col := c.Chunks[3].Col; col != 3 {
+		t.Errorf("column of the indented directive: %d, want 3", col)
+	}
+}
