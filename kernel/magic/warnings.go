@@ -19,7 +19,7 @@ import (
 //     dropped and the work optimised away) or the first one was slowed.
 //     Waiting is not work: a variant that overlaps sleeps or IO has a
 //     small CPU time and is never flagged.
-//   - Variants that all compute, with CPU times more than about 30%
+//   - Variants that all compute (a quarter of a core busy or more), with CPU times more than about 30%
 //     apart: for the same work that means less work done, or slowed
 //     cores.
 //   - A time per loop under 2 ns: a few CPU cycles, about what the loop
@@ -34,8 +34,10 @@ const (
 	cpuSpread = 1.30
 	// minCPU is the CPU time below which figures are too coarse to judge.
 	minCPU = 5 * time.Millisecond
-	// computing is the cores busy from which a run counts as computing.
-	computing = 0.5
+	// computing is the cores busy from which a run counts as computing
+	// (a quarter of a core: on a busy machine a computing run gets less
+	// than a whole one; a run that mostly waits stays far below).
+	computing = 0.25
 	// minLoopNS is the time per loop below which what is measured is the
 	// loop itself, not work: a few CPU cycles.
 	minLoopNS = 2.0
