@@ -87,6 +87,22 @@ def check_timing(t):
     assert t["goroutines_left"] <= max(t["goroutines_started"], 0) + 1000, t
 
 
+def test_goroutines_left_counts_only_what_the_cell_started(fresh_kernel):
+    """Cells that start no goroutine never show one still running, though
+    the runtime and libraries start goroutines of their own (a timer's);
+    a cell's parked goroutines are counted until they end."""
+    km, kc = fresh_kernel
+    for code in ('m := map[string]int{"a": 1}\nm', 'fmt.Fprintln(os.Stderr, "to stderr")',
+                 "t := time.AfterFunc(time.Hour, func() {})\n_ = t", 'display.HTML("<b>x</b>")'):
+        t = execute_ok(kc, code).reply["metadata"]["timing"]
+        assert t["goroutines_left"] == 0, (code, t)
+    r = execute_ok(kc, "stop := make(chan bool)\nfor i := 0; i < 3; i++ {\n\tgo func() { <-stop }()\n}")
+    assert r.reply["metadata"]["timing"]["goroutines_left"] == 3, r.reply["metadata"]
+    assert "3 started, 3 still running" in r.timing_lines[0], r.timing_lines
+    t = execute_ok(kc, "close(stop)\ntime.Sleep(100 * time.Millisecond)").reply["metadata"]["timing"]
+    assert t["goroutines_left"] == 0, t
+
+
 def test_timing_metadata_keys_and_values(kernel):
     km, kc = kernel
     r = execute_ok(kc, "time.Sleep(120 * time.Millisecond)")

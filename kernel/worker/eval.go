@@ -27,6 +27,7 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 	u0, s0 := cpuTimes()
 	ku0, ks0 := s.kernelCPU.get()
 	g0 := runtime.NumGoroutine()
+	l0 := s.live.Load()
 	c0 := goroutinesCreatedNow()
 	e0 := s.evals
 	start := time.Now()
@@ -46,10 +47,10 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 	u1, s1 := cpuTimes()
 	ku1, ks1 := s.kernelCPU.get()
 	u1, s1 = u1-(ku1-ku0), s1-(ks1-ks0) // not the cell's: the kernel's go list
-	left := runtime.NumGoroutine() - g0
-	if left < 0 {
-		left = 0
-	}
+	// The goroutines of go statements left running: the runtime's own
+	// count also moves with goroutines of the runtime and of libraries
+	// (a timer's, a finaliser's) that no cell started.
+	left := max(s.live.Load()-l0, 0)
 	started := goroutinesCreatedNow() - c0
 	res.Timing = engine.Timing{
 		Engine:            "interp",
@@ -57,7 +58,7 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 		UserNS:            (u1 - u0).Nanoseconds(),
 		SysNS:             (s1 - s0).Nanoseconds(),
 		GoroutinesStarted: max(started-(s.evals-e0), 0), // less those that ran the evaluations
-		GoroutinesLeft:    int64(left),
+		GoroutinesLeft:    left,
 		GOMAXPROCS:        runtime.GOMAXPROCS(0),
 	}
 	return res
