@@ -101,6 +101,12 @@ def test_goroutines_left_counts_only_what_the_cell_started(fresh_kernel):
     assert "3 started, 3 still running" in r.timing_lines[0], r.timing_lines
     t = execute_ok(kc, "close(stop)\ntime.Sleep(100 * time.Millisecond)").reply["metadata"]["timing"]
     assert t["goroutines_left"] == 0, t
+    # Goroutines of a function value and of WaitGroup.Go end once each,
+    # as in Go: main and the blocked goroutine remain.
+    r = execute_ok(kc, "block := make(chan int)\ngo func() { <-block }()\ng := func() {}\ngo g()\nvar wg sync.WaitGroup\n"
+                   "wg.Go(func() {})\nwg.Wait()\ntime.Sleep(100 * time.Millisecond)\nruntime.NumGoroutine()")
+    assert r.result_text == "2", r.describe()
+    assert r.reply["metadata"]["timing"]["goroutines_left"] == 1, r.reply["metadata"]
 
 
 def test_timing_metadata_keys_and_values(kernel):

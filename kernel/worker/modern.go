@@ -107,7 +107,7 @@ func (m *modern) Has(path, name string) bool {
 func (m *modern) Supervise(c, line int, text string) string {
 	id := m.s.sites.add(site{cell: c, line: line, text: shorten(text)})
 	m.s.sites.rewrote(c, line)
-	return fmt.Sprintf("%s.Start(%d); defer %s(%d); ", supImport, id, recoverFn, id)
+	return fmt.Sprintf("%s.Start(%d); defer %s(%d); ", supImport, id, recoverInnerFn, id)
 }
 
 // rewriteSession is what the rewriting reads of the session.

@@ -41,9 +41,13 @@ import (
 
 // Names the rewritten cells use; probeSource defines them.
 const (
-	supImport  = "_gocurrentSup"
-	recoverFn  = "_gocurrentRecover"
-	twinPrefix = "_gocurrentGo_"
+	supImport = "_gocurrentSup"
+	recoverFn = "_gocurrentRecover"
+	// recoverInnerFn recovers in a goroutine the rewriting supervises
+	// inside one the kernel supervises again: it reports a panic, and
+	// leaves the counting of the goroutine's end to the outer one.
+	recoverInnerFn = "_gocurrentRecoverInner"
+	twinPrefix     = "_gocurrentGo_"
 	// SupervisePath is the import path of the worker's supervision hooks.
 	supervisePath = "gocurrent/supervise"
 )
@@ -147,6 +151,12 @@ const superviseSource = `import ` + supImport + ` "` + supervisePath + `"
 
 func ` + recoverFn + `(site int) {
 	` + supImport + `.Ended()
+	if r := recover(); r != nil {
+		` + supImport + `.Panicked(site, r, _gocurrentPanicText(r))
+	}
+}
+
+func ` + recoverInnerFn + `(site int) {
 	if r := recover(); r != nil {
 		` + supImport + `.Panicked(site, r, _gocurrentPanicText(r))
 	}
