@@ -6,23 +6,35 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/svgkit"
 )
 
+// secondFill is the colour of the second bars: orange, apart from the
+// blue of the first for every kind of colour vision.
+const secondFill = "#bc4c00"
+
 // SVG renders the chart as a standalone SVG document. Its width is about
 // 640 px and its height grows with the number of bars.
 func (c BarChart) SVG() string {
 	const (
 		barH      = 20.0
-		pitch     = 30.0
+		secondH   = 8.0
 		maxLabelW = 190.0
 		maxTextW  = 230.0
 		minPlotW  = 240.0
+		dotR      = 3.5
 	)
+	pitch := 30.0
+	second := c.SecondName != ""
+	if second {
+		pitch = 46
+	}
 	width := defaultWidth
 	n := len(c.Bars)
 
 	lo, hi := 0.0, 0.0
 	vals := make([]float64, n)
+	seconds := make([]float64, n)
 	labels := make([]string, n)
 	texts := make([]string, n)
+	secondTexts := make([]string, n)
 	labelW, textW := 0.0, 0.0
 	for i, b := range c.Bars {
 		v := b.Value
@@ -31,6 +43,11 @@ func (c BarChart) SVG() string {
 		}
 		vals[i] = v
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
+		for _, d := range b.Dots {
+			if finite(d) {
+				lo, hi = math.Min(lo, d), math.Max(hi, d)
+			}
+		}
 		labels[i] = svgkit.Truncate(b.Label, labelSize, maxLabelW)
 		labelW = math.Max(labelW, svgkit.TextWidth(labels[i], labelSize))
 		t := b.Text
@@ -39,6 +56,20 @@ func (c BarChart) SVG() string {
 		}
 		texts[i] = svgkit.Truncate(t, smallSize, maxTextW)
 		textW = math.Max(textW, svgkit.TextWidth(texts[i], smallSize))
+		if second {
+			sv := b.Second
+			if !finite(sv) {
+				sv = 0
+			}
+			seconds[i] = sv
+			lo, hi = math.Min(lo, sv), math.Max(hi, sv)
+			t := b.SecondText
+			if t == "" {
+				t = formatValue(b.Second, c.Unit)
+			}
+			secondTexts[i] = svgkit.Truncate(t, tickSize, maxTextW)
+			textW = math.Max(textW, svgkit.TextWidth(secondTexts[i], tickSize))
+		}
 	}
 
 	plotX0 := pad + 4
@@ -86,12 +117,17 @@ func (c BarChart) SVG() string {
 		title = "Bar chart"
 	}
 	top := body.title(svgkit.Wrap(c.Title, titleSize*1.1, width-2*pad))
+	top = body.warning(top, width, c.Warning)
+	top = c.legend(&body, top, width)
 	rowsTop := top + 6
 	rows := n
 	if rows == 0 {
 		rows = 1
 	}
 	axisY := rowsTop + float64(rows)*pitch - (pitch - barH) + 8
+	if second {
+		axisY += secondH + 10
+	}
 
 	// Grid first, so that bars are drawn over it.
 	step := svgkit.Step(ticks)
@@ -107,14 +143,7 @@ func (c BarChart) SVG() string {
 	for i, b := range c.Bars {
 		y := rowsTop + float64(i)*pitch
 		v := vals[i]
-		x0, x1 := x(math.Min(0, v)), x(math.Max(0, v))
-		if v != 0 && x1-x0 < 1 {
-			if v > 0 {
-				x1 = x0 + 1
-			} else {
-				x0 = x1 - 1
-			}
-		}
+		x0, x1 := span(x, v)
 		body.printf(`<g class="bar">`)
 		note := b.Note
 		if note == "" && labels[i] != b.Label {
@@ -127,8 +156,41 @@ func (c BarChart) SVG() string {
 		body.printf(`<rect x="%s" y="%s" width="%s" height="%s" rx="2" fill="%s"/>`+"\n",
 			svgkit.Num(x0), svgkit.Num(y), svgkit.Num(x1-x0), svgkit.Num(barH), fill)
 		body.text(plotX0-8, y+barH/2+4.5, labelSize, "end", textColor, labels[i], "")
-		body.text(math.Max(x(v), x(0))+6, y+barH/2+4, smallSize, "start", textColor, texts[i], haloAttrs)
+		end := math.Max(x(v), x(0))
+		// A whisker across the dots joins the runs beyond the bar to it.
+		dlo, dhi := math.Inf(1), math.Inf(-1)
+		for _, d := range b.Dots {
+			if finite(d) {
+				dlo, dhi = math.Min(dlo, d), math.Max(dhi, d)
+			}
+		}
+		if dlo < dhi {
+			body.line(x(math.Min(dlo, v)), y+barH/2, x(math.Max(dhi, v)), y+barH/2, textColor, 1.25, ` class="whisker"`)
+		}
+		for _, d := range b.Dots {
+			if !finite(d) {
+				continue
+			}
+			dx := x(d)
+			end = math.Max(end, dx+dotR)
+			body.printf(`<circle class="dot" cx="%s" cy="%s" r="%s" fill="#ffffff" stroke="%s" stroke-width="1.25"><title>%s</title></circle>`+"\n",
+				svgkit.Num(dx), svgkit.Num(y+barH/2), svgkit.Num(dotR), textColor, svgkit.Escape(formatValue(d, c.Unit)))
+		}
+		body.text(end+6, y+barH/2+4, smallSize, "start", textColor, texts[i], haloAttrs)
 		body.printf("</g>\n")
+		if second {
+			sy := y + barH + 2
+			s0, s1 := span(x, seconds[i])
+			body.printf(`<g class="second">`)
+			if note != "" {
+				body.printf("<title>%s</title>", svgkit.Escape(note))
+			}
+			body.printf("\n")
+			body.printf(`<rect x="%s" y="%s" width="%s" height="%s" rx="1" fill="%s"/>`+"\n",
+				svgkit.Num(s0), svgkit.Num(sy), svgkit.Num(s1-s0), svgkit.Num(secondH), secondFill)
+			body.text(math.Max(x(seconds[i]), x(0))+6, sy+secondH/2+4, tickSize, "start", secondFill, secondTexts[i], haloAttrs)
+			body.printf("</g>\n")
+		}
 	}
 	if n == 0 {
 		body.text(plotX0+plotW/2, rowsTop+barH/2+4, smallSize, "middle", mutedColor, "no data", "")
@@ -151,4 +213,60 @@ func (c BarChart) SVG() string {
 		height = axisY + 37 + pad - 2
 	}
 	return document(width, height, title, &body)
+}
+
+// span is the x extent of a bar from 0 to v, at least 1 px when v is not 0.
+func span(x func(float64) float64, v float64) (x0, x1 float64) {
+	x0, x1 = x(math.Min(0, v)), x(math.Max(0, v))
+	if v != 0 && x1-x0 < 1 {
+		if v > 0 {
+			x1 = x0 + 1
+		} else {
+			x0 = x1 - 1
+		}
+	}
+	return x0, x1
+}
+
+// legend draws the names of the bars, the second bars and the dots in a
+// row at y, when there is more than one kind, and returns the y below.
+func (c BarChart) legend(body *canvas, y, width float64) float64 {
+	if c.SecondName == "" && c.DotsName == "" {
+		return y
+	}
+	type entry struct {
+		name string
+		draw func(x, cy float64)
+	}
+	var es []entry
+	fill := Palette(1)[0]
+	if c.ValueName != "" {
+		es = append(es, entry{c.ValueName, func(x, cy float64) {
+			body.printf(`<rect x="%s" y="%s" width="16" height="10" rx="1" fill="%s"/>`+"\n", svgkit.Num(x), svgkit.Num(cy-5), fill)
+		}})
+	}
+	if c.SecondName != "" {
+		es = append(es, entry{c.SecondName, func(x, cy float64) {
+			body.printf(`<rect x="%s" y="%s" width="16" height="5" rx="1" fill="%s"/>`+"\n", svgkit.Num(x), svgkit.Num(cy-2.5), secondFill)
+		}})
+	}
+	if c.DotsName != "" {
+		es = append(es, entry{c.DotsName, func(x, cy float64) {
+			body.printf(`<circle cx="%s" cy="%s" r="3.5" fill="#ffffff" stroke="%s" stroke-width="1.25"/>`+"\n", svgkit.Num(x+8), svgkit.Num(cy), textColor)
+		}})
+	}
+	lx, cy := pad, y+6
+	for _, e := range es {
+		name := svgkit.Truncate(e.name, smallSize, width-2*pad-22)
+		w := 22 + svgkit.TextWidth(name, smallSize)
+		if lx > pad && lx+w > width-pad {
+			lx, cy = pad, cy+18
+		}
+		body.printf(`<g class="legend">`)
+		e.draw(lx, cy)
+		body.text(lx+22, cy+4, smallSize, "start", textColor, name, "")
+		body.printf("</g>\n")
+		lx += w + 18
+	}
+	return cy + 16
 }

@@ -58,3 +58,25 @@ func document(w, h float64, title string, body *canvas) string {
 // haloAttrs paints a white outline behind text so that it stays legible
 // over grid lines and data.
 const haloAttrs = ` stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"`
+
+// warning draws msg after a ⚠ sign on a tinted band across the chart at y
+// and returns the y below it. An empty msg draws nothing.
+func (c *canvas) warning(y, width float64, msg string) float64 {
+	if msg == "" {
+		return y
+	}
+	const h = 24.0
+	l := svgkit.Truncate("⚠ "+msg, labelSize, width-2*pad-16)
+	c.printf(`<g class="warning"><rect x="%s" y="%s" width="%s" height="%s" rx="4" fill="%s" stroke="%s"/>`+"\n",
+		svgkit.Num(pad), svgkit.Num(y), svgkit.Num(width-2*pad), svgkit.Num(h), warnFill, warnBorder)
+	c.text(pad+8, y+h/2+4.5, labelSize, "start", warnText, l, ` font-weight="600"`)
+	c.printf("</g>\n")
+	return y + h + 8
+}
+
+// plate draws a white, slightly see-through plate behind a label that
+// spans b, so that it reads over grid lines and data.
+func (c *canvas) plate(b box) {
+	c.printf(`<rect x="%s" y="%s" width="%s" height="%s" rx="2" fill="%s" fill-opacity="0.88"/>`+"\n",
+		svgkit.Num(b.x0-2), svgkit.Num(b.y0), svgkit.Num(b.x1-b.x0+4), svgkit.Num(b.y1-b.y0), background)
+}

@@ -3,6 +3,7 @@ package chart
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/svgkit"
@@ -44,6 +45,65 @@ func (b box) overlaps(bs []box) bool {
 	return false
 }
 
+// hits reports whether the segment from (x0, y0) to (x1, y1) passes
+// through b, sampled every pixel.
+func (b box) hits(x0, y0, x1, y1 float64) bool {
+	n := int(math.Ceil(math.Max(math.Abs(x1-x0), math.Abs(y1-y0)))) + 1
+	if n > 4000 {
+		n = 4000
+	}
+	for i := 0; i <= n; i++ {
+		f := float64(i) / float64(n)
+		x, y := x0+f*(x1-x0), y0+f*(y1-y0)
+		if x >= b.x0 && x <= b.x1 && y >= b.y0 && y <= b.y1 {
+			return true
+		}
+	}
+	return false
+}
+
+// polyline is a line drawn through points, in SVG coordinates.
+type polyline []point
+
+// crosses reports whether b meets any of the lines.
+func (b box) crosses(ls []polyline) bool {
+	for _, l := range ls {
+		for i := 1; i < len(l); i++ {
+			if b.hits(l[i-1].x, l[i-1].y, l[i].x, l[i].y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dotSpread is the sideways distance between dots that share an x.
+const dotSpread = 6.0
+
+// offsets returns, for each point of a Dots series, how far it is moved
+// sideways in pixels: points with the same x are spread in order of y
+// around it. Other series' points are not moved.
+func (s Series) offsets() []float64 {
+	ps := s.points()
+	off := make([]float64, len(ps))
+	if !s.Dots {
+		return off
+	}
+	byX := map[float64][]int{}
+	for i, p := range ps {
+		if p.ok() {
+			byX[p.x] = append(byX[p.x], i)
+		}
+	}
+	for _, is := range byX {
+		sort.SliceStable(is, func(a, b int) bool { return ps[is[a]].y < ps[is[b]].y })
+		for k, i := range is {
+			off[i] = (float64(k) - float64(len(is)-1)/2) * dotSpread
+		}
+	}
+	return off
+}
+
 // SVG renders the chart as a standalone SVG document with a legend naming
 // the series.
 func (c LineChart) SVG() string {
@@ -51,6 +111,7 @@ func (c LineChart) SVG() string {
 		width  = defaultWidth
 		plotH  = 260.0
 		marker = 3.5
+		dotR   = 2.5
 	)
 	xUnit, yUnit := c.XUnit, c.YUnit
 	if xUnit == "" {
@@ -60,6 +121,11 @@ func (c LineChart) SVG() string {
 		yUnit = unitFromLabel(c.YLabel)
 	}
 	colors := Palette(len(c.Series))
+	for i, s := range c.Series {
+		if s.Color != "" {
+			colors[i] = s.Color
+		}
+	}
 
 	// Data ranges.
 	xlo, xhi := math.Inf(1), math.Inf(-1)
@@ -76,6 +142,11 @@ func (c LineChart) SVG() string {
 	vline := c.VLine > 0 && finite(c.VLine)
 	if vline {
 		xlo, xhi = math.Min(xlo, c.VLine), math.Max(xhi, c.VLine)
+	}
+	hline := c.HLine > 0 && finite(c.HLine)
+	if hline {
+		// Room above the line for its label.
+		ylo, yhi = math.Min(ylo, c.HLine), math.Max(yhi, c.HLine*1.12)
 	}
 	var xticks []float64
 	for _, t := range c.XTicks {
@@ -136,6 +207,16 @@ func (c LineChart) SVG() string {
 	if c.YLabel != "" {
 		plotX0 += 20
 	}
+	// The caption of the notes goes left of the first note.
+	notesLabel := ""
+	if len(c.XNotes) > 0 && c.XNotesLabel != "" {
+		notesLabel = svgkit.Truncate(c.XNotesLabel, tickSize, width/4)
+		need := pad + svgkit.TextWidth(notesLabel, tickSize) + 8
+		for _, n := range c.XNotes {
+			need = math.Max(need, pad+svgkit.TextWidth(notesLabel, tickSize)+8+svgkit.TextWidth(n, tickSize)/2)
+		}
+		plotX0 = math.Max(plotX0, math.Min(need, width/3))
+	}
 	rightMargin := 12.0
 	if len(xLabels) > 0 {
 		rightMargin = math.Max(rightMargin, svgkit.TextWidth(xLabels[len(xLabels)-1], tickSize)/2+2)
@@ -149,6 +230,7 @@ func (c LineChart) SVG() string {
 		title = "Line chart"
 	}
 	top := body.title(svgkit.Wrap(c.Title, titleSize*1.1, width-2*pad))
+	top = body.warning(top, width, c.Warning)
 
 	// Legend: one row of entries, wrapped as needed.
 	const swatch = 26.0
@@ -163,14 +245,21 @@ func (c LineChart) SVG() string {
 		if lx > pad && lx+w > width-pad {
 			lx, ly = pad, ly+18
 		}
-		dash := ""
-		if s.Dashed {
-			dash = ` stroke-dasharray="6 4"`
-		}
 		body.printf(`<g class="legend">`)
-		body.line(lx, ly, lx+swatch, ly, colors[i], 2, dash)
-		body.printf(`<circle cx="%s" cy="%s" r="%s" fill="%s" stroke="#ffffff" stroke-width="1"/>`+"\n",
-			svgkit.Num(lx+swatch/2), svgkit.Num(ly), svgkit.Num(marker), colors[i])
+		if s.Dots {
+			for k := -1; k <= 1; k++ {
+				body.printf(`<circle cx="%s" cy="%s" r="%s" fill="#ffffff" stroke="%s" stroke-width="1.25"/>`+"\n",
+					svgkit.Num(lx+swatch/2+float64(k)*dotSpread), svgkit.Num(ly), svgkit.Num(dotR), colors[i])
+			}
+		} else {
+			dash := ""
+			if s.Dashed {
+				dash = ` stroke-dasharray="6 4"`
+			}
+			body.line(lx, ly, lx+swatch, ly, colors[i], 2, dash)
+			body.printf(`<circle cx="%s" cy="%s" r="%s" fill="%s" stroke="#ffffff" stroke-width="1"/>`+"\n",
+				svgkit.Num(lx+swatch/2), svgkit.Num(ly), svgkit.Num(marker), colors[i])
+		}
 		body.text(lx+swatch+6, ly+4, smallSize, "start", textColor, name, "")
 		body.printf("</g>\n")
 		lx += w + 18
@@ -179,6 +268,9 @@ func (c LineChart) SVG() string {
 		top = ly + 14
 	}
 	plotY0 := top + 10
+	if vline && c.VLineLabel != "" {
+		plotY0 += 16 // the marker's label goes above the plot
+	}
 	plotY1 := plotY0 + plotH
 
 	px := func(v float64) float64 { return plotX0 + (v-x0)/(x1-x0)*plotW }
@@ -190,18 +282,28 @@ func (c LineChart) SVG() string {
 		body.line(plotX0, ty, plotX1, ty, gridColor, 1, "")
 		body.text(plotX0-6, ty+4, tickSize, "end", mutedColor, yLabels[i], "")
 	}
-	// X ticks, skipping labels that would overlap the previous one.
-	lastRight := math.Inf(-1)
+	// X ticks, skipping labels that would overlap the previous one, and
+	// the notes under them likewise.
+	notes := len(c.XNotes) > 0
+	lastRight, lastNote := math.Inf(-1), math.Inf(-1)
 	for i, t := range xticks {
 		tx := px(t)
 		body.line(tx, plotY0, tx, plotY1, gridColor, 1, "")
 		body.line(tx, plotY1, tx, plotY1+4, axisColor, 1, "")
-		w := svgkit.TextWidth(xLabels[i], tickSize)
-		if tx-w/2 < lastRight+6 {
-			continue
+		if w := svgkit.TextWidth(xLabels[i], tickSize); tx-w/2 >= lastRight+6 {
+			body.text(tx, plotY1+17, tickSize, "middle", mutedColor, xLabels[i], "")
+			lastRight = tx + w/2
 		}
-		body.text(tx, plotY1+17, tickSize, "middle", mutedColor, xLabels[i], "")
-		lastRight = tx + w/2
+		if i < len(c.XNotes) && c.XNotes[i] != "" {
+			l := svgkit.Truncate(c.XNotes[i], tickSize, plotW)
+			if w := svgkit.TextWidth(l, tickSize); tx-w/2 >= lastNote+6 {
+				body.text(tx, plotY1+33, tickSize, "middle", textColor, l, "")
+				lastNote = tx + w/2
+			}
+		}
+	}
+	if notesLabel != "" {
+		body.text(pad, plotY1+33, tickSize, "start", mutedColor, notesLabel, ` class="xnotes-label"`)
 	}
 	// Axes.
 	body.line(plotX0, plotY1, plotX1, plotY1, axisColor, 1, "")
@@ -210,18 +312,40 @@ func (c LineChart) SVG() string {
 		body.line(plotX0, py(0), plotX1, py(0), axisColor, 1, "")
 	}
 
-	// Areas covered by markers and labels, which point labels avoid.
+	// Where the markers are, in SVG coordinates, and the areas covered by
+	// markers, lines and labels, which labels avoid.
+	at := make([][]point, len(c.Series))
 	var taken []box
-	for _, s := range c.Series {
-		for _, p := range s.points() {
-			if p.ok() {
-				x, y := px(p.x), py(p.y)
-				taken = append(taken, box{x - marker, y - marker, x + marker, y + marker})
+	var lines []polyline
+	for i, s := range c.Series {
+		off := s.offsets()
+		ps := s.points()
+		at[i] = make([]point, len(ps))
+		var l polyline
+		for j, p := range ps {
+			if !p.ok() {
+				at[i][j] = point{math.NaN(), math.NaN()}
+				if len(l) > 1 {
+					lines = append(lines, l)
+				}
+				l = nil
+				continue
 			}
+			x, y := px(p.x)+off[j], py(p.y)
+			at[i][j] = point{x, y}
+			r := marker
+			if s.Dots {
+				r = dotR + 1
+			}
+			taken = append(taken, box{x - r, y - r, x + r, y + r})
+			l = append(l, point{x, y})
+		}
+		if !s.Dots && len(l) > 1 {
+			lines = append(lines, l)
 		}
 	}
 
-	// Vertical marker.
+	// Vertical marker, labelled above the plot where no data is.
 	if vline {
 		vx := px(c.VLine)
 		body.printf(`<g class="vline">`)
@@ -229,28 +353,54 @@ func (c LineChart) SVG() string {
 			body.printf("<title>%s</title>", svgkit.Escape(c.VLineLabel))
 		}
 		body.printf("\n")
-		body.line(vx, plotY0, vx, plotY1, mutedColor, 1.5, ` stroke-dasharray="2 3"`)
+		body.line(vx, plotY0-4, vx, plotY1, mutedColor, 1.5, ` stroke-dasharray="2 3"`)
 		if c.VLineLabel != "" {
-			l := svgkit.Truncate(c.VLineLabel, smallSize, plotW/2)
+			l := svgkit.Truncate(c.VLineLabel, smallSize, plotW)
 			lw := svgkit.TextWidth(l, smallSize)
-			if vx+5+lw <= plotX1 {
-				body.text(vx+5, plotY0+13, smallSize, "start", mutedColor, l, haloAttrs)
-				taken = append(taken, box{vx + 5, plotY0, vx + 5 + lw, plotY0 + 17})
-			} else {
-				body.text(vx-5, plotY0+13, smallSize, "end", mutedColor, l, haloAttrs)
-				taken = append(taken, box{vx - 5 - lw, plotY0, vx - 5, plotY0 + 17})
-			}
+			cx := math.Max(plotX0+lw/2, math.Min(plotX1-lw/2, vx))
+			body.text(cx, plotY0-8, smallSize, "middle", mutedColor, l, ` font-weight="600"`+haloAttrs)
+		}
+		body.printf("</g>\n")
+		lines = append(lines, polyline{{vx, plotY0}, {vx, plotY1}})
+	}
+
+	// Horizontal ceiling line, labelled where no point or line is.
+	if hline {
+		hy := py(c.HLine)
+		body.printf(`<g class="hline">`)
+		if c.HLineLabel != "" {
+			body.printf("<title>%s</title>", svgkit.Escape(c.HLineLabel))
+		}
+		body.printf("\n")
+		body.line(plotX0, hy, plotX1, hy, textColor, 1.25, "")
+		if c.HLineLabel != "" {
+			b := placeLabel(c.HLineLabel, smallSize, hy, plotX0, plotX1, plotY0, plotY1, taken, lines)
+			body.plate(b)
+			body.text(b.x0, b.y1-4, smallSize, "start", textColor, svgkit.Truncate(c.HLineLabel, smallSize, plotW-12), "")
+			taken = append(taken, b)
 		}
 		body.printf("</g>\n")
 	}
 
-	// Series: lines, then markers, then labels on top.
-	var labels canvas
+	// Series: dots first, then lines and markers, then labels on top.
+	order := make([]int, 0, len(c.Series))
 	for i, s := range c.Series {
+		if s.Dots {
+			order = append(order, i)
+		}
+	}
+	for i, s := range c.Series {
+		if !s.Dots {
+			order = append(order, i)
+		}
+	}
+	var labels canvas
+	for _, i := range order {
+		s := c.Series[i]
 		ps := s.points()
 		var d strings.Builder
 		pen := false
-		for _, p := range ps {
+		for j, p := range ps {
 			if !p.ok() {
 				pen = false
 				continue
@@ -259,10 +409,14 @@ func (c LineChart) SVG() string {
 			if !pen {
 				cmd = "M"
 			}
-			fmt.Fprintf(&d, "%s%s %s ", cmd, svgkit.Num(px(p.x)), svgkit.Num(py(p.y)))
+			fmt.Fprintf(&d, "%s%s %s ", cmd, svgkit.Num(at[i][j].x), svgkit.Num(at[i][j].y))
 			pen = true
 		}
-		body.printf(`<g class="series">`)
+		class := "series"
+		if s.Dots {
+			class = "dots"
+		}
+		body.printf(`<g class="%s">`, class)
 		if s.Name != "" {
 			body.printf("<title>%s</title>", svgkit.Escape(s.Name))
 		}
@@ -271,20 +425,24 @@ func (c LineChart) SVG() string {
 		if s.Dashed {
 			dash = ` stroke-dasharray="6 4"`
 		}
-		if d.Len() > 0 {
+		if d.Len() > 0 && !s.Dots {
 			body.printf(`<path d="%s" fill="none" stroke="%s" stroke-width="2" stroke-linejoin="round"%s/>`+"\n",
 				strings.TrimSpace(d.String()), colors[i], dash)
 		}
-		r := marker
-		if s.Dashed {
+		r, fill, stroke, sw := marker, colors[i], "#ffffff", "1"
+		switch {
+		case s.Dots:
+			r, fill, stroke, sw = dotR, "#ffffff", colors[i], "1.25"
+		case s.Dashed:
 			r = 2.5
 		}
-		for _, p := range ps {
+		for j, p := range ps {
 			if !p.ok() {
 				continue
 			}
-			body.printf(`<circle cx="%s" cy="%s" r="%s" fill="%s" stroke="#ffffff" stroke-width="1"><title>%s</title></circle>`+"\n",
-				svgkit.Num(px(p.x)), svgkit.Num(py(p.y)), svgkit.Num(r), colors[i],
+			x, y := at[i][j].x, at[i][j].y
+			body.printf(`<circle cx="%s" cy="%s" r="%s" fill="%s" stroke="%s" stroke-width="%s"><title>%s</title></circle>`+"\n",
+				svgkit.Num(x), svgkit.Num(y), svgkit.Num(r), fill, stroke, sw,
 				svgkit.Escape(pointNote(s.Name, formatValue(p.x, xUnit), formatValue(p.y, yUnit))))
 			if !s.Labels {
 				continue
@@ -292,22 +450,26 @@ func (c LineChart) SVG() string {
 			l := formatValue(p.y, yUnit)
 			lw := svgkit.TextWidth(l, tickSize)
 			// Below the point first, where an ideal line above it is not;
-			// then above, right and left. A label that fits nowhere free
-			// is left out; the point's hover text still has the value.
-			x, y := px(p.x), py(p.y)
-			// Centred labels shift sideways to stay inside the chart.
+			// then above, right and left; then the same again further
+			// out, past dots around the point. A label that fits nowhere
+			// free is left out; the point's hover text still has the
+			// value. Centred labels shift sideways to stay inside the
+			// chart.
 			cx := math.Max(plotX0+1+lw/2, math.Min(width-pad-lw/2, x))
-			for _, at := range []box{
-				{cx - lw/2, y + 7, cx + lw/2, y + 20},
-				{cx - lw/2, y - 18, cx + lw/2, y - 5},
-				{x + 7, y - 6, x + 7 + lw, y + 7},
-				{x - 7 - lw, y - 6, x - 7, y + 7},
-			} {
-				if at.x0 < plotX0+1 || at.x1 > width-pad || at.y0 < plotY0 || at.y1 > plotY1-1 || at.overlaps(taken) {
+			var cands []box
+			for _, d := range []float64{0, 9, 18} {
+				cands = append(cands,
+					box{cx - lw/2, y + 7 + d, cx + lw/2, y + 20 + d},
+					box{cx - lw/2, y - 18 - d, cx + lw/2, y - 5 - d},
+					box{x + 7 + d, y - 6, x + 7 + d + lw, y + 7},
+					box{x - 7 - d - lw, y - 6, x - 7 - d, y + 7})
+			}
+			for _, b := range cands {
+				if b.x0 < plotX0+1 || b.x1 > width-pad || b.y0 < plotY0 || b.y1 > plotY1-1 || b.overlaps(taken) {
 					continue
 				}
-				taken = append(taken, at)
-				labels.text((at.x0+at.x1)/2, at.y1-3, tickSize, "middle", colors[i], l, ` font-weight="600"`+haloAttrs)
+				taken = append(taken, b)
+				labels.text((b.x0+b.x1)/2, b.y1-3, tickSize, "middle", colors[i], l, ` font-weight="600"`+haloAttrs)
 				break
 			}
 		}
@@ -320,13 +482,17 @@ func (c LineChart) SVG() string {
 	}
 
 	// Axis labels.
-	height := plotY1 + 17 + pad
+	below := plotY1
+	if notes {
+		below += 16
+	}
+	height := below + 17 + pad
 	if c.XLabel != "" {
 		xl := svgkit.Truncate(c.XLabel, smallSize, width-2*pad)
 		half := svgkit.TextWidth(xl, smallSize) / 2
 		cx := math.Max(pad+half, math.Min(width-pad-half, plotX0+plotW/2))
-		body.text(cx, plotY1+37, smallSize, "middle", textColor, xl, "")
-		height = plotY1 + 37 + pad - 2
+		body.text(cx, below+37, smallSize, "middle", textColor, xl, "")
+		height = below + 37 + pad - 2
 	}
 	if c.YLabel != "" {
 		yl := svgkit.Truncate(c.YLabel, smallSize, plotH+40)
@@ -335,4 +501,31 @@ func (c LineChart) SVG() string {
 			fmt.Sprintf(` transform="translate(%s %s) rotate(-90)"`, svgkit.Num(pad+9), svgkit.Num(cy)))
 	}
 	return document(width, height, title, &body)
+}
+
+// placeLabel finds where a label of size for a horizontal line at y
+// goes inside the plot: just above or below the line, at the left, the
+// right or the middle, clear of the boxes taken and of the lines. When
+// no place is clear, it goes above the line at the left, where the label
+// plate keeps it legible.
+func placeLabel(label string, size, y, plotX0, plotX1, plotY0, plotY1 float64, taken []box, lines []polyline) box {
+	w := svgkit.TextWidth(svgkit.Truncate(label, size, plotX1-plotX0-12), size)
+	h := size + 5
+	lefts := []float64{plotX0 + 6, plotX1 - 6 - w, (plotX0 + plotX1 - w) / 2}
+	var cands []box
+	for _, top := range []float64{y - 3 - h, y + 3} {
+		for _, l := range lefts {
+			cands = append(cands, box{l, top, l + w, top + h})
+		}
+	}
+	for _, b := range cands {
+		if b.x0 < plotX0+1 || b.x1 > plotX1-1 || b.y0 < plotY0+1 || b.y1 > plotY1-1 {
+			continue
+		}
+		if b.overlaps(taken) || b.crosses(lines) {
+			continue
+		}
+		return b
+	}
+	return cands[0]
 }
