@@ -629,6 +629,21 @@ func TestFormat(t *testing.T) {
 	}
 }
 
+func TestCountTicks(t *testing.T) {
+	for top, want := range map[float64]string{
+		0: "0 1", 0.4: "0 1", 1: "0 1", 2: "0 1 2", 2.5: "0 1 2 3", 5: "0 1 2 3 4 5", 4.2: "0 1 2 3 4 5",
+		7: "0 2 4 6 8", 8: "0 2 4 6 8", 23: "0 5 10 15 20 25", 140: "0 50 100 150", 10000: "0 2000 4000 6000 8000 10,000",
+	} {
+		var got []string
+		for _, v := range countTicks(top) {
+			got = append(got, fmtCount(v))
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("countTicks(%g) = %v, want %s", top, got, want)
+		}
+	}
+}
+
 // tenThousand records a program that starts 10,000 goroutines, each doing a
 // little CPU work and taking a mutex.
 func tenThousand(tb testing.TB) string {

@@ -695,18 +695,14 @@ func (t *Trace) drawArea(w *svgWriter, geo geometry, top, h float64) {
 		}
 		ymax = max(ymax, sum)
 	}
-	top1 := niceCeil(ymax)
-	if ymax <= 10 {
-		top1 = max(1, math.Ceil(ymax-1e-6))
-	}
+	yt := countTicks(ymax)
+	top1 := yt[len(yt)-1]
 	yOf := func(v float64) float64 { return top + h - v/top1*h }
-	// Y ticks: 0, the top and, if a whole number, the middle.
-	yt := []float64{0, top1}
-	if mid := top1 / 2; mid == math.Trunc(mid) && top1 >= 4 {
-		yt = append(yt, mid)
-	}
 	for _, v := range yt {
 		yy := yOf(v)
+		if v > 0 && v < top1 {
+			w.line(geo.left, yy, geo.left+geo.plotW, yy, gridColor)
+		}
 		w.line(geo.left-4, yy, geo.left, yy, axisColor)
 		w.text(geo.left-6, yy+4, ` text-anchor="end" font-size="11"`, fmtCount(v))
 	}
@@ -802,16 +798,22 @@ func tickDecimals(ticks []float64) int {
 	return d
 }
 
-// niceCeil rounds v up to 1, 2 or 5 × 10^k (at least 1).
-func niceCeil(v float64) float64 {
-	if v <= 1 {
-		return 1
+// countTicks is the ticks of an axis of counts from 0 to at least top:
+// whole numbers 1, 2 or 5 × 10^k apart, about four intervals.
+func countTicks(top float64) []float64 {
+	if !(top > 0) || math.IsInf(top, 0) {
+		return []float64{0, 1}
 	}
-	mag := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
-		if m*mag >= v*(1-1e-9) {
-			return m * mag
-		}
+	ticks := svgkit.Ticks(0, top, 4)
+	if svgkit.Step(ticks) >= 1 {
+		return ticks
 	}
-	return 10 * mag
+	ticks = ticks[:0]
+	for v := 0.0; v < top+1-1e-9; v++ {
+		ticks = append(ticks, v)
+	}
+	if len(ticks) < 2 {
+		ticks = append(ticks, 1)
+	}
+	return ticks
 }
