@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -383,23 +384,36 @@ func (m *Magics) compare(ctx context.Context, mg cell.Magic, code string, out Ou
 		results = append(results, result{v.name, stats(res), res.Engine})
 	}
 	base := results[0].st.wall
-	unit, scale := durationUnit(slices.MaxFunc(results, func(a, b result) int { return int(a.st.wall - b.st.wall) }).st.wall)
+	longest := int64(0)
+	for _, r := range results {
+		longest = max(longest, r.st.wall, r.st.cpu)
+		for _, w := range r.st.walls {
+			longest = max(longest, w)
+		}
+	}
+	unit, scale := durationUnit(longest)
 	var rows [][]string
 	var bars []chart.Bar
 	var figs []map[string]any
 	for _, r := range results {
 		speed, cores, cells, f := r.st.against(base)
 		rows = append(rows, append([]string{r.name}, cells...))
+		dots := make([]float64, len(r.st.walls))
+		for i, w := range r.st.walls {
+			dots[i] = float64(w) / scale
+		}
 		bars = append(bars, chart.Bar{Label: r.name, Value: float64(r.st.wall) / scale,
-			Text: fmt.Sprintf("%s · %.2f×", sigfig.Duration(time.Duration(r.st.wall)), speed),
-			Note: fmt.Sprintf("%s: median wall %s, CPU %s, %.2f cores busy, %.2f× the first", r.name, sigfig.Duration(time.Duration(r.st.wall)), sigfig.Duration(time.Duration(r.st.cpu)), cores, speed)})
+			Text:       fmt.Sprintf("%s · %.2f× speedup", dur(r.st.wall), speed),
+			Note:       fmt.Sprintf("%s: median wall %s, CPU %s, %.2f cores busy, %.2f× the first", r.name, dur(r.st.wall), dur(r.st.cpu), cores, speed),
+			Second:     float64(r.st.cpu) / scale,
+			SecondText: fmt.Sprintf("CPU %s · %.2f cores busy", dur(r.st.cpu), cores),
+			Dots:       dots,
+		})
 		f["name"], f["engine"] = r.name, r.eng
 		figs = append(figs, f)
 	}
 	table := chart.Table([]string{"variant", "median wall", "CPU", "cores busy", "speedup"}, rows)
 	eng := results[0].eng
-	title := fmt.Sprintf("%s: median of %d run%s (%s)", "compare", *runs, plural(*runs), eng)
-	svg := chart.BarChart{Title: title, XLabel: "median wall time (" + unit + ")", Unit: unit, Bars: bars}.SVG()
 	var ws []warning
 	if !*different {
 		ms := make([]measured, len(results))
@@ -409,6 +423,10 @@ func (m *Magics) compare(ctx context.Context, mg cell.Magic, code string, out Ou
 		cores := runtime.NumCPU()
 		ws = append(tooFast(ms, func(measured) int { return cores }, "variant"), cpuApart(ms, "variant")...)
 	}
+	title := fmt.Sprintf("%s: median of %d run%s (%s)", "compare", *runs, plural(*runs), eng)
+	svg := chart.BarChart{Title: title, XLabel: "median wall time (" + unit + ") and CPU time", Unit: unit, Bars: bars,
+		ValueName: "median wall time", SecondName: "median CPU time (all cores)", DotsName: "each run's wall time",
+		Warning: chartWarning(ws)}.SVG()
 	fig := map[string]any{"engine": eng, "runs": *runs, "variants": figs, "different_work": *different}
 	if !out.AtLineStart() {
 		out.Stream("stdout", "\n", 0)
@@ -506,32 +524,38 @@ func (m *Magics) scale(ctx context.Context, mg cell.Magic, code string, out Outp
 	}
 	base := results[0].st.wall
 	var rows [][]string
-	var xs, ys, ideal, ticks []float64
+	var xs, ys, ideal, runXs, runYs []float64
 	var figs []map[string]any
+	busy := map[int]float64{}
 	for _, r := range results {
-		speed, _, cells, f := r.st.against(base)
+		speed, cores, cells, f := r.st.against(base)
 		rows = append(rows, append([]string{strconv.Itoa(r.procs)}, cells...))
 		xs = append(xs, float64(r.procs))
 		ys = append(ys, round3(speed))
-		ticks = append(ticks, float64(r.procs))
+		for _, w := range r.st.walls {
+			if w > 0 {
+				runXs = append(runXs, float64(r.procs))
+				runYs = append(runYs, round3(float64(base)/float64(w)))
+			}
+		}
+		busy[r.procs] = cores
 		f["gomaxprocs"] = r.procs
 		figs = append(figs, f)
 	}
-	p0 := float64(procs[0])
-	for _, x := range xs {
-		ideal = append(ideal, math.Min(x, float64(cores))/math.Min(p0, float64(cores)))
+	// The x ticks in order, each with its cores busy under it.
+	var ticks []float64
+	var notes []string
+	for _, p := range slices.Sorted(maps.Keys(busy)) {
+		ticks = append(ticks, float64(p))
+		notes = append(notes, fmt.Sprintf("%.2f", busy[p]))
 	}
+	p0 := math.Min(float64(procs[0]), float64(cores))
+	for _, x := range xs {
+		ideal = append(ideal, math.Min(x, float64(cores))/p0)
+	}
+	ceiling := float64(cores) / p0
 	table := chart.Table([]string{"GOMAXPROCS", "median wall", "CPU", "cores busy", "speedup"}, rows) +
 		fmt.Sprintf("\n%d cores on this machine\n", cores)
-	svg := chart.LineChart{
-		Title:  fmt.Sprintf("speedup by GOMAXPROCS: median of %d run%s (%s, %d cores)", *runs, plural(*runs), eng, cores),
-		XLabel: "GOMAXPROCS", YLabel: fmt.Sprintf("speedup over GOMAXPROCS=%d (×)", procs[0]),
-		Series: []chart.Series{
-			{Name: "measured", X: xs, Y: ys, Labels: true},
-			{Name: "ideal (no more than the cores)", X: xs, Y: ideal, Dashed: true},
-		},
-		XTicks: ticks, VLine: float64(cores), VLineLabel: fmt.Sprintf("%d cores", cores),
-	}.SVG()
 	ms := make([]measured, len(results))
 	for i, r := range results {
 		ms[i] = measured{name: fmt.Sprintf("GOMAXPROCS=%d", r.procs), wall: r.st.wall, cpu: r.st.cpu}
@@ -541,6 +565,20 @@ func (m *Magics) scale(ctx context.Context, mg cell.Magic, code string, out Outp
 		procsOf[ms[i].name] = r.procs
 	}
 	ws := append(tooFast(ms, func(m measured) int { return min(procsOf[m.name], cores) }, "at"), cpuBelow(ms, "at")...)
+	svg := chart.LineChart{
+		Title:  fmt.Sprintf("speedup by GOMAXPROCS: median of %d run%s (%s, %d cores)", *runs, plural(*runs), eng, cores),
+		XLabel: "GOMAXPROCS", YLabel: fmt.Sprintf("speedup over GOMAXPROCS=%d (×)", procs[0]),
+		Series: []chart.Series{
+			{Name: "measured (median)", X: xs, Y: ys, Labels: true},
+			{Name: "ideal (no more than the cores)", X: xs, Y: ideal, Dashed: true},
+			{Name: "each run", X: runXs, Y: runYs, Dots: true, Color: chart.Palette(1)[0]},
+		},
+		XTicks: ticks, VLine: float64(cores), VLineLabel: fmt.Sprintf("%d cores", cores),
+		HLine:      ceiling,
+		HLineLabel: fmt.Sprintf("%d cores: %s× is the most CPU-bound work can gain", cores, strconv.FormatFloat(round3(ceiling), 'f', -1, 64)),
+		XNotes:     notes, XNotesLabel: "cores busy",
+		Warning: chartWarning(ws),
+	}.SVG()
 	fig := map[string]any{"engine": eng, "cores": cores, "runs": *runs, "settings": figs}
 	if !out.AtLineStart() {
 		out.Stream("stdout", "\n", 0)

@@ -165,4 +165,14 @@ func showWarnings(ws []warning, out Output) {
 	out.Stream("stdout", b.String(), 0)
 }
 
+// chartWarning is the line a chart shows when there are warnings, so that
+// a picture copied out of its notebook carries them: "2 warnings: see
+// below the chart"; "" for none.
+func chartWarning(ws []warning) string {
+	if len(ws) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d warning%s: see below the chart", len(ws), plural(len(ws)))
+}
+
 func dur(ns int64) string { return sigfig.Duration(time.Duration(ns)) }

@@ -86,3 +86,11 @@ func TestDefaultProcs(t *testing.T) {
 		}
 	}
 }
+
+func TestChartWarning(t *testing.T) {
+	for n, want := range map[int]string{0: "", 1: "1 warning: see below the chart", 3: "3 warnings: see below the chart"} {
+		if got := chartWarning(make([]warning, n)); got != want {
+			t.Errorf("chartWarning(%d warnings) = %q, want %q", n, got, want)
+		}
+	}
+}
