@@ -380,6 +380,7 @@ func (c LineChart) SVG() string {
 			taken = append(taken, b)
 		}
 		body.printf("</g>\n")
+		lines = append(lines, polyline{{plotX0, hy}, {plotX1, hy}})
 	}
 
 	// Series: dots first, then lines and markers, then labels on top.
@@ -464,13 +465,22 @@ func (c LineChart) SVG() string {
 					box{x + 7 + d, y - 6, x + 7 + d + lw, y + 7},
 					box{x - 7 - d - lw, y - 6, x - 7 - d, y + 7})
 			}
-			for _, b := range cands {
-				if b.x0 < plotX0+1 || b.x1 > width-pad || b.y0 < plotY0 || b.y1 > plotY1-1 || b.overlaps(taken) {
-					continue
+			// A place off the lines first; then one over a line, which
+			// the label's halo keeps legible.
+			placed := false
+			for pass := 0; pass < 2 && !placed; pass++ {
+				for _, b := range cands {
+					if b.x0 < plotX0+1 || b.x1 > width-pad || b.y0 < plotY0 || b.y1 > plotY1-1 || b.overlaps(taken) {
+						continue
+					}
+					if pass == 0 && b.crosses(lines) {
+						continue
+					}
+					taken = append(taken, b)
+					labels.text((b.x0+b.x1)/2, b.y1-3, tickSize, "middle", colors[i], l, ` font-weight="600"`+haloAttrs)
+					placed = true
+					break
 				}
-				taken = append(taken, b)
-				labels.text((b.x0+b.x1)/2, b.y1-3, tickSize, "middle", colors[i], l, ` font-weight="600"`+haloAttrs)
-				break
 			}
 		}
 		body.printf("</g>\n")

@@ -293,3 +293,44 @@ func TestBoxHitsSegment(t *testing.T) {
 		}
 	}
 }
+
+func TestLineChartPointLabelsKeepOffLinesAndPoints(t *testing.T) {
+	c := speedupChart()
+	c.Series[0].Y = []float64{1, 1.83, 0.989, 1.82}
+	c.Series[2].Y = []float64{0.98, 1, 1.02, 1.65, 1.83, 1.84, 0.86, 0.989, 1.0, 1.04, 1.82, 1.95}
+	root := checkSVG(t, c.SVG(), "speedup")
+	var points []box
+	var lines []polyline
+	for _, class := range []string{"series", "dots"} {
+		for _, g := range children(root, class, "circle") {
+			var pl polyline
+			for _, p := range g {
+				x, y, r := num(t, p, "cx"), num(t, p, "cy"), num(t, p, "r")
+				points = append(points, box{x - r, y - r, x + r, y + r})
+				pl = append(pl, point{x, y})
+			}
+			if class == "series" {
+				lines = append(lines, pl)
+			}
+		}
+	}
+	for _, g := range append(children(root, "vline", "line"), children(root, "hline", "line")...) {
+		l := g[0]
+		lines = append(lines, polyline{{num(t, l, "x1"), num(t, l, "y1")}, {num(t, l, "x2"), num(t, l, "y2")}})
+	}
+	n := 0
+	root.walk(func(m node) {
+		if m.XMLName.Local != "text" || !strings.HasSuffix(m.Text, "×") || !strings.Contains(m.Text, ".") || m.attr("font-weight") != "600" {
+			return
+		}
+		n++
+		b := textBox(t, m)
+		b.y1 -= 2 // the descent below the baseline is free
+		if b.overlaps(points) || b.crosses(lines) {
+			t.Errorf("label %q at %v covers a point or a line", m.Text, b)
+		}
+	})
+	if n != 4 {
+		t.Errorf("%d point labels, want 4", n)
+	}
+}
