@@ -2,6 +2,7 @@ package magic
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
@@ -21,9 +22,15 @@ func FormatTiming(t engine.Timing) string {
 	if t.BuildNS > 0 {
 		wallText += fmt.Sprintf(" (build %s, run %s)", sigfig.Duration(time.Duration(t.BuildNS)), sigfig.Duration(run))
 	}
-	s := fmt.Sprintf("⏱ wall %s · CPU %s (user %s, sys %s) · %.2f cores busy · GOMAXPROCS %d · %s",
+	busy := fmt.Sprintf("%.2f cores busy", cores)
+	if n := runtime.NumCPU(); cores > float64(n)+0.05 {
+		// More CPU than the cores can give: the CPU clock of a short
+		// cell is coarse. Shown as measured, and said so.
+		busy += fmt.Sprintf(" (more than the %d cores: CPU time this short is measured coarsely)", n)
+	}
+	s := fmt.Sprintf("⏱ wall %s · CPU %s (user %s, sys %s) · %s · GOMAXPROCS %d · %s",
 		wallText, sigfig.Duration(cpu), sigfig.Duration(time.Duration(t.UserNS)), sigfig.Duration(time.Duration(t.SysNS)),
-		cores, t.GOMAXPROCS, t.Engine)
+		busy, t.GOMAXPROCS, t.Engine)
 	if t.GoroutinesStarted > 0 || t.GoroutinesLeft > 0 {
 		s += fmt.Sprintf(" · goroutines: %d started, %d still running", t.GoroutinesStarted, t.GoroutinesLeft)
 	}

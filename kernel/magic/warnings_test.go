@@ -1,9 +1,13 @@
 package magic
 
 import (
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gocurrent/gocurrent/kernel/engine"
 )
 
 const ms = 1_000_000
@@ -92,5 +96,17 @@ func TestChartWarning(t *testing.T) {
 		if got := chartWarning(make([]warning, n)); got != want {
 			t.Errorf("chartWarning(%d warnings) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+func TestTimingLineSaysWhenCoresBusyCannotBe(t *testing.T) {
+	n := runtime.NumCPU()
+	line := FormatTiming(engine.Timing{WallNS: 4 * ms, UserNS: int64(n+1) * 4 * ms, GOMAXPROCS: n, Engine: "interp"})
+	if !strings.Contains(line, fmt.Sprintf("more than the %d cores", n)) {
+		t.Errorf("no note on an impossible cores busy: %s", line)
+	}
+	line = FormatTiming(engine.Timing{WallNS: 4 * ms, UserNS: 4 * ms, GOMAXPROCS: n, Engine: "interp"})
+	if strings.Contains(line, "more than") {
+		t.Errorf("a note on a possible cores busy: %s", line)
 	}
 }
