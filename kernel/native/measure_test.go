@@ -62,3 +62,14 @@ func TestLeavesFunc(t *testing.T) {
 		}
 	}
 }
+
+// A name declared in the program (a parameter, a variable) is not a
+// package, though it is used as x in x.y.
+func TestSelectorBasesSkipDeclaredNames(t *testing.T) {
+	got := selectorBases("func get(flag *atomic.Bool) bool { return flag.Load() }\nfunc main() { var sort = 1; _ = sort; fmt.Println(get(nil)) }")
+	for name, want := range map[string]bool{"atomic": true, "fmt": true, "flag": false, "sort": false} {
+		if got[name] != want {
+			t.Errorf("%s: %v, want %v (all: %v)", name, got[name], want, got)
+		}
+	}
+}

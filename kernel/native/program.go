@@ -242,10 +242,12 @@ func identifiers(src string) []string {
 }
 
 // selectorBases returns the identifiers used as the X of a selector x.y in
-// src: the candidates for package names.
+// src (declarations, without a package clause) that name nothing src
+// declares: the candidates for package names. (A parameter called flag,
+// as in flag.Load(), is no package.)
 func selectorBases(src string) map[string]bool {
 	out := map[string]bool{}
-	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+src, 0)
 	if err != nil {
 		// The build reports the syntax error; import what the text
 		// suggests meanwhile.
@@ -260,7 +262,7 @@ func selectorBases(src string) map[string]bool {
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
 		if sel, ok := n.(*ast.SelectorExpr); ok {
-			if id, ok := sel.X.(*ast.Ident); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil {
 				out[id.Name] = true
 			}
 		}
