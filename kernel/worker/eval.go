@@ -49,7 +49,12 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 	u1, s1 = u1-(ku1-ku0), s1-(ks1-ks0) // not the cell's: the kernel's go list
 	// The goroutines of go statements left running: the runtime's own
 	// count also moves with goroutines of the runtime and of libraries
-	// (a timer's, a finaliser's) that no cell started.
+	// (a timer's, a finaliser's) that no cell started. A goroutine whose
+	// deferred wg.Done let the cell end counts its own end just after,
+	// in its supervision's deferred call: such goroutines get a moment.
+	for deadline := time.Now().Add(2 * time.Millisecond); s.live.Load() > l0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Microsecond)
+	}
 	left := max(s.live.Load()-l0, 0)
 	started := goroutinesCreatedNow() - c0
 	res.Timing = engine.Timing{
