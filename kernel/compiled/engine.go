@@ -228,7 +228,7 @@ func (e *Engine) Execute(ctx context.Context, code string, count int, out engine
 // again in the session's host, timing each run; its declarations join
 // the session, as a cell's do.
 func (e *Engine) Measure(ctx context.Context, spec engine.MeasureSpec, out engine.Output) engine.Measurement {
-	req := proto.Request{Kind: "measure", Loops: spec.Loops, Runs: max(spec.Runs, 1), GOMAXPROCS: spec.GOMAXPROCS, Trace: spec.Trace, Quiet: spec.Quiet}
+	req := proto.Request{Kind: "measure", Loops: spec.Loops, Runs: max(spec.Runs, 1), GOMAXPROCS: spec.GOMAXPROCS, Trace: spec.Trace, Quiet: spec.Quiet, Warmup: spec.Warmup}
 	r, buildNS, err := e.run(ctx, spec.Code, spec.Count, req, out)
 	m := engine.Measurement{Engine: e.engineName(), BuildNS: buildNS, Err: err}
 	if r != nil && r.Measure != nil && err == nil {

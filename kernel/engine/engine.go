@@ -147,6 +147,11 @@ type MeasureSpec struct {
 	// Quiet drops all output; else the output of the statements' first
 	// execution is shown and later executions are quiet.
 	Quiet bool `json:"quiet,omitempty"`
+	// Warmup runs the statements once before the timed runs, untimed:
+	// the first execution pays for what later ones find done (the heap
+	// grown, files in the page cache, code paged in), which would make
+	// the first of several variants look costlier than it is.
+	Warmup bool `json:"warmup,omitempty"`
 	// Native builds the cell with the Go toolchain and measures the
 	// program, instead of the interpreter.
 	Native bool `json:"native,omitempty"`

@@ -376,7 +376,7 @@ func (m *Magics) compare(ctx context.Context, mg cell.Magic, code string, out Ou
 		}
 		out.Stream("stdout", "── "+v.name+" ──\n", 0)
 		spec := m.spec(v.code, *native)
-		spec.Loops, spec.Runs = 1, *runs
+		spec.Loops, spec.Runs, spec.Warmup = 1, *runs, true
 		res := m.measure(ctx, spec, out)
 		if res.Err != nil {
 			return measureError(res, "variant "+strconv.Quote(v.name))
@@ -421,7 +421,7 @@ func (m *Magics) compare(ctx context.Context, mg cell.Magic, code string, out Ou
 			ms[i] = measured{name: strconv.Quote(r.name), wall: r.st.wall, cpu: r.st.cpu}
 		}
 		cores := runtime.NumCPU()
-		ws = append(tooFast(ms, func(measured) int { return cores }, "variant"), cpuApart(ms, "variant")...)
+		ws = append(tooFast(ms, func(measured) int { return cores }, func(measured) float64 { return float64(cores) }, "variant"), cpuApart(ms, "variant")...)
 	}
 	title := fmt.Sprintf("%s: median of %d run%s (%s)", "compare", *runs, plural(*runs), eng)
 	svg := chart.BarChart{Title: title, XLabel: "median wall time (" + unit + ") and CPU time", Unit: unit, Bars: bars,
@@ -513,7 +513,7 @@ func (m *Magics) scale(ctx context.Context, mg cell.Magic, code string, out Outp
 	eng := ""
 	for i, p := range procs {
 		spec := m.spec(code, *native)
-		spec.Loops, spec.Runs, spec.GOMAXPROCS = 1, *runs, p
+		spec.Loops, spec.Runs, spec.GOMAXPROCS, spec.Warmup = 1, *runs, p, true
 		spec.Quiet = i > 0
 		res := m.measure(ctx, spec, out)
 		if res.Err != nil {
@@ -564,7 +564,9 @@ func (m *Magics) scale(ctx context.Context, mg cell.Magic, code string, out Outp
 	for i, r := range results {
 		procsOf[ms[i].name] = r.procs
 	}
-	ws := append(tooFast(ms, func(m measured) int { return min(procsOf[m.name], cores) }, "at"), cpuBelow(ms, "at")...)
+	usable := func(m measured) int { return min(procsOf[m.name], cores) }
+	gain := func(m measured) float64 { return float64(usable(m)) / float64(usable(ms[0])) }
+	ws := append(tooFast(ms, usable, gain, "at"), cpuBelow(ms, "at")...)
 	svg := chart.LineChart{
 		Title:  fmt.Sprintf("speedup by GOMAXPROCS: median of %d run%s (%s, %d cores)", *runs, plural(*runs), eng, cores),
 		XLabel: "GOMAXPROCS", YLabel: fmt.Sprintf("speedup over GOMAXPROCS=%d (×)", procs[0]),

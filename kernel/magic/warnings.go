@@ -59,9 +59,13 @@ type measured struct {
 
 func (m measured) busy() float64 { return coresBusy(m.cpu, m.wall) }
 
-// tooFast reports the variants in ms (after the first) that finished
-// sooner than the first's CPU time can be spent on cores(m) cores.
-func tooFast(ms []measured, cores func(measured) int, what string) []warning {
+// tooFast reports the variants in ms (after the first) whose speedup
+// over the first is above bound(m), the most that more cores can give,
+// and that finished sooner than the first's CPU time can be spent on
+// cores(m) cores. (The second test spares variants that overlap waiting;
+// the first, figures that only CPU time's noise, the collector's work on
+// other cores, pushes past the second.)
+func tooFast(ms []measured, cores func(measured) int, bound func(measured) float64, what string) []warning {
 	if len(ms) < 2 || time.Duration(ms[0].cpu) < minCPU {
 		return nil
 	}
@@ -74,11 +78,14 @@ func tooFast(ms []measured, cores func(measured) int, what string) []warning {
 			continue
 		}
 		speed := float64(base.wall) / float64(m.wall)
+		if speed <= bound(m)*slack {
+			continue
+		}
 		ws = append(ws, warning{"impossible speedup", fmt.Sprintf(
-			"%s %s: %.2f× faster than %s, which used %s of CPU; on %d core%s that work takes at least %s, and this took %s. "+
-				"It did less work (a result nobody uses lets the compiler delete the work that made it) or the first was slowed by other load. "+
+			"%s %s: %.2f× faster than %s, more than %d core%s can give: %s used %s of CPU, which takes at least %s on %d core%s, and this took %s. "+
+				"It did less work (a result nobody uses lets the compiler delete the work that made it), or the first was slowed by other load or spent its CPU spinning on a lock. "+
 				"To check: %s.",
-			what, m.name, speed, base.name, dur(base.cpu), c, plural(c), dur(int64(floor)), dur(m.wall), howToCheck)})
+			what, m.name, speed, base.name, c, plural(c), base.name, dur(base.cpu), dur(int64(floor)), c, plural(c), dur(m.wall), howToCheck)})
 	}
 	return ws
 }

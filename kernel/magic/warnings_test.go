@@ -32,9 +32,10 @@ func TestTooFast(t *testing.T) {
 		{"within the slack", []measured{{"one", 400 * ms, 400 * ms}, {"two", 190 * ms, 380 * ms}}, 0},
 		{"waiting overlapped", []measured{{"one", 600 * ms, 3 * ms}, {"six", 100 * ms, 3 * ms}}, 0},
 		{"half waiting", []measured{{"seq", 700 * ms, 200 * ms}, {"par", 100 * ms, 200 * ms}}, 0},
+		{"under the cores, CPU noisy", []measured{{"seq", 194 * ms, 300 * ms}, {"par", 104 * ms, 182 * ms}}, 0},
 		{"too little CPU to judge", []measured{{"one", 4 * ms, 4 * ms}, {"two", ms / 2, ms / 2}}, 0},
 	} {
-		ws := tooFast(tc.ms, two, "variant")
+		ws := tooFast(tc.ms, two, func(measured) float64 { return 2 }, "variant")
 		if len(ws) != tc.want {
 			t.Errorf("%s: %d warnings %v, want %d", tc.name, len(ws), ws, tc.want)
 		}

@@ -120,6 +120,7 @@ func main() {
 	runs, _ := _gcstrconv.Atoi(_gcos.Getenv("GOCURRENT_RUNS"))
 	tracePath := _gcos.Getenv("GOCURRENT_TRACE")
 	quiet := _gcos.Getenv("GOCURRENT_QUIET") != ""
+	warmup := _gcos.Getenv("GOCURRENT_WARMUP") != ""
 	stdout, stderr := _gcos.Stdout, _gcos.Stderr
 	mute := func() {
 		if null, err := _gcos.OpenFile(_gcos.DevNull, _gcos.O_WRONLY, 0); err == nil {
@@ -138,8 +139,8 @@ func main() {
 		out.Loops = 1
 		out.Runs = append(out.Runs, _gcTraced(tracePath))
 	default:
-		if loops != 1 && !quiet {
-			// One call first, for its output.
+		if warmup || (loops != 1 && !quiet) {
+			// One call first, for its output, and to warm up.
 			` + bodyFunc + `()
 			mute()
 		}
@@ -233,6 +234,9 @@ func (r *Runner) Measure(ctx context.Context, d engine.Declarations, spec engine
 	}
 	if spec.Quiet {
 		env = append(env, "GOCURRENT_QUIET=1")
+	}
+	if spec.Warmup {
+		env = append(env, "GOCURRENT_WARMUP=1")
 	}
 	res := r.run(ctx, bin, spec.Code, spec.Count, Options{GOMAXPROCS: spec.GOMAXPROCS}, env, out, time.Now(), engine.Timing{})
 	if res.Err != nil {

@@ -241,8 +241,8 @@ func (s *session) measure(ctx context.Context, spec engine.MeasureSpec) engine.M
 	}
 	loops := spec.Loops
 	tracePath := spec.Trace
-	if loops > 1 && !quiet {
-		// One call first, for its output.
+	if spec.Warmup || (loops > 1 && !quiet) {
+		// One call first, for its output, and to warm up.
 		if _, e := once(1, ""); e != nil {
 			return fail(e)
 		}

@@ -58,7 +58,7 @@ func measure(req proto.Request, run func() (any, bool), out *sender) (*proto.Mea
 		return proto.Sample{WallNS: time.Since(start).Nanoseconds(), UserNS: u1 - u0, SysNS: s1 - s0}, nil
 	}
 	loops := req.Loops
-	if loops > 1 && !req.Quiet {
+	if req.Warmup || (loops > 1 && !req.Quiet) {
 		if _, err := once(1, ""); err != nil {
 			return nil, err.Error()
 		}

@@ -54,6 +54,7 @@ type Request struct {
 	GOMAXPROCS int    `json:"gomaxprocs,omitempty"`
 	Trace      string `json:"trace,omitempty"`
 	Quiet      bool   `json:"quiet,omitempty"`
+	Warmup     bool   `json:"warmup,omitempty"` // one untimed call first
 }
 
 // Message is one line from the host: Kind "display" (a bundle a cell
