@@ -244,6 +244,23 @@ def test_measuring_magics_time_the_compiled_code(compiled):
     assert "once" in table and "twice" in table, r.describe()
 
 
+def test_timeit_keeps_the_work_of_a_dropped_result_and_stops_when_interrupted(compiled):
+    """The statements run inside testing.B's b.Loop, so a call whose result
+    the cell drops still does its work (100,000 steps cannot take under
+    10 µs); an interrupted measurement of waiting statements ends, and the
+    next measurement runs."""
+    km, kc = compiled
+    execute_ok(kc, "func spin(n int) int { s := 0; for j := 0; j < n; j++ { s += j % 7 }; return s }")
+    t = execute_ok(kc, "%%timeit -r 3\nspin(100_000)").reply["metadata"]["timeit"]
+    assert t["best_ns"] > 10_000 and t["warnings"] == [], t
+    r = interrupt_after(km, kc, "%%timeit -n 100 -r 3\ntime.Sleep(50 * time.Millisecond)", delay=2.0)
+    assert r.status == "error" and r.content["ename"] == "interrupted", r.describe()
+    t0 = time.monotonic()
+    t = execute_ok(kc, "%%timeit -n 5 -r 2\nspin(1000)", timeout=60).reply["metadata"]["timeit"]
+    assert t["loops"] == 5 and t["runs"] == 2, t
+    assert time.monotonic() - t0 < 20, "the next measurement waited for the interrupted one"
+
+
 def test_completion_and_inspection(compiled):
     _, kc = compiled
     execute_ok(

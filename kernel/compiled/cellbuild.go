@@ -72,6 +72,10 @@ func (c *cellBuilds) cell(ctx context.Context, b *builder, n int, src string, im
 		return "", "", err
 	}
 	stub := fmt.Sprintf("package main\n\nimport c %q\n\n// Run runs the cell.\nfunc Run() (any, bool) { return c.%s{}.Run() }\n", pkg, "Gocurrent")
+	if hasBench(src) {
+		stub = fmt.Sprintf("package main\n\nimport (\n\tc %q\n\t%q\n)\n\n// Run runs the cell.\nfunc Run() (any, bool) { return c.%s{}.Run() }\n\n"+
+			"// Bench runs the cell's statements in b.Loop.\nfunc Bench(b *testing.B) { c.%s{}.Bench(b) }\n", pkg, "testing", "Gocurrent", "Gocurrent")
+	}
 	if err := writeFile(filepath.Join(plugDir, "main.go"), stub); err != nil {
 		return "", "", err
 	}

@@ -281,7 +281,11 @@ func (e *Engine) run(ctx context.Context, code string, count int, req proto.Requ
 	if err != nil {
 		return nil, 0, convertError(code, count, err)
 	}
-	so, msg, err := e.b.buildCell(ctx, count, u.Src, slices.Collect(maps.Values(u.Imports)))
+	src := u.Src
+	if req.Kind == "measure" && req.Trace == "" {
+		src = benchSource(u, e.sess.Module)
+	}
+	so, msg, err := e.b.buildCell(ctx, count, src, slices.Collect(maps.Values(u.Imports)))
 	buildNS := time.Since(start).Nanoseconds()
 	if ctx.Err() != nil {
 		return nil, buildNS, interrupted("while the cell was being built")

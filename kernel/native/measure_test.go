@@ -49,20 +49,6 @@ func TestMeasuredPrograms(t *testing.T) {
 	}
 }
 
-func TestLeavesFunc(t *testing.T) {
-	for stmts, want := range map[string]bool{
-		"x := 1\n_ = x":       false,
-		"defer f()":           true,
-		"if x {\n\treturn\n}": true,
-		"go func() { defer wg.Done(); return }()":             false,
-		"for i := range 3 {\n\tif i > 1 {\n\t\tbreak\n\t}\n}": false,
-	} {
-		if got := leavesFunc(stmts); got != want {
-			t.Errorf("leavesFunc(%q) = %v, want %v", stmts, got, want)
-		}
-	}
-}
-
 // A name declared in the program (a parameter, a variable) is not a
 // package, though it is used as x in x.y.
 func TestSelectorBasesSkipDeclaredNames(t *testing.T) {

@@ -327,31 +327,10 @@ const (
 // per loop. The harness (harness.go) records CPU time around the loop.
 func benchFunc(stmts string, ownMain bool) string {
 	loop := stmts
-	if ownMain || leavesFunc(stmts) {
+	if ownMain || cell.LeavesFunc(stmts) {
 		loop = bodyFunc + "()\n"
 	}
 	return "func " + benchName + "(b *" + testingName + ".B) {\n_gcLoopStart()\nfor b.Loop() {\n" + loop + "}\n_gcLoopStop()\n}\n"
-}
-
-// leavesFunc reports whether statements stmts contain a return or a defer
-// of their own (outside function literals): in a loop's body they would
-// end the loop, or run only after it.
-func leavesFunc(stmts string) bool {
-	f, err := parser.ParseFile(token.NewFileSet(), "", "package p; func f() {\n"+stmts+"}", parser.SkipObjectResolution)
-	if err != nil {
-		return true
-	}
-	found := false
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.ReturnStmt, *ast.DeferStmt:
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 // addImport adds import path under name to a whole file's source, on the

@@ -128,6 +128,11 @@ type Unit struct {
 	// Vars are the variables the cell's statements declare: values that
 	// live only in the session process.
 	Vars []string
+	// Stmts are the cell's statements as written in Run, with the final
+	// value's return an assignment to _: the body of a measuring loop.
+	// Leaves says they return or defer, which a loop's body cannot.
+	Stmts  string
+	Leaves bool
 }
 
 // Apply adds what u declared to the session.

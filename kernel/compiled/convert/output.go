@@ -59,6 +59,7 @@ func (cv *converter) output() *Unit {
 	fmt.Fprintf(&body, "\n// %s is how later cells reach this cell's names.\ntype %s struct{}\n", HookType, HookType)
 	body.WriteString(hooks.String())
 	fmt.Fprintf(&body, "\nfunc (%s) Run() (any, bool) {", HookType)
+	var stmts strings.Builder
 	for _, p := range cv.stmts {
 		text := p.edits.Render(0, len(p.src))
 		if p.chunk.Kind == cell.Expr && cv.hasValue() {
@@ -66,11 +67,18 @@ func (cv *converter) output() *Unit {
 			body.WriteString("\nreturn (")
 			directive(&body, CellFile(cv.n), p.chunk.Line, p.chunk.Col)
 			body.WriteString(text + "), true\n")
+			stmts.WriteString("_ = (")
+			directive(&stmts, CellFile(cv.n), p.chunk.Line, p.chunk.Col)
+			stmts.WriteString(text + ")\n")
 			continue
 		}
 		directive(&body, CellFile(cv.n), p.chunk.Line, p.chunk.Col)
 		body.WriteString(text + "\n")
+		directive(&stmts, CellFile(cv.n), p.chunk.Line, p.chunk.Col)
+		stmts.WriteString(text + "\n")
 	}
+	u.Stmts = stmts.String()
+	u.Leaves = cell.LeavesFunc(u.Stmts)
 	body.WriteString("/*line gocurrent:1*/\n\treturn nil, false\n}\n")
 	if cv.needRef {
 		body.WriteString("\nfunc gocurrent_ref[T any](v T) *T { return &v }\n")

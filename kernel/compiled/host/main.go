@@ -27,6 +27,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/compiled/host/display"
@@ -177,8 +178,12 @@ func runCell(c *cell, out *sender) {
 	finished := false
 	defer func() {
 		if v := recover(); v != nil {
-			r.Panic = rt.PanicText(v)
-			r.Stack = string(debug.Stack())
+			if bp, ok := v.(benchPanic); ok {
+				r.Panic, r.Stack = rt.PanicText(bp.value), bp.stack
+			} else {
+				r.Panic = rt.PanicText(v)
+				r.Stack = string(debug.Stack())
+			}
 		} else if !finished && r.Error == "" {
 			r.Panic = "runtime.Goexit called by the cell"
 		}
@@ -201,7 +206,11 @@ func runCell(c *cell, out *sender) {
 		return
 	}
 	if c.req.Kind == "measure" {
-		r.Measure, r.MeasureError = measure(c.req, cellRun, out)
+		var bench func(*testing.B)
+		if sym, err := p.Lookup("Bench"); err == nil {
+			bench, _ = sym.(func(*testing.B))
+		}
+		r.Measure, r.MeasureError = measure(c.req, c, cellRun, bench, out)
 	} else if v, has := cellRun(); has {
 		r.Value = core.Value(v)
 	}

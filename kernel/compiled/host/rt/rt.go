@@ -92,8 +92,21 @@ var (
 	abandoned    = map[int64]bool{}
 )
 
-// Abandon marks goroutines to end when they next pass a Check.
+// benchGen counts the times the session gave up on goroutines: a
+// measuring loop (a measured cell's Bench) ends when it changes, so that
+// a loop given up on does not run on in the background.
+var benchGen atomic.Int64
+
+// BenchGen is the count a measuring loop watches.
+func BenchGen() int64 { return benchGen.Load() }
+
+// BenchExit ends a measuring loop's goroutine, given up on.
+func BenchExit() { runtime.Goexit() }
+
+// Abandon marks goroutines to end when they next pass a Check, and ends
+// the measuring loops running now.
 func Abandon(ids ...int64) {
+	benchGen.Add(1)
 	mu.Lock()
 	defer mu.Unlock()
 	for _, id := range ids {
