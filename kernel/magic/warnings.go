@@ -26,9 +26,6 @@ import (
 //     itself costs, too short for a statement to have done real work.
 
 const (
-	// slack is how far beyond a bound a figure may go before it is
-	// flagged: timing noise on a busy machine.
-	slack = 1.10
 	// cpuSpread is the CPU time ratio beyond which variants that compute
 	// are flagged.
 	cpuSpread = 1.30
@@ -64,7 +61,9 @@ func (m measured) busy() float64 { return coresBusy(m.cpu, m.wall) }
 // and that finished sooner than the first's CPU time can be spent on
 // cores(m) cores. (The second test spares variants that overlap waiting;
 // the first, figures that only CPU time's noise, the collector's work on
-// other cores, pushes past the second.)
+// other cores, pushes past the second.) Neither has any slack: a speedup
+// past the cores is never true of the same work, and noise that makes
+// one (a first variant slowed by other programs) is said to be that.
 func tooFast(ms []measured, cores func(measured) int, bound func(measured) float64, what string) []warning {
 	if len(ms) < 2 || time.Duration(ms[0].cpu) < minCPU {
 		return nil
@@ -74,11 +73,11 @@ func tooFast(ms []measured, cores func(measured) int, bound func(measured) float
 	for _, m := range ms[1:] {
 		c := cores(m)
 		floor := float64(base.cpu) / float64(c) // the quickest the first's work can run on c cores
-		if m.wall <= 0 || float64(m.wall)*slack >= floor {
+		if m.wall <= 0 || float64(m.wall) >= floor {
 			continue
 		}
 		speed := float64(base.wall) / float64(m.wall)
-		if speed <= bound(m)*slack {
+		if speed <= bound(m) {
 			continue
 		}
 		ws = append(ws, warning{"impossible speedup", fmt.Sprintf(

@@ -29,7 +29,8 @@ func TestTooFast(t *testing.T) {
 	}{
 		{"work deleted", []measured{{"one", 400 * ms, 400 * ms}, {"two", 80 * ms, 150 * ms}}, 1},
 		{"two cores, honest", []measured{{"one", 400 * ms, 400 * ms}, {"two", 205 * ms, 405 * ms}}, 0},
-		{"within the slack", []measured{{"one", 400 * ms, 400 * ms}, {"two", 190 * ms, 380 * ms}}, 0},
+		{"just past the cores", []measured{{"one", 400 * ms, 400 * ms}, {"two", 190 * ms, 380 * ms}}, 1},
+		{"just under the cores", []measured{{"one", 400 * ms, 400 * ms}, {"two", 201 * ms, 400 * ms}}, 0},
 		{"waiting overlapped", []measured{{"one", 600 * ms, 3 * ms}, {"six", 100 * ms, 3 * ms}}, 0},
 		{"half waiting", []measured{{"seq", 700 * ms, 200 * ms}, {"par", 100 * ms, 200 * ms}}, 0},
 		{"under the cores, CPU noisy", []measured{{"seq", 194 * ms, 300 * ms}, {"par", 104 * ms, 182 * ms}}, 0},
