@@ -363,3 +363,15 @@ def test_a_panic_in_a_top_level_deferred_call_ends_the_cell(fresh_kernel):
     r = run_cell(km, kc, "defer func() { panic(\"late\") }()\nfmt.Println(\"body\")")
     assert r.status == "error" and r.error["ename"] == "panic" and r.error["evalue"].startswith("late "), r.describe()
     assert r.user_stdout == "body\n", r.describe()
+
+
+def test_a_send_on_a_receive_only_channel_does_not_compile(fresh_kernel):
+    """Go refuses to build a send on a receive-only channel; the
+    interpreter would run it and fail later with reflect's words. The
+    kernel refuses the cell, at the send's line, and the session goes on."""
+    km, kc = fresh_kernel
+    r = run_cell(km, kc, "func drain(in <-chan int) {\n\tin <- 1\n}")
+    assert r.status == "error" and r.error["ename"] == "compile error", r.describe()
+    assert "cannot send to receive-only channel" in r.error["evalue"] and "cell line 2" in r.error["evalue"], r.describe()
+    r = run_cell(km, kc, "ch := make(chan int, 1)\nvar out chan<- int = ch\nout <- 1\nfmt.Println(len(ch))")
+    assert r.status == "ok" and r.user_stdout == "1\n", r.describe()

@@ -3,6 +3,7 @@ package rewrite
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -54,7 +55,34 @@ type check struct {
 	files []*ast.File
 	srcs  map[*token.File]string // the text of each file
 	errs  []error                // the first errors the check found
+	pos   []Pos                  // where each of errs is in the cell (zero: elsewhere)
 	pkg   *types.Package         // the session's package, as checked
+}
+
+// cellPos is where in the cell a type error is: zero when it is not in
+// one of the cell's own chunks.
+func (chk *check) cellPos(err error) Pos {
+	var te types.Error
+	if !errors.As(err, &te) || te.Fset == nil {
+		return Pos{}
+	}
+	tf := te.Fset.File(te.Pos)
+	for _, it := range chk.items {
+		if it.chunk == nil || it.inst != nil || it.file == nil || it.file != tf {
+			continue
+		}
+		o := tf.Offset(te.Pos)
+		if o < it.base || o >= it.base+len(it.src) {
+			continue
+		}
+		p, first := tf.Position(te.Pos), tf.Position(tf.Pos(it.base))
+		line, col := it.line0+p.Line-first.Line, p.Column
+		if p.Line == first.Line {
+			col = p.Column - first.Column + it.chunk.Col
+		}
+		return Pos{line, col}
+	}
+	return Pos{}
 }
 
 // cellImports are the imports the check of cell c needs: the session's,
@@ -227,6 +255,7 @@ func (w *Rewriter) newCheck(s *Session, imports map[string]string, items []*item
 		if msg := err.Error(); len(chk.errs) < 20 && !strings.Contains(msg, "imported and not used") &&
 			!strings.Contains(msg, "imported as") && !strings.Contains(msg, "declared and not used") {
 			chk.errs = append(chk.errs, err)
+			chk.pos = append(chk.pos, chk.cellPos(err))
 		}
 	}}
 	func() {

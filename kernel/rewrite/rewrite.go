@@ -106,6 +106,7 @@ type Plan struct {
 	Needs     map[Pos][]*Instance // instances each chunk calls
 	Created   []*Instance         // instances made for the cell's chunks
 	CheckErrs []error             // the first errors the type check found
+	CheckPos  []Pos               // where each of CheckErrs is in the cell (zero: elsewhere)
 }
 
 func newPlan() *Plan {
@@ -266,7 +267,7 @@ func (w *Rewriter) Cell(s *Session, c *cell.Cell) (*Plan, *Error) {
 		return newPlan(), err
 	}
 	plan.Created = pending
-	plan.CheckErrs = chk.errs
+	plan.CheckErrs, plan.CheckPos = chk.errs, chk.pos
 	return plan, nil
 }
 

@@ -147,6 +147,9 @@ func (s *session) modernizeCell(code string, c *cell.Cell) (e *engine.Error) {
 	if e := undefinedMethod(code, c, plan.CheckErrs); e != nil {
 		return e
 	}
+	if e := checkRefusal(code, plan); e != nil {
+		return e
+	}
 	if path := os.Getenv("GOCURRENT_MODERN_LOG"); path != "" && len(plan.Out) > 0 {
 		if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			plan.Log(f, c)
@@ -312,6 +315,24 @@ func undefinedMethod(code string, c *cell.Cell, errs []error) *engine.Error {
 			continue
 		}
 		return positioned("compile error", code, method.Line, method.Col, te.Msg)
+	}
+	return nil
+}
+
+// refusedByCheck matches type errors Go reports and the interpreter does
+// not: it runs such a cell, and fails later, or not at all, where Go
+// refuses to build it.
+var refusedByCheck = regexp.MustCompile(`cannot send to receive-only channel`)
+
+// checkRefusal is the compile error of a cell the type check found one
+// of refusedByCheck's errors in, at the error's place in the cell.
+func checkRefusal(code string, plan *rewrite.Plan) *engine.Error {
+	for i, err := range plan.CheckErrs {
+		var te types.Error
+		if !errors.As(err, &te) || !refusedByCheck.MatchString(te.Msg) || i >= len(plan.CheckPos) || plan.CheckPos[i].Line == 0 {
+			continue
+		}
+		return positioned("compile error", code, plan.CheckPos[i].Line, plan.CheckPos[i].Col, te.Msg)
 	}
 	return nil
 }
