@@ -375,3 +375,18 @@ def test_a_send_on_a_receive_only_channel_does_not_compile(fresh_kernel):
     assert "cannot send to receive-only channel" in r.error["evalue"] and "cell line 2" in r.error["evalue"], r.describe()
     r = run_cell(km, kc, "ch := make(chan int, 1)\nvar out chan<- int = ch\nout <- 1\nfmt.Println(len(ch))")
     assert r.status == "ok" and r.user_stdout == "1\n", r.describe()
+
+
+def test_a_panic_of_a_statement_without_a_call_is_placed_at_its_line(fresh_kernel):
+    """The interpreter places a panic at the last call its frame made: a
+    send on a closed channel, or an assignment into a nil map, at the
+    cell's top level was reported at the statement before it."""
+    km, kc = fresh_kernel
+    for code, line, text in [
+        ("c := make(chan int)\nclose(c)\nc <- 1", 3, "send on closed channel"),
+        ('var m map[string]int\nfmt.Println("a")\nm["x"] = 1', 3, "assignment to entry in nil map"),
+        ('d := make(chan int)\nclose(d)\nfmt.Println("between")\nd <- 1', 4, "send on closed channel"),
+    ]:
+        r = run_cell(km, kc, code)
+        assert r.status == "error" and r.error["ename"] == "panic", r.describe()
+        assert text in r.error["evalue"] and f"(cell line {line})" in r.error["evalue"], r.describe()

@@ -92,11 +92,23 @@ func (s *session) panicError(current int, val any, frames []frame) *engine.Error
 	e := &engine.Error{Name: "panic", Value: msg}
 	e.Traceback = append(e.Traceback, red("panic")+": "+msg)
 	first := true
+	at, seenOwn := s.at.Load(), false
 	for _, f := range frames {
+		c := s.frameCell(f, current)
+		if c == current && funcName(f.fn) == "the cell" && !seenOwn {
+			// The cell's own frame, innermost (the others only call it).
+			// The interpreter places a panic at the last call its frame
+			// made: for a statement without a call (a send, a map
+			// assignment) that is the statement marker above it, or an
+			// earlier statement. The statement running was at line.
+			seenOwn = true
+			if line := int(at >> 32); f.line < line {
+				f.line, f.col = line, int(at&0xffffffff)
+			}
+		}
 		if f.line < 1 {
 			continue
 		}
-		c := s.frameCell(f, current)
 		where := fmt.Sprintf("cell line %d", f.line)
 		if c != s.count {
 			where = fmt.Sprintf("cell %d, line %d", c, f.line)

@@ -138,6 +138,7 @@ func (s *session) runCell(ctx context.Context, code string) (res engine.Result) 
 		return errResult(e)
 	}
 	s.top.reset()
+	s.at.Store(0)
 	for _, ch := range c.Chunks {
 		if _, ok := ch.Node.(*ast.DeferStmt); ok {
 			defer func() { res = s.runDefers(ctx, code, res) }()
@@ -370,6 +371,12 @@ func assemble(chunks []cell.Chunk) string {
 		if line == ch.Line+1 {
 			b.WriteString(";")
 			col++
+		}
+		if line < ch.Line+1 && ch.Kind != cell.Decl && ch.Kind != cell.Import {
+			// Where the cell's own flow is: the interpreter places a
+			// panic of some statements (a send, a map assignment) at the
+			// statement before. On the line above, so that columns stay.
+			fmt.Fprintf(&b, ";%s.At(%d, %d)", supImport, ch.Line, ch.Col)
 		}
 		for line < ch.Line+1 {
 			b.WriteByte('\n')

@@ -134,6 +134,9 @@ func (s *session) superviseSymbols() interp.Exports {
 		// Spawned counts a goroutine as its go statement starts it, as
 		// runtime.NumGoroutine does; Ended, deferred in it, as it ends.
 		"Spawned": reflect.ValueOf(func() { s.live.Add(1) }),
+		// At records the line and column of the cell's top-level
+		// statement that starts now (see assemble).
+		"At": reflect.ValueOf(func(line, col int) { s.at.Store(int64(line)<<32 | int64(col)) }),
 		"Start": reflect.ValueOf(func(id int) {
 			s.late.goroutineStarted()
 			s.sites.start(id)
