@@ -22,10 +22,9 @@ import (
 // runs of about 0.2 s rounded down to 1, 2, 5, 10, ... as IPython's
 // timeit rounds; the statements run on a goroutine of testing's, which
 // the cell's interrupts and watchdog then watch (c.gid). Without bench
-// (a traced run), the cell's Run is called in a loop: with no loop count
-// given, the first of 1, 2, 5, 10, 20, ... calls that takes at least
-// 0.2 s. The first call shows its output (unless the request is quiet);
-// the rest are quiet.
+// (a traced run, of the loops the request gives), the cell's Run is
+// called in a loop on the cell's goroutine. The first call shows its
+// output (unless the request is quiet); the rest are quiet.
 func measure(req proto.Request, c *cell, run func() (any, bool), bench func(*testing.B), out *sender) (*proto.Measurement, string) {
 	m := &proto.Measurement{GOMAXPROCS: runtime.GOMAXPROCS(0)}
 	if req.GOMAXPROCS > 0 {
@@ -79,21 +78,9 @@ func measure(req proto.Request, c *cell, run func() (any, bool), bench func(*tes
 		mute()
 	}
 	if loops <= 0 {
-	calibrate:
-		for p := 1; ; p *= 10 {
-			for _, d := range []int{1, 2, 5} {
-				n := d * p
-				smp, err := once(n, "")
-				if err != nil {
-					return nil, err.Error()
-				}
-				mute()
-				if time.Duration(smp.WallNS) >= 200*time.Millisecond || n >= 1e9 {
-					loops = n
-					break calibrate
-				}
-			}
-		}
+		// Only a measured cell's Bench lets testing choose the loops;
+		// the engine builds every untraced measurement with one.
+		return nil, "the cell was built without its Bench: no loop count to run"
 	}
 	m.Loops = loops
 	tracePath := req.Trace
