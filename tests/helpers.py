@@ -23,7 +23,11 @@ class Run:
     def __init__(self, msg_id, reply, iopub):
         self.msg_id = msg_id
         self.reply = reply
-        self.iopub = iopub  # every iopub message with this parent, in order
+        # Every iopub message with this parent, in order, but the live
+        # status of a long cell (see is_live), which is in self.live.
+        self.all_iopub = iopub
+        self.iopub = [m for m in iopub if not is_live(m)]
+        self.live = [m for m in iopub if is_live(m)]
 
     @property
     def content(self):
@@ -110,6 +114,16 @@ class Run:
 
     def __repr__(self):
         return "<Run " + self.describe() + ">"
+
+
+def is_live(m):
+    """Whether an iopub message shows or updates the live status a cell
+    shows while it runs longer than half a second (a display whose
+    metadata has gocurrent.live)."""
+    if m["msg_type"] not in ("display_data", "update_display_data"):
+        return False
+    md = m["content"].get("metadata") or {}
+    return "live" in (md.get("gocurrent") or {})
 
 
 def collect_iopub(kc, msg_id, timeout=TIMEOUT, others=None):

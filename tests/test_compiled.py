@@ -514,3 +514,17 @@ def test_interrupt_of_procs_map_kills_its_children(compiled):
         time.sleep(0.1)
     assert procs_children(psutil, km) == []
     assert execute_ok(kc, "keep * 7").result_text == "42"
+
+
+def test_a_long_cell_shows_a_live_status_with_its_goroutines(compiled):
+    from test_live import check_live_protocol
+
+    _, kc = compiled
+    run = execute_ok(
+        kc,
+        'import ("sync"; "time")\nvar wg sync.WaitGroup\nfor i := 0; i < 2; i++ { wg.Go(func() { time.Sleep(1200 * time.Millisecond) }) }\nwg.Wait()',
+        timeout=300,
+    )
+    check_live_protocol(run)
+    numbers = [m["content"]["metadata"]["gocurrent"]["live"] for m in run.live[:-1]]
+    assert 3 in [n["goroutines"] for n in numbers], numbers

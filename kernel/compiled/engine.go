@@ -692,6 +692,34 @@ func (e *Engine) Goroutines() (string, error) {
 	}
 }
 
+// Watch says how many goroutines the running cell has now, asking the
+// session process (which answers at once, beside the cell), and which
+// process that is.
+func (e *Engine) Watch() engine.Live {
+	live := engine.Live{Goroutines: -1}
+	e.pmu.Lock()
+	p := e.proc
+	e.pmu.Unlock()
+	if p == nil || p.cmd.Process == nil {
+		return live
+	}
+	live.Pids = []int{p.cmd.Process.Pid}
+	select { // an answer to an earlier request that came too late
+	case <-p.live:
+	default:
+	}
+	if err := p.send(proto.Request{Kind: "live"}); err != nil {
+		return live
+	}
+	select {
+	case n := <-p.live:
+		live.Goroutines = n
+	case <-p.exited:
+	case <-time.After(250 * time.Millisecond):
+	}
+	return live
+}
+
 // Status describes the session process (%status).
 func (e *Engine) Status() map[string]any {
 	e.pmu.Lock()

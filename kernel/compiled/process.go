@@ -25,8 +25,10 @@ type process struct {
 	running chan struct{}    // an interrupt found the cell computing
 	// goroutines has the host's description of the session's goroutines.
 	goroutines chan string
-	exited     chan struct{} // closed when the process has ended
-	state      *os.ProcessState
+	// live has the host's count of the running cell's goroutines.
+	live   chan int64
+	exited chan struct{} // closed when the process has ended
+	state  *os.ProcessState
 
 	mu    sync.Mutex
 	sink  sink                     // where output goes now
@@ -83,7 +85,7 @@ func startHost(bin, dir string) (*process, error) {
 		qw.Close()
 		return nil, fmt.Errorf("start the session's host: %w", err)
 	}
-	p := &process{cmd: cmd, reqs: qw, done: make(chan proto.Reply, 1), running: make(chan struct{}, 1), goroutines: make(chan string, 1), exited: make(chan struct{}),
+	p := &process{cmd: cmd, reqs: qw, done: make(chan proto.Reply, 1), running: make(chan struct{}, 1), goroutines: make(chan string, 1), live: make(chan int64, 1), exited: make(chan struct{}),
 		marks: map[string]chan struct{}{}, seen: map[string]bool{}, handled: map[int64]chan struct{}{}}
 	var wg sync.WaitGroup
 	wg.Add(3)
@@ -220,6 +222,11 @@ func (p *process) messages(r io.Reader) {
 		case m.Kind == "goroutines":
 			select {
 			case p.goroutines <- m.Text:
+			default:
+			}
+		case m.Kind == "live":
+			select {
+			case p.live <- m.N:
 			default:
 			}
 		case m.Kind == "running":

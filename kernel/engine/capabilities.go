@@ -82,3 +82,21 @@ type Programs interface {
 	GoCommand() (string, error)
 	Close() error
 }
+
+// Watcher is an engine that can say, while a cell runs, what the cell is
+// doing now, for the live status line of a long cell. Watch is called
+// from another goroutine than the cell's, a few times a second, and must
+// answer quickly.
+type Watcher interface {
+	Watch() Live
+}
+
+// Live is what a running cell is doing now, as far as its engine knows.
+type Live struct {
+	// Goroutines is how many goroutines the cell has now: its own and
+	// those it started that still run; -1 when unknown.
+	Goroutines int64
+	// Pids are the engine's own processes (a worker, a session host):
+	// processes below the kernel that are not ones the cell started.
+	Pids []int
+}

@@ -1,7 +1,11 @@
 package interp
 
 import (
+	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/proctree"
+	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
 // Status describes the worker for the %status magic, with these keys:
@@ -37,4 +41,36 @@ func (e *Engine) Status() map[string]any {
 		"worker_uptime_ns": up,
 		"worker_restarts":  restarts,
 	}
+}
+
+// Watch says how many goroutines the running cell has now, asking the
+// worker (which answers at once, beside the cell), and which process the
+// worker is.
+func (e *Engine) Watch() engine.Live {
+	live := engine.Live{Goroutines: -1}
+	e.mu.Lock()
+	p := e.w
+	e.mu.Unlock()
+	if p == nil || p.cmd.Process == nil {
+		return live
+	}
+	select {
+	case <-p.dead:
+		return live
+	default:
+	}
+	live.Pids = []int{p.cmd.Process.Pid}
+	ch, err := e.call(p, e.id(), wire.Live{})
+	if err != nil {
+		return live
+	}
+	select {
+	case ev := <-ch:
+		if r, ok := ev.(wire.LiveResult); ok {
+			live.Goroutines = r.Goroutines
+		}
+	case <-p.dead:
+	case <-time.After(250 * time.Millisecond):
+	}
+	return live
 }

@@ -151,6 +151,7 @@ type Conn struct {
 	cur     *run
 	session string
 	term    io.Writer
+	live    bool // term is a terminal: show the live status of long cells
 }
 
 // run is the state of one executing cell.
@@ -160,12 +161,27 @@ type run struct {
 	reply   chan map[string]any
 	ids     map[string][]int // display id -> output indexes
 	term    io.Writer
+
+	live     bool   // show the live status on the terminal
+	liveText string // the live status line drawn now, if any
+	midLine  bool   // the terminal's last output did not end a line
 }
 
 // NewConn returns a Conn that prints outputs to term. A headless run has
 // no one to type input: cells that read standard input get end of file.
+// When term is a terminal, a long cell's live status is one line
+// rewritten in place under its output; otherwise it is not shown.
 func NewConn(term io.Writer) *Conn {
-	return &Conn{session: fmt.Sprintf("gocurrent-run-%d", os.Getpid()), term: term}
+	return &Conn{session: fmt.Sprintf("gocurrent-run-%d", os.Getpid()), term: term, live: isTerminal(term)}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func (c *Conn) current(parent *jupyter.Message) *run {
@@ -219,12 +235,60 @@ func (c *Conn) SendStdin(parent *jupyter.Message, msgType string, content any) (
 	return jupyter.Header{}, fmt.Errorf("input is not available when running a notebook headless")
 }
 
+// isLive reports whether m shows or updates the live status of a long
+// cell (metadata gocurrent.live), which is transient: a run shows it on a
+// terminal and never keeps it as an output.
+func isLive(m map[string]any) bool {
+	md, _ := m["metadata"].(map[string]any)
+	g, _ := md["gocurrent"].(map[string]any)
+	_, ok := g["live"]
+	return ok
+}
+
+// showLive draws the live status line in place of the last one, or
+// clears it when the status is empty (the cell ended).
+func (r *run) showLive(m map[string]any) {
+	if !r.live {
+		return
+	}
+	data, _ := m["data"].(map[string]any)
+	text, _ := data["text/plain"].(string)
+	if r.liveText != "" {
+		fmt.Fprint(r.term, "\r\x1b[K")
+	}
+	r.liveText = text
+	if text != "" && !r.midLine {
+		fmt.Fprint(r.term, "\x1b[2m"+text+"\x1b[0m")
+	}
+}
+
+// aside takes the live status line off the terminal before other output,
+// and after it puts it back under that output.
+func (r *run) aside(print func()) {
+	if r.liveText != "" {
+		fmt.Fprint(r.term, "\r\x1b[K")
+	}
+	print()
+	if r.liveText != "" && !r.midLine {
+		fmt.Fprint(r.term, "\x1b[2m"+r.liveText+"\x1b[0m")
+	}
+}
+
 func (r *run) add(msgType string, m map[string]any) {
+	if (msgType == "display_data" || msgType == "update_display_data") && isLive(m) {
+		r.showLive(m)
+		return
+	}
 	switch msgType {
 	case "stream":
 		name, _ := m["name"].(string)
 		text, _ := m["text"].(string)
-		fmt.Fprint(r.term, text)
+		r.aside(func() {
+			fmt.Fprint(r.term, text)
+			if text != "" {
+				r.midLine = !strings.HasSuffix(text, "\n")
+			}
+		})
 		if n := len(r.outputs); n > 0 && r.outputs[n-1]["output_type"] == "stream" && r.outputs[n-1]["name"] == name {
 			r.outputs[n-1]["text"] = r.outputs[n-1]["text"].(string) + text
 			return
@@ -232,7 +296,13 @@ func (r *run) add(msgType string, m map[string]any) {
 		r.outputs = append(r.outputs, Output{"output_type": "stream", "name": name, "text": text})
 	case "display_data", "execute_result":
 		data, _ := m["data"].(map[string]any)
-		printData(r.term, data)
+		r.aside(func() {
+			if r.midLine {
+				fmt.Fprintln(r.term)
+				r.midLine = false
+			}
+			printData(r.term, data)
+		})
 		o := Output{"output_type": msgType, "data": data, "metadata": orEmpty(m["metadata"])}
 		if msgType == "execute_result" {
 			o["execution_count"] = m["execution_count"]
@@ -256,9 +326,15 @@ func (r *run) add(msgType string, m map[string]any) {
 		r.ids = map[string][]int{}
 	case "error":
 		tb, _ := m["traceback"].([]any)
-		for _, l := range tb {
-			fmt.Fprintln(r.term, l)
-		}
+		r.aside(func() {
+			if r.midLine {
+				fmt.Fprintln(r.term)
+				r.midLine = false
+			}
+			for _, l := range tb {
+				fmt.Fprintln(r.term, l)
+			}
+		})
 		r.outputs = append(r.outputs, Output{"output_type": "error", "ename": m["ename"], "evalue": m["evalue"], "traceback": orList(tb)})
 	}
 }
@@ -314,7 +390,7 @@ func Run(ctx context.Context, nb *Notebook, send func(*jupyter.Message), c *Conn
 		if err != nil {
 			return res, fmt.Errorf("cell %d: %w", i+1, err)
 		}
-		r := &run{id: header.MsgID, reply: make(chan map[string]any, 1), ids: map[string][]int{}, term: c.term}
+		r := &run{id: header.MsgID, reply: make(chan map[string]any, 1), ids: map[string][]int{}, term: c.term, live: c.live}
 		c.mu.Lock()
 		c.cur = r
 		c.mu.Unlock()

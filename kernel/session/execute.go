@@ -7,6 +7,7 @@ import (
 	"maps"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
@@ -142,10 +143,15 @@ func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
 	ctx, cellDone := k.startCell(ctx, r) // interrupt.go
 	defer cellDone()
 
+	stopLive := func() {}
+	if showTiming && !req.Silent {
+		stopLive = k.watchCell(m, time.Now()) // live.go
+	}
 	res, handled := k.magics.Run(ctx, req.Code, out)
 	if !handled {
 		res = k.waiting.Execute(ctx, k.eng.Execute, req.Code, count, out)
 	}
+	stopLive()
 	if store {
 		k.history.Add(count, req.Code, resultText(res))
 	}

@@ -52,6 +52,11 @@ type Declarations struct{}
 // result is a GoroutinesResult.
 type Goroutines struct{}
 
+// Live asks how many goroutines the running cell has now: its own and
+// those it started that still run. It is answered at once, while the cell
+// runs, with a LiveResult.
+type Live struct{}
+
 // Replay declares again, in a fresh worker, what the session declared in
 // the worker it replaces. Its result is a ReplayResult.
 type Replay struct {
@@ -81,6 +86,7 @@ func (Inspect) Kind() Kind      { return "inspect" }
 func (Evaluate) Kind() Kind     { return "evaluate" }
 func (Declarations) Kind() Kind { return "declarations" }
 func (Goroutines) Kind() Kind   { return "goroutines" }
+func (Live) Kind() Kind         { return "live" }
 func (Replay) Kind() Kind       { return "replay" }
 func (Interrupt) Kind() Kind    { return "interrupt" }
 func (Input) Kind() Kind        { return "input" }
@@ -92,6 +98,7 @@ func (Inspect) isRequest()      {}
 func (Evaluate) isRequest()     {}
 func (Declarations) isRequest() {}
 func (Goroutines) isRequest()   {}
+func (Live) isRequest()         {}
 func (Replay) isRequest()       {}
 func (Interrupt) isRequest()    {}
 func (Input) isRequest()        {}
@@ -113,6 +120,8 @@ func decodeRequest(k Kind, raw json.RawMessage) (Request, error) {
 		return decodeAs[Declarations](raw)
 	case Goroutines{}.Kind():
 		return decodeAs[Goroutines](raw)
+	case Live{}.Kind():
+		return decodeAs[Live](raw)
 	case Replay{}.Kind():
 		return decodeAs[Replay](raw)
 	case Interrupt{}.Kind():

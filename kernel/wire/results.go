@@ -47,6 +47,12 @@ type GoroutinesResult struct {
 	Text string `json:"text"`
 }
 
+// LiveResult is the result of a Live: the running cell's goroutines now,
+// or -1 when no cell runs in the worker.
+type LiveResult struct {
+	Goroutines int64 `json:"goroutines"`
+}
+
 // ReplayResult is the result of a Replay: the declarations that could not
 // be declared again.
 type ReplayResult struct {
@@ -60,6 +66,7 @@ func (InspectResult) Kind() Kind      { return "inspect-result" }
 func (EvaluateResult) Kind() Kind     { return "evaluate-result" }
 func (DeclarationsResult) Kind() Kind { return "declarations-result" }
 func (GoroutinesResult) Kind() Kind   { return "goroutines-result" }
+func (LiveResult) Kind() Kind         { return "live-result" }
 func (ReplayResult) Kind() Kind       { return "replay-result" }
 
 func (ExecuteResult) isEvent()      {}
@@ -69,6 +76,7 @@ func (InspectResult) isEvent()      {}
 func (EvaluateResult) isEvent()     {}
 func (DeclarationsResult) isEvent() {}
 func (GoroutinesResult) isEvent()   {}
+func (LiveResult) isEvent()         {}
 func (ReplayResult) isEvent()       {}
 
 func (ExecuteResult) isResult()      {}
@@ -78,6 +86,7 @@ func (InspectResult) isResult()      {}
 func (EvaluateResult) isResult()     {}
 func (DeclarationsResult) isResult() {}
 func (GoroutinesResult) isResult()   {}
+func (LiveResult) isResult()         {}
 func (ReplayResult) isResult()       {}
 
 // decodeResult decodes the body of a result of kind k.
@@ -97,6 +106,8 @@ func decodeResult(k Kind, raw json.RawMessage) (Event, error) {
 		return decodeAs[DeclarationsResult](raw)
 	case GoroutinesResult{}.Kind():
 		return decodeAs[GoroutinesResult](raw)
+	case LiveResult{}.Kind():
+		return decodeAs[LiveResult](raw)
 	case ReplayResult{}.Kind():
 		return decodeAs[ReplayResult](raw)
 	}

@@ -23,6 +23,7 @@ func TestRequests(t *testing.T) {
 		Evaluate{Exprs: map[string]string{"a": "1 + 1"}},
 		Declarations{},
 		Goroutines{},
+		Live{},
 		Replay{Decls: ledger.Replay{Imports: map[string]string{"str": "strings"}}},
 		Interrupt{},
 		Input{Text: "hi"},
@@ -49,6 +50,7 @@ func TestEvents(t *testing.T) {
 		EvaluateResult{Values: map[string]engine.ExprResult{"a": {Data: map[string]any{"text/plain": "2"}}}},
 		DeclarationsResult{Declarations: engine.Declarations{Vars: []string{"x"}}},
 		GoroutinesResult{Text: "1 goroutine"},
+		LiveResult{Goroutines: 3},
 		ReplayResult{Failures: []ledger.Failure{{Cell: 1, Line: 2, Names: []string{"x"}, Err: "undefined: y"}}},
 	}
 	roundTrip(t, evs, NewEventReader)

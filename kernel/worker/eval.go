@@ -28,6 +28,7 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 	ku0, ks0 := s.kernelCPU.get()
 	g0 := runtime.NumGoroutine()
 	l0 := s.live.Load()
+	s.liveBase.Store(l0)
 	c0 := goroutinesCreatedNow()
 	e0 := s.evals
 	start := time.Now()
@@ -67,6 +68,12 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 		GOMAXPROCS:        runtime.GOMAXPROCS(0),
 	}
 	return res
+}
+
+// cellGoroutines is how many goroutines the running cell has now: its own
+// and those its go statements started that still run.
+func (s *session) cellGoroutines() int64 {
+	return 1 + max(s.live.Load()-s.liveBase.Load(), 0)
 }
 
 // isNilPanic reports whether a panic's value, as the interpreter passes it

@@ -44,7 +44,10 @@ type session struct {
 
 	late *origins     // which cell started the goroutines still running
 	live atomic.Int64 // the goroutines of go statements running now
-	at   atomic.Int64 // line<<32 | column of the cell's top-level statement running now; 0 before the first
+	// liveBase is live when the running cell started: what earlier
+	// cells left running.
+	liveBase atomic.Int64
+	at       atomic.Int64 // line<<32 | column of the cell's top-level statement running now; 0 before the first
 
 	count      int                       // execution count of the cell being evaluated
 	cur        atomic.Int64              // the same, for goroutines

@@ -109,6 +109,12 @@ func Run() error {
 			switch r := m.Body.(type) {
 			case wire.Interrupt:
 				w.interrupt(m.ID)
+			case wire.Live:
+				n := int64(-1) // no cell runs in the worker
+				if w.busy() {
+					n = s.cellGoroutines()
+				}
+				w.send(m.ID, wire.LiveResult{Goroutines: n})
 			case wire.Input:
 				select {
 				case w.inputs <- r:

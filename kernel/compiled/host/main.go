@@ -126,6 +126,12 @@ func readRequests(runs chan<- proto.Request, in *stdin, current *atomic.Pointer[
 			procsrt.Interrupt()
 		case "goroutines":
 			out.send(proto.Message{Kind: "goroutines", Text: describeGoroutines()})
+		case "live":
+			n := int64(-1) // no cell runs
+			if c := current.Load(); c != nil {
+				n = max(int64(runtime.NumGoroutine())-c.base.Load(), 1)
+			}
+			out.send(proto.Message{Kind: "live", N: n})
 		default:
 			runs <- req
 		}
@@ -139,6 +145,9 @@ type cell struct {
 	gid  atomic.Int64     // its goroutine's id
 	done chan proto.Reply // how it ended, from its goroutine
 	stop chan proto.Reply // how it ended, when the session gave up on it
+	// base is the goroutines of the host that are not the cell's while
+	// it runs: those before it and the two that watch it.
+	base atomic.Int64
 }
 
 // run loads the cell's plugin and runs the cell on a goroutine of its
@@ -146,6 +155,7 @@ type cell struct {
 // waits, or a deadlock).
 func run(c *cell, in *stdin, out *sender) (r proto.Reply) {
 	before := runtime.NumGoroutine()
+	c.base.Store(int64(before) + 2) // and the two watchers below
 	u0, s0 := cellCPU()
 	start := time.Now()
 	ended := make(chan struct{})

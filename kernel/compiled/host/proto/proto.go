@@ -39,7 +39,8 @@ const MarkerPrefix = "\x00gocurrent-sync:"
 // Request asks to load and run one cell (Kind "run") or to measure it
 // (Kind "measure"), gives the running cell a line of input (Kind "input",
 // with Text) or ends its input (Kind "eof"), interrupts it (Kind
-// "interrupt"), or asks for the session's goroutines (Kind "goroutines").
+// "interrupt"), or asks for the session's goroutines (Kind "goroutines")
+// or for the running cell's goroutines now (Kind "live").
 type Request struct {
 	Kind   string `json:"kind"`
 	Cell   int    `json:"cell,omitempty"`
@@ -60,12 +61,14 @@ type Request struct {
 // Message is one line from the host: Kind "display" (a bundle a cell
 // displayed), "clear" (a cell cleared its output), "input" (a cell waits
 // to read its standard input), "running" (an interrupt found the cell
-// computing), "goroutines" (the session's goroutines, described in Text)
-// or "done" (how a cell ended).
+// computing), "goroutines" (the session's goroutines, described in Text),
+// "live" (the running cell's goroutines now in N, -1 when none runs) or
+// "done" (how a cell ended).
 type Message struct {
 	Kind   string          `json:"kind"`
 	Sync   int64           `json:"sync"`
 	Text   string          `json:"text,omitempty"`
+	N      int64           `json:"n,omitempty"`
 	Bundle *display.Bundle `json:"bundle,omitempty"`
 	Wait   bool            `json:"wait,omitempty"`
 	Done   *Reply          `json:"done,omitempty"`

@@ -1,0 +1,102 @@
+package session
+
+import (
+	"os"
+	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/jupyter"
+	"github.com/gocurrent/gocurrent/kernel/livestatus"
+)
+
+// The live status of a long cell: once a cell has run for liveAfter, a
+// display shows how long it has run, its goroutines, the cores busy and
+// the child processes, updated in place every liveEvery; when the cell
+// ends the display is emptied and the timing line follows as usual (a
+// frontend that cannot update displays, such as jupyter console, shows the
+// first status and then the timing line). Fast cells show nothing.
+const (
+	liveAfter = 500 * time.Millisecond
+	liveEvery = 250 * time.Millisecond
+)
+
+// LiveDisplayPrefix starts the display id of every live status display,
+// followed by the execute request's message id.
+const LiveDisplayPrefix = "gocurrent-live-"
+
+// watchCell starts the live status of the cell of request parent and
+// returns the function that ends it, which returns once the status is
+// emptied (when it was shown).
+func (k *Kernel) watchCell(parent *jupyter.Message, start time.Time) (stop func()) {
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		k.liveStatus(parent, start, quit)
+	}()
+	return func() {
+		close(quit)
+		<-done
+	}
+}
+
+func (k *Kernel) liveStatus(parent *jupyter.Message, start time.Time, quit <-chan struct{}) {
+	// A first sample shortly before the status shows starts the interval
+	// its cores busy is measured over; fast cells read nothing.
+	wait := time.NewTimer(liveAfter - liveEvery)
+	defer wait.Stop()
+	select {
+	case <-quit:
+		return
+	case <-wait.C:
+	}
+	sampler := livestatus.NewSampler(os.Getpid(), start)
+	w, _ := k.eng.(engine.Watcher)
+	sample := func() livestatus.Status {
+		live := engine.Live{Goroutines: -1}
+		if w != nil {
+			live = w.Watch()
+		}
+		return sampler.Sample(time.Now(), live.Goroutines, live.Pids)
+	}
+	sample()
+	id := LiveDisplayPrefix + parent.Header.MsgID
+	tick := time.NewTicker(liveEvery)
+	defer tick.Stop()
+	shown := false
+	for {
+		select {
+		case <-quit:
+			if shown {
+				k.publishLive(parent, id, true, map[string]any{"text/plain": ""}, "ended")
+			}
+			return
+		case <-tick.C:
+		}
+		st := sample()
+		select {
+		case <-quit: // the cell ended while sampling: show nothing stale
+			if shown {
+				k.publishLive(parent, id, true, map[string]any{"text/plain": ""}, "ended")
+			}
+			return
+		default:
+		}
+		k.publishLive(parent, id, shown, map[string]any{"text/plain": st.Line()}, st.Metadata())
+		shown = true
+	}
+}
+
+// publishLive shows or updates the live status display.
+func (k *Kernel) publishLive(parent *jupyter.Message, id string, update bool, data map[string]any, live any) {
+	t := "display_data"
+	if update {
+		t = "update_display_data"
+	}
+	content := map[string]any{
+		"data":      data,
+		"metadata":  map[string]any{"gocurrent": map[string]any{"live": live}},
+		"transient": map[string]any{"display_id": id},
+	}
+	_ = k.conn.Publish(parent, t, content, nil)
+}
