@@ -8,8 +8,13 @@ about --seconds (one goroutine per core) runs in alternating rounds with
 the live status on (%timing on, the default) and off (%timing off, which
 also hides the timing line), in the interpreter. Reported, as Markdown:
 the cell's wall and CPU time from execute_reply metadata.timing (medians),
-the ratio on/off, how many live status messages each cell with it sent,
-and the kernel's and worker's own CPU time per second of status.
+the ratio on/off and how many live status messages each cell with it sent.
+Then a cell that only sleeps for --sleep seconds runs with the status on
+and off: the CPU time the kernel and its worker use meanwhile (read with
+psutil), which is what the status costs, is reported per second of the
+cell, and as a share of one core. That second figure is the precise one on
+a shared machine, where the wall time of a computing cell moves by more
+than the cost.
 
 Without --binary, gocurrent is built from this repository into a temporary
 directory; the kernelspec goes under a temporary prefix, as bench_kernel.py
@@ -24,6 +29,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_kernel as bk  # noqa: E402
+import psutil  # noqa: E402
 
 CELL = """
 var wg sync.WaitGroup
@@ -64,11 +70,25 @@ def run(kc, code, timeout=600.0):
     return reply["metadata"]["timing"], live
 
 
+def tree_cpu(pid):
+    """The CPU time, in seconds, of pid and every process below it."""
+    proc = psutil.Process(pid)
+    total = 0.0
+    for p in [proc] + proc.children(recursive=True):
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--binary")
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--sleep", type=float, default=10.0)
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="gocurrent-bench-live-")
     binary = args.binary or bk.build(tmp)
@@ -95,6 +115,15 @@ def main():
                 if mode == "on":
                     msgs.append(live)
         bk.execute_once(kc, "%timing on")
+        idle = {}
+        sleeper = f"time.Sleep({int(args.sleep * 1000)} * time.Millisecond)"
+        bk.execute_once(kc, 'import "time"')
+        for mode in ("on", "off", "on", "off"):
+            bk.execute_once(kc, f"%timing {mode}")
+            before = tree_cpu(km.provisioner.process.pid)
+            run(kc, sleeper)
+            idle.setdefault(mode, []).append(tree_cpu(km.provisioner.process.pid) - before)
+        bk.execute_once(kc, "%timing on")
     finally:
         bk.stop(km, kc)
 
@@ -114,6 +143,10 @@ def main():
     walls_off = sorted(t["wall_ns"] / 1e9 for t in off)
     print(f"walls on: {', '.join(f'{w:.3f}' for w in walls_on)}")
     print(f"walls off: {', '.join(f'{w:.3f}' for w in walls_off)}")
+    on_s, off_s = statistics.median(idle["on"]), statistics.median(idle["off"])
+    print(f"\nA cell sleeping {args.sleep:.0f} s: kernel and worker CPU {on_s * 1000:.1f} ms with the status, {off_s * 1000:.1f} ms without;")
+    per = (on_s - off_s) / args.sleep
+    print(f"the status costs {per * 1000:.2f} ms of CPU per second of the cell, {per * 100:.3f}% of one core.")
 
 
 if __name__ == "__main__":

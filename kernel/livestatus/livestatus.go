@@ -10,13 +10,13 @@
 package livestatus
 
 import (
+	"bytes"
 	"fmt"
-	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
-
-	"github.com/gocurrent/gocurrent/kernel/proctree"
 )
 
 // tick is the unit of the CPU times in /proc/PID/stat (USER_HZ, 100 on
@@ -97,6 +97,7 @@ type Sampler struct {
 	lastAt   time.Time
 	lastCPU  time.Duration
 	haveLast bool
+	r        procReader
 }
 
 // NewSampler returns a sampler of root's process tree for a cell that
@@ -111,17 +112,17 @@ func NewSampler(root int, start time.Time) *Sampler {
 // interval the next one measures.
 func (s *Sampler) Sample(now time.Time, goroutines int64, exclude []int) Status {
 	st := Status{Elapsed: now.Sub(s.start), Goroutines: goroutines, CoresBusy: -1, Children: -1}
-	tree, ok := Tree(s.root)
+	tree, ok := s.r.tree(s.root)
 	if !ok {
 		return st
 	}
-	cpu, ok := CPU(append(tree, s.root))
+	cpu, ok := s.r.cpu(append(tree, s.root))
 	if !ok {
 		return st
 	}
 	n := 0
 	for _, p := range tree {
-		if !contains(exclude, p) {
+		if !slices.Contains(exclude, p) {
 			n++
 		}
 	}
@@ -133,27 +134,72 @@ func (s *Sampler) Sample(now time.Time, goroutines int64, exclude []int) Status 
 	return st
 }
 
-func contains(ps []int, p int) bool {
-	for _, q := range ps {
-		if q == p {
-			return true
-		}
-	}
-	return false
-}
-
 // Tree returns the processes descending from pid, children first, read
 // from the children lists of every thread of each process
 // (/proc/PID/task/TID/children), which costs a few reads per process of
 // the tree, not one per process of the machine. ok is false when the
 // lists cannot be read.
 func Tree(pid int) (ps []int, ok bool) {
+	var r procReader
+	return r.tree(pid)
+}
+
+// CPU adds up the processor time of the processes ps and of the children
+// they have waited for (utime, stime, cutime and cstime of
+// /proc/PID/stat): a child's time moves into its parent's when the parent
+// waits for it, so the sum over a tree does not drop when a child ends.
+// Processes that ended meanwhile are left out; ok is false when none
+// could be read.
+func CPU(ps []int) (total time.Duration, ok bool) {
+	var r procReader
+	return r.cpu(ps)
+}
+
+// procReader reads the small files of /proc with plain system calls into
+// one buffer: os.ReadFile makes twice the calls for a /proc file (it asks
+// for the size and offers the file to the network poller first), and a
+// sample reads a few dozen of them.
+type procReader struct {
+	buf []byte
+}
+
+// read returns the contents of the file at path, valid until the next
+// read.
+func (r *procReader) read(path string) ([]byte, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer syscall.Close(fd)
+	if r.buf == nil {
+		r.buf = make([]byte, 8192)
+	}
+	n := 0
+	for {
+		if n == len(r.buf) {
+			r.buf = append(r.buf, make([]byte, len(r.buf))...)
+		}
+		m, err := syscall.Read(fd, r.buf[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		if m == 0 {
+			return r.buf[:n], nil
+		}
+		n += m
+	}
+}
+
+func (r *procReader) tree(pid int) (ps []int, ok bool) {
 	queue := []int{pid}
 	first := true
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		kids, err := children(p)
+		kids, err := r.children(p)
 		if err != nil {
 			if first {
 				return nil, false
@@ -167,22 +213,23 @@ func Tree(pid int) (ps []int, ok bool) {
 	return ps, true
 }
 
-func children(pid int) ([]int, error) {
+// children lists pid's children: those of each of its threads.
+func (r *procReader) children(pid int) ([]int, error) {
 	dir := "/proc/" + strconv.Itoa(pid) + "/task"
-	tasks, err := os.ReadDir(dir)
+	tasks, err := r.threads(dir)
 	if err != nil {
-		return nil, fmt.Errorf("threads of %d: %w", pid, err)
+		return nil, err
 	}
 	var kids []int
 	for _, t := range tasks {
-		b, err := os.ReadFile(dir + "/" + t.Name() + "/children")
+		b, err := r.read(dir + "/" + t + "/children")
 		if err != nil {
 			if len(tasks) == 1 {
 				return nil, fmt.Errorf("children of %d: %w", pid, err)
 			}
 			continue // a thread that ended
 		}
-		for _, f := range strings.Fields(string(b)) {
+		for f := range strings.FieldsSeq(string(b)) {
 			if k, err := strconv.Atoi(f); err == nil {
 				kids = append(kids, k)
 			}
@@ -191,15 +238,44 @@ func children(pid int) ([]int, error) {
 	return kids, nil
 }
 
-// CPU adds up the processor time of the processes ps and of the children
-// they have waited for (utime, stime, cutime and cstime of
-// /proc/PID/stat): a child's time moves into its parent's when the parent
-// waits for it, so the sum over a tree does not drop when a child ends.
-// Processes that ended meanwhile are left out; ok is false when none
-// could be read.
-func CPU(ps []int) (total time.Duration, ok bool) {
+// threads lists the thread ids in a /proc/PID/task directory.
+func (r *procReader) threads(dir string) ([]string, error) {
+	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("threads in %s: %w", dir, err)
+	}
+	defer syscall.Close(fd)
+	if r.buf == nil {
+		r.buf = make([]byte, 8192)
+	}
+	var names []string
+	for {
+		n, err := syscall.ReadDirent(fd, r.buf)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("threads in %s: %w", dir, err)
+		}
+		if n == 0 {
+			break
+		}
+		_, _, names = syscall.ParseDirent(r.buf[:n], -1, names)
+	}
+	return names, nil
+}
+
+func (r *procReader) cpu(ps []int) (total time.Duration, ok bool) {
 	for _, p := range ps {
-		f := proctree.Stat(p) // fields after the command: state is 0, utime 11
+		b, err := r.read("/proc/" + strconv.Itoa(p) + "/stat")
+		if err != nil {
+			continue // it ended
+		}
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:])) // state is 0, utime 11
 		if len(f) < 15 {
 			continue
 		}

@@ -17,7 +17,7 @@ import (
 // first status and then the timing line). Fast cells show nothing.
 const (
 	liveAfter = 500 * time.Millisecond
-	liveEvery = 250 * time.Millisecond
+	liveEvery = time.Second / 3
 )
 
 // LiveDisplayPrefix starts the display id of every live status display,
