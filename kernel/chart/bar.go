@@ -3,6 +3,7 @@ package chart
 import (
 	"math"
 
+	"github.com/gocurrent/gocurrent/kernel/picture"
 	"github.com/gocurrent/gocurrent/kernel/svgkit"
 )
 
@@ -10,9 +11,12 @@ import (
 // blue of the first for every kind of colour vision.
 const secondFill = "#bc4c00"
 
-// SVG renders the chart as a standalone SVG document. Its width is about
-// 640 px and its height grows with the number of bars.
-func (c BarChart) SVG() string {
+// SVG renders the chart as a standalone SVG document.
+func (c BarChart) SVG() string { return c.Picture().SVG() }
+
+// Picture draws the chart. Its width is about 640 px and its height grows
+// with the number of bars.
+func (c BarChart) Picture() *picture.Picture {
 	const (
 		barH      = 20.0
 		secondH   = 8.0
@@ -133,10 +137,10 @@ func (c BarChart) SVG() string {
 	step := svgkit.Step(ticks)
 	for _, t := range ticks {
 		tx := x(t)
-		body.line(tx, rowsTop-6, tx, axisY, gridColor, 1, "")
+		body.line(tx, rowsTop-6, tx, axisY, gridColor, 1)
 	}
 	if d0 < 0 {
-		body.line(x(0), rowsTop-6, x(0), axisY, axisColor, 1, "")
+		body.line(x(0), rowsTop-6, x(0), axisY, axisColor, 1)
 	}
 
 	fill := Palette(1)[0]
@@ -144,18 +148,13 @@ func (c BarChart) SVG() string {
 		y := rowsTop + float64(i)*pitch
 		v := vals[i]
 		x0, x1 := span(x, v)
-		body.printf(`<g class="bar">`)
 		note := b.Note
 		if note == "" && labels[i] != b.Label {
 			note = b.Label
 		}
-		if note != "" {
-			body.printf("<title>%s</title>", svgkit.Escape(note))
-		}
-		body.printf("\n")
-		body.printf(`<rect x="%s" y="%s" width="%s" height="%s" rx="2" fill="%s"/>`+"\n",
-			svgkit.Num(x0), svgkit.Num(y), svgkit.Num(x1-x0), svgkit.Num(barH), fill)
-		body.text(plotX0-8, y+barH/2+4.5, labelSize, "end", textColor, labels[i], "")
+		g := canvas{picture.Group{Class: "bar", Title: note}}
+		g.Add(picture.Rect{X: x0, Y: y, W: x1 - x0, H: barH, Radius: 2, Paint: picture.Paint{Fill: fill}})
+		g.text(plotX0-8, y+barH/2+4.5, labelSize, picture.End, textColor, labels[i])
 		end := math.Max(x(v), x(0))
 		// A whisker across the dots joins the runs beyond the bar to it.
 		dlo, dhi := math.Inf(1), math.Inf(-1)
@@ -165,7 +164,7 @@ func (c BarChart) SVG() string {
 			}
 		}
 		if dlo < dhi {
-			body.line(x(math.Min(dlo, v)), y+barH/2, x(math.Max(dhi, v)), y+barH/2, textColor, 1.25, ` class="whisker"`)
+			g.Add(picture.Line{X1: x(math.Min(dlo, v)), Y1: y + barH/2, X2: x(math.Max(dhi, v)), Y2: y + barH/2, Stroke: textColor, Width: 1.25, Class: "whisker"})
 		}
 		for _, d := range b.Dots {
 			if !finite(d) {
@@ -173,35 +172,30 @@ func (c BarChart) SVG() string {
 			}
 			dx := x(d)
 			end = math.Max(end, dx+dotR)
-			body.printf(`<circle class="dot" cx="%s" cy="%s" r="%s" fill="#ffffff" stroke="%s" stroke-width="1.25"><title>%s</title></circle>`+"\n",
-				svgkit.Num(dx), svgkit.Num(y+barH/2), svgkit.Num(dotR), textColor, svgkit.Escape(formatValue(d, c.Unit)))
+			g.Add(picture.Circle{Class: "dot", CX: dx, CY: y + barH/2, R: dotR,
+				Paint: picture.Paint{Fill: background, Stroke: textColor, StrokeWidth: 1.25}, Title: formatValue(d, c.Unit)})
 		}
-		body.text(end+6, y+barH/2+4, smallSize, "start", textColor, texts[i], haloAttrs)
-		body.printf("</g>\n")
+		g.Add(picture.Text{X: end + 6, Y: y + barH/2 + 4, Size: smallSize, Fill: textColor, S: texts[i], Halo: true})
+		body.Add(g.Group)
 		if second {
 			sy := y + barH + 2
 			s0, s1 := span(x, seconds[i])
-			body.printf(`<g class="second">`)
-			if note != "" {
-				body.printf("<title>%s</title>", svgkit.Escape(note))
-			}
-			body.printf("\n")
-			body.printf(`<rect x="%s" y="%s" width="%s" height="%s" rx="1" fill="%s"/>`+"\n",
-				svgkit.Num(s0), svgkit.Num(sy), svgkit.Num(s1-s0), svgkit.Num(secondH), secondFill)
-			body.text(math.Max(x(seconds[i]), x(0))+6, sy+secondH/2+4, tickSize, "start", secondFill, secondTexts[i], haloAttrs)
-			body.printf("</g>\n")
+			g := picture.Group{Class: "second", Title: note}
+			g.Add(picture.Rect{X: s0, Y: sy, W: s1 - s0, H: secondH, Radius: 1, Paint: picture.Paint{Fill: secondFill}},
+				picture.Text{X: math.Max(x(seconds[i]), x(0)) + 6, Y: sy + secondH/2 + 4, Size: tickSize, Fill: secondFill, S: secondTexts[i], Halo: true})
+			body.Add(g)
 		}
 	}
 	if n == 0 {
-		body.text(plotX0+plotW/2, rowsTop+barH/2+4, smallSize, "middle", mutedColor, "no data", "")
+		body.text(plotX0+plotW/2, rowsTop+barH/2+4, smallSize, picture.Middle, mutedColor, "no data")
 	}
 
 	// X axis.
-	body.line(plotX0, axisY, plotX1, axisY, axisColor, 1, "")
+	body.line(plotX0, axisY, plotX1, axisY, axisColor, 1)
 	for _, t := range ticks {
 		tx := x(t)
-		body.line(tx, axisY, tx, axisY+4, axisColor, 1, "")
-		body.text(tx, axisY+17, tickSize, "middle", mutedColor, formatTick(t, step, c.Unit), "")
+		body.line(tx, axisY, tx, axisY+4, axisColor, 1)
+		body.text(tx, axisY+17, tickSize, picture.Middle, mutedColor, formatTick(t, step, c.Unit))
 	}
 	height := axisY + 17 + pad
 	if c.XLabel != "" {
@@ -209,7 +203,7 @@ func (c BarChart) SVG() string {
 		cx := plotX0 + plotW/2
 		half := svgkit.TextWidth(xl, smallSize) / 2
 		cx = math.Max(pad+half, math.Min(width-pad-half, cx))
-		body.text(cx, axisY+37, smallSize, "middle", textColor, xl, "")
+		body.text(cx, axisY+37, smallSize, picture.Middle, textColor, xl)
 		height = axisY + 37 + pad - 2
 	}
 	return document(width, height, title, &body)
@@ -236,23 +230,23 @@ func (c BarChart) legend(body *canvas, y, width float64) float64 {
 	}
 	type entry struct {
 		name string
-		draw func(x, cy float64)
+		draw func(x, cy float64) picture.Item
 	}
 	var es []entry
 	fill := Palette(1)[0]
 	if c.ValueName != "" {
-		es = append(es, entry{c.ValueName, func(x, cy float64) {
-			body.printf(`<rect x="%s" y="%s" width="16" height="10" rx="1" fill="%s"/>`+"\n", svgkit.Num(x), svgkit.Num(cy-5), fill)
+		es = append(es, entry{c.ValueName, func(x, cy float64) picture.Item {
+			return picture.Rect{X: x, Y: cy - 5, W: 16, H: 10, Radius: 1, Paint: picture.Paint{Fill: fill}}
 		}})
 	}
 	if c.SecondName != "" {
-		es = append(es, entry{c.SecondName, func(x, cy float64) {
-			body.printf(`<rect x="%s" y="%s" width="16" height="5" rx="1" fill="%s"/>`+"\n", svgkit.Num(x), svgkit.Num(cy-2.5), secondFill)
+		es = append(es, entry{c.SecondName, func(x, cy float64) picture.Item {
+			return picture.Rect{X: x, Y: cy - 2.5, W: 16, H: 5, Radius: 1, Paint: picture.Paint{Fill: secondFill}}
 		}})
 	}
 	if c.DotsName != "" {
-		es = append(es, entry{c.DotsName, func(x, cy float64) {
-			body.printf(`<circle cx="%s" cy="%s" r="3.5" fill="#ffffff" stroke="%s" stroke-width="1.25"/>`+"\n", svgkit.Num(x+8), svgkit.Num(cy), textColor)
+		es = append(es, entry{c.DotsName, func(x, cy float64) picture.Item {
+			return picture.Circle{CX: x + 8, CY: cy, R: 3.5, Paint: picture.Paint{Fill: background, Stroke: textColor, StrokeWidth: 1.25}}
 		}})
 	}
 	lx, cy := pad, y+6
@@ -262,10 +256,10 @@ func (c BarChart) legend(body *canvas, y, width float64) float64 {
 		if lx > pad && lx+w > width-pad {
 			lx, cy = pad, cy+18
 		}
-		body.printf(`<g class="legend">`)
-		e.draw(lx, cy)
-		body.text(lx+22, cy+4, smallSize, "start", textColor, name, "")
-		body.printf("</g>\n")
+		body.Add(picture.Group{Class: "legend", Items: []picture.Item{
+			e.draw(lx, cy),
+			picture.Text{X: lx + 22, Y: cy + 4, Size: smallSize, Fill: textColor, S: name},
+		}})
 		lx += w + 18
 	}
 	return cy + 16

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 
+	"github.com/gocurrent/gocurrent/kernel/picture"
 	"github.com/gocurrent/gocurrent/kernel/svgkit"
 )
 
@@ -104,9 +104,11 @@ func (s Series) offsets() []float64 {
 	return off
 }
 
-// SVG renders the chart as a standalone SVG document with a legend naming
-// the series.
-func (c LineChart) SVG() string {
+// SVG renders the chart as a standalone SVG document.
+func (c LineChart) SVG() string { return c.Picture().SVG() }
+
+// Picture draws the chart, with a legend naming the series.
+func (c LineChart) Picture() *picture.Picture {
 	const (
 		width  = defaultWidth
 		plotH  = 260.0
@@ -245,23 +247,18 @@ func (c LineChart) SVG() string {
 		if lx > pad && lx+w > width-pad {
 			lx, ly = pad, ly+18
 		}
-		body.printf(`<g class="legend">`)
+		g := canvas{picture.Group{Class: "legend"}}
 		if s.Dots {
 			for k := -1; k <= 1; k++ {
-				body.printf(`<circle cx="%s" cy="%s" r="%s" fill="#ffffff" stroke="%s" stroke-width="1.25"/>`+"\n",
-					svgkit.Num(lx+swatch/2+float64(k)*dotSpread), svgkit.Num(ly), svgkit.Num(dotR), colors[i])
+				g.Add(picture.Circle{CX: lx + swatch/2 + float64(k)*dotSpread, CY: ly, R: dotR,
+					Paint: picture.Paint{Fill: background, Stroke: colors[i], StrokeWidth: 1.25}})
 			}
 		} else {
-			dash := ""
-			if s.Dashed {
-				dash = ` stroke-dasharray="6 4"`
-			}
-			body.line(lx, ly, lx+swatch, ly, colors[i], 2, dash)
-			body.printf(`<circle cx="%s" cy="%s" r="%s" fill="%s" stroke="#ffffff" stroke-width="1"/>`+"\n",
-				svgkit.Num(lx+swatch/2), svgkit.Num(ly), svgkit.Num(marker), colors[i])
+			g.Add(picture.Line{X1: lx, Y1: ly, X2: lx + swatch, Y2: ly, Stroke: colors[i], Width: 2, Dash: dash(s)},
+				picture.Circle{CX: lx + swatch/2, CY: ly, R: marker, Paint: picture.Paint{Fill: colors[i], Stroke: background}})
 		}
-		body.text(lx+swatch+6, ly+4, smallSize, "start", textColor, name, "")
-		body.printf("</g>\n")
+		g.text(lx+swatch+6, ly+4, smallSize, picture.Start, textColor, name)
+		body.Add(g.Group)
 		lx += w + 18
 	}
 	if len(c.Series) > 0 {
@@ -279,8 +276,8 @@ func (c LineChart) SVG() string {
 	// Grid and y ticks.
 	for i, t := range yticks {
 		ty := py(t)
-		body.line(plotX0, ty, plotX1, ty, gridColor, 1, "")
-		body.text(plotX0-6, ty+4, tickSize, "end", mutedColor, yLabels[i], "")
+		body.line(plotX0, ty, plotX1, ty, gridColor, 1)
+		body.text(plotX0-6, ty+4, tickSize, picture.End, mutedColor, yLabels[i])
 	}
 	// X ticks, skipping labels that would overlap the previous one, and
 	// the notes under them likewise.
@@ -288,28 +285,28 @@ func (c LineChart) SVG() string {
 	lastRight, lastNote := math.Inf(-1), math.Inf(-1)
 	for i, t := range xticks {
 		tx := px(t)
-		body.line(tx, plotY0, tx, plotY1, gridColor, 1, "")
-		body.line(tx, plotY1, tx, plotY1+4, axisColor, 1, "")
+		body.line(tx, plotY0, tx, plotY1, gridColor, 1)
+		body.line(tx, plotY1, tx, plotY1+4, axisColor, 1)
 		if w := svgkit.TextWidth(xLabels[i], tickSize); tx-w/2 >= lastRight+6 {
-			body.text(tx, plotY1+17, tickSize, "middle", mutedColor, xLabels[i], "")
+			body.text(tx, plotY1+17, tickSize, picture.Middle, mutedColor, xLabels[i])
 			lastRight = tx + w/2
 		}
 		if i < len(c.XNotes) && c.XNotes[i] != "" {
 			l := svgkit.Truncate(c.XNotes[i], tickSize, plotW)
 			if w := svgkit.TextWidth(l, tickSize); tx-w/2 >= lastNote+6 {
-				body.text(tx, plotY1+33, tickSize, "middle", textColor, l, "")
+				body.text(tx, plotY1+33, tickSize, picture.Middle, textColor, l)
 				lastNote = tx + w/2
 			}
 		}
 	}
 	if notesLabel != "" {
-		body.text(pad, plotY1+33, tickSize, "start", mutedColor, notesLabel, ` class="xnotes-label"`)
+		body.Add(picture.Text{X: pad, Y: plotY1 + 33, Size: tickSize, Fill: mutedColor, S: notesLabel, Class: "xnotes-label"})
 	}
 	// Axes.
-	body.line(plotX0, plotY1, plotX1, plotY1, axisColor, 1, "")
-	body.line(plotX0, plotY0, plotX0, plotY1, axisColor, 1, "")
+	body.line(plotX0, plotY1, plotX1, plotY1, axisColor, 1)
+	body.line(plotX0, plotY0, plotX0, plotY1, axisColor, 1)
 	if y0 < 0 && y1 > 0 {
-		body.line(plotX0, py(0), plotX1, py(0), axisColor, 1, "")
+		body.line(plotX0, py(0), plotX1, py(0), axisColor, 1)
 	}
 
 	// Where the markers are, in SVG coordinates, and the areas covered by
@@ -348,38 +345,30 @@ func (c LineChart) SVG() string {
 	// Vertical marker, labelled above the plot where no data is.
 	if vline {
 		vx := px(c.VLine)
-		body.printf(`<g class="vline">`)
-		if c.VLineLabel != "" {
-			body.printf("<title>%s</title>", svgkit.Escape(c.VLineLabel))
-		}
-		body.printf("\n")
-		body.line(vx, plotY0-4, vx, plotY1, mutedColor, 1.5, ` stroke-dasharray="2 3"`)
+		g := picture.Group{Class: "vline", Title: c.VLineLabel}
+		g.Add(picture.Line{X1: vx, Y1: plotY0 - 4, X2: vx, Y2: plotY1, Stroke: mutedColor, Width: 1.5, Dash: []float64{2, 3}})
 		if c.VLineLabel != "" {
 			l := svgkit.Truncate(c.VLineLabel, smallSize, plotW)
 			lw := svgkit.TextWidth(l, smallSize)
 			cx := math.Max(plotX0+lw/2, math.Min(plotX1-lw/2, vx))
-			body.text(cx, plotY0-8, smallSize, "middle", mutedColor, l, ` font-weight="600"`+haloAttrs)
+			g.Add(picture.Text{X: cx, Y: plotY0 - 8, Size: smallSize, Anchor: picture.Middle, Fill: mutedColor, S: l, Bold: true, Halo: true})
 		}
-		body.printf("</g>\n")
+		body.Add(g)
 		lines = append(lines, polyline{{vx, plotY0}, {vx, plotY1}})
 	}
 
 	// Horizontal ceiling line, labelled where no point or line is.
 	if hline {
 		hy := py(c.HLine)
-		body.printf(`<g class="hline">`)
-		if c.HLineLabel != "" {
-			body.printf("<title>%s</title>", svgkit.Escape(c.HLineLabel))
-		}
-		body.printf("\n")
-		body.line(plotX0, hy, plotX1, hy, textColor, 1.25, "")
+		g := canvas{picture.Group{Class: "hline", Title: c.HLineLabel}}
+		g.line(plotX0, hy, plotX1, hy, textColor, 1.25)
 		if c.HLineLabel != "" {
 			b := placeLabel(c.HLineLabel, smallSize, hy, plotX0, plotX1, plotY0, plotY1, taken, lines)
-			body.plate(b)
-			body.text(b.x0, b.y1-4, smallSize, "start", textColor, svgkit.Truncate(c.HLineLabel, smallSize, plotW-12), "")
+			g.plate(b)
+			g.text(b.x0, b.y1-4, smallSize, picture.Start, textColor, svgkit.Truncate(c.HLineLabel, smallSize, plotW-12))
 			taken = append(taken, b)
 		}
-		body.printf("</g>\n")
+		body.Add(g.Group)
 		lines = append(lines, polyline{{plotX0, hy}, {plotX1, hy}})
 	}
 
@@ -395,45 +384,36 @@ func (c LineChart) SVG() string {
 			order = append(order, i)
 		}
 	}
-	var labels canvas
+	var labels []picture.Item
 	for _, i := range order {
 		s := c.Series[i]
 		ps := s.points()
-		var d strings.Builder
+		var parts [][]picture.Point
 		pen := false
 		for j, p := range ps {
 			if !p.ok() {
 				pen = false
 				continue
 			}
-			cmd := "L"
 			if !pen {
-				cmd = "M"
+				parts = append(parts, nil)
 			}
-			fmt.Fprintf(&d, "%s%s %s ", cmd, svgkit.Num(at[i][j].x), svgkit.Num(at[i][j].y))
+			parts[len(parts)-1] = append(parts[len(parts)-1], picture.Point{X: at[i][j].x, Y: at[i][j].y})
 			pen = true
 		}
 		class := "series"
 		if s.Dots {
 			class = "dots"
 		}
-		body.printf(`<g class="%s">`, class)
-		if s.Name != "" {
-			body.printf("<title>%s</title>", svgkit.Escape(s.Name))
+		g := picture.Group{Class: class, Title: s.Name}
+		if len(parts) > 0 && !s.Dots {
+			g.Add(picture.Path{Parts: parts, Paint: picture.Paint{Stroke: colors[i], StrokeWidth: 2, RoundJoin: true, Dash: dash(s)}})
 		}
-		body.printf("\n")
-		dash := ""
-		if s.Dashed {
-			dash = ` stroke-dasharray="6 4"`
-		}
-		if d.Len() > 0 && !s.Dots {
-			body.printf(`<path d="%s" fill="none" stroke="%s" stroke-width="2" stroke-linejoin="round"%s/>`+"\n",
-				strings.TrimSpace(d.String()), colors[i], dash)
-		}
-		r, fill, stroke, sw := marker, colors[i], "#ffffff", "1"
+		paint := picture.Paint{Fill: colors[i], Stroke: background}
+		r := marker
 		switch {
 		case s.Dots:
-			r, fill, stroke, sw = dotR, "#ffffff", colors[i], "1.25"
+			r, paint = dotR, picture.Paint{Fill: background, Stroke: colors[i], StrokeWidth: 1.25}
 		case s.Dashed:
 			r = 2.5
 		}
@@ -442,9 +422,7 @@ func (c LineChart) SVG() string {
 				continue
 			}
 			x, y := at[i][j].x, at[i][j].y
-			body.printf(`<circle cx="%s" cy="%s" r="%s" fill="%s" stroke="%s" stroke-width="%s"><title>%s</title></circle>`+"\n",
-				svgkit.Num(x), svgkit.Num(y), svgkit.Num(r), fill, stroke, sw,
-				svgkit.Escape(pointNote(s.Name, formatValue(p.x, xUnit), formatValue(p.y, yUnit))))
+			g.Add(picture.Circle{CX: x, CY: y, R: r, Paint: paint, Title: pointNote(s.Name, formatValue(p.x, xUnit), formatValue(p.y, yUnit))})
 			if !s.Labels {
 				continue
 			}
@@ -477,18 +455,19 @@ func (c LineChart) SVG() string {
 						continue
 					}
 					taken = append(taken, b)
-					labels.text((b.x0+b.x1)/2, b.y1-3, tickSize, "middle", colors[i], l, ` font-weight="600"`+haloAttrs)
+					labels = append(labels, picture.Text{X: (b.x0 + b.x1) / 2, Y: b.y1 - 3, Size: tickSize, Anchor: picture.Middle,
+						Fill: colors[i], S: l, Bold: true, Halo: true})
 					placed = true
 					break
 				}
 			}
 		}
-		body.printf("</g>\n")
+		body.Add(g)
 	}
-	body.b.WriteString(labels.b.String())
+	body.Add(labels...)
 
 	if len(c.Series) == 0 {
-		body.text(plotX0+plotW/2, plotY0+plotH/2, smallSize, "middle", mutedColor, "no data", "")
+		body.text(plotX0+plotW/2, plotY0+plotH/2, smallSize, picture.Middle, mutedColor, "no data")
 	}
 
 	// Axis labels.
@@ -501,16 +480,23 @@ func (c LineChart) SVG() string {
 		xl := svgkit.Truncate(c.XLabel, smallSize, width-2*pad)
 		half := svgkit.TextWidth(xl, smallSize) / 2
 		cx := math.Max(pad+half, math.Min(width-pad-half, plotX0+plotW/2))
-		body.text(cx, below+37, smallSize, "middle", textColor, xl, "")
+		body.text(cx, below+37, smallSize, picture.Middle, textColor, xl)
 		height = below + 37 + pad - 2
 	}
 	if c.YLabel != "" {
 		yl := svgkit.Truncate(c.YLabel, smallSize, plotH+40)
 		cy := plotY0 + plotH/2
-		body.text(0, 0, smallSize, "middle", textColor, yl,
-			fmt.Sprintf(` transform="translate(%s %s) rotate(-90)"`, svgkit.Num(pad+9), svgkit.Num(cy)))
+		body.Add(picture.Text{X: pad + 9, Y: cy, Size: smallSize, Anchor: picture.Middle, Fill: textColor, S: yl, Vertical: true})
 	}
 	return document(width, height, title, &body)
+}
+
+// dash is the dash pattern of a series' line: dashed or solid.
+func dash(s Series) []float64 {
+	if s.Dashed {
+		return []float64{6, 4}
+	}
+	return nil
 }
 
 // placeLabel finds where a label of size for a horizontal line at y

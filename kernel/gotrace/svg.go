@@ -1,13 +1,12 @@
 package gotrace
 
 import (
-	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/gocurrent/gocurrent/kernel/picture"
 	"github.com/gocurrent/gocurrent/kernel/svgkit"
 )
 
@@ -48,37 +47,24 @@ type laneItem struct {
 	g          int32
 }
 
-// svgWriter is a strings.Builder with helpers for numbers and escaping.
-type svgWriter struct{ strings.Builder }
+// drawing collects the shapes of the picture.
+type drawing struct{ picture.Group }
 
-func (w *svgWriter) s(parts ...string) {
-	for _, p := range parts {
-		w.WriteString(p)
-	}
+// line draws a line from (x1, y1) to (x2, y2) in color.
+func (d *drawing) line(x1, y1, x2, y2 float64, color string) {
+	d.Add(picture.Line{X1: x1, Y1: y1, X2: x2, Y2: y2, Stroke: color})
 }
 
-// line writes a line from (x1, y1) to (x2, y2) in color.
-func (w *svgWriter) line(x1, y1, x2, y2 float64, color string) {
-	w.s(`<line x1="`, svgkit.Num(x1), `" x2="`, svgkit.Num(x2), `" y1="`, svgkit.Num(y1), `" y2="`, svgkit.Num(y2), `" stroke="`, color, `"/>`)
+// text draws s at (x, y) in the picture's 12 px text colour, or as t
+// says otherwise.
+func (d *drawing) text(x, y float64, s string, t picture.Text) {
+	t.X, t.Y, t.S = x, y, s
+	d.Add(t)
 }
 
-// num writes x with at most one decimal.
-func (w *svgWriter) num(x float64) {
-	w.WriteString(svgkit.Num(x))
-}
-
-// esc writes s XML-escaped.
-func (w *svgWriter) esc(s string) { svgkit.WriteEscaped(&w.Builder, s) }
-
-// text writes a <text> element.
-func (w *svgWriter) text(x, y float64, attrs, s string) {
-	w.s(`<text x="`)
-	w.num(x)
-	w.s(`" y="`)
-	w.num(y)
-	w.s(`"`, attrs, `>`)
-	w.esc(s)
-	w.s("</text>\n")
+// rect draws a rectangle filled with color.
+func (d *drawing) rect(x, y, w, h float64, color string) {
+	d.Add(picture.Rect{X: x, Y: y, W: w, H: h, Paint: picture.Paint{Fill: color}})
 }
 
 // geometry maps trace time to x.
@@ -91,10 +77,14 @@ type geometry struct {
 
 func (g geometry) x(t int64) float64 { return g.left + float64(t-g.t0)*g.scale }
 
-// SVG draws the trace: one lane per processor with the goroutines that ran
-// on it, coloured by group; under it, how many of the cell's goroutines were
-// running, runnable, blocked and in a system call over time; and legends.
-func (t *Trace) SVG() string {
+// SVG renders the picture of the trace as a standalone SVG document.
+func (t *Trace) SVG() string { return t.Picture().SVG() }
+
+// Picture draws the trace: one lane per processor with the goroutines that
+// ran on it, coloured by group; under it, how many of the cell's
+// goroutines were running, runnable, blocked and in a system call over
+// time; and legends.
+func (t *Trace) Picture() *picture.Picture {
 	width := t.opt.Width
 	if width <= 0 {
 		width = 900
@@ -115,10 +105,8 @@ func (t *Trace) SVG() string {
 	barH := laneH - stripH - gap
 	labelEvery := (12 + laneH - 1) / laneH // lane labels at least 12 px apart
 
-	var w svgWriter
-	w.Grow(64 << 10)
-	var body svgWriter
-	body.Grow(64 << 10)
+	var body drawing
+	muted := picture.Text{Fill: mutedColor}
 
 	// Title line.
 	y := 22.0
@@ -131,13 +119,13 @@ func (t *Trace) SVG() string {
 	if t.incomplete != "" {
 		head = "Incomplete trace · " + head
 	}
-	body.text(12, y, ` font-size="14" font-weight="600"`, svgkit.Truncate(head, 14, W-24))
+	body.text(12, y, svgkit.Truncate(head, 14, W-24), picture.Text{Size: 14, Bold: true})
 	y += 14
 
 	// GC strip.
 	lanesTop := y
 	if len(t.spans) > 0 {
-		body.text(geo.left-8, y+8, ` text-anchor="end" font-size="10" fill="`+mutedColor+`"`, "GC")
+		body.text(geo.left-8, y+8, "GC", picture.Text{Anchor: picture.End, Size: 10, Fill: mutedColor})
 		t.drawSpans(&body, geo, y)
 		y += 16
 	}
@@ -167,15 +155,9 @@ func (t *Trace) SVG() string {
 	lr := laneRenderer{t: t, geo: geo, bucket: float64(bucket), desc: make(map[int32]string)}
 	for p := range lanes {
 		ly := y + float64(p*laneH)
-		body.s(`<rect x="`)
-		body.num(geo.left)
-		body.s(`" y="`)
-		body.num(ly)
-		body.s(`" width="`)
-		body.num(geo.plotW)
-		body.s(`" height="`, itoa(laneH-1), `" fill="`, laneColor, `"/>`, "\n")
+		body.rect(geo.left, ly, geo.plotW, float64(laneH-1), laneColor)
 		if p%labelEvery == 0 {
-			body.text(geo.left-8, ly+float64(barH)/2+4, ` text-anchor="end" font-size="11"`, "P"+strconv.Itoa(p))
+			body.text(geo.left-8, ly+float64(barH)/2+4, "P"+strconv.Itoa(p), picture.Text{Anchor: picture.End, Size: 11})
 		}
 	}
 	// Grid lines go over the lane backgrounds and under the bars.
@@ -187,17 +169,12 @@ func (t *Trace) SVG() string {
 	for _, tk := range ticks {
 		x := geo.left + tk*unit*geo.scale
 		body.line(x, lanesTop, x, areaBottom, gridColor)
-		body.s("\n")
 	}
 	for p := range lanes {
 		ly := y + float64(p*laneH)
-		body.s(`<g transform="translate(0,`, svgkit.Num(ly), `)">`, "\n")
-		lr.draw(&body, runs[p], float64(barH), false)
-		body.s("</g>\n")
+		body.Add(picture.Group{DY: ly, Items: lr.draw(runs[p], float64(barH), false)})
 		if len(syss[p]) > 0 {
-			body.s(`<g transform="translate(0,`, svgkit.Num(ly+float64(barH)), `)">`, "\n")
-			lr.draw(&body, syss[p], float64(stripH), true)
-			body.s("</g>\n")
+			body.Add(picture.Group{DY: ly + float64(barH), Items: lr.draw(syss[p], float64(stripH), true)})
 		}
 	}
 
@@ -206,38 +183,37 @@ func (t *Trace) SVG() string {
 
 	// Time axis.
 	body.line(geo.left, areaBottom, geo.left+geo.plotW, areaBottom, axisColor)
-	body.s("\n")
 	dec := tickDecimals(ticks)
 	for _, tk := range ticks {
 		x := geo.left + tk*unit*geo.scale
 		body.line(x, areaBottom, x, areaBottom+4, axisColor)
-		body.s("\n")
-		body.text(x, areaBottom+16, ` text-anchor="middle" font-size="11"`, strconv.FormatFloat(tk, 'f', dec, 64))
+		body.text(x, areaBottom+16, strconv.FormatFloat(tk, 'f', dec, 64), picture.Text{Anchor: picture.Middle, Size: 11})
 	}
 	y = areaBottom + 34
-	body.text(geo.left+geo.plotW/2, y, ` text-anchor="middle"`, "time since the cell started ("+unitName+")")
+	body.text(geo.left+geo.plotW/2, y, "time since the cell started ("+unitName+")", picture.Text{Anchor: picture.Middle})
 
 	// State legend.
 	y += 24
 	x := 12.0
 	for _, st := range areaStates {
-		body.s(`<rect x="`, svgkit.Num(x), `" y="`, svgkit.Num(y-9), `" width="10" height="10" fill="`, st.color, `"/>`)
-		body.text(x+14, y, "", st.name)
+		body.rect(x, y-9, 10, 10, st.color)
+		body.text(x+14, y, st.name, picture.Text{})
 		x += 14 + svgkit.TextWidth(st.name, 12) + 16
 	}
 	y += 18
 	x = 12
 	if hasSys {
-		body.s(`<rect x="`, svgkit.Num(x), `" y="`, svgkit.Num(y-9), `" width="18" height="10" fill="url(#h`, lr.hatchLegend(), `)" stroke="`, axisColor, `" stroke-width="0.5"/>`)
+		body.Add(picture.Rect{X: x, Y: y - 9, W: 18, H: 10, Hatch: true,
+			Paint: picture.Paint{Fill: mutedColor, Stroke: axisColor, StrokeWidth: 0.5}})
 		s := "strip under a P lane: in a system call (entered on that P)"
-		body.text(x+22, y, "", s)
+		body.text(x+22, y, s, picture.Text{})
 		x += 22 + svgkit.TextWidth(s, 12) + 16
 	}
 	if len(t.spans) > 0 {
-		body.s(`<rect x="`, svgkit.Num(x), `" y="`, svgkit.Num(y-9), `" width="10" height="10" fill="`, gcColor, `"/>`)
-		body.s(`<rect x="`, svgkit.Num(x+10), `" y="`, svgkit.Num(y-9), `" width="4" height="10" fill="`, stwColor, `"/>`)
+		body.rect(x, y-9, 10, 10, gcColor)
+		body.rect(x+10, y-9, 4, 10, stwColor)
 		s := "GC running / stop-the-world"
-		body.text(x+18, y, "", s)
+		body.text(x+18, y, s, picture.Text{})
 		x += 18 + svgkit.TextWidth(s, 12) + 16
 	}
 	if x > 12 {
@@ -246,7 +222,7 @@ func (t *Trace) SVG() string {
 
 	// Group legend.
 	y += 8
-	body.text(12, y, ` font-weight="600"`, "Goroutines by where they were started (bar colours)")
+	body.text(12, y, "Goroutines by where they were started (bar colours)", picture.Text{Bold: true})
 	y += 2
 	var entries []group
 	var hidden, hiddenCount int
@@ -281,42 +257,27 @@ func (t *Trace) SVG() string {
 	for i, gr := range entries {
 		cx := 12 + float64(i%cols)*colW
 		cy := y + float64(i/cols+1)*rowH
-		body.s(`<rect x="`, svgkit.Num(cx), `" y="`, svgkit.Num(cy-9), `" width="10" height="10" fill="`, gr.color, `"/>`)
+		body.rect(cx, cy-9, 10, 10, gr.color)
 		l, tail := legend(gr)
-		body.text(cx+14, cy, "", svgkit.Truncate(l, 12, colW-24-svgkit.TextWidth(tail, 12))+tail)
+		body.text(cx+14, cy, svgkit.Truncate(l, 12, colW-24-svgkit.TextWidth(tail, 12))+tail, picture.Text{})
 	}
 	y += float64((len(entries)+cols-1)/cols) * rowH
 	if hidden > 0 {
 		y += rowH
-		body.text(12, y, ` fill="`+mutedColor+`"`, "… and "+plural(hidden, "more group", "more groups")+" ("+plural(hiddenCount, "goroutine", "goroutines")+"), colours repeat")
+		body.text(12, y, "… and "+plural(hidden, "more group", "more groups")+" ("+plural(hiddenCount, "goroutine", "goroutines")+"), colours repeat", muted)
 	}
 	if len(entries) == 0 {
 		y += rowH
-		body.text(12, y, ` fill="`+mutedColor+`"`, "no goroutines in this trace")
+		body.text(12, y, "no goroutines in this trace", muted)
 	}
-	H := y + 16
+	H := math.Ceil(y + 16)
 
 	// Document.
-	w.s(`<svg xmlns="http://www.w3.org/2000/svg" width="`, itoa(width), `" height="`, svgkit.Num(math.Ceil(H)),
-		`" viewBox="0 0 `, itoa(width), ` `, svgkit.Num(math.Ceil(H)), `" font-family="`, fontFamily, `" font-size="12" fill="`, textColor, `">`, "\n")
-	w.s("<title>Go execution trace: goroutines on processors over time</title>\n")
-	if hasSys {
-		w.s("<defs>\n")
-		for i, c := range lr.hatchColors() {
-			w.s(`<pattern id="h`, strconv.Itoa(i), `" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="2" height="4" fill="`, c, `"/></pattern>`, "\n")
-		}
-		w.s("</defs>\n")
-	}
-	w.s(`<rect x="0.5" y="0.5" width="`, itoa(width-1), `" height="`, svgkit.Num(math.Ceil(H)-1), `" fill="`, bgColor, `" stroke="`, border, `"/>`, "\n")
-	w.WriteString(body.String())
-	w.s("</svg>\n")
-	// Pattern ids unique to this picture: two traces shown in one page
-	// (notebooks inline SVG) must not take each other's patterns.
-	out := w.String()
-	h := fnv.New32a()
-	h.Write([]byte(out))
-	prefix := fmt.Sprintf("gt%08x", h.Sum32())
-	return strings.NewReplacer(`id="h`, `id="`+prefix+`h`, `url(#h`, `url(#`+prefix+`h`).Replace(out)
+	pic := &picture.Picture{Width: W, Height: H, Title: "Go execution trace: goroutines on processors over time",
+		FontFamily: fontFamily, FontSize: 12, TextFill: textColor}
+	pic.Add(picture.Rect{X: 0.5, Y: 0.5, W: W - 1, H: H - 1, Paint: picture.Paint{Fill: bgColor, Stroke: border}})
+	pic.Add(body.Items...)
+	return pic
 }
 
 // laneRenderer draws the intervals of one lane: an interval at least a
@@ -328,33 +289,7 @@ type laneRenderer struct {
 	geo    geometry
 	bucket float64
 	desc   map[int32]string
-	hatchs map[string]int // colour → hatch pattern number
-	colors []string
 }
-
-// hatch is the id number of the hatch pattern in group gi's colour.
-func (lr *laneRenderer) hatch(gi int32) string {
-	return lr.hatchOf(lr.t.groups[gi].color)
-}
-
-func (lr *laneRenderer) hatchOf(c string) string {
-	if lr.hatchs == nil {
-		lr.hatchs = make(map[string]int)
-	}
-	i, ok := lr.hatchs[c]
-	if !ok {
-		i = len(lr.colors)
-		lr.hatchs[c] = i
-		lr.colors = append(lr.colors, c)
-	}
-	return strconv.Itoa(i)
-}
-
-// hatchLegend is the hatch pattern of the legend: in the muted colour.
-func (lr *laneRenderer) hatchLegend() string { return lr.hatchOf(mutedColor) }
-
-// hatchColors lists the colours of the hatch patterns used.
-func (lr *laneRenderer) hatchColors() []string { return lr.colors }
 
 type bucketAcc struct {
 	col    int
@@ -381,9 +316,12 @@ type mergedRect struct {
 	byG    []groupNS
 }
 
-var opacityLevels = []string{"0.35", "0.55", "0.75", "1"}
+var opacityLevels = []float64{0.35, 0.55, 0.75, 1}
 
-func (lr *laneRenderer) draw(w *svgWriter, items []laneItem, h float64, sys bool) {
+// draw returns the rects of one lane's items, h high from y = 0; sys
+// rects are hatched.
+func (lr *laneRenderer) draw(items []laneItem, h float64, sys bool) []picture.Item {
+	var out []picture.Item
 	slices.SortFunc(items, func(a, b laneItem) int {
 		switch {
 		case a.start < b.start:
@@ -393,7 +331,6 @@ func (lr *laneRenderer) draw(w *svgWriter, items []laneItem, h float64, sys bool
 		}
 		return 0
 	})
-	hs := svgkit.Num(h)
 	acc := bucketAcc{col: -1}
 	var m mergedRect
 	flushMerged := func() {
@@ -404,16 +341,10 @@ func (lr *laneRenderer) draw(w *svgWriter, items []laneItem, h float64, sys bool
 		x := lr.geo.left + float64(m.x0)*lr.bucket
 		wd := float64(m.x1-m.x0+1) * lr.bucket
 		gr := &lr.t.groups[m.group]
-		w.s(`<rect x="`, svgkit.Num(x), `" width="`, svgkit.Num(wd), `" height="`, hs, `" fill="`)
-		if sys {
-			w.s(`url(#h`, lr.hatch(m.group), `)`)
-		} else {
-			w.s(gr.color)
-		}
+		r := picture.Rect{X: x, W: wd, H: h, Hatch: sys, Paint: picture.Paint{Fill: gr.color}}
 		if m.level < len(opacityLevels)-1 {
-			w.s(`" fill-opacity="`, opacityLevels[m.level])
+			r.FillOpacity = opacityLevels[m.level]
 		}
-		w.s(`"><title>`)
 		what := "ran"
 		if sys {
 			what = "were in system calls"
@@ -422,10 +353,10 @@ func (lr *laneRenderer) draw(w *svgWriter, items []laneItem, h float64, sys bool
 		if len(m.byG) > 1 {
 			mostly = "mostly " + mostly
 		}
-		w.esc(plural(m.n, "goroutine", "goroutines") + " " + what + " here between " +
+		r.Title = plural(m.n, "goroutine", "goroutines") + " " + what + " here between " +
 			fmtAt(m.t0-lr.t.t0) + " and " + fmtAt(m.t1-lr.t.t0) + ", " + mostly +
-			" (" + fmtDur(m.busy) + " in all)")
-		w.s("</title></rect>\n")
+			" (" + fmtDur(m.busy) + " in all)"
+		out = append(out, r)
 	}
 	flushAcc := func() {
 		if acc.col < 0 {
@@ -470,23 +401,16 @@ func (lr *laneRenderer) draw(w *svgWriter, items []laneItem, h float64, sys bool
 		g := &lr.t.gs[it.g]
 		if x1-x0 >= lr.bucket {
 			gr := &lr.t.groups[g.group]
-			w.s(`<rect x="`, svgkit.Num(x0), `" width="`, svgkit.Num(x1-x0), `" height="`, hs, `" fill="`)
+			title := lr.describe(it.g)
 			if sys {
-				w.s(`url(#h`, lr.hatch(g.group), `)`)
+				title += " — in a system call for " + fmtDur(it.end-it.start)
 			} else {
-				w.s(gr.color)
-			}
-			w.s(`"><title>`)
-			w.esc(lr.describe(it.g))
-			if sys {
-				w.esc(" — in a system call for " + fmtDur(it.end-it.start))
-			} else {
-				w.esc(" — running " + fmtDur(it.end-it.start))
+				title += " — running " + fmtDur(it.end-it.start)
 				if tot := g.totals[slotRunning]; tot > (it.end-it.start)*11/10 {
-					w.esc(" (" + fmtDur(tot) + " in all)")
+					title += " (" + fmtDur(tot) + " in all)"
 				}
 			}
-			w.s("</title></rect>\n")
+			out = append(out, picture.Rect{X: x0, W: x1 - x0, H: h, Hatch: sys, Paint: picture.Paint{Fill: gr.color}, Title: title})
 			continue
 		}
 		col := int(((x0+x1)/2 - lr.geo.left) / lr.bucket)
@@ -516,6 +440,7 @@ func (lr *laneRenderer) draw(w *svgWriter, items []laneItem, h float64, sys bool
 	}
 	flushAcc()
 	flushMerged()
+	return out
 }
 
 // describe is the start of a goroutine's hover text:
@@ -571,7 +496,7 @@ func (t *Trace) describe(g *goroutine) string {
 
 // drawSpans draws GC phases and stop-the-world pauses in a strip, merging
 // spans closer than a pixel.
-func (t *Trace) drawSpans(w *svgWriter, geo geometry, y float64) {
+func (t *Trace) drawSpans(d *drawing, geo geometry, y float64) {
 	spans := slices.Clone(t.spans)
 	slices.SortFunc(spans, func(a, b span) int {
 		if a.stw != b.stw {
@@ -604,15 +529,16 @@ func (t *Trace) drawSpans(w *svgWriter, geo geometry, y float64) {
 		if cur.stw {
 			color, h, dy = stwColor, 10, -1
 		}
-		w.s(`<rect x="`, svgkit.Num(cur.x0), `" y="`, svgkit.Num(y+dy), `" width="`, svgkit.Num(max(cur.x1-cur.x0, 1)), `" height="`, svgkit.Num(h), `" fill="`, color, `"><title>`)
-		if cur.n == 1 {
-			w.esc(cur.name + ": " + fmtDur(cur.ns))
-		} else if cur.stw {
-			w.esc(itoa(cur.n) + " stop-the-world pauses: " + fmtDur(cur.ns))
-		} else {
-			w.esc(itoa(cur.n) + " GC phases: " + fmtDur(cur.ns))
+		var title string
+		switch {
+		case cur.n == 1:
+			title = cur.name + ": " + fmtDur(cur.ns)
+		case cur.stw:
+			title = itoa(cur.n) + " stop-the-world pauses: " + fmtDur(cur.ns)
+		default:
+			title = itoa(cur.n) + " GC phases: " + fmtDur(cur.ns)
 		}
-		w.s("</title></rect>\n")
+		d.Add(picture.Rect{X: cur.x0, Y: y + dy, W: max(cur.x1-cur.x0, 1), H: h, Paint: picture.Paint{Fill: color}, Title: title})
 		cur = run{}
 	}
 	for _, s := range spans {
@@ -632,7 +558,7 @@ func (t *Trace) drawSpans(w *svgWriter, geo geometry, y float64) {
 
 // drawArea draws how many of the cell's goroutines were in each state, per
 // pixel column (time-weighted average), as stacked areas.
-func (t *Trace) drawArea(w *svgWriter, geo geometry, top, h float64) {
+func (t *Trace) drawArea(d *drawing, geo geometry, top, h float64) {
 	ncols := max(int(geo.plotW), 1)
 	colNS := float64(t.t1-t.t0) / float64(ncols)
 	if colNS <= 0 {
@@ -670,12 +596,12 @@ func (t *Trace) drawArea(w *svgWriter, geo geometry, top, h float64) {
 		diff[k][c1]--
 	}
 	// Background and frame.
-	w.s(`<rect x="`, svgkit.Num(geo.left), `" y="`, svgkit.Num(top), `" width="`, svgkit.Num(geo.plotW), `" height="`, svgkit.Num(h), `" fill="none" stroke="`, gridColor, `"/>`, "\n")
+	d.Add(picture.Rect{X: geo.left, Y: top, W: geo.plotW, H: h, Paint: picture.Paint{Stroke: gridColor}})
 	// Rotated axis title.
 	cy := top + h/2
-	w.s(`<text transform="translate(`, svgkit.Num(16), `,`, svgkit.Num(cy), `) rotate(-90)" text-anchor="middle" font-size="11" fill="`, mutedColor, `">cell goroutines</text>`, "\n")
+	d.text(16, cy, "cell goroutines", picture.Text{Vertical: true, Anchor: picture.Middle, Size: 11, Fill: mutedColor})
 	if !any {
-		w.text(geo.left+geo.plotW/2, cy+4, ` text-anchor="middle" fill="`+mutedColor+`"`, "no goroutines of the cell in this trace")
+		d.text(geo.left+geo.plotW/2, cy+4, "no goroutines of the cell in this trace", picture.Text{Anchor: picture.Middle, Fill: mutedColor})
 		return
 	}
 	var vals [nSlots][]float64
@@ -701,10 +627,10 @@ func (t *Trace) drawArea(w *svgWriter, geo geometry, top, h float64) {
 	for _, v := range yt {
 		yy := yOf(v)
 		if v > 0 && v < top1 {
-			w.line(geo.left, yy, geo.left+geo.plotW, yy, gridColor)
+			d.line(geo.left, yy, geo.left+geo.plotW, yy, gridColor)
 		}
-		w.line(geo.left-4, yy, geo.left, yy, axisColor)
-		w.text(geo.left-6, yy+4, ` text-anchor="end" font-size="11"`, fmtCount(v))
+		d.line(geo.left-4, yy, geo.left, yy, axisColor)
+		d.text(geo.left-6, yy+4, fmtCount(v), picture.Text{Anchor: picture.End, Size: 11})
 	}
 	lower := make([]float64, ncols)
 	upper := make([]float64, ncols)
@@ -718,25 +644,22 @@ func (t *Trace) drawArea(w *svgWriter, geo geometry, top, h float64) {
 			}
 		}
 		if nonzero {
-			w.s(`<path fill="`, st.color, `" d="`)
 			// Upper edge left to right, lower edge back.
 			xs := func(c int) float64 { return geo.left + float64(c) + 0.5 }
-			pathPoints(w, ncols, func(c int) (float64, float64) { return xs(c), yOf(upper[c]) }, true)
-			pathPoints(w, ncols, func(c int) (float64, float64) {
+			edge := pathPoints(nil, ncols, func(c int) (float64, float64) { return xs(c), yOf(upper[c]) })
+			edge = pathPoints(edge, ncols, func(c int) (float64, float64) {
 				c = ncols - 1 - c
 				return xs(c), yOf(lower[c])
-			}, false)
-			w.s(`Z"><title>`)
-			w.esc(st.name)
-			w.s("</title></path>\n")
+			})
+			d.Add(picture.Path{Parts: [][]picture.Point{edge}, Closed: true, Paint: picture.Paint{Fill: st.color}, Title: st.name})
 		}
 		copy(lower, upper)
 	}
 }
 
-// pathPoints writes the points of a polyline, leaving out points in the
-// middle of horizontal runs.
-func pathPoints(w *svgWriter, n int, pt func(int) (float64, float64), first bool) {
+// pathPoints appends the points of a polyline to ps, leaving out points in
+// the middle of horizontal runs.
+func pathPoints(ps []picture.Point, n int, pt func(int) (float64, float64)) []picture.Point {
 	prevY := math.NaN()
 	for i := range n {
 		x, y := pt(i)
@@ -749,16 +672,10 @@ func pathPoints(w *svgWriter, n int, pt func(int) (float64, float64), first bool
 		if i > 0 && i < n-1 && y == prevY && nextSame {
 			continue
 		}
-		if first && i == 0 {
-			w.s("M")
-		} else {
-			w.s("L")
-		}
-		w.num(x)
-		w.s(",")
-		w.num(y)
+		ps = append(ps, picture.Point{X: x, Y: y})
 		prevY = y
 	}
+	return ps
 }
 
 // timeUnit picks the axis unit for a trace of dur ns.
