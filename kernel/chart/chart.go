@@ -1,14 +1,15 @@
-// Package chart draws bar charts and line charts as standalone SVG documents
-// for Jupyter display_data (image/svg+xml), and renders plain-text tables for
-// the text/plain fallback.
+// Package chart draws bar charts and line charts for Jupyter display_data,
+// and renders plain-text tables for the text/plain fallback.
 //
-// The SVG output needs nothing from the page that shows it: no scripts, no
-// style sheets, no external fonts or images. Every chart paints its own white
+// A chart is drawn once, as a picture (kernel/picture), and shown both as a
+// standalone SVG document (image/svg+xml), with hover titles on its bars
+// and points, and as a PNG image for the places that do not show SVG. The
+// picture needs nothing from the page that shows it: no scripts, no style
+// sheets, no external fonts or images. Every chart paints its own white
 // background with dark text, so it reads the same in JupyterLab's light and
 // dark themes, in the classic Notebook and in GitHub's notebook viewer, which
-// all show it as an image. Text is XML-escaped, the first child of the root
-// element is a <title> naming the chart, and axes carry units with tick marks
-// at "nice" values (1, 2 or 5 × 10^k).
+// all show it as an image. The first <title> of the SVG names the chart,
+// and axes carry units with tick marks at "nice" values (1, 2 or 5 × 10^k).
 package chart
 
 // Bar is one bar of a bar chart.

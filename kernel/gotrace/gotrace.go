@@ -13,10 +13,11 @@
 // small changes of the dump format between Go releases do not break it.
 // Both readers feed the same events to the same analysis.
 //
-// The picture (Trace.SVG) is a standalone SVG document with its own white
-// background and dark text, no scripts and no external resources, so it reads
-// the same in JupyterLab's light and dark themes, the classic Notebook and
-// GitHub's notebook viewer. However many goroutines the trace holds, it draws
+// The picture (Trace.Picture, shown as SVG and PNG by kernel/picture) has
+// its own white background and dark text, no scripts and no external
+// resources, so it reads the same in JupyterLab's light and dark themes, the
+// classic Notebook and GitHub's notebook viewer. However many goroutines the
+// trace holds, it draws
 // at most about one rectangle per processor lane per pixel column: intervals
 // narrower than a pixel are merged into per-column rectangles coloured by the
 // group that ran most there.
@@ -50,7 +51,7 @@ type Options struct {
 	// created a goroutine gives the label "cell line N", and the new
 	// goroutine's start function gives the function name.
 	CellFile string
-	// Width is the SVG width in pixels, default 900.
+	// Width is the picture's width in CSS pixels, default 900.
 	Width int
 }
 

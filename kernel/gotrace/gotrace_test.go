@@ -690,6 +690,9 @@ func TestTenThousandGoroutines(t *testing.T) {
 	}
 	checkSVG(t, svg)
 	writeSample(t, "tenk.svg", svg)
+	start = time.Now()
+	b := checkPNG(t, tr.Picture())
+	t.Logf("picture and PNG %v, PNG %d bytes", time.Since(start), len(b))
 }
 
 // BenchmarkTenThousandGoroutines measures Load and SVG for a trace of

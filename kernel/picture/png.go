@@ -24,15 +24,15 @@ func (p *Picture) PNG(scale float64) ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
-	if err := enc.Encode(&b, img); err != nil {
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
+	if err := enc.Encode(&b, paletted(img)); err != nil {
 		return nil, fmt.Errorf("picture: encode the PNG: %w", err)
 	}
 	return b.Bytes(), nil
 }
 
 // Image draws the picture on a white image of scale × its Size in pixels.
-func (p *Picture) Image(scale float64) (image.Image, error) {
+func (p *Picture) Image(scale float64) (*image.RGBA, error) {
 	dpi := 72 * scale
 	if !(scale > 0) || dpi != math.Round(dpi) || dpi > 72*16 {
 		return nil, fmt.Errorf("picture: scale %g is not one of 1, 1.5, 2, ... 16", scale)
@@ -49,17 +49,166 @@ func (p *Picture) Image(scale float64) (image.Image, error) {
 	// as in SVG.
 	c.Translate(vg.Point{Y: vg.Length(h)})
 	c.Scale(1, -1)
-	r := rasterizer{c: c, fonts: fs, pic: p}
+	// Shapes are clipped to the canvas with a margin: the rasterizer
+	// would take forever over a line to a point at 1e300.
+	r := rasterizer{c: c, fonts: fs, pic: p, view: box{-margin, -margin, float64(w) + margin, float64(h) + margin}}
 	if err := r.items(p.Items); err != nil {
 		return nil, err
 	}
-	return c.Image(), nil
+	img, ok := c.Image().(*image.RGBA)
+	if !ok {
+		return nil, fmt.Errorf("picture: the canvas draws on a %T, not an *image.RGBA", c.Image())
+	}
+	return img, nil
 }
 
 type rasterizer struct {
-	c     *vgimg.Canvas
-	fonts *fonts
-	pic   *Picture
+	c      *vgimg.Canvas
+	fonts  *fonts
+	pic    *Picture
+	view   box     // what is drawn, in the picture's coordinates
+	dx, dy float64 // where the current group is moved to
+}
+
+// margin is how far outside the canvas shapes are kept, so that clipping
+// leaves no trace of its edges (strokes, halos) on the canvas.
+const margin = 16
+
+// box is a rectangle: x0 ≤ x ≤ x1, y0 ≤ y ≤ y1.
+type box struct{ x0, y0, x1, y1 float64 }
+
+// local is the view in the current group's coordinates.
+func (r *rasterizer) local() box {
+	return box{r.view.x0 - r.dx, r.view.y0 - r.dy, r.view.x1 - r.dx, r.view.y1 - r.dy}
+}
+
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// clipSegment is the part of the segment from a to b inside v (Liang and
+// Barsky's algorithm); ok is false when none is. An end moved to an edge
+// of v is put exactly on it: from a point at 1e300, a + t·(b - a) would
+// lose the digits that matter.
+func clipSegment(a, b Point, v box) (Point, Point, bool) {
+	if !finite(a.X, a.Y, b.X, b.Y) {
+		return a, b, false
+	}
+	t0, t1 := 0.0, 1.0
+	e0, e1 := -1, -1 // the edges the ends were moved to
+	dx, dy := b.X-a.X, b.Y-a.Y
+	edges := [4]float64{v.x0, v.x1, v.y0, v.y1}
+	for i, e := range [4][2]float64{{-dx, a.X - v.x0}, {dx, v.x1 - a.X}, {-dy, a.Y - v.y0}, {dy, v.y1 - a.Y}} {
+		p, q := e[0], e[1]
+		if p == 0 {
+			if q < 0 {
+				return a, b, false
+			}
+			continue
+		}
+		t := q / p
+		if p < 0 && t > t0 {
+			t0, e0 = t, i
+		} else if p > 0 && t < t1 {
+			t1, e1 = t, i
+		}
+		if t0 > t1 {
+			return a, b, false
+		}
+	}
+	at := func(t float64, edge int, end Point) Point {
+		if edge < 0 {
+			return end
+		}
+		q := Point{a.X + t*dx, a.Y + t*dy}
+		if edge < 2 {
+			q.X = edges[edge]
+		} else {
+			q.Y = edges[edge]
+		}
+		return q
+	}
+	return at(t0, e0, a), at(t1, e1, b), true
+}
+
+// clipPolyline is the parts of a polyline inside v.
+func clipPolyline(ps []Point, v box) [][]Point {
+	var out [][]Point
+	var cur []Point
+	for i := 1; i < len(ps); i++ {
+		a, b, ok := clipSegment(ps[i-1], ps[i], v)
+		if !ok {
+			if len(cur) > 0 {
+				out, cur = append(out, cur), nil
+			}
+			continue
+		}
+		if len(cur) == 0 || cur[len(cur)-1] != a {
+			if len(cur) > 0 {
+				out = append(out, cur)
+			}
+			cur = []Point{a}
+		}
+		cur = append(cur, b)
+		if b != ps[i] { // left the view
+			out, cur = append(out, cur), nil
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// clipPolygon is the part of a polygon inside v (Sutherland and Hodgman),
+// nil if a corner is not a finite number.
+func clipPolygon(ps []Point, v box) []Point {
+	for _, p := range ps {
+		if !finite(p.X, p.Y) {
+			return nil
+		}
+	}
+	ps = clipAxis(ps, false, v.x0, true)
+	ps = clipAxis(ps, false, v.x1, false)
+	ps = clipAxis(ps, true, v.y0, true)
+	return clipAxis(ps, true, v.y1, false)
+}
+
+// clipAxis keeps the part of a polygon on one side of the line x = at
+// (y = at if vertical): where the coordinate is at least at if above,
+// else at most at. The points it makes are exactly on the line: from a
+// point at 1e300, a + t·(b - a) would lose the digits that matter.
+func clipAxis(poly []Point, vertical bool, at float64, above bool) []Point {
+	split := func(p Point) (c, o float64) {
+		if vertical {
+			return p.Y, p.X
+		}
+		return p.X, p.Y
+	}
+	in := func(c float64) bool { return c == at || (c > at) == above }
+	var out []Point
+	for i, a := range poly {
+		b := poly[(i+1)%len(poly)]
+		ca, oa := split(a)
+		cb, ob := split(b)
+		if in(ca) {
+			out = append(out, a)
+		}
+		if in(ca) != in(cb) {
+			o := oa + (ob-oa)*((at-ca)/(cb-ca))
+			if vertical {
+				out = append(out, Point{o, at})
+			} else {
+				out = append(out, Point{at, o})
+			}
+		}
+	}
+	return out
 }
 
 // parseColor reads "#rrggbb" (or "#rgb") with the opacity op; anything
@@ -119,12 +268,17 @@ func (r *rasterizer) items(items []Item) error {
 		case Rect:
 			r.rect(v)
 		case Line:
+			a, b, ok := clipSegment(Point{v.X1, v.Y1}, Point{v.X2, v.Y2}, r.local())
+			if !ok {
+				continue
+			}
 			var p vg.Path
-			p.Move(pt(v.X1, v.Y1))
-			p.Line(pt(v.X2, v.Y2))
+			p.Move(pt(a.X, a.Y))
+			p.Line(pt(b.X, b.Y))
 			r.stroke(p, parseColor(v.Stroke, 1), v.Width, v.Dash)
 		case Circle:
-			if v.R <= 0 {
+			l := r.local()
+			if !finite(v.CX, v.CY, v.R) || v.R <= 0 || v.CX+v.R < l.x0 || v.CX-v.R > l.x1 || v.CY+v.R < l.y0 || v.CY-v.R > l.y1 || v.R > l.x1-l.x0+l.y1-l.y0 {
 				continue
 			}
 			var p vg.Path
@@ -134,16 +288,25 @@ func (r *rasterizer) items(items []Item) error {
 			r.paint(p, v.Paint, parseColor(v.Fill, v.FillOpacity))
 		case Path:
 			var p vg.Path
+			l := r.local()
 			for _, part := range v.Parts {
-				for i, q := range part {
-					if i == 0 {
-						p.Move(pt(q.X, q.Y))
-					} else {
-						p.Line(pt(q.X, q.Y))
-					}
+				var parts [][]Point
+				if v.Closed {
+					parts = [][]Point{clipPolygon(part, l)}
+				} else {
+					parts = clipPolyline(part, l)
 				}
-				if v.Closed && len(part) > 0 {
-					p.Close()
+				for _, part := range parts {
+					for i, q := range part {
+						if i == 0 {
+							p.Move(pt(q.X, q.Y))
+						} else {
+							p.Line(pt(q.X, q.Y))
+						}
+					}
+					if v.Closed && len(part) > 0 {
+						p.Close()
+					}
 				}
 			}
 			r.paint(p, v.Paint, parseColor(v.Fill, v.FillOpacity))
@@ -152,9 +315,14 @@ func (r *rasterizer) items(items []Item) error {
 				return err
 			}
 		case Group:
+			if !finite(v.DX, v.DY) {
+				continue
+			}
 			r.c.Push()
 			r.c.Translate(pt(v.DX, v.DY))
+			r.dx, r.dy = r.dx+v.DX, r.dy+v.DY
 			err := r.items(v.Items)
+			r.dx, r.dy = r.dx-v.DX, r.dy-v.DY
 			r.c.Pop()
 			if err != nil {
 				return err
@@ -193,9 +361,18 @@ func rectPath(x, y, w, h, rad float64) vg.Path {
 }
 
 func (r *rasterizer) rect(v Rect) {
-	if !(v.W > 0) || !(v.H > 0) {
+	if !finite(v.X, v.Y, v.W, v.H, v.Radius) || !(v.W > 0) || !(v.H > 0) {
 		return
 	}
+	// Keep what is in view; the rounded corners of a rect cut by the view
+	// are out of it.
+	l := r.local()
+	x0, y0 := math.Max(v.X, l.x0), math.Max(v.Y, l.y0)
+	x1, y1 := math.Min(v.X+v.W, l.x1), math.Min(v.Y+v.H, l.y1)
+	if x1 <= x0 || y1 <= y0 {
+		return
+	}
+	v.X, v.Y, v.W, v.H = x0, y0, x1-x0, y1-y0
 	p := rectPath(v.X, v.Y, v.W, v.H, v.Radius)
 	if v.Hatch {
 		r.fill(hatch(v.X, v.Y, v.W, v.H), parseColor(v.Fill, v.FillOpacity))
@@ -267,6 +444,10 @@ func (r *rasterizer) text(t Text) error {
 	col := parseColor(fill, 1)
 	if col == nil {
 		col = color.Black
+	}
+	l := r.local()
+	if !finite(t.X, t.Y, size) || size > l.y1-l.y0 || t.X < l.x0-(l.x1-l.x0) || t.X > 2*l.x1 || t.Y < l.y0-(l.y1-l.y0) || t.Y > 2*l.y1 {
+		return nil // nothing of it would show
 	}
 	glyphs, width, err := r.fonts.layout(t.S, t.Bold, size)
 	if err != nil {

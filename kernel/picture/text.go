@@ -33,14 +33,12 @@ var shapes = map[rune]shape{
 // the same.
 var equivalents = map[rune]rune{
 	'\uFFFD': '?', // what an invalid byte decodes to
-	'⏱':      '⌚',
-	'⏳':      '⌛',
 	'★':      '*', '☆': '*',
 	'◆': '♦', '◇': '◊',
 	'⇒': '→', '⟶': '→', '⟵': '←',
 	'⩽': '≤', '⩾': '≥',
-	'\u2011': '-',                                                   // non-breaking hyphen
-	'\u200B': 0, '\u200C': 0, '\u200D': 0, '\u2060': 0, '\uFEFF': 0, // zero width: nothing
+	'\u2011': '-',            // non-breaking hyphen
+	'\u2060': 0, '\uFEFF': 0, // zero width: nothing
 }
 
 // fallback stands for any other character the font lacks.
