@@ -10,7 +10,8 @@ Reports, as Markdown:
     kernel's round trip for its trivial cell in the same run, for scale;
   * %%trace of a cell that starts 10,000 goroutines (each does a little
     work and takes a mutex), natively and in the interpreter: the time to
-    read the trace and draw it (metadata.trace.render_ns), the SVG's size,
+    read the trace and draw it (metadata.trace.render_ns), of which
+    drawing the SVG and the PNG (draw_ns), the SVG's and the PNG's sizes,
     and the whole cell's round trip.
 
 Without --binary, gocurrent is built from this repository into a temporary
@@ -105,7 +106,7 @@ def main():
             run_cell(kc, TRACE_CELL.format(flags=flags, work=work))  # builds, warms the caches
             wall, content, md, displays = run_cell(kc, TRACE_CELL.format(flags=flags, work=work))
             svg = displays[-1]["data"]["image/svg+xml"]
-            traces[name] = (wall, md["trace"], len(svg.encode()))
+            traces[name] = (wall, md["trace"], len(svg.encode()), md["trace"].get("png_bytes", 0))
     finally:
         bk.stop(km, kc)
 
@@ -127,11 +128,11 @@ def main():
     print(f"\noverhead of the timing line: {100 * (m_on - m_off) / m_off:+.1f}% "
           f"(gocurrent / IPython: {m_on / m_ipy:.2f}×)\n")
     print("## %%trace of a cell that starts 10,000 goroutines\n")
-    print("| engine | goroutines seen | read + draw the trace | SVG | whole cell |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, (wall, tr, size) in traces.items():
+    print("| engine | goroutines seen | read + draw the trace | of which SVG + PNG | SVG | PNG | whole cell |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, (wall, tr, size, png) in traces.items():
         print(f"| {name} | {tr['goroutines_created']} | {tr['render_ns'] / 1e9:.2f} s | "
-              f"{size / 1e6:.2f} MB | {wall:.2f} s |")
+              f"{tr.get('draw_ns', 0) / 1e9:.2f} s | {size / 1e6:.2f} MB | {png / 1e3:.0f} kB | {wall:.2f} s |")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,12 @@
 %%scale, %%trace) through jupyter_client: their printed formats, the
 figures in the execute_reply's metadata checked against what the cells
 are known to cost (sleeps, counted work), and their charts, which must be
-valid SVG and render in headless Chromium."""
+valid SVG and render in headless Chromium, with the same chart as a PNG and
+as an HTML <img> of it (see check_png)."""
+
+import base64
+import html
+import io
 
 import os
 import re
@@ -14,7 +19,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import need_program
+from conftest import need, need_program
 from helpers import execute, execute_ok, strip_ansi
 
 MS = 1_000_000
@@ -22,7 +27,8 @@ IPY_TIME = r"[0-9.]+(?:e[+-]\d+)? (?:s|ms|µs|ns)"
 
 
 def svg_of(r):
-    """The one SVG chart a cell displayed, parsed, with its text fallback."""
+    """The one SVG chart a cell displayed, parsed, with its text fallback;
+    its PNG and HTML are checked by check_png."""
     shown = [m for m in r.of_type("display_data") if "image/svg+xml" in m["content"]["data"]]
     assert len(shown) == 1, r.describe()
     data = shown[0]["content"]["data"]
@@ -30,7 +36,40 @@ def svg_of(r):
     assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
     assert root.find("{http://www.w3.org/2000/svg}title") is not None
     assert data["text/plain"].strip(), "no text fallback"
+    check_png(data, shown[0]["content"]["metadata"], root)
     return data["image/svg+xml"], root, data["text/plain"], shown[0]["content"]["metadata"]
+
+
+IMG = re.compile(
+    r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" width="(\d+)" height="(\d+)" alt="([^"]*)" title="([^"]*)">'
+)
+
+
+def check_png(data, metadata, root):
+    """A chart carries the same picture as a PNG (base64, as Jupyter wants)
+    drawn at twice its CSS size, that size in the metadata, and a text/html
+    that is one <img> of that PNG with the chart's title as alt text and the
+    text table as hover text: what exported HTML shows (nbconvert 6 strips
+    inline SVG)."""
+    Image = need("PIL.Image", "python3-pil")
+    size = metadata["image/png"]
+    w, h = size["width"], size["height"]
+    assert (str(w), str(h)) == (root.get("width"), root.get("height")), (size, root.attrib)
+    raw = base64.b64decode(data["image/png"], validate=True)
+    img = Image.open(io.BytesIO(raw))
+    assert img.format == "PNG" and img.size == (2 * w, 2 * h), (img.format, img.size, size)
+    img.load()
+    rgb = img.convert("RGB")
+    colours = rgb.getcolors(maxcolors=1 << 16)
+    dark = sum(n for n, c in colours if sum(c) < 3 * 100)
+    assert len(colours) > 20 and dark > 500, f"blank PNG: {len(colours)} colours, {dark} dark pixels"
+    assert rgb.getpixel((3, 3)) == (255, 255, 255), "no white card"
+    m = IMG.fullmatch(data["text/html"])
+    assert m, data["text/html"][:300]
+    assert m.group(1) == data["image/png"], "the <img> shows another PNG"
+    assert (int(m.group(2)), int(m.group(3))) == (w, h), m.groups()[1:3]
+    assert html.unescape(m.group(4)) == root.find("{http://www.w3.org/2000/svg}title").text
+    assert html.unescape(m.group(5)) == data["text/plain"], "the <img> title is not the text table"
 
 
 def svg_texts(root):
@@ -170,6 +209,20 @@ def test_compare_table_chart_and_figures(fresh_kernel):
     assert "two goroutines <&>" in texts, texts  # escaped in the file, intact when parsed
     assert "<&>" not in svg
     assert "median wall time (ms)" in texts, texts
+    # The exported page's image says the figures on hover: the table.
+    assert "CPU" in text and "cores busy" in text, text
+
+
+def test_compare_native_png(fresh_kernel):
+    km, kc = fresh_kernel
+    r = execute_ok(
+        kc,
+        "%%compare -r 1 --native\n// --- a\ntime.Sleep(30 * time.Millisecond)\n// --- b\ntime.Sleep(10 * time.Millisecond)\n",
+        timeout=240,
+    )
+    assert r.reply["metadata"]["compare"]["engine"] == "native", r.reply["metadata"]
+    svg, root, text, md = svg_of(r)  # checks the PNG and the <img>
+    assert "native" in root.find("{http://www.w3.org/2000/svg}title").text
 
 
 def test_compare_error_names_the_variant(fresh_kernel):
@@ -275,6 +328,8 @@ def test_scale_goes_past_the_cores_by_default(fresh_kernel):
     cores = os.cpu_count()
     assert procs[0] == 1 and cores in procs and max(procs) > cores, procs
     assert sc["warnings"] == [], sc
+    svg, root, text, md = svg_of(r)  # checks the PNG and the <img>
+    assert md["gocurrent"]["scale"] == sc
 
 
 SPIN = (
@@ -313,6 +368,7 @@ def test_scale_native_gomaxprocs_figures(fresh_kernel):
     texts = " ".join(svg_texts(root))
     assert "GOMAXPROCS" in texts and "ideal" in texts, texts
     assert f"{os.cpu_count()} cores" in text, text
+    assert "CPU" in text and "cores busy" in text, text
 
 
 def test_scale_interpreted_sets_gomaxprocs(fresh_kernel):

@@ -424,16 +424,16 @@ func (m *Magics) compare(ctx context.Context, mg cell.Magic, code string, out Ou
 		ws = append(tooFast(ms, func(measured) int { return cores }, func(measured) float64 { return float64(cores) }, "variant"), cpuApart(ms, "variant")...)
 	}
 	title := fmt.Sprintf("%s: median of %d run%s (%s)", "compare", *runs, plural(*runs), eng)
-	svg := chart.BarChart{Title: title, XLabel: "median wall time (" + unit + ") and CPU time", Unit: unit, Bars: bars,
+	pic := chart.BarChart{Title: title, XLabel: "median wall time (" + unit + ") and CPU time", Unit: unit, Bars: bars,
 		ValueName: "median wall time", SecondName: "median CPU time (all cores)", DotsName: "each run's wall time",
-		Warning: chartWarning(ws)}.SVG()
+		Warning: chartWarning(ws)}.Picture()
 	fig := map[string]any{"engine": eng, "runs": *runs, "variants": figs, "different_work": *different}
 	if !out.AtLineStart() {
 		out.Stream("stdout", "\n", 0)
 	}
 	fig["warnings"], fig["warning_kinds"] = warningFigures(ws)
 	out.SetMetadata("compare", fig)
-	out.Display(map[string]any{"image/svg+xml": svg, "text/plain": table}, map[string]any{"gocurrent": map[string]any{"compare": fig}}, "", false)
+	showChart(out, pic, table, map[string]any{"gocurrent": map[string]any{"compare": fig}})
 	showWarnings(ws, out)
 	return engine.Result{}
 }
@@ -567,7 +567,7 @@ func (m *Magics) scale(ctx context.Context, mg cell.Magic, code string, out Outp
 	usable := func(m measured) int { return min(procsOf[m.name], cores) }
 	gain := func(m measured) float64 { return float64(usable(m)) / float64(usable(ms[0])) }
 	ws := append(tooFast(ms, usable, gain, "at"), cpuBelow(ms, "at")...)
-	svg := chart.LineChart{
+	pic := chart.LineChart{
 		Title:  fmt.Sprintf("speedup by GOMAXPROCS: median of %d run%s (%s, %d cores)", *runs, plural(*runs), eng, cores),
 		XLabel: "GOMAXPROCS", YLabel: fmt.Sprintf("speedup over GOMAXPROCS=%d (×)", procs[0]),
 		Series: []chart.Series{
@@ -580,14 +580,14 @@ func (m *Magics) scale(ctx context.Context, mg cell.Magic, code string, out Outp
 		HLineLabel: fmt.Sprintf("%d cores: %s× is the most CPU-bound work can gain", cores, strconv.FormatFloat(round3(ceiling), 'f', -1, 64)),
 		XNotes:     notes, XNotesLabel: "cores busy",
 		Warning: chartWarning(ws),
-	}.SVG()
+	}.Picture()
 	fig := map[string]any{"engine": eng, "cores": cores, "runs": *runs, "settings": figs}
 	if !out.AtLineStart() {
 		out.Stream("stdout", "\n", 0)
 	}
 	fig["warnings"], fig["warning_kinds"] = warningFigures(ws)
 	out.SetMetadata("scale", fig)
-	out.Display(map[string]any{"image/svg+xml": svg, "text/plain": table}, map[string]any{"gocurrent": map[string]any{"scale": fig}}, "", false)
+	showChart(out, pic, table, map[string]any{"gocurrent": map[string]any{"scale": fig}})
 	showWarnings(ws, out)
 	return engine.Result{}
 }
@@ -635,19 +635,29 @@ func (m *Magics) trace(ctx context.Context, mg cell.Magic, code string, out Outp
 	// The measured program's main runs the cell's statements as a
 	// function of its own: it is the cell's main to the reader.
 	rename := strings.NewReplacer("main._gocurrentBody", "main")
-	svg, text := rename.Replace(tr.SVG()), rename.Replace(tr.Text())
+	pic, text := tr.Picture(), rename.Replace(tr.Text())
+	pic.MapText(rename.Replace)
 	fig, err := asMap(tr.Summary())
 	if err != nil {
 		return magicError(mg, err.Error())
 	}
 	fig["engine"] = res.Engine
-	fig["render_ns"] = time.Since(start).Nanoseconds() // reading and drawing the trace
-	fig["svg_bytes"] = len(svg)
 	out.SetMetadata("trace", fig)
 	if !out.AtLineStart() {
 		out.Stream("stdout", "\n", 0)
 	}
-	out.Display(map[string]any{"image/svg+xml": svg, "text/plain": text}, map[string]any{"gocurrent": map[string]any{"trace": fig}}, "", false)
+	drawn := time.Now()
+	data, meta, err := chartData(pic, text, map[string]any{"gocurrent": map[string]any{"trace": fig}})
+	fig["render_ns"] = time.Since(start).Nanoseconds() // reading and drawing the trace
+	fig["draw_ns"] = time.Since(drawn).Nanoseconds()   // of which writing the SVG, drawing and encoding the PNG
+	fig["svg_bytes"] = len(data["image/svg+xml"].(string))
+	if png, ok := data["image/png"].(string); ok {
+		fig["png_bytes"] = len(png)/4*3 - strings.Count(png[max(len(png)-2, 0):], "=")
+	}
+	out.Display(data, meta, "", false)
+	if err != nil {
+		out.Stream("stderr", "the trace is shown as SVG only: "+err.Error()+"\n", 0)
+	}
 	return engine.Result{}
 }
 
