@@ -63,7 +63,7 @@ def check_png(data, metadata, root):
     colours = rgb.getcolors(maxcolors=1 << 16)
     dark = sum(n for n, c in colours if sum(c) < 3 * 100)
     assert len(colours) > 20 and dark > 500, f"blank PNG: {len(colours)} colours, {dark} dark pixels"
-    assert rgb.getpixel((3, 3)) == (255, 255, 255), "no white card"
+    assert rgb.getpixel((16, 16)) == (255, 255, 255), "no white card"
     m = IMG.fullmatch(data["text/html"])
     assert m, data["text/html"][:300]
     assert m.group(1) == data["image/png"], "the <img> shows another PNG"

@@ -58,3 +58,18 @@ func TestReadRejectsOldFormat(t *testing.T) {
 		t.Errorf("Read = %v", err)
 	}
 }
+
+// TestPrintDataShowsAChartsTable: a chart's display data prints as its
+// text table, never as its SVG, base64 PNG or HTML.
+func TestPrintDataShowsAChartsTable(t *testing.T) {
+	var b strings.Builder
+	printData(&b, map[string]any{
+		"image/svg+xml": "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>",
+		"image/png":     "iVBORw0KGgo=",
+		"text/html":     `<img src="data:image/png;base64,iVBORw0KGgo=" width="640" height="217" alt="compare" title="table">`,
+		"text/plain":    "variant  median wall\na        1 ms\n",
+	})
+	if got := b.String(); got != "variant  median wall\na        1 ms\n\n" {
+		t.Errorf("printed %q", got)
+	}
+}
