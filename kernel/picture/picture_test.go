@@ -288,18 +288,28 @@ func TestMissingGlyphs(t *testing.T) {
 	}
 	// Every shape and equivalent is needed (the font lacks the
 	// character), and every equivalent is in the font.
-	for r := range shapes {
-		if fs.has(fs.regular, r) {
-			t.Errorf("%q has a shape but the font has it", r)
+	n := 0
+	for _, block := range [][2]rune{{0, 0x2fff}, {0xfe00, 0xffff}} {
+		for r := block[0]; r <= block[1]; r++ {
+			if shapeOf(r) != noShape {
+				n++
+				if fs.has(fs.regular, r) || fs.has(fs.bold, r) {
+					t.Errorf("%q has a shape but the font has it", r)
+				}
+			}
+			if e, ok := equivalent(r); ok {
+				n++
+				if fs.has(fs.regular, r) || fs.has(fs.bold, r) {
+					t.Errorf("%q has an equivalent but the font has it", r)
+				}
+				if e != 0 && (!fs.has(fs.regular, e) || !fs.has(fs.bold, e)) {
+					t.Errorf("the equivalent %q of %q is not in the font", e, r)
+				}
+			}
 		}
 	}
-	for r, e := range equivalents {
-		if fs.has(fs.regular, r) {
-			t.Errorf("%q has an equivalent but the font has it", r)
-		}
-		if e != 0 && (!fs.has(fs.regular, e) || !fs.has(fs.bold, e)) {
-			t.Errorf("the equivalent %q of %q is not in the font", e, r)
-		}
+	if n < 10 {
+		t.Errorf("only %d characters have shapes or equivalents", n)
 	}
 	// A missing character is drawn as '?': the same pixels.
 	draw := func(s string) []byte {
@@ -339,6 +349,10 @@ func TestPNGFarAndBadCoordinates(t *testing.T) {
 		Text{X: 1e300, Y: 50, Size: 12, S: "far"},
 		Text{X: 50, Y: 50, Size: 1e300, S: "huge"},
 		Text{X: nan, Y: 50, Size: 12, S: "nan"},
+		Line{X1: 0, Y1: 70, X2: 100, Y2: 70, Stroke: "#00ff00", Dash: []float64{0, 0}},
+		Line{X1: 0, Y1: 70, X2: 100, Y2: 70, Stroke: "#00ff00", Dash: []float64{-1, 2}},
+		Line{X1: 0, Y1: 70, X2: 100, Y2: 70, Stroke: "#00ff00", Width: nan},
+		Line{X1: 0, Y1: 20, X2: 100, Y2: 20, Stroke: "#00ff00", Width: 1e300},
 		Group{DX: inf, Items: []Item{Rect{W: 100, H: 100, Paint: Paint{Fill: "#00ff00"}}}},
 		Group{DY: 1e300, Items: []Item{Rect{Y: -1e300, W: 100, H: 100, Paint: Paint{Fill: "#00ff00"}}}},
 	)
@@ -355,6 +369,7 @@ func TestPNGFarAndBadCoordinates(t *testing.T) {
 		{30, 90, [3]int{0, 0, 0}},   // the horizontal path
 		{50, 35, [3]int{255, 0, 0}}, // the wide rect
 		{80, 50, [3]int{255, 255, 255}},
+		{80, 70, [3]int{0, 255, 0}}, // solid: the bad dashes are ignored
 	} {
 		if got := rgb(img.At(c.x, c.y)); !near(got, c.want, 40) {
 			t.Errorf("(%d, %d) is %v, want %v", c.x, c.y, got, c.want)

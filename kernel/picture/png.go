@@ -244,14 +244,28 @@ func (r *rasterizer) stroke(p vg.Path, col color.Color, width float64, dash []fl
 	if col == nil || len(p) == 0 {
 		return
 	}
-	if width <= 0 {
+	switch {
+	case !(width > 0): // 0 is 1, as in SVG
 		width = 1
+	case width > margin: // wider, the stroke would show the clipping
+		width = margin
 	}
 	r.c.SetColor(col)
 	r.c.SetLineWidth(vg.Length(width))
-	ds := make([]vg.Length, len(dash))
-	for i, d := range dash {
-		ds[i] = vg.Length(d)
+	// A dash pattern of nothing but gaps, or with a negative or
+	// non-finite length, is ignored, as SVG does.
+	var ds []vg.Length
+	sum := 0.0
+	for _, d := range dash {
+		if !(d >= 0) || math.IsInf(d, 0) {
+			ds, sum = nil, 0
+			break
+		}
+		ds = append(ds, vg.Length(math.Max(d, 0.1)))
+		sum += d
+	}
+	if sum <= 0 {
+		ds = nil
 	}
 	r.c.SetLineDash(ds, 0)
 	r.c.Stroke(p)

@@ -22,23 +22,46 @@ const (
 	crossMark
 )
 
-// shapes are the characters the font lacks that are drawn as shapes.
-var shapes = map[rune]shape{
-	'⚠': warningSign,
-	'✓': checkMark, '✔': checkMark,
-	'✗': crossMark, '✘': crossMark, '✕': crossMark, '✖': crossMark,
+// shapeOf is the shape that draws r, a character the font lacks, or
+// noShape.
+func shapeOf(r rune) shape {
+	switch r {
+	case '⚠':
+		return warningSign
+	case '✓', '✔':
+		return checkMark
+	case '✗', '✘', '✕', '✖':
+		return crossMark
+	}
+	return noShape
 }
 
-// equivalents replace characters the font lacks by ones it has that read
-// the same.
-var equivalents = map[rune]rune{
-	'\uFFFD': '?', // what an invalid byte decodes to
-	'★':      '*', '☆': '*',
-	'◆': '♦', '◇': '◊',
-	'⇒': '→', '⟶': '→', '⟵': '←',
-	'⩽': '≤', '⩾': '≥',
-	'\u2011': '-',            // non-breaking hyphen
-	'\u2060': 0, '\uFEFF': 0, // zero width: nothing
+// equivalent is a character of the font that reads as r, a character it
+// lacks: ok is false if there is none, and e is 0 for r that draw nothing.
+func equivalent(r rune) (e rune, ok bool) {
+	switch r {
+	case '\uFFFD': // what an invalid byte decodes to
+		return '?', true
+	case '★', '☆':
+		return '*', true
+	case '◆':
+		return '♦', true
+	case '◇':
+		return '◊', true
+	case '⇒', '⟶':
+		return '→', true
+	case '⟵':
+		return '←', true
+	case '⩽':
+		return '≤', true
+	case '⩾':
+		return '≥', true
+	case '\u2011': // non-breaking hyphen
+		return '-', true
+	case '\u2060', '\uFEFF': // zero width
+		return 0, true
+	}
+	return 0, false
 }
 
 // fallback stands for any other character the font lacks.
@@ -91,10 +114,10 @@ func (fs *fonts) resolve(f *sfnt.Font, r rune) (out rune, sh shape, ok bool) {
 	if fs.has(f, r) {
 		return r, noShape, true
 	}
-	if sh, found := shapes[r]; found {
+	if sh := shapeOf(r); sh != noShape {
 		return r, sh, true
 	}
-	if e, found := equivalents[r]; found {
+	if e, found := equivalent(r); found {
 		if e == 0 || fs.has(f, e) {
 			return e, noShape, true
 		}
