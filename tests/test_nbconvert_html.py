@@ -3,9 +3,11 @@ nbconvert 6.5.3) of every committed tutorial notebook has, for each chart
 output (each output with image/svg+xml), a visible image: an <img> whose
 data: URI is that chart's PNG, which decodes.
 
-nbconvert 6 prefers image/svg+xml to image/png and strips inline SVG down
-to its text (jupyter/nbconvert#1849), so a chart shows in the exported page
-only through the text/html <img> that the kernel adds beside the SVG."""
+nbconvert 6.5 prefers image/svg+xml to image/png and strips inline SVG
+down to its text (jupyter/nbconvert#1849), so a chart shows in the exported
+page only through the text/html <img> that the kernel adds beside the SVG.
+The committed notebooks pass once regenerated (scripts/notebooks.sh) with a
+kernel that adds it."""
 
 import base64
 import glob

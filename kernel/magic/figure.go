@@ -22,10 +22,11 @@ const pngScale = 2
 //   - text/plain, text: the figures as a table.
 //
 // The text/html is there for the exported notebook: `jupyter nbconvert
-// --to html` before nbconvert 7 (Debian's is 6.5.3) prefers image/svg+xml
-// to image/png and runs it through lxml's clean_html, which strips every
-// SVG element down to its text (jupyter/nbconvert#1849, fixed in nbconvert
-// 7.0 by #1890), so the exported page shows no chart. Every frontend and
+// --to html` of nbconvert 6.5 (Debian's is 6.5.3) and the first 7.x
+// releases prefers image/svg+xml to image/png and runs it through lxml's
+// clean_html, which strips every SVG element down to its text
+// (jupyter/nbconvert#1849; #1890, merged in the 7.x series, lets SVG
+// elements through), so the exported page shows no chart. Every frontend and
 // nbconvert rank text/html above both images, and keep an <img> with a
 // data: URI: JupyterLab sanitises untrusted HTML but keeps img src, width,
 // height, alt and title. The cost is that frontends show the PNG, whose
