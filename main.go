@@ -209,6 +209,7 @@ func runKernel(connFile string, compiledSession bool, stderr io.Writer) error {
 		return err
 	}
 	defer eng.Close()
+	socks.SetWelcome(k.Welcome)
 
 	// Interrupts come as interrupt_request (interrupt_mode "message"), but
 	// clients may still send SIGINT, and jupyter_client does so before a

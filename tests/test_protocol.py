@@ -1273,3 +1273,29 @@ def test_interrupt_when_idle_is_harmless(kernel):
     assert control_reply(kc, msg_id)["content"]["status"] == "ok"
     time.sleep(0.2)
     assert execute_ok(kc, "idleKept").result_text == "8"
+
+
+def test_a_new_iopub_subscriber_is_told_the_execution_state(kernel):
+    """A client that subscribes to iopub first receives, alone, a status
+    without a parent saying whether the kernel is busy now: a browser
+    whose subscription starts after the last status message was published
+    would otherwise show the kernel's state as unknown."""
+    km, kc = kernel
+    for busy in (False, True):
+        msg_id = kc.execute("time.Sleep(1500 * time.Millisecond)") if busy else None
+        if busy:
+            time.sleep(0.5)
+        late = km.client()
+        late.start_channels(shell=False, stdin=False, hb=False, control=False)
+        try:
+            first = late.get_iopub_msg(timeout=10)
+            assert first["msg_type"] == "status" and first["parent_header"] == {}, first
+            assert first["content"]["execution_state"] == ("busy" if busy else "idle"), first
+        finally:
+            late.stop_channels()
+        if busy:
+            shell_reply(kc, msg_id, timeout=30)
+            collect_iopub(kc, msg_id)
+    # The kernel's own client, subscribed long ago, got no second welcome.
+    run = execute_ok(kc, "1 + 1")
+    assert [m["content"]["execution_state"] for m in run.of_type("status")] == ["busy", "idle"]

@@ -82,6 +82,21 @@ type Sockets struct {
 	conns  map[net.Conn]struct{}
 
 	releasePending atomic.Bool // a releaseMemorySoon is scheduled
+
+	// welcome, when set, says what to send a subscriber of iopub as soon
+	// as it subscribes (SetWelcome).
+	welcome atomic.Pointer[func() (msgType string, content any)]
+}
+
+// SetWelcome sets what each new iopub subscriber receives, and it alone,
+// as soon as it subscribes: the kernel's execution state, so that a client
+// whose subscription starts after the last status message was published
+// still learns whether the kernel is busy (as ipykernel welcomes a
+// subscriber of its XPUB socket). f is called with the publisher's lock
+// held, so that the message takes its place among those published around
+// it: it must not block or publish.
+func (s *Sockets) SetWelcome(f func() (msgType string, content any)) {
+	s.welcome.Store(&f)
 }
 
 // Bind creates and binds shell (ROUTER), control (ROUTER), stdin (ROUTER), iopub (PUB) and heartbeat (REP echo, served on its own goroutine until ctx ends). logf receives one line per problem (bad signature, malformed frames, ...) and must be used instead of printing.
@@ -688,13 +703,50 @@ func (p *publisher) serve(c *zconn) {
 			continue
 		}
 		p.mu.Lock()
+		first := len(sub.topics) == 0 && delta > 0
 		if n := sub.topics[string(topic)] + delta; n > 0 {
 			sub.topics[string(topic)] = n
 		} else {
 			delete(sub.topics, string(topic))
 		}
+		if first {
+			p.welcome(sub)
+		}
 		p.mu.Unlock()
 	}
+}
+
+// welcome queues the welcome message for a subscriber that has just
+// subscribed, if the sockets have one. Called with p.mu held.
+func (p *publisher) welcome(sub *subscriber) {
+	f := p.s.welcome.Load()
+	if f == nil || p.closed || sub.gone {
+		return
+	}
+	msgType, content := (*f)()
+	m, err := p.s.newMessage(nil, msgType, content, nil)
+	if err != nil {
+		p.s.logf("jupyter: iopub welcome: %v", err)
+		return
+	}
+	m.Identities = [][]byte{[]byte("kernel." + p.s.session + "." + msgType)}
+	frames, err := Encode(m, p.s.signer)
+	if err != nil {
+		p.s.logf("jupyter: iopub welcome: %v", err)
+		return
+	}
+	if !sub.subscribed(frames[0]) {
+		return
+	}
+	var size int64
+	for _, f := range frames {
+		size += int64(len(f))
+	}
+	p.seq++
+	sub.queue = append(sub.queue, pubItem{seq: p.seq, frames: frames, size: size})
+	sub.pendingBytes += size
+	sub.pendingMsgs++
+	p.cond.Broadcast()
 }
 
 // write is the writer goroutine of one subscriber.

@@ -431,6 +431,51 @@ func TestPublish(t *testing.T) {
 	}
 }
 
+func TestWelcomeGoesToTheNewSubscriberOnly(t *testing.T) {
+	s, _ := bindTest(t, ConnectionInfo{})
+	signer := NewSigner(testKey)
+	var state atomic.Value
+	state.Store("busy")
+	s.SetWelcome(func() (string, any) {
+		return "status", map[string]string{"execution_state": state.Load().(string)}
+	})
+	first := subscribe(t, s, "")
+	waitSubscribers(t, s, 1)
+	state.Store("idle")
+	second := subscribe(t, s, "kernel."+s.Session()+".status")
+	waitSubscribers(t, s, 2)
+	none := subscribe(t, s, "kernel."+s.Session()+".stream") // the welcome is no stream
+	waitSubscribers(t, s, 3)
+	if err := s.Publish(nil, "stream", map[string]string{"name": "stdout", "text": "after"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Flush(5 * time.Second)
+	next := func(sock zmq4.Socket) *Message {
+		t.Helper()
+		m, err := Decode(recv(t, sock), signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for _, c := range []struct {
+		sock zmq4.Socket
+		want string
+	}{{first, "busy"}, {second, "idle"}} {
+		m := next(c.sock)
+		if m.Header.MsgType != "status" || !strings.Contains(string(m.Content), c.want) || string(m.Parent) != "{}" {
+			t.Errorf("welcome = %s %s parent %s, want status %s without a parent", m.Header.MsgType, m.Content, m.Parent, c.want)
+		}
+	}
+	// The first subscriber got its welcome once, then what was published.
+	if m := next(first); m.Header.MsgType != "stream" {
+		t.Errorf("after the welcome: %s %s, want the stream", m.Header.MsgType, m.Content)
+	}
+	if m := next(none); m.Header.MsgType != "stream" {
+		t.Errorf("a stream subscriber got %s %s first", m.Header.MsgType, m.Content)
+	}
+}
+
 func TestSlowSubscriber(t *testing.T) {
 	s, lb := bindTest(t, ConnectionInfo{})
 	s.pub.mu.Lock()

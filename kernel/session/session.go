@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -65,6 +66,8 @@ type Kernel struct {
 
 	shell    chan shellRequest
 	received uint64 // shell requests dispatched so far; under mu
+
+	busy atomic.Int64 // requests between their busy and idle status
 }
 
 // shellRequest is a shell request waiting for its turn, numbered in the
@@ -212,7 +215,29 @@ func (k *Kernel) Dispatch(ctx context.Context, m *jupyter.Message) {
 }
 
 func (k *Kernel) status(parent *jupyter.Message, state string) {
+	// Counted before publishing: a subscriber welcomed in between is
+	// told the new state and then gets this message, in that order.
+	if state == "busy" {
+		k.busy.Add(1)
+	} else {
+		k.busy.Add(-1)
+	}
 	_ = k.conn.Publish(parent, "status", map[string]any{"execution_state": state}, nil)
+}
+
+// Welcome is the message a new iopub subscriber receives first: a status
+// with the kernel's execution state now (busy while any request is being
+// handled), without a parent. A browser that opens a notebook subscribes
+// while the server's first kernel_info_request is being answered; without
+// it, the status messages of that request could both go out before the
+// subscription, and the notebook would show the kernel's state as unknown
+// until the next request.
+func (k *Kernel) Welcome() (msgType string, content any) {
+	state := "idle"
+	if k.busy.Load() > 0 {
+		state = "busy"
+	}
+	return "status", map[string]any{"execution_state": state}
 }
 
 // flusher is a Conn whose iopub messages are sent asynchronously.
