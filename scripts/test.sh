@@ -11,7 +11,7 @@ packages=(
 	jupyter-notebook python3-pytest python3-ipykernel python3-psutil
 	python3-pexpect python3-zmq chromium python3-pil
 	python3-websocket python3-requests jupyterhub jupyter-server
-	gcc libc6-dev
+	python3-jupyterlab-server gcc libc6-dev
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -38,6 +38,9 @@ go test -race -count=1 ./...
 
 echo "== browser driver (playwright-core) and JupyterHub proxy (configurable-http-proxy), from the npm registry"
 ./scripts/setup-node.sh
+
+echo "== JupyterLab 3.6 and 4.6 for the browser tests, from the npm registry (installed and built once)"
+./scripts/setup-lab.sh
 
 echo "== tests with real Jupyter clients"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests

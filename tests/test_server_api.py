@@ -11,7 +11,7 @@ Also: the kernel started from a connection file with ``"ip": "0.0.0.0"``
 binds its five ports on every interface and answers on the loopback and
 on the machine's own address.
 
-``NotebookServer`` is shared with test_browser.py.
+``NotebookServer`` is shared with test_browser.py and test_lab.py.
 """
 
 import json
@@ -67,9 +67,18 @@ class NotebookServer:
         "server": ("server", "jupyter-server", "ServerApp", "root_dir", "jpserver_extensions"),
     }
 
-    def __init__(self, root_dir, env, log_path, kind="notebook"):
-        command, package, app, root_option, ext_option = self.KINDS[kind]
-        need_program(JUPYTER + "-" + command, package)
+    def __init__(self, root_dir, env, log_path, kind="notebook", command=None):
+        """command: the program and arguments that start the server instead
+        of ``jupyter <kind>`` (a Jupyter Server application of its own, as
+        test_lab.py's JupyterLab); it takes the kind's options, but for the
+        extensions option (the application chooses its extensions)."""
+        subcommand, package, app, root_option, ext_option = self.KINDS[kind]
+        extensions = []
+        if command is None:
+            need_program(JUPYTER + "-" + subcommand, package)
+            command = [JUPYTER, subcommand]
+            # no extensions or widgets from the machine's config
+            extensions = [f"--{app}.{ext_option}={{}}"]
         self.kind = kind
         self.requests = need("requests", "python3-requests")
         self.port = free_port()
@@ -78,16 +87,14 @@ class NotebookServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         args = [
-            JUPYTER,
-            command,
+            *command,
             "--no-browser",
             f"--port={self.port}",
             "--port-retries=0",
             f"--{app}.token={self.token}",
             "--ip=127.0.0.1",
             f"--{app}.{root_option}={root_dir}",
-            # no extensions or widgets from the machine's config
-            f"--{app}.{ext_option}={{}}",
+            *extensions,
         ]
         if os.getuid() == 0:
             args.append("--allow-root")
