@@ -9,7 +9,7 @@
 //   "chromium": "/usr/bin/chromium", "profile": "/tmp/fresh-user-data-dir",
 //   "shots": "/tmp/dir for screenshots", "prefix": "lab3-" (screenshot names),
 //   "notebooks": ["01-goroutines.ipynb", ...],   // in the server's root dir
-//   "darkNotebooks": ["04-cpu-vs-io.ipynb"],     // charts also shot in the dark theme
+//   "darkNotebooks": ["06-measuring.ipynb"],     // charts also shot in the dark theme
 //   "timing": "\u23f1 wall",                      // how the timing line starts
 //   "notebookTimeoutMs": 120000
 // }
