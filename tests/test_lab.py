@@ -201,6 +201,9 @@ def lab_run(request, gocurrent_env, tmp_path_factory, pytestconfig):
                    for l in c.get("stream", "").splitlines() if l.startswith("\u26a0 ")]
         for line in flagged:
             report.append(f"[{version}] {name}: measurement flagged (noise on a busy machine, or a lesson to fix): {line[:200]}")
+    clipped = {(c["notebook"], c["name"].rsplit("-c", 1)[-1], c["width"], c["area_width"]) for c in result.get("charts", []) if c.get("clipped")}
+    for nb, cell, width, area in sorted(clipped):
+        report.append(f"[{version}] {nb}: chart c{cell} is {width:.0f} px wide, its output {area:.0f} px: cut off at a 1280 px window")
     if result.get("console"):
         report.append(f"[{version}] console errors: {json.dumps(result['console'])[:2000]}")
     _say(pytestconfig, "\n" + "\n".join(report))

@@ -116,6 +116,7 @@ function installHelpers(timing) {
         const name = `${tag}-c${i}-${found.length}`;
         e.setAttribute('data-gc-chart', name);
         const isImg = e.tagName.toLowerCase() === 'img';
+        const area = o.getBoundingClientRect();
         found.push({
           name,
           tag: e.tagName.toLowerCase(),
@@ -126,6 +127,9 @@ function installHelpers(timing) {
           loaded: isImg ? e.complete && e.naturalWidth > 0 : true,
           natural: isImg ? [e.naturalWidth, e.naturalHeight] : null,
           src_head: isImg ? (e.getAttribute('src') || '').slice(0, 40) : null,
+          // wider than its output's box: cut off, with a scroll bar
+          clipped: r.right > area.right + 1,
+          area_width: area.width,
         });
       });
     });
