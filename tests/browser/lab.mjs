@@ -260,14 +260,21 @@ async function afterOpen(page, what) {
   await page.evaluate(() => window.gc.panel().sessionContext.ready);
   const readyMs = Date.now() - t0;
   const first = await page.evaluate(() => ({ status: window.gc.kernelStatus(), bar: window.gc.statusBar() }));
-  let idle = true;
+  // the status bar's text when the kernel was first seen idle there
+  let idleBar = null;
   try {
-    await page.waitForFunction(() => window.gc.kernelStatus() === 'idle' && /\| Idle$/.test(window.gc.statusBar() || ''), null, { timeout: 10000, polling: 50 });
+    const h = await page.waitForFunction(
+      () => window.gc.kernelStatus() === 'idle' && /\| Idle$/.test(window.gc.statusBar() || '') && window.gc.statusBar(),
+      null,
+      { timeout: 10000, polling: 50 },
+    );
+    idleBar = await h.jsonValue();
   } catch (e) {
-    idle = false;
+    /* stayed unknown (or busy) */
   }
+  const idle = idleBar !== null;
   const last = await page.evaluate(() => ({ status: window.gc.kernelStatus(), bar: window.gc.statusBar(), name: window.gc.kernel() && window.gc.kernel().name }));
-  const rec = { what, ready_ms: readyMs, first_status: first.status, first_bar: first.bar, idle, status: last.status, bar: last.bar, kernel_name: last.name, idle_ms: Date.now() - t0 };
+  const rec = { what, ready_ms: readyMs, first_status: first.status, first_bar: first.bar, idle, idle_bar: idleBar, status: last.status, bar: last.bar, kernel_name: last.name, idle_ms: Date.now() - t0 };
   out.opens.push(rec);
   if (!idle) log(`  ${what}: the kernel status stayed ${JSON.stringify(last.bar)} (${last.status}) for 10 s after opening`);
   return rec;
