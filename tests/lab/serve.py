@@ -67,6 +67,11 @@ def main(argv):
     }
     for key in ("app_settings_dir", "user_settings_dir", "workspaces_dir"):
         os.makedirs(dirs[key], exist_ok=True)
+    # JupyterLab 4 renders only the cells near the viewport by default
+    # (windowing): the tests read every cell's outputs of a notebook at
+    # once, so the fixture has every cell rendered, as JupyterLab 3 does.
+    with open(os.path.join(dirs["app_settings_dir"], "overrides.json"), "w", encoding="utf-8") as f:
+        json.dump({"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}, f)
     config = [f"--GocurrentLab.{key}={value}" for key, value in dirs.items()]
     # no terminals: the tests use none
     config.append("--ServerApp.terminals_enabled=False")
