@@ -25,7 +25,7 @@ type result struct {
 
 func worker(ctx context.Context, id int, out chan<- result) {
 	select {
-	case <-time.After(time.Duration(id*20) * time.Millisecond):
+	case <-time.After(time.Duration(id*100) * time.Millisecond):
 		out <- result{id, nil}
 	case <-ctx.Done():
 		out <- result{id, ctx.Err()}
@@ -40,7 +40,7 @@ func fetch(ctx context.Context) string {
 }
 
 func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 	defer cancel()
 	out := make(chan result, 5)
 	for i := 1; i <= 5; i++ {
