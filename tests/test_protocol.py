@@ -1285,7 +1285,13 @@ def test_a_new_iopub_subscriber_is_told_the_execution_state(kernel):
         msg_id = kc.execute("time.Sleep(1500 * time.Millisecond)") if busy else None
         if busy:
             time.sleep(0.5)
+        # A client with a session (and so a socket identity) of its own:
+        # km.client() would share the first client's, and its
+        # stop_channels() connects a shell socket with that identity.
+        from jupyter_client.session import Session
+
         late = km.client()
+        late.session = Session(key=km.session.key, signature_scheme=km.session.signature_scheme)
         late.start_channels(shell=False, stdin=False, hb=False, control=False)
         try:
             first = late.get_iopub_msg(timeout=10)
