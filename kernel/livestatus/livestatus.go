@@ -10,13 +10,14 @@
 package livestatus
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gocurrent/gocurrent/kernel/proctree"
 )
 
 // tick is the unit of the CPU times in /proc/PID/stat (USER_HZ, 100 on
@@ -271,11 +272,7 @@ func (r *procReader) cpu(ps []int) (total time.Duration, ok bool) {
 		if err != nil {
 			continue // it ended
 		}
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:])) // state is 0, utime 11
+		f := proctree.StatFields(b) // state is 0, utime 11
 		if len(f) < 15 {
 			continue
 		}

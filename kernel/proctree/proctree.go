@@ -53,6 +53,13 @@ func Stat(pid int) []string {
 	if err != nil {
 		return nil
 	}
+	return StatFields(b)
+}
+
+// StatFields splits the contents of a /proc/pid/stat file as Stat does:
+// the fields after the command name, which may itself hold spaces and
+// parentheses. It returns nil for contents without a command name.
+func StatFields(b []byte) []string {
 	i := strings.LastIndexByte(string(b), ')')
 	if i < 0 {
 		return nil
