@@ -261,12 +261,7 @@ func (s *Sockets) sendRouter(r *router, parent *Message, msgType string, content
 // be encoded or the sockets are closed; like ZeroMQ PUB, it drops messages
 // when nobody subscribes.
 func (s *Sockets) Publish(parent *Message, msgType string, content any, metadata map[string]any) error {
-	m, err := s.newMessage(parent, msgType, content, metadata)
-	if err != nil {
-		return err
-	}
-	m.Identities = [][]byte{[]byte("kernel." + s.session + "." + msgType)}
-	frames, err := Encode(m, s.signer)
+	frames, err := s.pubFrames(parent, msgType, content, metadata)
 	if err != nil {
 		return err
 	}
@@ -274,6 +269,16 @@ func (s *Sockets) Publish(parent *Message, msgType string, content any, metadata
 		return fmt.Errorf("jupyter: publishing %s: %w", msgType, err)
 	}
 	return nil
+}
+
+// pubFrames encodes an iopub message, its topic first.
+func (s *Sockets) pubFrames(parent *Message, msgType string, content any, metadata map[string]any) ([][]byte, error) {
+	m, err := s.newMessage(parent, msgType, content, metadata)
+	if err != nil {
+		return nil, err
+	}
+	m.Identities = [][]byte{[]byte("kernel." + s.session + "." + msgType)}
+	return Encode(m, s.signer)
 }
 
 // Flush waits (up to timeout) until everything Published so far has been written to the PUB socket.
@@ -617,10 +622,7 @@ func (sub *subscriber) subscribed(topic []byte) bool {
 }
 
 func (p *publisher) publish(frames [][]byte) error {
-	var size int64
-	for _, f := range frames {
-		size += int64(len(f))
-	}
+	size := framesSize(frames)
 	var logs []string
 	p.mu.Lock()
 	if p.closed {
@@ -643,9 +645,7 @@ func (p *publisher) publish(frames [][]byte) error {
 		if sub.dropping {
 			continue
 		}
-		sub.queue = append(sub.queue, pubItem{seq: p.seq, frames: frames, size: size})
-		sub.pendingBytes += size
-		sub.pendingMsgs++
+		sub.push(pubItem{seq: p.seq, frames: frames, size: size})
 	}
 	p.cond.Broadcast()
 	p.mu.Unlock()
@@ -724,13 +724,7 @@ func (p *publisher) welcome(sub *subscriber) {
 		return
 	}
 	msgType, content := (*f)()
-	m, err := p.s.newMessage(nil, msgType, content, nil)
-	if err != nil {
-		p.s.logf("jupyter: iopub welcome: %v", err)
-		return
-	}
-	m.Identities = [][]byte{[]byte("kernel." + p.s.session + "." + msgType)}
-	frames, err := Encode(m, p.s.signer)
+	frames, err := p.s.pubFrames(nil, msgType, content, nil)
 	if err != nil {
 		p.s.logf("jupyter: iopub welcome: %v", err)
 		return
@@ -738,15 +732,24 @@ func (p *publisher) welcome(sub *subscriber) {
 	if !sub.subscribed(frames[0]) {
 		return
 	}
+	p.seq++
+	sub.push(pubItem{seq: p.seq, frames: frames, size: framesSize(frames)})
+	p.cond.Broadcast()
+}
+
+// push queues an item for the subscriber's writer. Called with p.mu held.
+func (sub *subscriber) push(it pubItem) {
+	sub.queue = append(sub.queue, it)
+	sub.pendingBytes += it.size
+	sub.pendingMsgs++
+}
+
+func framesSize(frames [][]byte) int64 {
 	var size int64
 	for _, f := range frames {
 		size += int64(len(f))
 	}
-	p.seq++
-	sub.queue = append(sub.queue, pubItem{seq: p.seq, frames: frames, size: size})
-	sub.pendingBytes += size
-	sub.pendingMsgs++
-	p.cond.Broadcast()
+	return size
 }
 
 // write is the writer goroutine of one subscriber.
