@@ -64,21 +64,20 @@ func (k *Kernel) liveStatus(parent *jupyter.Message, start time.Time, quit <-cha
 	tick := time.NewTicker(liveEvery)
 	defer tick.Stop()
 	shown := false
+	defer func() {
+		if shown {
+			k.publishLive(parent, id, true, map[string]any{"text/plain": ""}, "ended")
+		}
+	}()
 	for {
 		select {
 		case <-quit:
-			if shown {
-				k.publishLive(parent, id, true, map[string]any{"text/plain": ""}, "ended")
-			}
 			return
 		case <-tick.C:
 		}
 		st := sample()
 		select {
 		case <-quit: // the cell ended while sampling: show nothing stale
-			if shown {
-				k.publishLive(parent, id, true, map[string]any{"text/plain": ""}, "ended")
-			}
 			return
 		default:
 		}
