@@ -274,6 +274,15 @@ func (r *run) aside(print func()) {
 	}
 }
 
+// endLine ends the terminal's line if the last output left it open, so
+// that what follows starts on a line of its own.
+func (r *run) endLine() {
+	if r.midLine {
+		fmt.Fprintln(r.term)
+		r.midLine = false
+	}
+}
+
 func (r *run) add(msgType string, m map[string]any) {
 	if (msgType == "display_data" || msgType == "update_display_data") && isLive(m) {
 		r.showLive(m)
@@ -297,10 +306,7 @@ func (r *run) add(msgType string, m map[string]any) {
 	case "display_data", "execute_result":
 		data, _ := m["data"].(map[string]any)
 		r.aside(func() {
-			if r.midLine {
-				fmt.Fprintln(r.term)
-				r.midLine = false
-			}
+			r.endLine()
 			printData(r.term, data)
 		})
 		o := Output{"output_type": msgType, "data": data, "metadata": orEmpty(m["metadata"])}
@@ -327,10 +333,7 @@ func (r *run) add(msgType string, m map[string]any) {
 	case "error":
 		tb, _ := m["traceback"].([]any)
 		r.aside(func() {
-			if r.midLine {
-				fmt.Fprintln(r.term)
-				r.midLine = false
-			}
+			r.endLine()
 			for _, l := range tb {
 				fmt.Fprintln(r.term, l)
 			}
