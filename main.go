@@ -199,6 +199,8 @@ func runKernel(connFile string, compiledSession bool, stderr io.Writer) error {
 	if err != nil {
 		logf("history is kept in memory only: %v", err)
 		hist = nil
+	} else {
+		defer hist.Close()
 	}
 	newK := newKernel
 	if compiledSession {

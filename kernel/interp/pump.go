@@ -250,6 +250,7 @@ loop:
 	case <-time.After(500 * time.Millisecond):
 	}
 	p.reqs.Close()
+	_ = p.stat.Close()
 	close(p.dead)
 }
 

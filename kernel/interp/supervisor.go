@@ -112,6 +112,10 @@ type proc struct {
 	expected atomic.Bool
 
 	crash strings.Builder // what the runtime wrote on fd 2 (bounded)
+	// stat is the worker's /proc/PID/stat, read at the start of each
+	// cell (by one cell at a time) for the CPU a dying cell used.
+	stat *proctree.StatFile
+
 	ready chan struct{}
 	// restoredCh is closed once the session's declarations were given
 	// to this worker, if it replaced one that died (restore.go).
@@ -186,6 +190,7 @@ func (e *Engine) start() (*proc, error) {
 		dead:    make(chan struct{}),
 
 		restoredCh: make(chan struct{}),
+		stat:       proctree.OpenStat(cmd.Process.Pid),
 	}
 	go p.pump(e, wire.NewMarkers(key), outR, errR, crashR, evR)
 	go func() {
@@ -318,7 +323,7 @@ func (e *Engine) runCell(ctx context.Context, r wire.Request, count int, out eng
 		}
 		p.mu.Unlock()
 	}()
-	u0, s0 := procCPU(p.cmd.Process.Pid)
+	u0, s0 := cpuTimes(p.stat.Fields())
 	died := func() engine.Result {
 		p.claim()
 		res := e.died(p, start)
@@ -404,10 +409,9 @@ func deathTiming(start time.Time) engine.Timing {
 	return engine.Timing{Engine: "interp", WallNS: time.Since(start).Nanoseconds(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
 }
 
-// procCPU reads a process's CPU times so far from /proc (Linux); zero
-// where that is not available.
-func procCPU(pid int) (user, sys time.Duration) {
-	f := proctree.Stat(pid)
+// cpuTimes reads the CPU times of the fields of a /proc/PID/stat file
+// (Linux); zero where they are missing.
+func cpuTimes(f []string) (user, sys time.Duration) {
 	if len(f) < 13 {
 		return 0, 0
 	}

@@ -67,6 +67,51 @@ func StatFields(b []byte) []string {
 	return strings.Fields(string(b[i+1:]))
 }
 
+// StatFile is /proc/pid/stat kept open, for a caller that reads it
+// often: reading an open file costs a tenth of opening it each time, and
+// the file keeps naming the same process even if its pid is reused.
+type StatFile struct {
+	f   *os.File
+	buf []byte
+}
+
+// OpenStat opens /proc/pid/stat; it returns nil where that is not
+// available.
+func OpenStat(pid int) *StatFile {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil
+	}
+	return &StatFile{f: f, buf: make([]byte, 1024)}
+}
+
+// Fields reads the file again and returns its fields as Stat does; nil
+// once the process is gone or on a nil StatFile. It is not safe for
+// concurrent use.
+func (s *StatFile) Fields() []string {
+	if s == nil {
+		return nil
+	}
+	for {
+		n, err := s.f.ReadAt(s.buf, 0)
+		if n < len(s.buf) {
+			if n == 0 && err != nil {
+				return nil
+			}
+			return StatFields(s.buf[:n])
+		}
+		s.buf = make([]byte, 2*len(s.buf))
+	}
+}
+
+// Close closes the file.
+func (s *StatFile) Close() error {
+	if s == nil {
+		return nil
+	}
+	return s.f.Close()
+}
+
 func parentOf(pid int) (int, bool) {
 	f := Stat(pid)
 	if len(f) < 2 {

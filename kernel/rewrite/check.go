@@ -160,15 +160,21 @@ func (w *Rewriter) newCheck(s *Session, imports map[string]string, items []*item
 	}
 	w.imp.Prepare(paths)
 
-	header := w.header(imports)
 	chk := &check{w: w, s: s, info: newInfo(), srcs: map[*token.File]string{}}
 	parse := func(name, src string) *ast.File {
 		f, err := parser.ParseFile(w.fset, name, src, parser.SkipObjectResolution)
-		if err != nil {
+		var tf *token.File
+		if f != nil {
+			tf = w.fset.File(f.Package)
+		}
+		if tf != nil {
+			w.parsed = append(w.parsed, tf)
+		}
+		if err != nil || tf == nil {
 			return nil
 		}
 		chk.files = append(chk.files, f)
-		chk.srcs[w.fset.File(f.Pos())] = src
+		chk.srcs[tf] = src
 		return f
 	}
 	// The session's declarations the cell uses, in one file or, if that
@@ -192,16 +198,15 @@ func (w *Rewriter) newCheck(s *Session, imports map[string]string, items []*item
 		seen[src] = true
 		decls = append(decls, src)
 	}
-	if parse("session.go", header+strings.Join(decls, "\n")) == nil {
+	if all := strings.Join(decls, "\n"); parse("session.go", w.header(imports, all)+all) == nil {
 		for i, d := range decls {
-			parse(fmt.Sprintf("session%d.go", i), header+d)
+			parse(fmt.Sprintf("session%d.go", i), w.header(imports, d)+d)
 		}
 	}
-	parse("vars.go", header+vars.String())
+	parse("vars.go", w.header(imports, vars.String())+vars.String())
 
 	// The cell: declarations at package level, statements in a function.
 	var b strings.Builder
-	b.WriteString(header)
 	var stmts, others []*item
 	for _, it := range items {
 		if it.decl {
@@ -225,7 +230,11 @@ func (w *Rewriter) newCheck(s *Session, imports map[string]string, items []*item
 		}
 		b.WriteString("}\n")
 	}
-	f := parse("cell.go", b.String())
+	header := w.header(imports, b.String())
+	for it := range offs {
+		offs[it] += len(header)
+	}
+	f := parse("cell.go", header+b.String())
 	if f == nil {
 		return nil
 	}
@@ -266,24 +275,56 @@ func (w *Rewriter) newCheck(s *Session, imports map[string]string, items []*item
 	return chk
 }
 
-// header is the package clause and imports of every file of a check.
-func (w *Rewriter) header(imports map[string]string) string {
+// header is the package clause and the imports of a file of a check
+// whose declarations are body: those of imports, of the library's
+// packages and of the standard packages under their aliases whose names
+// body mentions. An import the file does not use would only be an error
+// to report and drop, and each costs parsing.
+func (w *Rewriter) header(imports map[string]string, body string) string {
 	var b strings.Builder
 	b.WriteString("package main\n\nimport (\n")
 	for _, name := range sortedKeys(imports) {
-		fmt.Fprintf(&b, "\t%s %q\n", name, imports[name])
+		if mentions(body, name) {
+			fmt.Fprintf(&b, "\t%s %q\n", name, imports[name])
+		}
 	}
 	for _, p := range sortedKeys(w.lib.pkgs) {
-		fmt.Fprintf(&b, "\t%s %q\n", w.lib.pkgs[p].alias, p)
+		if alias := w.lib.pkgs[p].alias; mentions(body, alias) {
+			fmt.Fprintf(&b, "\t%s %q\n", alias, p)
+		}
 	}
-	fmt.Fprintf(&b, "\t%s %q\n", NativeAlias, NativePath)
+	if mentions(body, NativeAlias) {
+		fmt.Fprintf(&b, "\t%s %q\n", NativeAlias, NativePath)
+	}
 	for _, p := range sortedKeys(w.stdAlias) {
-		if p != NativePath {
-			fmt.Fprintf(&b, "\t%s %q\n", StdAliasName(p), p)
+		if alias := StdAliasName(p); p != NativePath && mentions(body, alias) {
+			fmt.Fprintf(&b, "\t%s %q\n", alias, p)
 		}
 	}
 	b.WriteString(")\n\n")
 	return b.String()
+}
+
+// mentions reports whether src has name as a whole word: an identifier
+// of that name, or text that may hold one (a comment, a string), so that
+// an import src could use is never left out.
+func mentions(src, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(src[i:], name)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(name)
+		if (j == 0 || !isIdentByte(src[j-1])) && (end == len(src) || !isIdentByte(src[end])) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
 // declNames returns the names a declaration declares.

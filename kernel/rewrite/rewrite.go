@@ -178,6 +178,11 @@ type Rewriter struct {
 	cellVars  map[string]types.Type     // the cell's variables, for its declarations that use them
 	seenTypes map[string]typeEntry      // types the session's checks saw, by identity (identity.go)
 	ctxKeys   map[string]string         // context key types used, by identity: their classes
+	// parsed are the files the checks of the last cell parsed into
+	// fset, removed from it when the next cell is rewritten: the file
+	// set would otherwise keep every check's line tables for the whole
+	// session.
+	parsed []*token.File
 }
 
 // New returns the rewriting state of a session whose interpreter host
@@ -208,6 +213,10 @@ func (w *Rewriter) Aliases() []string { return sortedKeys(w.stdAlias) }
 // Cell rewrites the chunks of cell c for the interpreter. It returns an
 // error for a construct the interpreter cannot run faithfully.
 func (w *Rewriter) Cell(s *Session, c *cell.Cell) (*Plan, *Error) {
+	for _, f := range w.parsed {
+		w.fset.RemoveFile(f)
+	}
+	w.parsed = w.parsed[:0]
 	plan := newPlan()
 	var items []*item
 	for i := range c.Chunks {

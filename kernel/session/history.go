@@ -28,7 +28,8 @@ const maxHistory = 10000
 // JSON-lines file so that it survives restarts, like IPython's.
 type History struct {
 	mu      sync.Mutex
-	path    string // "" for memory only
+	path    string   // "" for memory only
+	file    *os.File // path opened for appending, after the first Add
 	session int
 	entries []Entry
 }
@@ -88,12 +89,32 @@ func (h *History) Add(line int, input, output string) {
 	if err != nil {
 		return
 	}
-	f, err := os.OpenFile(h.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return
+	// The file stays open: opening it for every cell cost a tenth of a
+	// trivial cell's round trip. Each entry is one write in append
+	// mode, so kernels sharing the file do not tear each other's lines.
+	if h.file == nil {
+		f, err := os.OpenFile(h.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return
+		}
+		h.file = f
 	}
-	_, _ = f.Write(append(b, '\n'))
-	_ = f.Close()
+	if _, err := h.file.Write(append(b, '\n')); err != nil {
+		_ = h.file.Close()
+		h.file = nil // opened again by the next Add
+	}
+}
+
+// Close closes the history file; a later Add opens it again.
+func (h *History) Close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.file == nil {
+		return nil
+	}
+	err := h.file.Close()
+	h.file = nil
+	return err
 }
 
 // Tail returns the last n entries.

@@ -271,8 +271,17 @@ func CreatorID(dump []byte) (int64, bool) {
 
 // All is a traceback of all goroutines (runtime.Stack with all set), as
 // long as it takes.
-func All() []byte {
-	buf := make([]byte, 1<<20)
+func All() []byte { return AllInto(nil) }
+
+// AllInto is All written into buf's array when it is large enough, in a
+// larger one otherwise: a caller that lists goroutines often keeps the
+// returned slice (which may share buf's array) for the next call, and
+// allocates nothing once it is large enough.
+func AllInto(buf []byte) []byte {
+	buf = buf[:cap(buf)]
+	if len(buf) < 16<<10 {
+		buf = make([]byte, 64<<10)
+	}
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {

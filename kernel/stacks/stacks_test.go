@@ -272,7 +272,7 @@ func TestParseLiveDump(t *testing.T) {
 	for _, g := range Parse(All()) {
 		if g.ID == self {
 			sawSelf = true
-			if g.State != "running" || len(g.Frames) == 0 || !strings.HasSuffix(g.Frames[0].Func, ".All") {
+			if g.State != "running" || len(g.Frames) == 0 || !strings.HasSuffix(g.Frames[0].Func, ".AllInto") {
 				t.Errorf("self: %+v", g)
 			}
 			continue
@@ -381,5 +381,21 @@ func TestParseLiveCrash(t *testing.T) {
 	if !strings.Contains(first.CreatedBy, "TestParseLiveCrash") || first.Creator == 0 ||
 		!slices.ContainsFunc(first.Funcs(), func(f string) bool { return strings.Contains(f, "TestParseLiveCrash.func") }) {
 		t.Errorf("failing goroutine %+v of\n%s", first, out)
+	}
+}
+
+func TestAllIntoUsesTheBufferGiven(t *testing.T) {
+	first := AllInto(nil)
+	buf := first[:cap(first)]
+	again := AllInto(first)
+	if &again[:1][0] != &buf[0] {
+		t.Error("AllInto allocated a new buffer although the one given was large enough")
+	}
+	if len(Parse(again)) == 0 {
+		t.Error("no goroutines in the dump")
+	}
+	small := make([]byte, 100)
+	if got := AllInto(small); !strings.HasSuffix(string(got), "\n") || len(Parse(got)) == 0 || Parse(got)[0].Cut {
+		t.Errorf("a dump into a small buffer is cut: %q", got)
 	}
 }

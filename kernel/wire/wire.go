@@ -106,7 +106,7 @@ type Reader[B Message] struct {
 
 func newReader[B Message](r io.Reader, decode func(Kind, json.RawMessage) (B, error)) *Reader[B] {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<30)
+	sc.Buffer(make([]byte, 64<<10), 1<<30) // grows as long lines come
 	return &Reader[B]{sc: sc, decode: decode}
 }
 

@@ -20,6 +20,7 @@ import (
 
 // run runs one cell and measures it.
 func (s *session) run(ctx context.Context, code string, count int) engine.Result {
+	dropRoots(s.i) // yaegiroots.go
 	s.late.cellStarted(count)
 	s.count = count
 	s.cur.Store(int64(count))
@@ -661,6 +662,7 @@ func (s *session) eval(ctx context.Context, code, src string) (v reflect.Value, 
 		}
 	}()
 	s.evals++
+	s.late.ownGoroutine()      // EvalWithContext evaluates on a goroutine of its own
 	src = s.procs.prepare(src) // procs.go
 	v, err := s.i.EvalWithContext(ctx, src)
 	if errors.Is(err, context.Canceled) {

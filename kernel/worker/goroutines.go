@@ -73,14 +73,20 @@ type goroutine struct {
 
 // allGoroutines lists the goroutines of the worker, with their labels.
 func allGoroutines() []goroutine {
-	return listGoroutines(true)
+	return listGoroutines(true, nil)
 }
 
 // listGoroutines lists the goroutines of the worker, with their labels
 // when labels is set (reading the goroutine profile costs more than the
 // traceback).
-func listGoroutines(labels bool) []goroutine {
-	dump := stacks.All()
+func listGoroutines(labels bool, buf *[]byte) []goroutine {
+	var dump []byte
+	if buf != nil {
+		dump = stacks.AllInto(*buf)
+		*buf = dump
+	} else {
+		dump = stacks.All()
+	}
 	self, _ := stacks.ID(dump) // runtime.Stack shows the caller first
 	labelled := stackLabels{}
 	if labels {

@@ -38,7 +38,21 @@ type origins struct {
 
 	mu   sync.Mutex    // serialises cellStarted; guards byID
 	byID map[int64]int // goroutine id -> its cell, where not the default
+	dump []byte        // the last listing's buffer, used again by the next
+
+	// created is the runtime's count of goroutines created, when the
+	// last cell started; own counts those the worker started since for
+	// itself (a cell's watchdog, the goroutine of each evaluation). When
+	// the two account for every goroutine created since, and no earlier
+	// cell's goroutine was alive then, none is alive now: the listing,
+	// which stops the world and reads every stack, is skipped.
+	created int64
+	own     atomic.Int64
 }
+
+// ownGoroutine says that the worker starts a goroutine for itself, not
+// for a cell.
+func (o *origins) ownGoroutine() { o.own.Add(1) }
 
 func newOrigins() *origins {
 	o := &origins{baseline: map[int64]bool{}, byID: map[int64]int{}}
@@ -58,12 +72,19 @@ func (o *origins) cellStarted(count int) {
 		return // a measured cell's second evaluation
 	}
 	next := map[int64]int{}
+	created := goroutinesCreatedNow()
+	quiet := len(o.byID) == 0 && created-o.created == o.own.Load()
 	defer func() {
+		o.created = goroutinesCreatedNow()
+		o.own.Store(0)
 		o.byID = next
 		o.foreign.Store(int64(len(next)))
 		o.cur.Store(int64(count))
 		o.last.Store(int64(count))
 	}()
+	if quiet {
+		return // every goroutine created since the last cell started was the worker's
+	}
 	if runtime.NumGoroutine() > maxTracked {
 		// Listing that many stacks at every cell would cost more than
 		// the marks are worth: stop marking until they are gone.
@@ -76,9 +97,9 @@ func (o *origins) cellStarted(count int) {
 	known := func(g goroutine) bool {
 		return o.baseline[g.id] || g.self || g.creator == creators[0] || g.creator == creators[1] || g.labels[labelRole] == roleWorker
 	}
-	gs := listGoroutines(false)
+	gs := listGoroutines(false, &o.dump)
 	if !allOf(gs, known) {
-		gs = listGoroutines(true)
+		gs = listGoroutines(true, &o.dump)
 	}
 	for _, g := range gs {
 		id := g.id

@@ -184,6 +184,9 @@ func (w *worker) asCell(id int64, count int, f func(ctx context.Context)) {
 	case <-w.inputs:
 	default:
 	}
+	if w.sess != nil {
+		w.sess.late.ownGoroutine()
+	}
 	go w.watch(ctx, count)
 	// The cell's goroutines inherit the label of the cell, which says in
 	// the deadlock report and %goroutines where they come from.

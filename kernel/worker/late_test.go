@@ -1,0 +1,90 @@
+package worker
+
+import (
+	"reflect"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/traefik/yaegi/interp"
+
+	"github.com/gocurrent/gocurrent/kernel/wire"
+)
+
+// A goroutine that library code started during a cell (not a go
+// statement, which is supervised) belongs to that cell, whether or not
+// the cells since started goroutines of their own.
+func TestOriginsFindGoroutinesNoStatementStarted(t *testing.T) {
+	o := newOrigins()
+	o.cellStarted(1)
+	o.cellEnded()
+	o.cellStarted(2)
+	if n := len(o.byID); n != 0 {
+		t.Fatalf("cell 2 started with %d goroutines of earlier cells, want 0", n)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); <-stop }() // as library code would, during cell 2
+	o.ownGoroutine()                        // and one of the worker's own, ended by now
+	before := runtime.NumGoroutine()
+	go func() {}()
+	for runtime.NumGoroutine() > before {
+		runtime.Gosched()
+	}
+	o.cellEnded()
+	o.cellStarted(3)
+	if n := len(o.byID); n != 1 {
+		t.Fatalf("cell 3 found %d goroutines of earlier cells, want 1 (cell 2's)", n)
+	}
+	for id, c := range o.byID {
+		if c != 2 {
+			t.Errorf("goroutine %d taken for cell %d's, want 2", id, c)
+		}
+	}
+	o.cellEnded()
+	o.cellStarted(4) // nothing started since, but cell 2's goroutine lives
+	if n := len(o.byID); n != 1 {
+		t.Fatalf("cell 4 found %d goroutines of earlier cells, want 1", n)
+	}
+	close(stop)
+	wg.Wait()
+	o.cellEnded()
+	o.cellStarted(5)
+	if n := len(o.byID); n != 0 {
+		t.Fatalf("cell 5 found %d goroutines of earlier cells, want 0", n)
+	}
+}
+
+// The interpreter keeps the syntax trees of all its evaluations for its
+// debugger (traefik/yaegi#1678); dropRoots must find that list and empty
+// it, or every cell grows the worker.
+func TestDropRootsEmptiesTheInterpretersTrees(t *testing.T) {
+	w := newBenchWorker(t)
+	for n := 1; n <= 5; n++ {
+		if res := w.execute(int64(n), wire.Execute{Code: "1", Count: n}); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	if got := rootsLen(t, w.sess.i); got == 0 {
+		t.Fatal("the interpreter kept no trees after a cell: nothing to drop (has it changed?)")
+	}
+	if !dropRoots(w.sess.i) {
+		t.Fatal("dropRoots found no list of trees in the interpreter")
+	}
+	if got := rootsLen(t, w.sess.i); got != 0 {
+		t.Fatalf("%d trees left after dropRoots, want 0", got)
+	}
+	if res := w.execute(6, wire.Execute{Code: "x := 41\nx + 1", Count: 6}); res.Err != nil || res.Data["text/plain"] != "42" {
+		t.Fatalf("a cell after dropRoots: %v %v", res.Data, res.Err)
+	}
+}
+
+func rootsLen(t *testing.T, i *interp.Interpreter) int {
+	t.Helper()
+	f := reflect.ValueOf(i).Elem().FieldByName("roots")
+	if !f.IsValid() {
+		t.Fatal("the interpreter has no field roots")
+	}
+	return f.Len()
+}
