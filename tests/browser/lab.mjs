@@ -207,30 +207,48 @@ function installHelpers(timing) {
     gc.setSource(nb.widgets[i], text);
     return i;
   };
-  // Counts the current kernel's execute requests and replies from now on:
-  // a Run All is over when every non-empty code cell was sent, every
-  // request has its reply (aborted ones too) and the kernel is idle.
-  // (JupyterLab's run-all command itself resolves at the first error
-  // reply, even of a cell tagged raises-exception, while the kernel
-  // still runs the cells after it.)
-  gc.countExecutions = () => {
+  // Execute requests the page sends to the current kernel, in order, and
+  // for each whether its reply and its idle status (the kernel's last
+  // message for it, after all its outputs) arrived. A cell is done when
+  // both did; waiting for that, not for a pause, is what makes its outputs
+  // complete in the page (the reply comes on another channel than the
+  // outputs and can overtake them).
+  gc.requests = [];
+  gc.track = () => {
     const k = gc.kernel();
-    const n = { sent: 0, replies: 0, statuses: {} };
-    gc.executions = n;
-    k.anyMessage.connect((_, args) => {
-      const type = args.msg.header.msg_type;
-      if (args.direction === 'send' && type === 'execute_request') n.sent++;
-      if (args.direction === 'recv' && type === 'execute_reply') {
-        n.replies++;
-        n.statuses[args.msg.content.status] = (n.statuses[args.msg.content.status] || 0) + 1;
+    if (k.gcTracked) return gc.requests.length;
+    k.gcTracked = true;
+    k.anyMessage.connect((_, { msg, direction }) => {
+      const type = msg.header.msg_type;
+      if (direction === 'send' && type === 'execute_request') {
+        gc.requests.push({ id: msg.header.msg_id, reply: null, idle: false });
+        return;
       }
+      const parent = msg.parent_header && msg.parent_header.msg_id;
+      const req = parent && gc.requests.find((r) => r.id === parent);
+      if (direction !== 'recv' || !req) return;
+      if (type === 'execute_reply') req.reply = msg.content.status;
+      if (type === 'status' && msg.content.execution_state === 'idle') req.idle = true;
     });
+    return gc.requests.length;
   };
+  gc.done = (r) => r.reply !== null && r.idle;
+  // the first request sent after mark (gc.track()'s count) is done
+  gc.nextDone = (mark) => gc.requests.length > mark && gc.done(gc.requests[mark]);
+  // A Run All (from mark) is over when every non-empty code cell was sent
+  // and every request is done, aborted ones too. (JupyterLab's run-all
+  // command itself resolves at the first error reply, even of a cell
+  // tagged raises-exception, while the kernel still runs the cells after.)
   gc.nonEmptyCodeCells = () =>
     gc.panel().content.widgets.filter((c) => c.model.type === 'code' && gc.source(c).trim() !== '').length;
-  gc.runAllOver = () => {
-    const n = gc.executions;
-    return n.sent >= gc.nonEmptyCodeCells() && n.replies >= n.sent && gc.kernelStatus() === 'idle';
+  gc.runAllOver = (mark) => {
+    const sent = gc.requests.slice(mark);
+    return sent.length >= gc.nonEmptyCodeCells() && sent.every(gc.done);
+  };
+  gc.replies = (mark) => {
+    const n = {};
+    for (const r of gc.requests.slice(mark)) n[r.reply] = (n[r.reply] || 0) + 1;
+    return n;
   };
   gc.inspectorText = () =>
     (document.querySelector('.jp-Inspector-content') || document.querySelector('.jp-Inspector') || {}).innerText || '';
@@ -311,18 +329,15 @@ async function closeNotebook(page) {
 async function runTyped(page, text, tag, timeout = 30000) {
   const i = await page.evaluate((text) => window.gc.appendCell(text), text);
   await focusEditor(page, i);
+  const mark = await page.evaluate(() => window.gc.track());
   await page.keyboard.press('Shift+Enter');
-  await page.waitForFunction(
-    (i) => {
-      const c = window.gc.panel().content.widgets[i];
-      return typeof c.model.executionCount === 'number' && window.gc.kernelStatus() === 'idle';
-    },
-    i,
-    { timeout, polling: 50 },
-  );
-  // the reply can come before the last outputs (different channels)
-  await page.waitForTimeout(200);
+  await waitDone(page, mark, timeout);
   return page.evaluate(([i, tag]) => window.gc.cell(i, tag), [i, tag]);
+}
+
+// Waits until the first execute request sent after mark is done.
+async function waitDone(page, mark, timeout) {
+  await page.waitForFunction((mark) => window.gc.nextDone(mark), mark, { timeout, polling: 50 });
 }
 
 async function focusEditor(page, i) {
@@ -570,6 +585,7 @@ try {
   await check('stdin', async () => {
     const i = await page.evaluate(() => window.gc.appendCell('var who string\nfmt.Print("name? ")\nfmt.Scanln(&who)\nfmt.Println("hello,", who)'));
     await focusEditor(page, i);
+    const mark = await page.evaluate(() => window.gc.track());
     await page.keyboard.press('Shift+Enter');
     const box = page.locator('.jp-Stdin-input');
     await box.waitFor({ state: 'visible', timeout: 15000 });
@@ -578,12 +594,7 @@ try {
     await page.keyboard.type('gopher');
     await shot(page.locator('.jp-Notebook .jp-Cell').nth(i), 'stdin');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(
-      (i) => typeof window.gc.panel().content.widgets[i].model.executionCount === 'number' && window.gc.kernelStatus() === 'idle',
-      i,
-      { timeout: 15000, polling: 50 },
-    );
-    await page.waitForTimeout(200);
+    await waitDone(page, mark, 15000);
     const c = await page.evaluate((i) => window.gc.cell(i, 'stdin'), i);
     return { ok: c.stream.includes('hello, gopher'), prompt: prompt.slice(0, 300), cell: c };
   });
@@ -601,6 +612,7 @@ try {
   await check('interrupt', async () => {
     const i = await page.evaluate(() => window.gc.appendCell('spins := 0\nfor {\n\tspins++\n}'));
     await focusEditor(page, i);
+    const mark = await page.evaluate(() => window.gc.track());
     await page.keyboard.press('Shift+Enter');
     await page.waitForFunction(() => window.gc.kernelStatus() === 'busy', null, { timeout: 15000, polling: 50 });
     await page.waitForTimeout(1000);
@@ -609,13 +621,8 @@ try {
     await button.click();
     let stoppedMs = null;
     try {
-      await page.waitForFunction(
-        (i) => typeof window.gc.panel().content.widgets[i].model.executionCount === 'number' && window.gc.kernelStatus() === 'idle',
-        i,
-        { timeout: 15000, polling: 50 },
-      );
+      await waitDone(page, mark, 15000);
       stoppedMs = Date.now() - t0;
-      await page.waitForFunction((i) => window.gc.panel().content.widgets[i].model.outputs.length > 0, i, { timeout: 5000 });
     } catch (e) {
       /* not stopped */
     }
@@ -665,9 +672,9 @@ try {
       const committedCharts = rec.committed.flatMap((c) => c.charts || []);
       await shootCharts(page, name, 'committed', 'light', committedCharts);
       await command(page, 'notebook:clear-all-cell-outputs');
-      await page.evaluate(() => window.gc.countExecutions());
+      const mark = await page.evaluate(() => window.gc.track());
       const t0 = Date.now();
-      // what the Run menu's "Run All Cells" runs; not awaited (see countExecutions)
+      // what the Run menu's "Run All Cells" runs; not awaited (see runAllOver)
       await page.evaluate(() => {
         window.gc.runAll = 'pending';
         window.jupyterapp.commands.execute('notebook:run-all-cells').then(
@@ -677,13 +684,16 @@ try {
       });
       rec.finished = true;
       try {
-        await page.waitForFunction(() => window.gc.runAllOver(), null, { timeout: cfg.notebookTimeoutMs || 120000, polling: 100 });
+        await page.waitForFunction((mark) => window.gc.runAllOver(mark), mark, { timeout: cfg.notebookTimeoutMs || 120000, polling: 100 });
       } catch (e) {
         rec.finished = false;
       }
-      rec.executions = await page.evaluate(() => ({ ...window.gc.executions, command_result: window.gc.runAll }));
+      rec.executions = await page.evaluate((mark) => ({
+        sent: window.gc.requests.length - mark,
+        replies: window.gc.replies(mark),
+        command_result: window.gc.runAll,
+      }), mark);
       rec.run_ms = Date.now() - t0;
-      await page.waitForTimeout(300);
       await page.waitForFunction(() => window.gc.imagesLoaded(), null, { timeout: 10000 }).catch(() => {});
       rec.cells = await page.evaluate((tag) => window.gc.cells(tag), key);
       rec.status = await page.evaluate(() => ({ status: window.gc.kernelStatus(), bar: window.gc.statusBar() }));
