@@ -46,22 +46,11 @@ class Run:
         return [m for m in self.iopub if m["msg_type"] in types]
 
     @property
-    def timing_lines(self):
-        """The timing line the kernel prints as the cell's last stdout message."""
-        return [
-            m["content"]["text"].strip()
-            for m in self.of_type("stream")
-            if m["content"]["name"] == "stdout" and m["content"]["text"].lstrip("\n").startswith("\u23f1 wall")
-        ]
-
-    @property
     def stdout(self):
-        """What the cell printed, without the kernel's timing line."""
+        """What the cell printed, without the kernel's timing line (see
+        strip_timing)."""
         return "".join(
-            m["content"]["text"]
-            for m in self.of_type("stream")
-            if m["content"]["name"] == "stdout"
-            and not m["content"]["text"].lstrip("\n").startswith("\u23f1 wall")
+            strip_timing(m["content"]["text"]) for m in self.of_type("stream") if m["content"]["name"] == "stdout"
         )
 
     @property
@@ -114,6 +103,18 @@ class Run:
 
     def __repr__(self):
         return "<Run " + self.describe() + ">"
+
+
+def strip_timing(text):
+    """The text of a stdout message without the kernel's timing line: the
+    kernel sends that line in a message of its own, or as the last line of
+    the cell's last stdout message when that ends a line."""
+    if text.lstrip("\n").startswith("\u23f1 wall"):
+        return ""
+    i = text.rfind("\n\u23f1 wall")
+    if i >= 0 and "\n" not in text[i + 1 :].rstrip("\n"):
+        return text[: i + 1]
+    return text
 
 
 def is_live(m):

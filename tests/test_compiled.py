@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import COMPILED_KERNEL_NAME, need, start_kernel, stop_kernel
-from helpers import Run, collect_iopub, execute, execute_ok, shell_reply, strip_ansi
+from helpers import Run, collect_iopub, execute, execute_ok, shell_reply, strip_ansi, strip_timing
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -192,11 +192,11 @@ fmt.Println("after")
 badge("ok")""",
     )
     kinds = [
-        (m["msg_type"], m["content"].get("text") or m["content"].get("data", {}).get("text/html"))
+        (m["msg_type"], strip_timing(m["content"]["text"]) if m["msg_type"] == "stream" else m["content"].get("data", {}).get("text/html"))
         for m in r.outputs
         if m["msg_type"] in ("stream", "display_data", "execute_result")
     ]
-    kinds = [k for k in kinds if not (k[0] == "stream" and "wall" in (k[1] or ""))]
+    kinds = [k for k in kinds if not (k[0] == "stream" and k[1] == "")]
     assert kinds == [
         ("stream", "before\n"),
         ("display_data", "<i>shown</i>"),
@@ -464,11 +464,15 @@ func risky(x int) int {
 
     r = execute_ok(kc, 'done, err := procs.Map(1, greet, []string{"ann", "bob"})\nfmt.Println(len(done), err)')
     kinds = [
-        (m["msg_type"], m["content"].get("name"), m["content"].get("text") or m["content"].get("data", {}).get("text/plain"))
+        (
+            m["msg_type"],
+            m["content"].get("name"),
+            strip_timing(m["content"]["text"]) if m["msg_type"] == "stream" else m["content"].get("data", {}).get("text/plain"),
+        )
         for m in r.outputs
         if m["msg_type"] in ("stream", "display_data")
     ]
-    kinds = [k for k in kinds if not (k[0] == "stream" and "wall" in (k[2] or ""))]
+    kinds = [k for k in kinds if not (k[0] == "stream" and k[2] == "")]
     text = "".join(k[2] for k in kinds if k[0] == "stream" and k[1] == "stdout")
     assert text == "hello ann\nhello bob\n2 <nil>\n", r.describe()
     assert "bye ann\nbye bob\n" == "".join(k[2] for k in kinds if k[1] == "stderr"), r.describe()

@@ -1305,3 +1305,25 @@ def test_a_new_iopub_subscriber_is_told_the_execution_state(kernel):
     # The kernel's own client, subscribed long ago, got no second welcome.
     run = execute_ok(kc, "1 + 1")
     assert [m["content"]["execution_state"] for m in run.of_type("status")] == ["busy", "idle"]
+
+
+def test_a_second_client_of_the_same_session_leaves_the_first_ones_replies(kernel):
+    """km.client() twice gives two clients of one session, hence one shell
+    identity; jupyter_client's stop_channels() connects a shell socket with
+    it even when shell was never started. The kernel refuses that second
+    connection as libzmq does, so the first client still gets the reply
+    of the cell it is waiting for."""
+    km, kc = kernel
+    msg_id = kc.execute("time.Sleep(1500 * time.Millisecond)\n7")
+    time.sleep(0.3)
+    late = km.client()
+    late.start_channels(shell=False, stdin=False, hb=False, control=False)
+    try:
+        late.get_iopub_msg(timeout=10)
+        late.shell_channel  # created, connected with the session's identity
+    finally:
+        late.stop_channels()
+    reply = shell_reply(kc, msg_id, timeout=30)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    collect_iopub(kc, msg_id)
+    assert execute_ok(kc, "1 + 1").result_text == "2"

@@ -479,7 +479,16 @@ func (r *router) serve(c *zconn) {
 		r.next++
 		id = binary.BigEndian.AppendUint32([]byte{0}, r.next)
 	}
-	// A reconnecting client takes over its identity (ROUTER_HANDOVER).
+	// A connection whose identity a connected peer already has is
+	// refused, as libzmq's ROUTER does without ROUTER_HANDOVER (and so
+	// ipykernel's): taking the identity over would send the first
+	// peer's replies to the newcomer. jupyter_client's stop_channels()
+	// connects a shell socket with its session's identity while another
+	// client of the same session may be waiting for replies.
+	if _, taken := r.peers[string(id)]; taken {
+		r.mu.Unlock()
+		return // the connection is closed
+	}
 	r.peers[string(id)] = c
 	r.mu.Unlock()
 	defer func() {

@@ -271,6 +271,39 @@ func TestRoutingManyClients(t *testing.T) {
 	}
 }
 
+// A second connection with the identity of a connected peer is refused,
+// as libzmq's ROUTER does: the first peer keeps its replies, also after
+// the second one has gone.
+func TestSecondPeerWithTheSameIdentityIsRefused(t *testing.T) {
+	s, _ := bindTest(t, ConnectionInfo{})
+	signer := NewSigner(testKey)
+	first := dealer(t, s, s.Info().ShellPort, "same")
+	echo := func(who string) {
+		t.Helper()
+		send(t, first, request(t, signer, "echo_request", map[string]any{"who": who}))
+		m := next(t, s)
+		if err := s.Reply(m, "echo_reply", map[string]any{"who": who}, nil); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Decode(recv(t, first), signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf(`{"who":%q}`, who); string(rep.Content) != want {
+			t.Fatalf("first peer got %s, want %s", rep.Content, want)
+		}
+	}
+	echo("before")
+	second := rawClient(t, s, s.Info().ShellPort, "DEALER", []byte("same"))
+	_ = second.nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	var ne net.Error
+	if _, _, err := second.readMsg(MaxMessageSize); err == nil || errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the second peer with the same identity was not disconnected (%v)", err)
+	}
+	echo("while the second one came and went")
+	echo("after")
+}
+
 func TestReplyErrors(t *testing.T) {
 	s, _ := bindTest(t, ConnectionInfo{})
 	parent := &Message{Channel: Shell, Identities: [][]byte{[]byte("nobody")}, Header: NewHeader("execute_request", "x", "u")}

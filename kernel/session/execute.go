@@ -34,8 +34,57 @@ type output struct {
 
 	mu      sync.Mutex
 	midLine bool // the last stdout text did not end a line
+	// With hold set (the cell shows a timing line), stdout text waits up
+	// to holdFor in held before it is published, so that the cell's last
+	// text and its timing line go out as one message: most cells print
+	// and end within that time. Any other output publishes it first.
+	hold  bool
+	held  string
+	timer *time.Timer
 
 	metadata map[string]any // execute_reply metadata set by magics (%status)
+}
+
+// holdFor is how long stdout text may wait to be published with the
+// timing line; the text of a running cell comes from the engines in
+// pieces at most every 50 ms anyway.
+const holdFor = 20 * time.Millisecond
+
+// publishHeld publishes the held stdout text; o.mu is held.
+func (o *output) publishHeld() {
+	if o.timer != nil {
+		o.timer.Stop()
+		o.timer = nil
+	}
+	if o.held != "" {
+		_ = o.k.conn.Publish(o.parent, "stream", map[string]any{"name": "stdout", "text": o.held}, nil)
+		o.held = ""
+	}
+}
+
+// flushHeld publishes the held stdout text, before other output.
+func (o *output) flushHeld() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.publishHeld()
+}
+
+// takeHeld returns the held stdout text, now no longer held, if it ends a
+// line; otherwise it publishes it and returns "".
+func (o *output) takeHeld() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !strings.HasSuffix(o.held, "\n") {
+		o.publishHeld()
+		return ""
+	}
+	text := o.held
+	o.held = ""
+	if o.timer != nil {
+		o.timer.Stop()
+		o.timer = nil
+	}
+	return text
 }
 
 // AtLineStart reports whether the last stdout text ended a line.
@@ -49,11 +98,19 @@ func (o *output) Stream(name, text string, from int) {
 	if o.silent {
 		return
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if name == "stdout" && text != "" {
-		o.mu.Lock()
 		o.midLine = !strings.HasSuffix(text, "\n")
-		o.mu.Unlock()
+		if o.hold {
+			o.held += text
+			if o.timer == nil {
+				o.timer = time.AfterFunc(holdFor, o.flushHeld)
+			}
+			return
+		}
 	}
+	o.publishHeld()
 	_ = o.k.conn.Publish(o.parent, "stream", map[string]any{"name": name, "text": text}, nil)
 }
 
@@ -61,6 +118,7 @@ func (o *output) Display(data, metadata map[string]any, id string, update bool) 
 	if o.silent {
 		return
 	}
+	o.flushHeld()
 	if metadata == nil {
 		metadata = map[string]any{}
 	}
@@ -79,6 +137,7 @@ func (o *output) Clear(wait bool) {
 	if o.silent {
 		return
 	}
+	o.flushHeld()
 	_ = o.k.conn.Publish(o.parent, "clear_output", map[string]any{"wait": wait}, nil)
 }
 
@@ -87,6 +146,7 @@ func (o *output) Input(prompt string, password bool) (string, error) {
 	if !o.stdin {
 		return "", engine.ErrNoInput
 	}
+	o.flushHeld() // the prompt comes after what was printed
 	// Forget a reply left over from an earlier request.
 	select {
 	case <-o.k.inputs:
@@ -138,7 +198,8 @@ func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
 	if !req.Silent {
 		_ = k.conn.Publish(m, "execute_input", map[string]any{"code": req.Code, "execution_count": count}, nil)
 	}
-	out := &output{k: k, parent: m, stdin: req.AllowStdin == nil || *req.AllowStdin, silent: req.Silent, done: make(chan struct{})}
+	out := &output{k: k, parent: m, stdin: req.AllowStdin == nil || *req.AllowStdin, silent: req.Silent, done: make(chan struct{}),
+		hold: showTiming && !req.Silent}
 	defer close(out.done)
 	ctx, cellDone := k.startCell(ctx, r) // interrupt.go
 	defer cellDone()
@@ -171,6 +232,7 @@ func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
 			// Part of the error output, so the cell has exactly one.
 			tb = append(append([]string(nil), tb...), "\x1b[2m"+timingLine+"\x1b[0m")
 		}
+		out.flushHeld()
 		if !req.Silent {
 			_ = k.conn.Publish(m, "error", map[string]any{"ename": res.Err.Name, "evalue": res.Err.Value, "traceback": tb}, nil)
 		}
@@ -186,18 +248,22 @@ func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
 	}
 	if !req.Silent {
 		if res.Data != nil {
+			out.flushHeld()
 			_ = k.conn.Publish(m, "execute_result", map[string]any{"execution_count": count, "data": res.Data, "metadata": map[string]any{}}, nil)
 		}
 		if timingLine != "" {
 			// A stream, not a display: every frontend shows it, and
-			// display_data stays for what the cell displays.
+			// display_data stays for what the cell displays. It goes
+			// in one message with the cell's last line of text if that
+			// is still held, which frontends show the same way.
 			text := timingLine + "\n"
 			if !out.AtLineStart() {
 				text = "\n" + text
 			}
-			_ = k.conn.Publish(m, "stream", map[string]any{"name": "stdout", "text": text}, nil)
+			_ = k.conn.Publish(m, "stream", map[string]any{"name": "stdout", "text": out.takeHeld() + text}, nil)
 		}
 	}
+	out.flushHeld()
 	content["user_expressions"] = k.userExpressions(ctx, req.UserExprs) // userexpr.go
 	content["status"] = "ok"
 	k.reply(m, "execute_reply", content, metadata)

@@ -34,6 +34,17 @@ func (f *fakeEngine) Execute(ctx context.Context, code string, count int, out en
 	case strings.HasPrefix(code, "print "):
 		out.Stream("stdout", strings.TrimPrefix(code, "print ")+"\n", 0)
 		return engine.Result{Timing: t}
+	case strings.HasPrefix(code, "printpart "): // no newline at the end
+		out.Stream("stdout", strings.TrimPrefix(code, "printpart "), 0)
+		return engine.Result{Timing: t}
+	case strings.HasPrefix(code, "printvalue "): // a line, then a value
+		out.Stream("stdout", strings.TrimPrefix(code, "printvalue ")+"\n", 0)
+		return engine.Result{Data: map[string]any{"text/plain": "42"}, Timing: t}
+	case strings.HasPrefix(code, "printslow "): // a line, a pause, a line
+		out.Stream("stdout", "first\n", 0)
+		time.Sleep(200 * time.Millisecond)
+		out.Stream("stdout", strings.TrimPrefix(code, "printslow ")+"\n", 0)
+		return engine.Result{Timing: t}
 	case code == "fail":
 		time.Sleep(50 * time.Millisecond)
 		return engine.Result{Err: &engine.Error{Name: "panic", Value: "boom", Traceback: []string{"panic: boom"}}, Timing: t}
@@ -169,11 +180,12 @@ func types(msgs []sent) []string {
 func TestExecuteOrder(t *testing.T) {
 	_, _, send, _ := serve(t)
 	msgs := send(request(jupyter.Shell, "execute_request", map[string]any{"code": "print hi"}))
-	want := []string{"pub:status", "pub:execute_input", "pub:stream", "pub:stream", "reply:execute_reply", "pub:status"}
+	// The cell's last line and the timing line go out as one message.
+	want := []string{"pub:status", "pub:execute_input", "pub:stream", "reply:execute_reply", "pub:status"}
 	if fmt.Sprint(types(msgs)) != fmt.Sprint(want) {
 		t.Fatalf("messages = %v, want %v", types(msgs), want)
 	}
-	reply := msgs[4]
+	reply := msgs[3]
 	if reply.content["status"] != "ok" || reply.content["execution_count"] != 1.0 {
 		t.Errorf("reply = %v", reply.content)
 	}
@@ -181,8 +193,39 @@ func TestExecuteOrder(t *testing.T) {
 	if !ok || timing.Engine != "fake" || timing.WallNS != 1000 {
 		t.Errorf("reply metadata = %v", reply.metadata)
 	}
-	if !strings.HasPrefix(msgs[3].content["text"].(string), "⏱ wall") {
-		t.Errorf("timing line = %v", msgs[3].content)
+	if text := msgs[2].content["text"].(string); !strings.HasPrefix(text, "hi\n⏱ wall") || strings.Count(text, "\n") != 2 {
+		t.Errorf("stream = %q, want the line and the timing line", text)
+	}
+}
+
+// The timing line joins the cell's last text only where that changes
+// nothing a frontend shows: after a whole line, with nothing between.
+func TestTimingLineJoinsTheLastLineOnly(t *testing.T) {
+	_, _, send, _ := serve(t)
+	for _, c := range []struct {
+		code  string
+		want  []string // the messages between execute_input and the reply
+		texts []string // the texts of the streams, the timing line cut to "⏱"
+	}{
+		{"printpart hi", []string{"stream", "stream"}, []string{"hi", "\n⏱"}},
+		{"printvalue hi", []string{"stream", "execute_result", "stream"}, []string{"hi\n", "⏱"}},
+		{"printslow last", []string{"stream", "stream"}, []string{"first\n", "last\n⏱"}},
+	} {
+		msgs := send(request(jupyter.Shell, "execute_request", map[string]any{"code": c.code}))
+		var got, texts []string
+		for _, m := range msgs[2 : len(msgs)-2] {
+			got = append(got, m.msgType)
+			if m.msgType == "stream" {
+				text := m.content["text"].(string)
+				if i := strings.Index(text, "⏱"); i >= 0 {
+					text = text[:i+len("⏱")]
+				}
+				texts = append(texts, text)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) || fmt.Sprintf("%q", texts) != fmt.Sprintf("%q", c.texts) {
+			t.Errorf("%s: %v %q, want %v %q", c.code, got, texts, c.want, c.texts)
+		}
 	}
 }
 

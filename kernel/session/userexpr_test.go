@@ -58,7 +58,7 @@ func TestUserExpressions(t *testing.T) {
 	send := serveEngine(t, eng)
 	exprs := map[string]any{"x": "6*7", "y": "bad y", "n": 3}
 	msgs := send(request(jupyter.Shell, "execute_request", map[string]any{"code": "print hi", "user_expressions": exprs}))
-	want := []string{"pub:status", "pub:execute_input", "pub:stream", "pub:stream", "reply:execute_reply", "pub:status"}
+	want := []string{"pub:status", "pub:execute_input", "pub:stream", "reply:execute_reply", "pub:status"}
 	if fmt.Sprint(types(msgs)) != fmt.Sprint(want) {
 		t.Errorf("messages = %v, want %v (user expressions publish nothing)", types(msgs), want)
 	}
