@@ -2,7 +2,8 @@
 """Benchmark: the gocurrent kernel beside the IPython kernel, measured with
 the same jupyter_client in one run. Not a test.
 
-    /usr/bin/python3 bench/bench_kernel.py [--binary PATH] [--starts 5] [--runs 300]
+    /usr/bin/python3 bench/bench_kernel.py [--binary PATH] [--starts 5] [--runs 2000]
+                                           [--notebook notebooks/01-goroutines.ipynb] [--go-bench]
 
 Reports, side by side, as a Markdown table:
   * startup: from KernelManager.start_kernel() to the first kernel_info
@@ -11,8 +12,16 @@ Reports, side by side, as a Markdown table:
     execute_request to receiving both its execute_reply and the status idle
     that ends its output (what a client waits for), p50 and p99 over --runs
     runs after a warm-up; the time to the execute_reply alone is shown too;
-  * resident memory after the runs: RSS of the kernel process plus all its
-    children (gocurrent's worker), via psutil.
+  * the same for a cell that prints a line (fmt.Println / print);
+  * iopub messages per cell, for both cells;
+  * memory of the kernel process and all its children (gocurrent's
+    worker), via psutil: RSS and PSS (which counts pages the processes
+    share, such as the executable's, once) after the warm-up and after the
+    runs, and the growth between;
+  * with --notebook, for gocurrent only: the notebook's code cells run in a
+    fresh kernel, and the peak RSS (VmHWM) of the kernel and of its worker;
+  * with --go-bench, the Go benchmarks of the engine (a trivial cell
+    through the worker and back, and the worker's side alone).
 
 Without --binary, gocurrent is built from this repository into a temporary
 directory. The kernelspec is installed under a temporary prefix (with HOME
@@ -112,7 +121,8 @@ def stop(km, kc):
 
 
 def execute_once(kc, code="1", timeout=30.0):
-    """Seconds to the execute_reply and to the status idle of one cell."""
+    """Seconds to the execute_reply and to the status idle of one cell, and
+    the number of iopub messages it made (status busy and idle included)."""
     t0 = time.perf_counter()
     msg_id = kc.execute(code, silent=False, store_history=True, allow_stdin=False)
     t_reply = t_idle = None
@@ -123,15 +133,15 @@ def execute_once(kc, code="1", timeout=30.0):
             t_reply = time.perf_counter() - t0
             if msg["content"]["status"] != "ok":
                 die(f"cell failed: {msg['content']}")
+    n = 0
     while t_idle is None:
         msg = kc.get_iopub_msg(timeout=max(0.001, deadline - time.perf_counter()))
-        if (
-            msg["parent_header"].get("msg_id") == msg_id
-            and msg["msg_type"] == "status"
-            and msg["content"]["execution_state"] == "idle"
-        ):
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        n += 1
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             t_idle = time.perf_counter() - t0
-    return t_reply, t_idle
+    return t_reply, t_idle, n
 
 
 def percentile(xs, p):
@@ -144,6 +154,7 @@ def percentile(xs, p):
 
 
 def rss_tree(pid):
+    """RSS in bytes of pid and all its children, and how many they are."""
     proc = psutil.Process(pid)
     procs = [proc] + proc.children(recursive=True)
     total = 0
@@ -155,7 +166,53 @@ def rss_tree(pid):
     return total, len(procs)
 
 
-def measure(kernel_name, starts, runs, warmup):
+def memory(pid):
+    """RSS and PSS in bytes of pid and all its children, and per process
+    (pid first) the RSS."""
+    proc = psutil.Process(pid)
+    rss = pss = 0
+    each = []
+    for p in [proc] + proc.children(recursive=True):
+        try:
+            info = p.memory_full_info()
+        except psutil.Error:
+            continue
+        rss += info.rss
+        pss += info.pss
+        each.append(info.rss)
+    return {"rss": rss, "pss": pss, "each": each}
+
+
+def peak(pid):
+    """VmHWM in bytes of pid and of each of its children."""
+    out = []
+    for p in [psutil.Process(pid)] + psutil.Process(pid).children(recursive=True):
+        try:
+            with open(f"/proc/{p.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        out.append(int(line.split()[1]) * 1024)
+        except OSError:
+            pass
+    return out
+
+
+def timed_runs(kc, code, runs):
+    replies, idles, msgs = [], [], []
+    for _ in range(runs):
+        r, i, n = execute_once(kc, code)
+        replies.append(r)
+        idles.append(i)
+        msgs.append(n)
+    return {
+        "reply_p50": percentile(replies, 50),
+        "idle_p50": percentile(idles, 50),
+        "idle_p99": percentile(idles, 99),
+        "msgs": statistics.median(msgs),
+    }
+
+
+def measure(kernel_name, starts, runs, warmup, print_code):
     startup = []
     for _ in range(starts):
         km, kc, s = start(kernel_name)
@@ -163,41 +220,92 @@ def measure(kernel_name, starts, runs, warmup):
         stop(km, kc)
     km, kc, _ = start(kernel_name)
     try:
+        pid = km.provisioner.process.pid
         for _ in range(warmup):
             execute_once(kc)
-        replies, idles = [], []
-        for _ in range(runs):
-            r, i = execute_once(kc)
-            replies.append(r)
-            idles.append(i)
-        rss, nprocs = rss_tree(km.provisioner.process.pid)
+        before = memory(pid)
+        trivial = timed_runs(kc, "1", runs)
+        after = memory(pid)
+        printing = timed_runs(kc, print_code, max(runs // 4, 50))
     finally:
         stop(km, kc)
     return {
         "startup": statistics.median(startup),
         "startup_all": startup,
-        "reply_p50": percentile(replies, 50),
-        "idle_p50": percentile(idles, 50),
-        "idle_p99": percentile(idles, 99),
-        "rss": rss,
-        "procs": nprocs,
+        "trivial": trivial,
+        "print": printing,
+        "before": before,
+        "after": after,
     }
+
+
+def run_notebook(kernel_name, path):
+    """Runs the code cells of the notebook at path in a fresh kernel; returns
+    the peaks (VmHWM) of the kernel and its children, and the cells run."""
+    import json
+
+    with open(path) as f:
+        nb = json.load(f)
+    km, kc, _ = start(kernel_name)
+    cells = 0
+    try:
+        pid = km.provisioner.process.pid
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            msg_id = kc.execute(src, allow_stdin=False)
+            while True:
+                msg = kc.get_shell_msg(timeout=600)
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    break
+            cells += 1
+        peaks = peak(pid)
+    finally:
+        stop(km, kc)
+    return peaks, cells
+
+
+def go_benchmarks():
+    """The engine's Go benchmarks: name -> ns per cell."""
+    out = {}
+    for pkg, pattern in (("./kernel/interp", "TrivialCell"), ("./kernel/worker", "AssignCell|ExprCell")):
+        proc = subprocess.run(
+            ["go", "test", "-run", "^$", "-bench", pattern, "-benchtime", "2000x", "-count", "3", pkg],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            die(f"go test -bench {pattern} {pkg} failed:\n{proc.stdout}{proc.stderr}")
+        for line in proc.stdout.splitlines():
+            f = line.split()
+            if len(f) >= 4 and f[0].startswith("Benchmark") and f[3] == "ns/op":
+                out.setdefault(f[0].split("-")[0], []).append(float(f[2]))
+    return {k: statistics.median(v) for k, v in out.items()}
 
 
 def ms(s):
     return f"{s * 1e3:.1f} ms"
 
 
+def mib(b):
+    return f"{b / 2**20:.1f} MiB"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", help="gocurrent binary to use (default: build it from this repository)")
     ap.add_argument("--starts", type=int, default=5, help="fresh starts for the startup median (5)")
-    ap.add_argument("--runs", type=int, default=300, help="timed executions of the trivial cell (300)")
-    ap.add_argument("--warmup", type=int, default=30, help="untimed executions first (30)")
+    ap.add_argument("--runs", type=int, default=2000, help="timed executions of the trivial cell (2000)")
+    ap.add_argument("--warmup", type=int, default=50, help="untimed executions first (50)")
+    ap.add_argument("--notebook", help="also run this notebook in gocurrent and report its peak memory")
+    ap.add_argument("--go-bench", action="store_true", help="also run the engine's Go benchmarks")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="gocurrent-bench-")
     saved = dict(os.environ)
+    nb_peaks = None
     try:
         binary = os.path.abspath(args.binary) if args.binary else build(tmp)
         if not os.access(binary, os.X_OK):
@@ -225,13 +333,17 @@ def main():
 
         version = subprocess.run([binary, "version"], capture_output=True, text=True).stdout.strip()
         print(f"measuring gocurrent ({version}) ...", file=sys.stderr)
-        go = measure("gocurrent", args.starts, args.runs, args.warmup)
+        go = measure("gocurrent", args.starts, args.runs, args.warmup, 'fmt.Println("hello")')
         print("measuring IPython kernel (python3) ...", file=sys.stderr)
-        py = measure("python3", args.starts, args.runs, args.warmup)
+        py = measure("python3", args.starts, args.runs, args.warmup, 'print("hello")')
+        if args.notebook:
+            print(f"running {args.notebook} in gocurrent ...", file=sys.stderr)
+            nb_peaks, nb_cells = run_notebook("gocurrent", args.notebook)
     finally:
         os.environ.clear()
         os.environ.update(saved)
         shutil.rmtree(tmp, ignore_errors=True)
+    gob = go_benchmarks() if args.go_bench else None
 
     try:
         import ipykernel
@@ -249,17 +361,25 @@ def main():
         f"{platform.python_version()}, ipykernel {ipyv}; {version}"
     )
     print()
+    n, m = args.runs, max(args.runs // 4, 50)
     rows = [
         (f"startup to first kernel_info reply (median of {args.starts})", go["startup"], py["startup"], ms),
-        (f"execute `1`, to execute_reply, p50 ({args.runs} runs)", go["reply_p50"], py["reply_p50"], ms),
-        (f"execute `1`, to status idle, p50 ({args.runs} runs)", go["idle_p50"], py["idle_p50"], ms),
-        (f"execute `1`, to status idle, p99 ({args.runs} runs)", go["idle_p99"], py["idle_p99"], ms),
+        (f"execute `1`, to execute_reply, p50 ({n} runs)", go["trivial"]["reply_p50"], py["trivial"]["reply_p50"], ms),
+        (f"execute `1`, to status idle, p50 ({n} runs)", go["trivial"]["idle_p50"], py["trivial"]["idle_p50"], ms),
+        (f"execute `1`, to status idle, p99 ({n} runs)", go["trivial"]["idle_p99"], py["trivial"]["idle_p99"], ms),
+        ("execute `1`, iopub messages per cell", go["trivial"]["msgs"], py["trivial"]["msgs"], lambda x: f"{x:g}"),
+        (f"print a line, to status idle, p50 ({m} runs)", go["print"]["idle_p50"], py["print"]["idle_p50"], ms),
+        (f"print a line, to status idle, p99 ({m} runs)", go["print"]["idle_p99"], py["print"]["idle_p99"], ms),
+        ("print a line, iopub messages per cell", go["print"]["msgs"], py["print"]["msgs"], lambda x: f"{x:g}"),
         (
-            f"resident memory after the runs (kernel + children: {go['procs']} vs {py['procs']} processes)",
-            go["rss"],
-            py["rss"],
-            lambda b: f"{b / 2**20:.1f} MiB",
+            f"RSS after {args.warmup} cells (kernel + children: {len(go['before']['each'])} vs {len(py['before']['each'])} processes)",
+            go["before"]["rss"],
+            py["before"]["rss"],
+            mib,
         ),
+        (f"RSS after {args.warmup + n} cells", go["after"]["rss"], py["after"]["rss"], mib),
+        (f"RSS growth over those {n} cells", go["after"]["rss"] - go["before"]["rss"], py["after"]["rss"] - py["before"]["rss"], mib),
+        (f"PSS after {args.warmup + n} cells (shared pages counted once)", go["after"]["pss"], py["after"]["pss"], mib),
     ]
     print("| metric | gocurrent | IPython | gocurrent / IPython |")
     print("| --- | ---: | ---: | ---: |")
@@ -267,12 +387,21 @@ def main():
         ratio = g / p if p else float("nan")
         print(f"| {name} | {fmt(g)} | {fmt(p)} | {ratio:.2f} |")
     print()
+    print("gocurrent RSS per process after the runs (kernel, worker): " + ", ".join(mib(b) for b in go["after"]["each"]))
     print(
         "startups (s): gocurrent "
         + ", ".join(f"{s:.3f}" for s in go["startup_all"])
         + "; IPython "
         + ", ".join(f"{s:.3f}" for s in py["startup_all"])
     )
+    if nb_peaks is not None:
+        print(
+            f"{args.notebook} ({nb_cells} code cells) in gocurrent: peak RSS (VmHWM) "
+            + " + ".join(mib(b) for b in nb_peaks)
+            + f" = {mib(sum(nb_peaks))} (kernel + worker)"
+        )
+    if gob:
+        print("engine, Go benchmarks (median of 3, 2000 cells each): " + ", ".join(f"{k} {v / 1e3:.0f} µs" for k, v in sorted(gob.items())))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ type worker struct {
 	faultErr *engine.Error      // why the running cell was stopped, if not by an interrupt
 
 	sess *session
+	mem  memoryKeeper // memory.go
 }
 
 // eventWriter writes the worker's events: to the kernel, or to the pool
@@ -131,8 +132,10 @@ func Run() error {
 		case wire.Execute:
 			res := w.execute(id, r)
 			w.sendSynced(id, wire.ExecuteResult{Result: res})
+			w.mem.afterCell() // memory.go
 		case wire.Measure:
 			w.sendSynced(id, wire.MeasureResult{Measurement: w.measureIn(id, r)}) // measure.go
+			w.mem.afterCell()
 		case wire.Declarations:
 			w.send(id, wire.DeclarationsResult{Declarations: s.declarations()})
 		case wire.Replay:
