@@ -745,6 +745,46 @@ def test_completion_knows_session_identifiers(kernel):
     assert c["cursor_start"] == 0 and c["cursor_end"] == 6
 
 
+def test_completion_says_what_each_match_is(kernel):
+    """Each match has a kind in metadata._jupyter_types_experimental, as
+    IPython sends, which JupyterLab shows beside it."""
+    km, kc = kernel
+
+    def kinds(code):
+        c = shell_reply(kc, kc.complete(code))["content"]
+        types = c["metadata"]["_jupyter_types_experimental"]
+        assert [t["text"] for t in types] == c["matches"], c
+        assert all(t["start"] == c["cursor_start"] and t["end"] == c["cursor_end"] for t in types), c
+        return {t["text"]: t["type"] for t in types}
+
+    execute_ok(
+        kc,
+        "type kindShape struct{ Width int }\n"
+        "func (k kindShape) Area() int { return k.Width }\n"
+        "const kindLimit = 3\n"
+        "func kindHelper() {}\n"
+        "kindValue := kindShape{2}",
+    )
+    got = kinds("kind")
+    assert got == {
+        "kindHelper": "function",
+        "kindLimit": "constant",
+        "kindShape": "type",
+        "kindValue": "variable",
+    }, got
+    assert kinds("fo")["for"] == "keyword"
+    assert kinds("stri")["strings"] == "module"
+    assert {k: v for k, v in kinds("le").items() if k == "len"} == {"len": "function"}
+    got = kinds("time.S")
+    assert got["Sleep"] == "function" and got["Second"] == "constant" and got["Saturday"] == "constant", got
+    got = kinds("time.D")
+    assert got["Duration"] == "type", got
+    assert kinds("os.Arg") == {"Args": "variable"}
+    assert kinds("kindValue.")["Width"] == "field"
+    execute_ok(kc, "var kindBuilder strings.Builder")
+    assert kinds("kindBuilder.WriteS") == {"WriteString": "method"}
+
+
 def test_completion_of_package_not_imported_yet(kernel):
     km, kc = kernel
     msg_id = kc.complete("atomic.AddInt")

@@ -104,7 +104,22 @@ type Completion struct {
 	// Start and End are the replaced range, in Unicode code points.
 	Start int `json:"cursor_start"`
 	End   int `json:"cursor_end"`
+	// Types, when set, has the kind of each match (one of the Kind
+	// constants), which frontends show beside it.
+	Types []string `json:"types,omitempty"`
 }
+
+// The kinds of completion matches.
+const (
+	KindKeyword  = "keyword"
+	KindFunction = "function"
+	KindType     = "type"
+	KindVariable = "variable"
+	KindConstant = "constant"
+	KindPackage  = "module" // the word Jupyter frontends use for a package
+	KindMethod   = "method"
+	KindField    = "field"
+)
 
 // Inspection is the answer to an inspect_request or a ?name help request.
 type Inspection struct {

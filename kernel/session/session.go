@@ -523,8 +523,18 @@ func (k *Kernel) complete(m *jupyter.Message) {
 	if c.Matches == nil {
 		c.Matches = []string{}
 	}
+	metadata := map[string]any{}
+	if len(c.Types) == len(c.Matches) && len(c.Matches) > 0 {
+		// The kind of each match, in the form IPython sends, which
+		// JupyterLab shows beside the match.
+		types := make([]map[string]any, len(c.Matches))
+		for i, text := range c.Matches {
+			types[i] = map[string]any{"start": c.Start, "end": c.End, "text": text, "type": c.Types[i]}
+		}
+		metadata["_jupyter_types_experimental"] = types
+	}
 	k.reply(m, "complete_reply", map[string]any{
-		"status": "ok", "matches": c.Matches, "cursor_start": c.Start, "cursor_end": c.End, "metadata": map[string]any{},
+		"status": "ok", "matches": c.Matches, "cursor_start": c.Start, "cursor_end": c.End, "metadata": metadata,
 	}, nil)
 }
 

@@ -13,46 +13,100 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/exportdata"
 )
 
-// complete lists the names that fit the identifier before the cursor.
+// candidate is a name completion may offer, with its kind (an engine.Kind
+// constant).
+type candidate struct{ name, kind string }
+
+// builtinKind is the kind of a name Go predeclares.
+func builtinKind(name string) string {
+	switch name {
+	case "true", "false", "iota", "nil":
+		return engine.KindConstant
+	case "append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len",
+		"make", "max", "min", "new", "panic", "print", "println", "real", "recover":
+		return engine.KindFunction
+	}
+	return engine.KindType
+}
+
+// completionKind is the kind of a name the session declared, from its
+// record in s.names.
+func completionKind(kind string) string {
+	switch kind {
+	case "func":
+		return engine.KindFunction
+	case "type":
+		return engine.KindType
+	case "const":
+		return engine.KindConstant
+	}
+	return engine.KindVariable
+}
+
+// complete lists the names that fit the identifier before the cursor,
+// with their kinds.
 func (s *session) complete(code string, cursor int) engine.Completion {
 	runes := []rune(code)
 	cursor = min(max(cursor, 0), len(runes))
 	qual, word, start := cell.WordAt(runes, cursor)
-	var cands []string
+	var cands []candidate
 	if qual != "" {
 		cands = s.members(qual)
 	} else {
-		cands = append(cands, cell.Keywords...)
-		cands = append(cands, cell.Builtins...)
-		cands = append(cands, sortedKeys(s.names)...)
+		for _, k := range cell.Keywords {
+			cands = append(cands, candidate{k, engine.KindKeyword})
+		}
+		for _, b := range cell.Builtins {
+			cands = append(cands, candidate{b, builtinKind(b)})
+		}
+		for _, n := range sortedKeys(s.names) {
+			cands = append(cands, candidate{n, completionKind(s.names[n])})
+		}
 		for name := range s.stdPkgs {
-			cands = append(cands, name)
+			cands = append(cands, candidate{name, engine.KindPackage})
 		}
 	}
 	seen := map[string]bool{}
-	var matches []string
+	var matches []candidate
 	for _, c := range cands {
-		if strings.HasPrefix(c, word) && !seen[c] && !strings.HasPrefix(c, "_gocurrent") && !strings.Contains(c, ".") {
-			seen[c] = true
+		if strings.HasPrefix(c.name, word) && !seen[c.name] && !strings.HasPrefix(c.name, "_gocurrent") && !strings.Contains(c.name, ".") {
+			seen[c.name] = true
 			matches = append(matches, c)
 		}
 	}
-	sort.Strings(matches)
-	end := cursor
-	if end > len(runes) {
-		end = len(runes)
+	sort.Slice(matches, func(i, j int) bool { return matches[i].name < matches[j].name })
+	out := engine.Completion{Start: start, End: cursor}
+	for _, m := range matches {
+		out.Matches = append(out.Matches, m.name)
+		out.Types = append(out.Types, m.kind)
 	}
 	// The replaced range covers the rest of the identifier after the
 	// cursor too.
-	for end < len(runes) && cell.IsIdentRune(runes[end]) {
-		end++
+	for out.End < len(runes) && cell.IsIdentRune(runes[out.End]) {
+		out.End++
 	}
-	return engine.Completion{Matches: matches, Start: start, End: end}
+	return out
+}
+
+// symbolKind is the kind of a symbol the interpreter has from a compiled
+// package: variables are addressable values (the Elem of a pointer to
+// them), functions func values, types nil pointers to them, constants
+// plain values.
+func symbolKind(v reflect.Value) string {
+	switch {
+	case !v.IsValid() || v.CanAddr():
+		return engine.KindVariable
+	case v.Kind() == reflect.Func:
+		return engine.KindFunction
+	case v.Kind() == reflect.Pointer && v.IsNil():
+		return engine.KindType
+	}
+	return engine.KindConstant
 }
 
 // members lists the exported names of the package (imported or not) or
 // the fields and methods of the session value called qual.
-func (s *session) members(qual string) []string {
+func (s *session) members(qual string) []candidate {
 	path, ok := s.imports[qual]
 	if !ok {
 		if _, declared := s.names[qual]; !declared {
@@ -61,24 +115,24 @@ func (s *session) members(qual string) []string {
 	}
 	if ok {
 		name := path[strings.LastIndex(path, "/")+1:]
-		var out []string
+		var out []candidate
 		for _, e := range s.exports {
-			for sym := range e[path+"/"+name] {
+			for sym, v := range e[path+"/"+name] {
 				if sym != "" && unicode.IsUpper([]rune(sym)[0]) {
-					out = append(out, sym)
+					out = append(out, candidate{sym, symbolKind(v)})
 				}
 			}
 		}
 		return out
 	}
 	// Methods of the session's own types.
-	var out []string
+	var out []candidate
 	if kind, declared := s.names[qual]; declared && kind == "type" {
 		return nil
 	}
 	for n := range s.names {
 		if t, m, ok := strings.Cut(n, "."); ok && s.names[qual] == "type" && t == qual {
-			out = append(out, m)
+			out = append(out, candidate{m, engine.KindMethod})
 		}
 	}
 	v, err := s.evalQuiet(qual)
@@ -92,7 +146,7 @@ func (s *session) members(qual string) []string {
 		mt = reflect.PointerTo(t)
 	}
 	for i := 0; i < mt.NumMethod(); i++ {
-		out = append(out, mt.Method(i).Name)
+		out = append(out, candidate{mt.Method(i).Name, engine.KindMethod})
 	}
 	st := t
 	if st.Kind() == reflect.Pointer {
@@ -102,7 +156,7 @@ func (s *session) members(qual string) []string {
 		for i := 0; i < st.NumField(); i++ {
 			f := st.Field(i)
 			if f.IsExported() {
-				out = append(out, f.Name)
+				out = append(out, candidate{f.Name, engine.KindField})
 			}
 		}
 	}
