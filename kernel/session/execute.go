@@ -50,12 +50,17 @@ type output struct {
 // pieces at most every 50 ms anyway.
 const holdFor = 20 * time.Millisecond
 
-// publishHeld publishes the held stdout text; o.mu is held.
-func (o *output) publishHeld() {
+// stopHold stops the timer of the held text; o.mu is held.
+func (o *output) stopHold() {
 	if o.timer != nil {
 		o.timer.Stop()
 		o.timer = nil
 	}
+}
+
+// publishHeld publishes the held stdout text; o.mu is held.
+func (o *output) publishHeld() {
+	o.stopHold()
 	if o.held != "" {
 		_ = o.k.conn.Publish(o.parent, "stream", map[string]any{"name": "stdout", "text": o.held}, nil)
 		o.held = ""
@@ -80,10 +85,7 @@ func (o *output) takeHeld() string {
 	}
 	text := o.held
 	o.held = ""
-	if o.timer != nil {
-		o.timer.Stop()
-		o.timer = nil
-	}
+	o.stopHold()
 	return text
 }
 
