@@ -197,9 +197,13 @@ def peak(pid):
     return out
 
 
-def timed_runs(kc, code, runs):
+def timed_runs(kc, code, runs, halfway=None):
+    """Runs code runs times; halfway, if given, is called after half of
+    them."""
     replies, idles, msgs = [], [], []
-    for _ in range(runs):
+    for k in range(runs):
+        if halfway and k == runs // 2:
+            halfway()
         r, i, n = execute_once(kc, code)
         replies.append(r)
         idles.append(i)
@@ -224,7 +228,8 @@ def measure(kernel_name, starts, runs, warmup, print_code):
         for _ in range(warmup):
             execute_once(kc)
         before = memory(pid)
-        trivial = timed_runs(kc, "1", runs)
+        half = {}
+        trivial = timed_runs(kc, "1", runs, lambda: half.update(memory(pid)))
         after = memory(pid)
         printing = timed_runs(kc, print_code, max(runs // 4, 50))
     finally:
@@ -235,6 +240,7 @@ def measure(kernel_name, starts, runs, warmup, print_code):
         "trivial": trivial,
         "print": printing,
         "before": before,
+        "half": half,
         "after": after,
     }
 
@@ -379,6 +385,7 @@ def main():
         ),
         (f"RSS after {args.warmup + n} cells", go["after"]["rss"], py["after"]["rss"], mib),
         (f"RSS growth over those {n} cells", go["after"]["rss"] - go["before"]["rss"], py["after"]["rss"] - py["before"]["rss"], mib),
+        (f"RSS growth over the last {n - n // 2} of them", go["after"]["rss"] - go["half"]["rss"], py["after"]["rss"] - py["half"]["rss"], mib),
         (f"PSS after {args.warmup + n} cells (shared pages counted once)", go["after"]["pss"], py["after"]["pss"], mib),
     ]
     print("| metric | gocurrent | IPython | gocurrent / IPython |")
