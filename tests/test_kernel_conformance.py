@@ -5,10 +5,11 @@ jupyter_kernel_test is unittest-based; pytest runs it. The session fixture
 in conftest.py builds the kernel and sets JUPYTER_PATH before setUpClass
 starts the kernel.
 
-The kernel publishes one extra display_data after each successful cell (the
-timing line, metadata {"gocurrent": {"timing": ...}}); that is intended and
-the suite's checks allow it. For an error cell the timing goes into the
-traceback, so the cell has exactly one output (test_error checks that).
+The kernel publishes its timing line as stdout after each successful cell
+(a stream of its own, or the end of the cell's last stdout stream); that is
+intended and the suite's checks allow it. For an error cell the timing goes
+into the traceback, so the cell has exactly one output (test_error checks
+that).
 """
 
 import unittest
