@@ -155,15 +155,8 @@ def percentile(xs, p):
 
 def rss_tree(pid):
     """RSS in bytes of pid and all its children, and how many they are."""
-    proc = psutil.Process(pid)
-    procs = [proc] + proc.children(recursive=True)
-    total = 0
-    for p in procs:
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            pass
-    return total, len(procs)
+    m = memory(pid)
+    return m["rss"], len(m["each"])
 
 
 def memory(pid):

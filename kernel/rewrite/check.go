@@ -203,7 +203,8 @@ func (w *Rewriter) newCheck(s *Session, imports map[string]string, items []*item
 			parse(fmt.Sprintf("session%d.go", i), w.header(imports, d)+d)
 		}
 	}
-	parse("vars.go", w.header(imports, vars.String())+vars.String())
+	varsSrc := vars.String()
+	parse("vars.go", w.header(imports, varsSrc)+varsSrc)
 
 	// The cell: declarations at package level, statements in a function.
 	var b strings.Builder

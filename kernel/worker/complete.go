@@ -125,16 +125,10 @@ func (s *session) members(qual string) []candidate {
 		}
 		return out
 	}
-	// Methods of the session's own types.
-	var out []candidate
 	if kind, declared := s.names[qual]; declared && kind == "type" {
 		return nil
 	}
-	for n := range s.names {
-		if t, m, ok := strings.Cut(n, "."); ok && s.names[qual] == "type" && t == qual {
-			out = append(out, candidate{m, engine.KindMethod})
-		}
-	}
+	var out []candidate
 	v, err := s.evalQuiet(qual)
 	if err != nil || !v.IsValid() {
 		return out

@@ -75,7 +75,9 @@ func (o *origins) cellStarted(count int) {
 	created := goroutinesCreatedNow()
 	quiet := len(o.byID) == 0 && created-o.created == o.own.Load()
 	defer func() {
-		o.created = goroutinesCreatedNow()
+		// Read before the listing: a goroutine created during it
+		// counts as new at the next cell, which then lists again.
+		o.created = created
 		o.own.Store(0)
 		o.byID = next
 		o.foreign.Store(int64(len(next)))
