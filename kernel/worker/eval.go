@@ -35,14 +35,17 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 	start := time.Now()
 	res := s.runCell(ctx, code)
 	s.tell(nil) // imports the cell made without declaring anything
-	if runtime.NumGoroutine() > g0 {
-		// A goroutine of the cell may be panicking right now, its
-		// deferred calls (a WaitGroup's Done) having let the cell end:
-		// its panic is the cell's error.
+	// A goroutine of the cell may be panicking right now, its deferred
+	// calls (a WaitGroup's Done) having let the cell end: its panic is
+	// the cell's error. It may also have told its panic already, after
+	// the cell's last evaluation had ended, so the fault is taken in any
+	// case. The goroutine count alone can miss a cell's goroutine: the
+	// worker's goroutines of the last cell may still be ending at g0.
+	if runtime.NumGoroutine() > g0 || goroutinesCreatedNow()-c0 > s.evals-e0 {
 		s.w.awaitPanics()
-		if e := s.w.takeFault(); e != nil && (res.Err == nil || res.Err.Name == "interrupted") {
-			res.Err = e
-		}
+	}
+	if e := s.w.takeFault(); e != nil && (res.Err == nil || res.Err.Name == "interrupted") {
+		res.Err = e
 	}
 	s.panicTexts.apply(s, res.Err) // panictext.go
 	wall := time.Since(start)
