@@ -30,6 +30,7 @@ import (
 	"github.com/gocurrent/gocurrent/install"
 	"github.com/gocurrent/gocurrent/kernel/compiled"
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/exepages"
 	"github.com/gocurrent/gocurrent/kernel/interp"
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
 	"github.com/gocurrent/gocurrent/kernel/native"
@@ -212,6 +213,11 @@ func runKernel(connFile string, compiledSession bool, stderr io.Writer) error {
 	}
 	defer eng.Close()
 	socks.SetWelcome(k.Welcome)
+	// The kernel links the interpreter's symbol tables, which only its
+	// worker uses; their initialisation code need not stay resident.
+	if _, err := exepages.Release(); err != nil {
+		logf("%v", err)
+	}
 
 	// Interrupts come as interrupt_request (interrupt_mode "message"), but
 	// clients may still send SIGINT, and jupyter_client does so before a

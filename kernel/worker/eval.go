@@ -21,6 +21,7 @@ import (
 // run runs one cell and measures it.
 func (s *session) run(ctx context.Context, code string, count int) engine.Result {
 	dropRoots(s.i) // yaegiroots.go
+	s.probes.drop(s.i.FileSet())
 	s.late.cellStarted(count)
 	s.count = count
 	s.cur.Store(int64(count))

@@ -1,8 +1,10 @@
 package worker
 
 import (
+	"go/token"
 	"reflect"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -87,4 +89,40 @@ func rootsLen(t *testing.T, i *interp.Interpreter) int {
 		t.Fatal("the interpreter has no field roots")
 	}
 	return f.Len()
+}
+
+func TestProbeFilesAreDroppedAndPanicsStillFindTheirLines(t *testing.T) {
+	w := newBenchWorker(t)
+	cells := []string{"func boom() {\n\tx := 1\n\tpanic(x)\n}", "1", "y := 2", "fmt.Println(y)"}
+	for n, code := range cells {
+		if res := w.execute(int64(n+1), wire.Execute{Code: code, Count: n + 1}); res.Err != nil {
+			t.Fatalf("cell %q: %v", code, res.Err)
+		}
+	}
+	fset := w.sess.i.FileSet()
+	count := func() (all, nameless int) {
+		fset.Iterate(func(f *token.File) bool {
+			all++
+			if f.Name() == "" {
+				nameless++
+			}
+			return true
+		})
+		return all, nameless
+	}
+	before, _ := count()
+	w.sess.probes.drop(fset)
+	after, nameless := count()
+	if nameless != 0 || after >= before || after < len(cells) {
+		t.Errorf("files %d -> %d (%d nameless) after drop; want fewer, none nameless, and at least one for each of %d cells", before, after, nameless, len(cells))
+	}
+	res := w.execute(5, wire.Execute{Code: "boom()", Count: 5})
+	if res.Err == nil {
+		t.Fatal("boom() did not panic")
+	}
+	// The interpreter places the panic at boom's first statement (see
+	// panicError); what matters here is that cell 1's positions resolve.
+	if tb := strings.Join(res.Err.Traceback, "\n"); !strings.Contains(tb, "in boom at cell 1, line 2:2") || !strings.Contains(tb, "x := 1") {
+		t.Errorf("the panic's traceback does not locate boom in cell 1:\n%s", tb)
+	}
 }

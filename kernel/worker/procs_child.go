@@ -43,6 +43,7 @@ func (procsLoader) Load(st *procs.Setup, c *procs.Child) (procs.Func, error) {
 	if msg := f.load(); msg != "" {
 		return nil, errors.New(msg)
 	}
+	releaseStartPages()
 	return f, nil
 }
 

@@ -42,6 +42,8 @@ type session struct {
 
 	evals int64 // evaluations so far; each runs on a goroutine of its own
 
+	probes probeFiles // yaegi's scratch files, dropped before each cell (yaegiroots.go)
+
 	late *origins     // which cell started the goroutines still running
 	live atomic.Int64 // the goroutines of go statements running now
 	// liveBase is live when the running cell started: what earlier

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/exepages"
 	"github.com/gocurrent/gocurrent/kernel/ledger"
 	"github.com/gocurrent/gocurrent/kernel/proctree"
 	"github.com/gocurrent/gocurrent/kernel/wire"
@@ -87,6 +88,7 @@ func Run() error {
 	w.sess = s
 	s.declared = func(d ledger.Delta) { w.send(0, wire.Declared{Delta: d}) }
 	w.send(0, wire.Ready{InputFunc: inputFunc()})
+	releaseStartPages()
 
 	work := make(chan wire.Envelope[wire.Request], 16)
 	go func() {
@@ -446,5 +448,14 @@ func limitMemory() {
 		if err := syscall.Setrlimit(syscall.RLIMIT_DATA, &rl); err != nil {
 			fmt.Fprintf(os.Stderr, "gocurrent worker: limit memory: %v\n", err)
 		}
+	}
+}
+
+// releaseStartPages gives back the executable's pages that the start-up
+// read (exepages): the interpreter's symbol tables are built by code that
+// will not run again.
+func releaseStartPages() {
+	if _, err := exepages.Release(); err != nil {
+		fmt.Fprintf(os.Stderr, "gocurrent worker: %v\n", err)
 	}
 }

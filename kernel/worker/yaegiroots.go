@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"go/token"
 	"reflect"
 	"unsafe"
 
@@ -22,4 +23,48 @@ func dropRoots(i *interp.Interpreter) bool {
 	roots := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
 	roots.Set(reflect.Zero(f.Type()))
 	return true
+}
+
+// probeFiles removes from an interpreter's file set the files that yaegi
+// adds for each evaluation only to look at its source, and never reads
+// again; with them the file set grew by about 500 bytes a cell for the
+// whole session. An evaluation of a cell's code adds three files in a row:
+//
+//   - a nameless one, to scan the source's first token (firstToken);
+//   - one for the package clause alone, to check build constraints
+//     (buildOk), with the name and size of the next;
+//   - the parsed source, whose positions locate errors and panics, even in
+//     declarations of cells long past: it is kept.
+type probeFiles struct {
+	fset *token.FileSet
+	base int // files from this base on have not been looked at yet
+}
+
+// drop removes the probes added to fset since the last call (or, for
+// another file set, since its start).
+func (p *probeFiles) drop(fset *token.FileSet) {
+	if p.fset != fset {
+		p.fset, p.base = fset, 1
+	}
+	var files []*token.File
+	for pos := p.base; pos < fset.Base(); {
+		f := fset.File(token.Pos(pos))
+		if f == nil {
+			break
+		}
+		files = append(files, f)
+		pos = f.Base() + f.Size() + 1
+	}
+	for i, f := range files {
+		if f.Name() != "" {
+			continue
+		}
+		fset.RemoveFile(f)
+		if i+2 < len(files) {
+			if b, src := files[i+1], files[i+2]; b.Name() == src.Name() && b.Size() == src.Size() {
+				fset.RemoveFile(b)
+			}
+		}
+	}
+	p.base = fset.Base()
 }
