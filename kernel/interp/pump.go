@@ -111,7 +111,7 @@ func (p *proc) pump(e *Engine, mk wire.Markers, outR, errR, crashR, evR *os.File
 		}
 	}()
 
-	// Text is coalesced per stream and flushed every 50 ms, at 64 KiB,
+	// Text is coalesced per stream and flushed within 50 ms, at 64 KiB,
 	// and before any event, so a flood of output makes few messages. Each
 	// piece remembers the last marker seen before it on its stream, so
 	// that an event waiting for its markers is shown after exactly the
@@ -185,8 +185,14 @@ func (p *proc) pump(e *Engine, mk wire.Markers, outR, errR, crashR, evR *os.File
 			p.handle(e, ev)
 		}
 	}
-	ticker := time.NewTicker(50 * time.Millisecond)
-	defer ticker.Stop()
+	// Text waits at most 50 ms; the timer runs only while some waits, so
+	// that an idle kernel does not wake up for nothing.
+	var tick <-chan time.Time
+	arm := func() {
+		if tick == nil && pendingBytes > 0 {
+			tick = time.After(50 * time.Millisecond)
+		}
+	}
 	exited := make(chan struct{})
 	go func() {
 		p.err = p.cmd.Wait()
@@ -198,6 +204,7 @@ func (p *proc) pump(e *Engine, mk wire.Markers, outR, errR, crashR, evR *os.File
 	eofs := 0
 loop:
 	for eofs < 2 || events != nil {
+		arm()
 		select {
 		case <-exited:
 			exited = nil
@@ -231,7 +238,8 @@ loop:
 				flush()
 				p.handle(e, ev)
 			}
-		case <-ticker.C:
+		case <-tick:
+			tick = nil
 			flush()
 		}
 	}
