@@ -320,7 +320,7 @@ def stdout_of(run):
         for m in run["iopub"]
         if m["msg_type"] == "stream" and m["content"]["name"] == "stdout"
     )
-    return "".join(l for l in text.splitlines(keepends=True) if not l.lstrip("\n").startswith("\u23f1 wall"))
+    return "".join(l for l in text.splitlines(keepends=True) if not l.lstrip("\n").startswith("\u00bb wall"))
 
 
 def result_of(run):

@@ -12,7 +12,7 @@ import uuid
 TIMEOUT = 30  # default seconds for one request
 
 # The one-line timing summary the kernel shows under each cell, e.g.
-# "⏱ wall 487 µs · CPU 664 µs (user 332 µs, sys 332 µs) · 1.36 cores busy ..."
+# "» wall 487 µs · CPU 664 µs (user 332 µs, sys 332 µs) · 1.36 cores busy ..."
 TIMING_LINE = re.compile(r"^.*\bwall [0-9.]+ ?[nµm]?s\b.*\bCPU\b.*$", re.M)
 
 
@@ -56,12 +56,15 @@ class Run:
     @property
     def timing_lines(self):
         """The timing summaries shown for this cell, wherever they are (a
-        stream, a display_data, or the error's traceback)."""
+        stream, a display_data, the error's traceback, or the live status
+        it ended with)."""
         texts = [m["content"]["text"] for m in self.of_type("stream")]
         for m in self.of_type("display_data"):
             texts.append(m["content"]["data"].get("text/plain", ""))
         for m in self.of_type("error"):
             texts.extend(strip_ansi(t) for t in m["content"]["traceback"])
+        if self.live:
+            texts.append(self.live[-1]["content"]["data"].get("text/plain", ""))
         return [l.strip() for t in texts for l in TIMING_LINE.findall(t)]
 
     @property
@@ -109,9 +112,9 @@ def strip_timing(text):
     """The text of a stdout message without the kernel's timing line: the
     kernel sends that line in a message of its own, or as the last line of
     the cell's last stdout message when that ends a line."""
-    if text.lstrip("\n").startswith("\u23f1 wall"):
+    if text.lstrip("\n").startswith("\u00bb wall"):
         return ""
-    i = text.rfind("\n\u23f1 wall")
+    i = text.rfind("\n\u00bb wall")
     if i >= 0 and "\n" not in text[i + 1 :].rstrip("\n"):
         return text[: i + 1]
     return text

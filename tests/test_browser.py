@@ -40,7 +40,7 @@ DRIVER = os.path.join(BROWSER_DIR, "notebook.mjs")
 SETUP = os.path.join(ROOT, "scripts", "setup-node.sh")
 CHROMIUM = "/usr/bin/chromium"
 NOTEBOOKS = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
-TIMING = "\u23f1 wall"
+TIMING = "\u00bb wall"
 
 DRIVER_TIMEOUT = 270  # seconds for the whole browser session
 pytestmark = pytest.mark.timeout(DRIVER_TIMEOUT + 60)

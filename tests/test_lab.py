@@ -54,7 +54,7 @@ SETUP_LAB = os.path.join(ROOT, "scripts", "setup-lab.sh")
 SETUP_NODE = os.path.join(ROOT, "scripts", "setup-node.sh")
 CHROMIUM = "/usr/bin/chromium"
 NOTEBOOKS = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
-TIMING = "\u23f1 wall"
+TIMING = "\u00bb wall"
 VERSIONS = ["lab3", "lab4"]
 # its charts are shot in the dark theme too: the notebook with every kind of
 # chart (%%compare, %%scale, %%trace)

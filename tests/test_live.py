@@ -52,7 +52,7 @@ def check_live_protocol(run, timing=True):
     assert all(order.index(m) < order.index(last) for m in live[:-1])
     if not timing:
         return
-    lines = [i for i, m in enumerate(order) if m["msg_type"] == "stream" and "\u23f1 wall" in m["content"]["text"]]
+    lines = [i for i, m in enumerate(order) if m["msg_type"] == "stream" and "\u00bb wall" in m["content"]["text"]]
     assert lines and lines[-1] > order.index(last), "the timing line must follow the emptied status"
     assert len(run.timing_lines) == 1, run.timing_lines
 
@@ -145,7 +145,7 @@ def test_gocurrent_run_rewrites_one_status_line_on_a_terminal_only(gocurrent_env
     assert "a\r\n" in out and "b" in plain
     # The cell's last status was taken off before its last line and the
     # timing line, which come in one message.
-    assert re.search(r"running [^\n]*\r\x1b\[K(\x1b\[[0-9;]*m)*(b\r?\n)?\u23f1 wall", out), out
+    assert re.search(r"running [^\n]*\r\x1b\[K(\x1b\[[0-9;]*m)*(b\r?\n)?\u00bb wall", out), out
     proc = subprocess.run(
         [gocurrent_env.binary, "run", str(nb), "-o", str(tmp_path / "pipe.ipynb")],
         capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=300,

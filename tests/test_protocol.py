@@ -132,9 +132,26 @@ def test_timing_metadata_on_error_cell(kernel):
     r = execute(kc, 'panic("timed failure")')
     assert r.status == "error"
     check_timing(r.reply["metadata"].get("timing"))
-    # exactly one output: the error, whose traceback shows the timing
+    # exactly one output: the error, as Go prints it, without the timing
+    # line (a fast cell shows none; its timing is in the reply's metadata)
     assert [m["msg_type"] for m in r.outputs] == ["error"], r.describe()
-    assert len(r.timing_lines) == 1, r.describe()
+    assert r.timing_lines == [] and not r.live, r.describe()
+    assert not any("wall" in line for line in r.error["traceback"]), r.describe()
+
+
+def test_long_error_cell_shows_its_timing_above_the_error(kernel):
+    """A cell that fails after running long enough to show its live status
+    ends with the timing line in that status's place, outside the error."""
+    km, kc = kernel
+    r = execute(kc, 'time.Sleep(900 * time.Millisecond)\npanic("late failure")')
+    assert r.status == "error" and "late failure" in r.error["evalue"], r.describe()
+    assert [m["msg_type"] for m in r.outputs] == ["error"], r.describe()
+    assert not any("wall" in line for line in r.error["traceback"]), r.describe()
+    assert r.live and r.live[-1]["msg_type"] == "update_display_data", r.describe()
+    final = r.live[-1]["content"]["data"]["text/plain"]
+    assert final.startswith("» wall ") and len(r.timing_lines) == 1, r.describe()
+    wall = r.reply["metadata"]["timing"]["wall_ns"]
+    assert 900 * 10**6 <= wall < 20 * 10**9, r.reply["metadata"]
 
 
 def test_timing_cpu_bound_two_goroutines(kernel):

@@ -28,7 +28,7 @@ import pytest
 from conftest import JUPYTER, KERNEL_NAME, need, need_program
 from helpers import websocket_message
 
-TIMING_PREFIX = "\u23f1 wall"
+TIMING_PREFIX = "\u00bb wall"
 
 
 # --------------------------------------------------------------------------

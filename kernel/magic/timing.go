@@ -9,7 +9,9 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/sigfig"
 )
 
-// FormatTiming is the one-line timing summary shown under a cell.
+// FormatTiming is the one-line timing summary shown under a cell. It
+// starts with », which every font has (Latin-1), and its parts are
+// separated by middle dots (Latin-1 too).
 func FormatTiming(t engine.Timing) string {
 	cpu := time.Duration(t.UserNS + t.SysNS)
 	wall := time.Duration(t.WallNS)
@@ -28,7 +30,7 @@ func FormatTiming(t engine.Timing) string {
 		// cell is coarse. Shown as measured, and said so.
 		busy += fmt.Sprintf(" (more than the %d cores: CPU time this short is measured coarsely)", n)
 	}
-	s := fmt.Sprintf("⏱ wall %s · CPU %s (user %s, sys %s) · %s · GOMAXPROCS %d · %s",
+	s := fmt.Sprintf("» wall %s · CPU %s (user %s, sys %s) · %s · GOMAXPROCS %d · %s",
 		wallText, sigfig.Duration(cpu), sigfig.Duration(time.Duration(t.UserNS)), sigfig.Duration(time.Duration(t.SysNS)),
 		busy, t.GOMAXPROCS, t.Engine)
 	if t.GoroutinesStarted > 0 || t.GoroutinesLeft > 0 {

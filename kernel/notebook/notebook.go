@@ -245,6 +245,19 @@ func isLive(m map[string]any) bool {
 	return ok
 }
 
+// endedWith returns the text a live status ends with ("" when it is
+// emptied, or still running).
+func endedWith(m map[string]any) string {
+	md, _ := m["metadata"].(map[string]any)
+	g, _ := md["gocurrent"].(map[string]any)
+	if g["live"] != "ended" {
+		return ""
+	}
+	data, _ := m["data"].(map[string]any)
+	text, _ := data["text/plain"].(string)
+	return text
+}
+
 // showLive draws the live status line in place of the last one, or
 // clears it when the status is empty (the cell ended).
 func (r *run) showLive(m map[string]any) {
@@ -285,6 +298,14 @@ func (r *run) endLine() {
 
 func (r *run) add(msgType string, m map[string]any) {
 	if (msgType == "display_data" || msgType == "update_display_data") && isLive(m) {
+		if text := endedWith(m); text != "" {
+			// A failed cell's live status ends as its timing line,
+			// which a frontend keeps in the status's place: kept as
+			// a display of its own, above the error.
+			r.showLive(map[string]any{})
+			r.add("display_data", map[string]any{"data": map[string]any{"text/plain": text}, "metadata": map[string]any{}})
+			return
+		}
 		r.showLive(m)
 		return
 	}

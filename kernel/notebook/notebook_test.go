@@ -2,6 +2,7 @@ package notebook
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,5 +72,35 @@ func TestPrintDataShowsAChartsTable(t *testing.T) {
 	})
 	if got := b.String(); got != "variant  median wall\na        1 ms\n\n" {
 		t.Errorf("printed %q", got)
+	}
+}
+
+func TestAFailedCellsLiveStatusEndsAsItsTimingLine(t *testing.T) {
+	var term strings.Builder
+	r := &run{ids: map[string][]int{}, term: &term}
+	live := func(msgType, text, state string) map[string]any {
+		return map[string]any{
+			"data":      map[string]any{"text/plain": text},
+			"metadata":  map[string]any{"gocurrent": map[string]any{"live": state}},
+			"transient": map[string]any{"display_id": "gocurrent-live-1"},
+		}
+	}
+	r.add("stream", map[string]any{"name": "stdout", "text": "working\n"})
+	r.add("display_data", live("display_data", "running 0.5 s", "running"))
+	r.add("update_display_data", live("update_display_data", "running 0.8 s", "running"))
+	r.add("update_display_data", live("update_display_data", "» wall 900 ms · CPU 1 ms", "ended"))
+	r.add("error", map[string]any{"ename": "panic", "evalue": "late", "traceback": []any{"panic: late"}})
+	var kinds []string
+	for _, o := range r.outputs {
+		kinds = append(kinds, o["output_type"].(string))
+	}
+	if fmt.Sprint(kinds) != "[stream display_data error]" {
+		t.Fatalf("outputs %v", r.outputs)
+	}
+	if got := r.outputs[1]["data"].(map[string]any)["text/plain"]; got != "» wall 900 ms · CPU 1 ms" {
+		t.Errorf("the timing display holds %q", got)
+	}
+	if out := term.String(); !strings.Contains(out, "working\n» wall 900 ms · CPU 1 ms\npanic: late\n") || strings.Contains(out, "running") {
+		t.Errorf("terminal:\n%q", out)
 	}
 }

@@ -206,7 +206,7 @@ func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
 	ctx, cellDone := k.startCell(ctx, r) // interrupt.go
 	defer cellDone()
 
-	stopLive := func() {}
+	stopLive := func(string) {}
 	if showTiming && !req.Silent {
 		stopLive = k.watchCell(m, time.Now()) // live.go
 	}
@@ -214,25 +214,30 @@ func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
 	if !handled {
 		res = k.waiting.Execute(ctx, k.eng.Execute, req.Code, count, out)
 	}
-	stopLive()
-	if store {
-		k.history.Add(count, req.Code, resultText(res))
-	}
-	metadata := map[string]any{"timing": res.Timing}
-	maps.Copy(metadata, out.metadata)
 	timingLine := ""
 	if showTiming && res.Timing.Engine != "" {
 		timingLine = magic.FormatTiming(res.Timing)
 	}
+	if res.Err != nil {
+		// The error is the cell's one output, as it is what Go prints;
+		// a cell that ran long enough to show its live status shows the
+		// timing line there, above the error.
+		stopLive(timingLine)
+	} else {
+		stopLive("")
+	}
+	if store {
+		// Written after the reply (a file write, a tenth of a trivial
+		// cell's time in the kernel), before the next request is read.
+		defer k.history.Add(count, req.Code, resultText(res))
+	}
+	metadata := map[string]any{"timing": res.Timing}
+	maps.Copy(metadata, out.metadata)
 	content := map[string]any{"execution_count": count, "payload": payload(res), "user_expressions": map[string]any{}}
 	if res.Err != nil {
 		tb := res.Err.Traceback
 		if len(tb) == 0 {
 			tb = []string{res.Err.Name + ": " + res.Err.Value}
-		}
-		if timingLine != "" {
-			// Part of the error output, so the cell has exactly one.
-			tb = append(append([]string(nil), tb...), "\x1b[2m"+timingLine+"\x1b[0m")
 		}
 		out.flushHeld()
 		if !req.Silent {

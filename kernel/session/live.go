@@ -14,7 +14,9 @@ import (
 // the child processes, updated in place every liveEvery; when the cell
 // ends the display is emptied and the timing line follows as usual (a
 // frontend that cannot update displays, such as jupyter console, shows the
-// first status and then the timing line). Fast cells show nothing.
+// first status and then the timing line), or, for a cell that failed, the
+// display becomes the timing line, above the error and outside it. Fast
+// cells show nothing.
 const (
 	liveAfter = 500 * time.Millisecond
 	liveEvery = time.Second / 3
@@ -25,29 +27,33 @@ const (
 const LiveDisplayPrefix = "gocurrent-live-"
 
 // watchCell starts the live status of the cell of request parent and
-// returns the function that ends it, which returns once the status is
-// emptied (when it was shown).
-func (k *Kernel) watchCell(parent *jupyter.Message, start time.Time) (stop func()) {
+// returns the function that ends it, which returns once the status, if
+// it was shown, shows final ("" empties it).
+func (k *Kernel) watchCell(parent *jupyter.Message, start time.Time) (stop func(final string)) {
 	quit := make(chan struct{})
 	done := make(chan struct{})
+	var final string
 	go func() {
 		defer close(done)
-		k.liveStatus(parent, start, quit)
+		k.liveStatus(parent, start, quit, &final)
 	}()
-	return func() {
+	return func(text string) {
+		final = text
 		close(quit)
 		<-done
 	}
 }
 
-func (k *Kernel) liveStatus(parent *jupyter.Message, start time.Time, quit <-chan struct{}) {
+// liveStatus shows the live status until quit is closed, then shows *final
+// in its place; it reports whether it showed anything.
+func (k *Kernel) liveStatus(parent *jupyter.Message, start time.Time, quit <-chan struct{}, final *string) (shown bool) {
 	// A first sample shortly before the status shows starts the interval
 	// its cores busy is measured over; fast cells read nothing.
 	wait := time.NewTimer(liveAfter - liveEvery)
 	defer wait.Stop()
 	select {
 	case <-quit:
-		return
+		return false
 	case <-wait.C:
 	}
 	sampler := livestatus.NewSampler(os.Getpid(), start)
@@ -63,22 +69,21 @@ func (k *Kernel) liveStatus(parent *jupyter.Message, start time.Time, quit <-cha
 	id := LiveDisplayPrefix + parent.Header.MsgID
 	tick := time.NewTicker(liveEvery)
 	defer tick.Stop()
-	shown := false
 	defer func() {
 		if shown {
-			k.publishLive(parent, id, true, map[string]any{"text/plain": ""}, "ended")
+			k.publishLive(parent, id, true, map[string]any{"text/plain": *final}, "ended")
 		}
 	}()
 	for {
 		select {
 		case <-quit:
-			return
+			return shown
 		case <-tick.C:
 		}
 		st := sample()
 		select {
 		case <-quit: // the cell ended while sampling: show nothing stale
-			return
+			return shown
 		default:
 		}
 		k.publishLive(parent, id, shown, map[string]any{"text/plain": st.Line()}, st.Metadata())

@@ -48,6 +48,9 @@ func (f *fakeEngine) Execute(ctx context.Context, code string, count int, out en
 	case code == "fail":
 		time.Sleep(50 * time.Millisecond)
 		return engine.Result{Err: &engine.Error{Name: "panic", Value: "boom", Traceback: []string{"panic: boom"}}, Timing: t}
+	case code == "failslow": // fails after the live status showed
+		time.Sleep(liveAfter + liveEvery + 100*time.Millisecond)
+		return engine.Result{Err: &engine.Error{Name: "panic", Value: "late", Traceback: []string{"panic: late"}}, Timing: t}
 	case code == "slow":
 		// Runs until interrupted, or for a second.
 		f.mu.Lock()
@@ -193,7 +196,7 @@ func TestExecuteOrder(t *testing.T) {
 	if !ok || timing.Engine != "fake" || timing.WallNS != 1000 {
 		t.Errorf("reply metadata = %v", reply.metadata)
 	}
-	if text := msgs[2].content["text"].(string); !strings.HasPrefix(text, "hi\n⏱ wall") || strings.Count(text, "\n") != 2 {
+	if text := msgs[2].content["text"].(string); !strings.HasPrefix(text, "hi\n» wall") || strings.Count(text, "\n") != 2 {
 		t.Errorf("stream = %q, want the line and the timing line", text)
 	}
 }
@@ -205,11 +208,11 @@ func TestTimingLineJoinsTheLastLineOnly(t *testing.T) {
 	for _, c := range []struct {
 		code  string
 		want  []string // the messages between execute_input and the reply
-		texts []string // the texts of the streams, the timing line cut to "⏱"
+		texts []string // the texts of the streams, the timing line cut to "»"
 	}{
-		{"printpart hi", []string{"stream", "stream"}, []string{"hi", "\n⏱"}},
-		{"printvalue hi", []string{"stream", "execute_result", "stream"}, []string{"hi\n", "⏱"}},
-		{"printslow last", []string{"stream", "stream"}, []string{"first\n", "last\n⏱"}},
+		{"printpart hi", []string{"stream", "stream"}, []string{"hi", "\n»"}},
+		{"printvalue hi", []string{"stream", "execute_result", "stream"}, []string{"hi\n", "»"}},
+		{"printslow last", []string{"stream", "stream"}, []string{"first\n", "last\n»"}},
 	} {
 		msgs := send(request(jupyter.Shell, "execute_request", map[string]any{"code": c.code}))
 		var got, texts []string
@@ -217,8 +220,8 @@ func TestTimingLineJoinsTheLastLineOnly(t *testing.T) {
 			got = append(got, m.msgType)
 			if m.msgType == "stream" {
 				text := m.content["text"].(string)
-				if i := strings.Index(text, "⏱"); i >= 0 {
-					text = text[:i+len("⏱")]
+				if i := strings.Index(text, "»"); i >= 0 {
+					text = text[:i+len("»")]
 				}
 				texts = append(texts, text)
 			}
@@ -236,9 +239,39 @@ func TestErrorHasOneOutput(t *testing.T) {
 	if fmt.Sprint(types(msgs)) != fmt.Sprint(want) {
 		t.Fatalf("messages = %v, want %v", types(msgs), want)
 	}
-	tb := msgs[2].content["traceback"].([]any)
-	if !strings.Contains(fmt.Sprint(tb[len(tb)-1]), "wall") || msgs[3].content["status"] != "error" || msgs[3].content["ename"] != "panic" {
+	// The error is what the engine said, without the timing line, which
+	// is in the reply's metadata.
+	if tb := fmt.Sprint(msgs[2].content["traceback"]); tb != "[panic: boom]" || msgs[3].content["status"] != "error" || msgs[3].content["ename"] != "panic" {
 		t.Errorf("error = %v, reply = %v", msgs[2].content, msgs[3].content)
+	}
+	if _, ok := msgs[3].metadata["timing"]; !ok {
+		t.Errorf("reply metadata %v has no timing", msgs[3].metadata)
+	}
+}
+
+func TestLongErrorCellShowsItsTimingInItsLiveStatus(t *testing.T) {
+	_, _, send, _ := serve(t)
+	msgs := send(request(jupyter.Shell, "execute_request", map[string]any{"code": "failslow"}))
+	var lives []sent
+	var errs []sent
+	for _, m := range msgs {
+		switch m.msgType {
+		case "display_data", "update_display_data":
+			lives = append(lives, m)
+		case "error":
+			errs = append(errs, m)
+		}
+	}
+	if len(lives) < 2 || len(errs) != 1 {
+		t.Fatalf("messages = %v, want the live status shown and updated, and one error", types(msgs))
+	}
+	last := lives[len(lives)-1]
+	data, _ := last.content["data"].(map[string]any)
+	if text, _ := data["text/plain"].(string); last.msgType != "update_display_data" || !strings.HasPrefix(text, "» wall") {
+		t.Errorf("the live status ends as %s %v, want the timing line", last.msgType, last.content)
+	}
+	if tb := fmt.Sprint(errs[0].content["traceback"]); strings.Contains(tb, "wall") {
+		t.Errorf("the traceback has the timing line: %s", tb)
 	}
 }
 

@@ -121,7 +121,7 @@ func TestStatusMagic(t *testing.T) {
 	if strings.Contains(out, "alive") || strings.Contains(out, "counted since") {
 		t.Errorf("table shows internal keys:\n%s", out)
 	}
-	if strings.Contains(out, "⏱") {
+	if strings.Contains(out, "»") {
 		t.Errorf("a magic has no timing line:\n%s", out)
 	}
 

@@ -10,7 +10,7 @@
 //   "shots": "/tmp/dir for screenshots", "prefix": "lab3-" (screenshot names),
 //   "notebooks": ["01-goroutines.ipynb", ...],   // in the server's root dir
 //   "darkNotebooks": ["06-measuring.ipynb"],     // charts also shot in the dark theme
-//   "timing": "\u23f1 wall",                      // how the timing line starts
+//   "timing": "\u00bb wall",                      // how the timing line starts
 //   "notebookTimeoutMs": 120000
 // }
 //
@@ -33,7 +33,7 @@ import path from 'node:path';
 const cfg = JSON.parse(process.argv[2] || '{}');
 const base = cfg.url.replace(/\/$/, '');
 const prefix = cfg.prefix || '';
-const TIMING = cfg.timing || '\u23f1 wall';
+const TIMING = cfg.timing || '\u00bb wall';
 const out = { checks: {}, notebooks: {}, opens: [], charts: [], screenshots: [], console: [], http_errors: [] };
 const t00 = Date.now();
 const log = (...a) => process.stderr.write(`[${prefix}browser ${((Date.now() - t00) / 1000).toFixed(1)}s] ${a.join(' ')}\n`);

@@ -219,7 +219,7 @@ try {
       const el = Jupyter.notebook.get_cell(i).element[0];
       const w = document.createTreeWalker(el.querySelector('.output_wrapper'), NodeFilter.SHOW_TEXT);
       for (let n = w.nextNode(); n; n = w.nextNode()) {
-        if (n.nodeValue.includes('\u23f1 wall')) {
+        if (n.nodeValue.includes('\u00bb wall')) {
           const r = n.parentElement.getBoundingClientRect();
           return r.width > 0 && r.height > 0;
         }
@@ -228,7 +228,7 @@ try {
     }, i);
     await shot(nbPage, 'run-cell', nbPage.locator('#notebook-container .cell').nth(i));
     return {
-      ok: text.includes('hello from chromium') && text.includes('\u23f1 wall') && timingVisible && count === 1,
+      ok: text.includes('hello from chromium') && text.includes('\u00bb wall') && timingVisible && count === 1,
       output: text.slice(0, 1000),
       execution_count: count,
       timing_visible: timingVisible,
@@ -392,7 +392,7 @@ try {
             let timing = null;
             const w = document.createTreeWalker(wrap, NodeFilter.SHOW_TEXT);
             for (let n = w.nextNode(); n; n = w.nextNode()) {
-              const k = n.nodeValue.indexOf('\u23f1 wall');
+              const k = n.nodeValue.indexOf('\u00bb wall');
               if (k >= 0) {
                 const r = n.parentElement.getBoundingClientRect();
                 const line = n.nodeValue.slice(k).split('\n')[0];
