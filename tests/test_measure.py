@@ -42,6 +42,7 @@ def svg_of(r):
 
 IMG = re.compile(
     r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" width="(\d+)" height="(\d+)" alt="([^"]*)" title="([^"]*)">'
+    r"\n<pre>([^<>]*)</pre>"
 )
 
 
@@ -70,6 +71,7 @@ def check_png(data, metadata, root):
     assert (int(m.group(2)), int(m.group(3))) == (w, h), m.groups()[1:3]
     assert html.unescape(m.group(4)) == root.find("{http://www.w3.org/2000/svg}title").text
     assert html.unescape(m.group(5)) == data["text/plain"], "the <img> title is not the text table"
+    assert html.unescape(m.group(6)) == data["text/plain"], "the table under the <img> is not the text table"
 
 
 def svg_texts(root):

@@ -95,7 +95,7 @@ def test_a_panicking_input_is_reported_with_its_input_while_the_others_finish(ke
     )
     lines = r.user_stdout.splitlines()
     assert lines[0] == "[10 20 0 40 50]", r.describe()
-    assert lines[1] == "procs.Map: 1 of 5 inputs failed: inputs[2] = 3: panic: no threes: 3 (in risky at cell %d, line 2)" % (
+    assert lines[1] == "procs.Map: 1 of 5 inputs failed: inputs[2] = 3: panic: no threes: 3 (in risky, which starts at cell %d, line 1)" % (
         r.content["execution_count"] - 1
     ), r.describe()
     assert lines[2] == "2 3 panic", r.describe()

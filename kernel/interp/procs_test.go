@@ -172,10 +172,10 @@ fmt.Println(errors.As(err, &pe), len(pe.Failures), errors.As(err, &f), f.Index, 
 	for _, want := range []string{
 		"[10 0 30 0 50 0 70 0 90]\n",
 		"procs.Map: 4 of 9 inputs failed:\n",
-		"  inputs[1] = 2: panic: boom 2 (in risky at cell 1, line 2)\n",
+		"  inputs[1] = 2: panic: boom 2 (in risky, which starts at cell 1, line 1)\n",
 		"  inputs[3] = 4: os.Exit(7) was called: the process ended\n",
 		"  inputs[5] = 6: six is bad\n",
-		"  inputs[7] = 8: panic: assignment to entry in nil map (in risky at cell 1, line 2)\n",
+		"  inputs[7] = 8: panic: assignment to entry in nil map (in risky, which starts at cell 1, line 1)\n",
 		"true 4 true 1 2 panic\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -184,7 +184,7 @@ fmt.Println(errors.As(err, &pe), len(pe.Failures), errors.As(err, &f), f.Index, 
 	}
 	// The one-value form panics, once every input is done.
 	c = execCells(t, e, 3, "r := procs.Map(2, risky, []int{1, 2, 3})")[0]
-	if c.res.Err == nil || c.res.Err.Name != "panic" || !strings.Contains(c.res.Err.Value, "procs.Map: 1 of 3 inputs failed: inputs[1] = 2: panic: boom 2 (in risky at cell 1, line 2)") {
+	if c.res.Err == nil || c.res.Err.Name != "panic" || !strings.Contains(c.res.Err.Value, "procs.Map: 1 of 3 inputs failed: inputs[1] = 2: panic: boom 2 (in risky, which starts at cell 1, line 1)") {
 		t.Errorf("one-value form: %+v", c.res.Err)
 	}
 	// A fatal runtime error ends the child, not the worker.
@@ -216,7 +216,7 @@ fmt.Println(errors.As(err, &pe), len(pe.Failures), errors.As(err, &f), f.Index, 
 	return x
 }
 procs.Map(1, bg, []int{0, 1, 2})`)
-	if !strings.HasPrefix(c.text(), "[0 0 2] procs.Map: 1 of 3 inputs failed: inputs[1] = 1: panic: in a goroutine (cell 6, line 5)") {
+	if !strings.HasPrefix(c.text(), "[0 0 2] procs.Map: 1 of 3 inputs failed: inputs[1] = 1: panic: in a goroutine (in a function literal, which starts at cell 6, line 4)") {
 		t.Errorf("goroutine panic: %q", c.text())
 	}
 	assertNoChildren(t, e)

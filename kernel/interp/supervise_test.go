@@ -34,12 +34,12 @@ func TestGoroutinePanicKeepsSession(t *testing.T) {
 	}
 	_, msg = run(t, e, 4, "go worker(2)\ntime.Sleep(time.Second)")
 	t.Log(msg)
-	if !strings.Contains(msg, "boom") || !strings.Contains(msg, "go worker(2)") || !strings.Contains(msg, "cell 1, line 3") {
+	if !strings.Contains(msg, "boom") || !strings.Contains(msg, "go worker(2)") || !strings.Contains(msg, "in worker, which starts at cell 1, line 2") {
 		t.Errorf("error: %s", msg)
 	}
 	_, msg = run(t, e, 5, "type S struct{}\nfunc (S) run(n int) { panic(n) }\nvar s S\ngo s.run(7)\ntime.Sleep(time.Second)")
 	t.Log(msg)
-	if !strings.Contains(msg, "panic: 7 (cell line 2)") {
+	if !strings.Contains(msg, "panic: 7 (in run, which starts at cell line 2)") {
 		t.Errorf("error: %s", msg)
 	}
 	_, msg = run(t, e, 6, "go func() { os.Exit(3) }()\ntime.Sleep(time.Second)")

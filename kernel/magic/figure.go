@@ -18,7 +18,10 @@ const pngScale = 2
 //   - image/png, the same chart drawn at pngScale, with its CSS size in
 //     the metadata, for the viewers that do not show SVG;
 //   - text/html, an <img> of that PNG, with the chart's title as alt text
-//     and text as the hover title;
+//     and text as the hover title, and text under it as preformatted
+//     text: the frontends that show the HTML (JupyterLab, the classic
+//     Notebook, an exported page) show the table beside the picture,
+//     every figure readable and copyable;
 //   - text/plain, text: the figures as a table.
 //
 // The text/html is there for the exported notebook: `jupyter nbconvert
@@ -49,8 +52,8 @@ func chartData(p *picture.Picture, text string, extra map[string]any) (data, met
 	png := base64.StdEncoding.EncodeToString(b)
 	data["image/png"] = png
 	meta["image/png"] = map[string]any{"width": w, "height": h}
-	data["text/html"] = fmt.Sprintf(`<img src="data:image/png;base64,%s" width="%d" height="%d" alt="%s" title="%s">`,
-		png, w, h, html.EscapeString(p.Title), html.EscapeString(text))
+	data["text/html"] = fmt.Sprintf(`<img src="data:image/png;base64,%s" width="%d" height="%d" alt="%s" title="%s">`+"\n<pre>%s</pre>",
+		png, w, h, html.EscapeString(p.Title), html.EscapeString(text), html.EscapeString(text))
 	return data, meta, nil
 }
 

@@ -45,11 +45,15 @@ func TestChartData(t *testing.T) {
 	}
 
 	// The HTML is one <img> of the same PNG, at the CSS size, with the
-	// title as alt text and the table as hover text, escaped.
+	// title as alt text and the table as hover text, escaped, and the
+	// table under it.
 	s, _ := data["text/html"].(string)
-	m := regexp.MustCompile(`^<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" width="(\d+)" height="(\d+)" alt="([^"<>]*)" title="([^"<>]*)">$`).FindStringSubmatch(s)
+	m := regexp.MustCompile(`^<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" width="(\d+)" height="(\d+)" alt="([^"<>]*)" title="([^"<>]*)">\n<pre>([^<>]*)</pre>$`).FindStringSubmatch(s)
 	if m == nil {
-		t.Fatalf("text/html is not one <img> with escaped attributes: %.300s", s)
+		t.Fatalf("text/html is not one <img> with escaped attributes and a <pre>: %.300s", s)
+	}
+	if html.UnescapeString(m[6]) != text {
+		t.Errorf("<pre> holds %q, want the table %q", html.UnescapeString(m[6]), text)
 	}
 	if m[1] != b64 {
 		t.Error("the <img> shows another PNG than image/png")

@@ -91,17 +91,17 @@ func (s *session) panicError(current int, val any, frames []frame) *engine.Error
 	}
 	e := &engine.Error{Name: "panic", Value: msg}
 	e.Traceback = append(e.Traceback, red("panic")+": "+msg)
-	first := true
+	first, starts := true, false
 	at, seenOwn := s.at.Load(), false
 	for _, f := range frames {
 		c := s.frameCell(f, current)
+		own := false
 		if c == current && funcName(f.fn) == "the cell" && !seenOwn {
 			// The cell's own frame, innermost (the others only call it).
-			// The interpreter places a panic at the last call its frame
-			// made: for a statement without a call (a send, a map
-			// assignment) that is the statement marker above it, or an
-			// earlier statement. The statement running was at line.
-			seenOwn = true
+			// The interpreter places a panic at the first statement of
+			// the frame's function (traefik/yaegi#1266); the statement
+			// marker says which of the cell's statements was running.
+			seenOwn, own = true, true
 			if line := int(at >> 32); f.line < line {
 				f.line, f.col = line, int(at&0xffffffff)
 			}
@@ -112,6 +112,26 @@ func (s *session) panicError(current int, val any, frames []frame) *engine.Error
 		where := fmt.Sprintf("cell line %d", f.line)
 		if c != s.count {
 			where = fmt.Sprintf("cell %d, line %d", c, f.line)
+		}
+		if start, _, ok := cell.FuncAt(s.code[c], f.line, f.col); ok && !own {
+			// Any other frame's position is its function's first
+			// statement, whichever statement panicked or called on:
+			// name the function and where it starts, not a line the
+			// interpreter cannot vouch for.
+			starts = true
+			where = fmt.Sprintf("cell line %d", start)
+			if c != s.count {
+				where = fmt.Sprintf("cell %d, line %d", c, start)
+			}
+			if first {
+				e.Value = fmt.Sprintf("%s (in %s, which starts at %s)", msg, funcName(f.fn), where)
+				first = false
+			}
+			e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s, which starts at %s", funcName(f.fn), where))
+			if ls := cell.SourceLines(s.code[c], start, 1); len(ls) > 0 {
+				e.Traceback = append(e.Traceback, ls[0])
+			}
+			continue
 		}
 		if first {
 			e.Value = fmt.Sprintf("%s (%s)", msg, where)
@@ -128,9 +148,16 @@ func (s *session) panicError(current int, val any, frames []frame) *engine.Error
 		e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at %s:%d", funcName(f.fn), where, f.col))
 		e.Traceback = append(e.Traceback, cell.SourceLines(s.code[c], f.line, f.col)...)
 	}
+	if starts {
+		e.Traceback = append(e.Traceback, startsNote)
+	}
 	e.Traceback = append(e.Traceback, "(the session's values are kept)")
 	return e
 }
+
+// startsNote explains why a panic's trace names functions by the line
+// they start on.
+const startsNote = "(the interpreter tells in which function a panic happened, not on which of its lines: %%native and the compiled kernel show the line)"
 
 // funcName is how a user names the function of an interpreter's frame.
 func funcName(fn string) string {
@@ -141,7 +168,7 @@ func funcName(fn string) string {
 		}
 		return "the cell"
 	}
-	if fn == "func" || strings.HasPrefix(fn, "func.") || fn == "" {
+	if fn == "func" || strings.HasPrefix(fn, "func.") || strings.Contains(fn, ".func") || fn == "" {
 		return "a function literal"
 	}
 	if fn == "main" {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/procs"
 	"github.com/gocurrent/gocurrent/kernel/procs/pool"
 	"github.com/gocurrent/gocurrent/kernel/wire"
@@ -179,9 +180,16 @@ func (c *procsFunc) panicMessage(r any) string {
 		msg = goMsg
 	}
 	for _, f := range c.s.filter.take(currentGoroutineID()) {
-		if f.line >= 1 {
-			return fmt.Sprintf("%s (in %s at %s)", msg, funcName(f.fn), c.setup.Where(f.line))
+		if f.line < 1 {
+			continue
 		}
+		// The position is the first statement of the function that
+		// panicked, not the statement (see panicError): say where the
+		// function starts.
+		if start, _, ok := cell.FuncAt(c.setup.Src, f.line, f.col); ok {
+			return fmt.Sprintf("%s (in %s, which starts at %s)", msg, funcName(f.fn), c.setup.Where(start))
+		}
+		return fmt.Sprintf("%s (in %s at %s)", msg, funcName(f.fn), c.setup.Where(f.line))
 	}
 	return msg
 }
