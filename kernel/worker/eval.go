@@ -21,6 +21,7 @@ import (
 // run runs one cell and measures it.
 func (s *session) run(ctx context.Context, code string, count int) engine.Result {
 	dropRoots(s.i) // yaegiroots.go
+	dropScopeChildren(s.i)
 	s.probes.drop(s.i.FileSet())
 	s.late.cellStarted(count)
 	s.count = count

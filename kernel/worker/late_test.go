@@ -126,3 +126,45 @@ func TestProbeFilesAreDroppedAndPanicsStillFindTheirLines(t *testing.T) {
 		t.Errorf("the panic's traceback does not locate boom in cell 1:\n%s", tb)
 	}
 }
+
+func TestDropScopeChildrenForgetsBlocksNotSymbols(t *testing.T) {
+	w := newBenchWorker(t)
+	cells := []string{
+		"func counter() func() int {\n\tn := 0\n\treturn func() int { n++; return n }\n}",
+		"func Max[T int | float64](a, b T) T {\n\tif a > b {\n\t\treturn a\n\t}\n\treturn b\n}",
+		"c := counter()\nc()",
+		"for i := 0; i < 3; i++ {\n\tif i == 1 {\n\t\tc()\n\t}\n}",
+		"1",
+	}
+	for n, code := range cells {
+		if res := w.execute(int64(n+1), wire.Execute{Code: code, Count: n + 1}); res.Err != nil {
+			t.Fatalf("cell %q: %v", code, res.Err)
+		}
+	}
+	if got := mainScopeChildren(t, w.sess.i); got == 0 {
+		t.Fatal("the package scope lists no child scopes after five cells: nothing to drop (has the interpreter changed?)")
+	}
+	if !dropScopeChildren(w.sess.i) {
+		t.Fatal("dropScopeChildren found no scopes in the interpreter")
+	}
+	if got := mainScopeChildren(t, w.sess.i); got != 0 {
+		t.Fatalf("%d child scopes left, want 0", got)
+	}
+	res := w.execute(6, wire.Execute{Code: "fmt.Sprint(c(), Max(2, 3), Max(2.5, 1.5))", Count: 6})
+	if res.Err != nil || res.Data["text/plain"] != `"3 3 2.5"` {
+		t.Fatalf("declarations after dropScopeChildren: %v %v", res.Data, res.Err)
+	}
+}
+
+func mainScopeChildren(t *testing.T, i *interp.Interpreter) int {
+	t.Helper()
+	scopes := reflect.ValueOf(i).Elem().FieldByName("scopes")
+	if !scopes.IsValid() {
+		t.Fatal("the interpreter has no field scopes")
+	}
+	sc := scopes.MapIndex(reflect.ValueOf("main"))
+	if !sc.IsValid() {
+		t.Fatal("no scope for package main")
+	}
+	return sc.Elem().FieldByName("child").Len()
+}

@@ -25,6 +25,37 @@ func dropRoots(i *interp.Interpreter) bool {
 	return true
 }
 
+// dropScopeChildren empties the lists of child scopes of the interpreter's
+// universe and package scopes. Every block the interpreter compiles pushes
+// a scope that its parent lists, for its debugger only (the rest of the
+// interpreter looks symbols up through each scope's ancestor): without
+// this, every cell's function and block scopes, with their symbol tables,
+// stayed in memory for the session, about 200 bytes a cell of `1`. It
+// reports whether the scopes were found.
+func dropScopeChildren(i *interp.Interpreter) bool {
+	v := reflect.ValueOf(i).Elem()
+	universe, scopes := v.FieldByName("universe"), v.FieldByName("scopes")
+	if !universe.IsValid() || universe.Kind() != reflect.Pointer || !scopes.IsValid() || scopes.Kind() != reflect.Map {
+		return false
+	}
+	clear := func(sc reflect.Value) bool {
+		if sc.Kind() != reflect.Pointer || sc.IsNil() {
+			return true
+		}
+		f := sc.Elem().FieldByName("child")
+		if !f.IsValid() || f.Kind() != reflect.Slice {
+			return false
+		}
+		reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.Zero(f.Type()))
+		return true
+	}
+	ok := clear(universe)
+	for it := scopes.MapRange(); it.Next(); {
+		ok = clear(it.Value()) && ok
+	}
+	return ok
+}
+
 // probeFiles removes from an interpreter's file set the files that yaegi
 // adds for each evaluation only to look at its source, and never reads
 // again; with them the file set grew by about 500 bytes a cell for the
