@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"strings"
 )
 
 // FuncAt finds the innermost function of the cell source src, a
@@ -79,4 +80,20 @@ func FuncAt(src string, line, col int) (funcLine int, name string, ok bool) {
 		return 0, "", false
 	}
 	return best.line, best.name, true
+}
+
+// StatementEnd returns the cell line where the top-level statement of the
+// cell source src that starts on line ends: line itself for a statement
+// of one line, or when no top-level statement starts there.
+func StatementEnd(src string, line int) int {
+	c, err := Parse(src)
+	if err != nil || c.CellMagic != nil || c.Program {
+		return line
+	}
+	for _, ch := range c.Chunks {
+		if ch.Line == line {
+			return ch.Line + strings.Count(strings.TrimRight(ch.Src, "\n \t"), "\n")
+		}
+	}
+	return line
 }

@@ -50,3 +50,12 @@ func TestFuncAtInAProgramAndWithMagics(t *testing.T) {
 		t.Error("a cell that does not parse: found a function")
 	}
 }
+
+func TestStatementEnd(t *testing.T) {
+	src := "x := 1\nfor i := 0; i < 3; i++ {\n\tx += i\n}\nfmt.Println(x,\n\t2)\n"
+	for _, tc := range []struct{ line, want int }{{1, 1}, {2, 4}, {3, 3}, {5, 6}, {9, 9}} {
+		if got := StatementEnd(src, tc.line); got != tc.want {
+			t.Errorf("StatementEnd(%d) = %d, want %d", tc.line, got, tc.want)
+		}
+	}
+}

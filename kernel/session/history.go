@@ -21,7 +21,8 @@ type Entry struct {
 	Output  string `json:"output,omitempty"`
 }
 
-// maxHistory bounds the entries kept in memory and in the file.
+// maxHistory bounds the entries kept in memory (the file keeps them all:
+// kernels that share it append to it, and none trims it).
 const maxHistory = 10000
 
 // History is the input history of this and earlier sessions, kept in a

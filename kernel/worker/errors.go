@@ -133,19 +133,28 @@ func (s *session) panicError(current int, val any, frames []frame) *engine.Error
 			}
 			continue
 		}
+		span := ""
+		if own {
+			// The marker names a top-level statement; which of its
+			// lines panicked, the interpreter does not say.
+			if last := cell.StatementEnd(s.code[c], f.line); last > f.line {
+				starts = true
+				span = fmt.Sprintf(", in the statement of lines %d-%d", f.line, last)
+			}
+		}
 		if first {
-			e.Value = fmt.Sprintf("%s (%s)", msg, where)
+			e.Value = fmt.Sprintf("%s (%s%s)", msg, where, span)
 			first = false
 		}
 		if s.sites.shifted(c, f.line) {
 			// A rewritten go statement moved the columns of this line.
-			e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at %s", funcName(f.fn), where))
+			e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at %s%s", funcName(f.fn), where, span))
 			if ls := cell.SourceLines(s.code[c], f.line, 1); len(ls) > 0 {
 				e.Traceback = append(e.Traceback, ls[0])
 			}
 			continue
 		}
-		e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at %s:%d", funcName(f.fn), where, f.col))
+		e.Traceback = append(e.Traceback, fmt.Sprintf("  in %s at %s:%d%s", funcName(f.fn), where, f.col, span))
 		e.Traceback = append(e.Traceback, cell.SourceLines(s.code[c], f.line, f.col)...)
 	}
 	if starts {
@@ -156,8 +165,8 @@ func (s *session) panicError(current int, val any, frames []frame) *engine.Error
 }
 
 // startsNote explains why a panic's trace names functions by the line
-// they start on.
-const startsNote = "(the interpreter tells in which function a panic happened, not on which of its lines: %%native and the compiled kernel show the line)"
+// they start on, and statements by their lines.
+const startsNote = "(the interpreter tells in which function or statement of the cell a panic happened, not on which of its lines: %%native and the compiled kernel show the line)"
 
 // funcName is how a user names the function of an interpreter's frame.
 func funcName(fn string) string {

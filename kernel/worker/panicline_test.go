@@ -45,3 +45,27 @@ func TestAPanicInAFunctionNamesTheFunctionNotAWrongLine(t *testing.T) {
 		t.Errorf("value %q does not name inner", res.Err.Value)
 	}
 }
+
+func TestAPanicInATopLevelStatementOfManyLinesNamesItsLines(t *testing.T) {
+	w := newBenchWorker(t)
+	res := w.execute(1, wire.Execute{Code: "var m map[string]int\nfor i := 0; i < 3; i++ {\n\tif i == 2 {\n\t\tm[\"a\"] = i\n\t}\n}", Count: 1})
+	if res.Err == nil {
+		t.Fatal("the loop did not panic")
+	}
+	tb := strings.Join(res.Err.Traceback, "\n")
+	if !strings.Contains(tb, "in the cell at cell line 2:1, in the statement of lines 2-6") || !strings.Contains(tb, startsNote) {
+		t.Errorf("trace:\n%s", tb)
+	}
+	if !strings.HasSuffix(res.Err.Value, "(cell line 2, in the statement of lines 2-6)") {
+		t.Errorf("value %q", res.Err.Value)
+	}
+	// A statement of one line is exact: no range, no note.
+	res = w.execute(2, wire.Execute{Code: "x := 1\nm[\"b\"] = x", Count: 2})
+	if res.Err == nil {
+		t.Fatal("the assignment did not panic")
+	}
+	tb = strings.Join(res.Err.Traceback, "\n")
+	if !strings.Contains(tb, "in the cell at cell line 2:1\n") || strings.Contains(tb, "statement of lines") || strings.Contains(tb, startsNote) {
+		t.Errorf("trace:\n%s", tb)
+	}
+}
