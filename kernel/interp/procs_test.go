@@ -216,7 +216,7 @@ fmt.Println(errors.As(err, &pe), len(pe.Failures), errors.As(err, &f), f.Index, 
 	return x
 }
 procs.Map(1, bg, []int{0, 1, 2})`)
-	if !strings.HasPrefix(c.text(), "[0 0 2] procs.Map: 1 of 3 inputs failed: inputs[1] = 1: panic: in a goroutine (in a function literal, which starts at cell 6, line 4)") {
+	if !strings.HasPrefix(c.text(), "[0 0 2] procs.Map: 1 of 3 inputs failed: inputs[1] = 1: panic: in a goroutine (in the goroutine started at cell 6, line 4: go func() { … }())") {
 		t.Errorf("goroutine panic: %q", c.text())
 	}
 	assertNoChildren(t, e)
