@@ -510,6 +510,14 @@ func (s *session) goroutinePanicked(id int, r any, text string) {
 		}
 		e.Value += fmt.Sprintf(" (in the goroutine started at %s: %s)", s.where(st, from, late), st.text)
 		e.Traceback = slices.Insert(e.Traceback, 1, fmt.Sprintf("  in the goroutine started at %s: %s", s.where(st, from, late), st.text))
+		if ls := cell.SourceLines(s.code[st.cell], st.line, 1); len(ls) > 0 {
+			e.Traceback = slices.Insert(e.Traceback, 2, ls[0])
+		}
+		if strings.HasPrefix(st.text, "go func") && !slices.Contains(e.Traceback, startsNote) {
+			// The literal's own frame recovered the panic, so the
+			// interpreter named none of its lines.
+			e.Traceback = slices.Insert(e.Traceback, len(e.Traceback)-1, startsNote)
+		}
 		e.Traceback[0] = red("panic in goroutine") + strings.TrimPrefix(e.Traceback[0], red("panic"))
 	}
 	if !late && s.w.fault(e) {
