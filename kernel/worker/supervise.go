@@ -510,7 +510,10 @@ func (s *session) goroutinePanicked(id int, r any, text string) {
 		}
 		e.Value += fmt.Sprintf(" (in the goroutine started at %s: %s)", s.where(st, from, late), st.text)
 		e.Traceback = slices.Insert(e.Traceback, 1, fmt.Sprintf("  in the goroutine started at %s: %s", s.where(st, from, late), st.text))
-		if ls := cell.SourceLines(s.code[st.cell], st.line, 1); len(ls) > 0 {
+		// The go statement's line, unless the next frame, its function
+		// literal, shows it.
+		literal := len(e.Traceback) > 2 && strings.HasSuffix(e.Traceback[2], "which starts at "+s.where(st, from, late))
+		if ls := cell.SourceLines(s.code[st.cell], st.line, 1); len(ls) > 0 && !literal {
 			e.Traceback = slices.Insert(e.Traceback, 2, ls[0])
 		}
 		if strings.HasPrefix(st.text, "go func") && !slices.Contains(e.Traceback, startsNote) {
