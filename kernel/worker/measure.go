@@ -313,17 +313,26 @@ func (w *worker) measureIn(id int64, r wire.Measure) engine.Measurement {
 // traceback; the statements' own frame is the cell's.
 func timedFrames(e *engine.Error) *engine.Error {
 	out := *e
+	out.Value = timedBodyRE.ReplaceAllString(out.Value, "(in the cell's statements)")
 	out.Traceback = nil
 	skip := false
 	for _, l := range e.Traceback {
 		plain := stripANSI(l)
 		switch {
-		case strings.HasPrefix(plain, "  in "+timedFunc+" at "), strings.HasPrefix(plain, "  in the cell at ") && skip:
+		case strings.HasPrefix(plain, "  in "+timedFunc+" at "), strings.HasPrefix(plain, "  in "+timedFunc+", "),
+			strings.HasPrefix(plain, "  in the cell at ") && skip:
 			skip = true
 			continue
 		case strings.HasPrefix(plain, "  in "+timedFunc+"Body at "):
 			skip = false
 			l = strings.Replace(l, timedFunc+"Body", "the cell", 1)
+		case strings.HasPrefix(plain, "  in "+timedFunc+"Body, "):
+			// The statements run in a function of the kernel's, whose
+			// first line is not the cell's: name the cell alone (the
+			// trace's note says why no line).
+			out.Traceback = append(out.Traceback, "  in the cell's statements")
+			skip = true
+			continue
 		case strings.HasPrefix(plain, "  in "):
 			skip = false
 		case skip && strings.HasPrefix(plain, "   "):
@@ -337,5 +346,9 @@ func timedFrames(e *engine.Error) *engine.Error {
 }
 
 var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
+
+// timedBodyRE finds, in a panic's value, the place panicError gives a
+// measured cell's statements: the kernel's function they run in.
+var timedBodyRE = regexp.MustCompile(`\(in ` + timedFunc + `Body, which starts at [^)]*\)`)
 
 func stripANSI(s string) string { return ansiRE.ReplaceAllString(s, "") }
