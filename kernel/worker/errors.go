@@ -93,6 +93,13 @@ func (s *session) panicError(current int, val any, frames []frame) *engine.Error
 	e.Traceback = append(e.Traceback, red("panic")+": "+msg)
 	first, starts := true, false
 	at, seenOwn := s.at.Load(), false
+	// lineOf names line of cell c for a user looking at the cell that runs.
+	lineOf := func(c, line int) string {
+		if c != s.count {
+			return fmt.Sprintf("cell %d, line %d", c, line)
+		}
+		return fmt.Sprintf("cell line %d", line)
+	}
 	for _, f := range frames {
 		c := s.frameCell(f, current)
 		own := false
@@ -109,20 +116,14 @@ func (s *session) panicError(current int, val any, frames []frame) *engine.Error
 		if f.line < 1 {
 			continue
 		}
-		where := fmt.Sprintf("cell line %d", f.line)
-		if c != s.count {
-			where = fmt.Sprintf("cell %d, line %d", c, f.line)
-		}
+		where := lineOf(c, f.line)
 		if start, _, ok := cell.FuncAt(s.code[c], f.line, f.col); ok && !own {
 			// Any other frame's position is its function's first
 			// statement, whichever statement panicked or called on:
 			// name the function and where it starts, not a line the
 			// interpreter cannot vouch for.
 			starts = true
-			where = fmt.Sprintf("cell line %d", start)
-			if c != s.count {
-				where = fmt.Sprintf("cell %d, line %d", c, start)
-			}
+			where = lineOf(c, start)
 			if first {
 				e.Value = fmt.Sprintf("%s (in %s, which starts at %s)", msg, funcName(f.fn), where)
 				first = false

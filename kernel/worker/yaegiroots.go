@@ -16,12 +16,17 @@ import (
 // interpreter's scopes, which are left alone. It reports whether the
 // list was found: an interpreter of another version may keep none.
 func dropRoots(i *interp.Interpreter) bool {
-	f := reflect.ValueOf(i).Elem().FieldByName("roots")
+	return emptySlice(reflect.ValueOf(i).Elem(), "roots")
+}
+
+// emptySlice sets the unexported slice field name of the struct v to nil,
+// and reports whether v has such a field.
+func emptySlice(v reflect.Value, name string) bool {
+	f := v.FieldByName(name)
 	if !f.IsValid() || f.Kind() != reflect.Slice {
 		return false
 	}
-	roots := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
-	roots.Set(reflect.Zero(f.Type()))
+	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.Zero(f.Type()))
 	return true
 }
 
@@ -42,12 +47,7 @@ func dropScopeChildren(i *interp.Interpreter) bool {
 		if sc.Kind() != reflect.Pointer || sc.IsNil() {
 			return true
 		}
-		f := sc.Elem().FieldByName("child")
-		if !f.IsValid() || f.Kind() != reflect.Slice {
-			return false
-		}
-		reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.Zero(f.Type()))
-		return true
+		return emptySlice(sc.Elem(), "child")
 	}
 	ok := clear(universe)
 	for it := scopes.MapRange(); it.Next(); {
