@@ -45,15 +45,15 @@ func (k *Kernel) watchCell(parent *jupyter.Message, start time.Time) (stop func(
 }
 
 // liveStatus shows the live status until quit is closed, then shows *final
-// in its place; it reports whether it showed anything.
-func (k *Kernel) liveStatus(parent *jupyter.Message, start time.Time, quit <-chan struct{}, final *string) (shown bool) {
+// in its place.
+func (k *Kernel) liveStatus(parent *jupyter.Message, start time.Time, quit <-chan struct{}, final *string) {
 	// A first sample shortly before the status shows starts the interval
 	// its cores busy is measured over; fast cells read nothing.
 	wait := time.NewTimer(liveAfter - liveEvery)
 	defer wait.Stop()
 	select {
 	case <-quit:
-		return false
+		return
 	case <-wait.C:
 	}
 	sampler := livestatus.NewSampler(os.Getpid(), start)
@@ -69,6 +69,7 @@ func (k *Kernel) liveStatus(parent *jupyter.Message, start time.Time, quit <-cha
 	id := LiveDisplayPrefix + parent.Header.MsgID
 	tick := time.NewTicker(liveEvery)
 	defer tick.Stop()
+	shown := false
 	defer func() {
 		if shown {
 			k.publishLive(parent, id, true, map[string]any{"text/plain": *final}, "ended")
@@ -77,13 +78,13 @@ func (k *Kernel) liveStatus(parent *jupyter.Message, start time.Time, quit <-cha
 	for {
 		select {
 		case <-quit:
-			return shown
+			return
 		case <-tick.C:
 		}
 		st := sample()
 		select {
 		case <-quit: // the cell ended while sampling: show nothing stale
-			return shown
+			return
 		default:
 		}
 		k.publishLive(parent, id, shown, map[string]any{"text/plain": st.Line()}, st.Metadata())
