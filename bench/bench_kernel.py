@@ -17,7 +17,9 @@ Reports, side by side, as a Markdown table:
   * memory of the kernel process and all its children (gocurrent's
     worker), via psutil: RSS and PSS (which counts pages the processes
     share, such as the executable's, once) after the warm-up and after the
-    runs, and the growth between;
+    runs, and the growth between; and both again after the kernel has been
+    idle for 2 s (gocurrent gives back the heap its requests left after a
+    second without one: what an idle notebook's kernel holds);
   * with --notebook, for gocurrent only: the notebook's code cells run in a
     fresh kernel, and the peak RSS (VmHWM) of the kernel and of its worker;
   * with --go-bench, the Go benchmarks of the engine (a trivial cell
@@ -209,6 +211,11 @@ def timed_runs(kc, code, runs, halfway=None):
     }
 
 
+# Seconds a kernel is left idle before its memory is read again: gocurrent
+# gives back the heap its requests left after a second without one.
+IDLE = 2.0
+
+
 def measure(kernel_name, starts, runs, warmup, print_code):
     startup = []
     for _ in range(starts):
@@ -221,9 +228,13 @@ def measure(kernel_name, starts, runs, warmup, print_code):
         for _ in range(warmup):
             execute_once(kc)
         before = memory(pid)
+        time.sleep(IDLE)
+        before_idle = memory(pid)
         half = {}
         trivial = timed_runs(kc, "1", runs, lambda: half.update(memory(pid)))
         after = memory(pid)
+        time.sleep(IDLE)
+        after_idle = memory(pid)
         printing = timed_runs(kc, print_code, max(runs // 4, 50))
     finally:
         stop(km, kc)
@@ -235,6 +246,8 @@ def measure(kernel_name, starts, runs, warmup, print_code):
         "before": before,
         "half": half,
         "after": after,
+        "before_idle": before_idle,
+        "after_idle": after_idle,
     }
 
 
@@ -380,6 +393,13 @@ def main():
         (f"RSS growth over those {n} cells", go["after"]["rss"] - go["before"]["rss"], py["after"]["rss"] - py["before"]["rss"], mib),
         (f"RSS growth over the last {n - n // 2} of them", go["after"]["rss"] - go["half"]["rss"], py["after"]["rss"] - py["half"]["rss"], mib),
         (f"PSS after {args.warmup + n} cells (shared pages counted once)", go["after"]["pss"], py["after"]["pss"], mib),
+        (f"RSS after {args.warmup + n} cells and {IDLE:g} s idle", go["after_idle"]["rss"], py["after_idle"]["rss"], mib),
+        (
+            f"RSS growth over those {n} cells, each end measured after {IDLE:g} s idle",
+            go["after_idle"]["rss"] - go["before_idle"]["rss"],
+            py["after_idle"]["rss"] - py["before_idle"]["rss"],
+            mib,
+        ),
     ]
     print("| metric | gocurrent | IPython | gocurrent / IPython |")
     print("| --- | ---: | ---: | ---: |")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
+	"github.com/gocurrent/gocurrent/kernel/heapkeep"
 	"github.com/gocurrent/gocurrent/kernel/jupyter"
 	"github.com/gocurrent/gocurrent/kernel/magic"
 	"github.com/gocurrent/gocurrent/kernel/pending"
@@ -145,19 +146,28 @@ func markLate(text string, from int) string {
 
 // Serve handles messages until in closes or ctx ends. Control requests are
 // answered at once; shell requests one at a time, in order, on their own
-// goroutine; stdin replies go to the cell waiting for input.
+// goroutine; stdin replies go to the cell waiting for input. When no shell
+// request has come for heapkeep.IdleAfter, the kernel gives the operating
+// system back the heap the requests before left.
 func (k *Kernel) Serve(ctx context.Context, in <-chan *jupyter.Message) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		var heap heapkeep.Keeper
+		idle := time.NewTimer(heapkeep.IdleAfter)
+		defer idle.Stop()
 		for {
 			select {
 			case r, ok := <-k.shell:
 				if !ok {
 					return
 				}
+				idle.Stop()
 				k.handleShell(ctx, r)
+				idle.Reset(heapkeep.IdleAfter)
+			case <-idle.C:
+				heap.ReturnIdle()
 			case <-ctx.Done():
 				return
 			}

@@ -1,39 +1,17 @@
 package worker
 
-import (
-	"runtime/debug"
-	"runtime/metrics"
-)
+import "github.com/gocurrent/gocurrent/kernel/heapkeep"
 
 // heapSlack is how much more heap than after its last return the worker
 // may hold after a cell before it gives memory back.
 const heapSlack = 64 << 20
 
-// memoryKeeper gives the operating system back the heap a cell used and
-// no longer needs, when that is a lot. A cell that starts 100,000
-// goroutines leaves about 150 MB of the interpreter's frames as garbage:
-// the runtime would keep that resident for minutes, and a workshop's hub
-// runs one worker per user.
+// memoryKeeper gives the operating system back the heap cells used and no
+// longer need. A cell that starts 100,000 goroutines leaves about 150 MB
+// of the interpreter's frames as garbage: the runtime would keep that
+// resident for minutes, and a workshop's hub runs one worker per user.
 type memoryKeeper struct {
-	base uint64 // heap held after the last return
-}
-
-// held reads the heap the worker holds: its objects (garbage not yet
-// collected included) and its free and unused spans not yet returned.
-func (m *memoryKeeper) held() uint64 {
-	samples := []metrics.Sample{
-		{Name: "/memory/classes/heap/objects:bytes"},
-		{Name: "/memory/classes/heap/free:bytes"},
-		{Name: "/memory/classes/heap/unused:bytes"},
-	}
-	metrics.Read(samples)
-	var n uint64
-	for _, s := range samples {
-		if s.Value.Kind() == metrics.KindUint64 {
-			n += s.Value.Uint64()
-		}
-	}
-	return n
+	heapkeep.Keeper
 }
 
 // afterCell collects the garbage and returns the free heap to the
@@ -42,11 +20,8 @@ func (m *memoryKeeper) held() uint64 {
 // cell's timing nor its reply include it, and reports whether it did. A
 // session whose live data is large pays a collection only after cells
 // that leave that much garbage.
-func (m *memoryKeeper) afterCell() bool {
-	if m.held() < m.base+heapSlack {
-		return false
-	}
-	debug.FreeOSMemory()
-	m.base = m.held()
-	return true
-}
+func (m *memoryKeeper) afterCell() bool { return m.ReturnAbove(heapSlack) }
+
+// whenIdle returns what the cells left when the worker has had no
+// request for heapkeep.IdleAfter; it reports whether it did.
+func (m *memoryKeeper) whenIdle() bool { return m.ReturnIdle() }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -22,6 +23,7 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/display"
 	"github.com/gocurrent/gocurrent/kernel/engine"
 	"github.com/gocurrent/gocurrent/kernel/exepages"
+	"github.com/gocurrent/gocurrent/kernel/heapkeep"
 	"github.com/gocurrent/gocurrent/kernel/ledger"
 	"github.com/gocurrent/gocurrent/kernel/proctree"
 	"github.com/gocurrent/gocurrent/kernel/wire"
@@ -128,7 +130,22 @@ func Run() error {
 			}
 		}
 	}()
-	for m := range work {
+	// Fires when no request has come for idleAfter. Its channel starts
+	// no goroutine, which cells would count as their own.
+	idle := time.NewTimer(heapkeep.IdleAfter)
+	for {
+		var m wire.Envelope[wire.Request]
+		select {
+		case <-idle.C:
+			w.mem.whenIdle() // memory.go
+			continue
+		case next, ok := <-work:
+			if !ok {
+				return nil
+			}
+			m = next
+		}
+		idle.Stop()
 		id := m.ID
 		switch r := m.Body.(type) {
 		case wire.Execute:
@@ -153,8 +170,8 @@ func Run() error {
 		case wire.Evaluate:
 			w.send(id, wire.EvaluateResult{Values: s.evaluate(r.Exprs)}) // evaluate.go
 		}
+		idle.Reset(heapkeep.IdleAfter)
 	}
-	return nil
 }
 
 func (w *worker) execute(id int64, r wire.Execute) engine.Result {
