@@ -56,6 +56,34 @@ func TestGoroutinePanicKeepsSession(t *testing.T) {
 	}
 }
 
+// The worker makes the literal of a go statement in a cell's loop a
+// function of the session when it uses no variable of the cell's
+// statements (kernel/worker/golits.go): its panic is told as a literal's.
+func TestGoLiteralMadeAFunctionPanicsAsALiteral(t *testing.T) {
+	e := newEngine(t)
+	panics := func(count int, use string) string {
+		code := "done := make(chan bool)\nfor i := 0; i < 1; i++ {\n\tgo func() {\n\t\tdefer close(done)" + use + "\n\t\tvar m map[string]int\n\t\tm[\"a\"] = 1\n\t}()\n}\n<-done"
+		_, msg := run(t, e, count, code)
+		if msg == "" {
+			t.Fatalf("cell %d: the goroutine did not panic", count)
+		}
+		return msg
+	}
+	made := panics(1, "")
+	kept := panics(2, "; _ = i") // uses the loop's variable: stays a literal
+	if made != kept {
+		t.Errorf("the literal made a function:\n%s\nthe literal kept:\n%s", made, kept)
+	}
+	for _, want := range []string{"assignment to entry in nil map", "in the goroutine started at cell line 3: go func() { … }()", "   3 |     go func() {"} {
+		if !strings.Contains(made, want) {
+			t.Errorf("the error lacks %q:\n%s", want, made)
+		}
+	}
+	if strings.Contains(made, "_gocurrent") {
+		t.Errorf("the error shows the kernel's names:\n%s", made)
+	}
+}
+
 func TestDeadlockIsReported(t *testing.T) {
 	e := newEngine(t)
 	run(t, e, 1, "kept := 5")

@@ -178,7 +178,7 @@ func funcName(fn string) string {
 		}
 		return "the cell"
 	}
-	if fn == "func" || strings.HasPrefix(fn, "func.") || strings.Contains(fn, ".func") || fn == "" {
+	if fn == "func" || strings.HasPrefix(fn, "func.") || strings.Contains(fn, ".func") || fn == "" || strings.HasPrefix(fn, litPrefix) {
 		return "a function literal"
 	}
 	if fn == "main" {

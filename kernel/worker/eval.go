@@ -254,8 +254,10 @@ func (s *session) evalGroup(ctx context.Context, code string, g []cell.Chunk) *e
 	s.runs++
 	name := fmt.Sprintf("%s%d", runPrefix, s.runs)
 	// The function's header takes the first line, which assemble leaves
-	// empty but for the ";", so the statements keep their lines.
-	if _, e := s.eval(ctx, code, "func "+name+"() {"+src[1:]+"\n}"); e != nil {
+	// empty but for the ";", so the statements keep their lines. The
+	// functions made of its go statements' literals follow it.
+	body, lits := s.hoistGoLiterals(src[1:]) // golits.go
+	if _, e := s.eval(ctx, code, "func "+name+"() {"+body+"\n}"+lits); e != nil {
 		return e
 	}
 	_, e := s.eval(ctx, code, ";"+name+"()")
