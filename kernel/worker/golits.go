@@ -145,31 +145,57 @@ func declares(n ast.Node, name func(string)) {
 	}
 }
 
-// ownNamesOnly reports whether every name lit uses is declared in lit
-// itself or not at all in the statements around it (declared counts the
+// ownNamesOnly reports whether every name lit uses is its own or not
+// declared at all in the statements around it (declared counts the
 // declarations of all of them, lit's included): the literal then uses only
-// names of the session, which a function of the session sees the same.
+// names of the session, which a function of the session sees the same. Its
+// body's uses of its parameters' names are its own; a name it declares
+// again inside, or that its parameters' types use, must not be declared
+// around it.
 func ownNamesOnly(lit *ast.FuncLit, declared map[string]int) bool {
 	own := map[string]int{}
 	ast.Inspect(lit, func(n ast.Node) bool {
 		declares(n, func(name string) { own[name]++ })
 		return true
 	})
-	ok := true
-	var walk func(n ast.Node) bool
-	walk = func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.SelectorExpr:
-			// A field or method name is not a variable: only X is.
-			ast.Inspect(n.X, walk)
-			return false
-		case *ast.Ident:
-			if declared[n.Name] > own[n.Name] {
-				ok = false
+	params := map[string]bool{}
+	for _, fl := range []*ast.FieldList{lit.Type.Params, lit.Type.Results} {
+		if fl == nil {
+			continue
+		}
+		for _, f := range fl.List {
+			for _, id := range f.Names {
+				params[id.Name] = true
 			}
 		}
-		return ok
 	}
-	ast.Inspect(lit, walk)
+	ok := true
+	var walk func(inBody bool) func(n ast.Node) bool
+	walk = func(inBody bool) func(n ast.Node) bool {
+		return func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.SelectorExpr:
+				// A field or method name is not a variable: only X is.
+				ast.Inspect(n.X, walk(inBody))
+				return false
+			case *ast.Field:
+				if !inBody {
+					// The parameter's name is lit's; its type is read
+					// where the literal is.
+					ast.Inspect(n.Type, walk(false))
+					return false
+				}
+			case *ast.Ident:
+				if !(inBody && params[n.Name]) && declared[n.Name] > own[n.Name] {
+					ok = false
+				}
+			}
+			return ok
+		}
+	}
+	ast.Inspect(lit.Type, walk(false))
+	if ok {
+		ast.Inspect(lit.Body, walk(true))
+	}
 	return ok
 }

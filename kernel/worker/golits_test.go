@@ -15,6 +15,9 @@ func TestHoistGoLiterals(t *testing.T) {
 		{"session names only", "\nfor i := 0; i < 3; i++ {\n\tgo func() {\n\t\ttotal++\n\t}()\n}", true},
 		{"own parameter", "\nfor i := 0; i < 3; i++ {\n\tgo func(k int) { total += k }(i)\n}", true},
 		{"own variable", "\ngo func() { x := 1; total += x }()", true},
+		{"loop variable passed", "\nfor i := 0; i < 3; i++ {\n\tgo func(i int) { total += i }(i)\n}", true},
+		{"parameter's type declared around", "\ntype T int\nfor i := 0; i < 3; i++ {\n\tgo func(k T) { _ = k }(T(i))\n}", false},
+		{"loop variable declared again inside", "\nfor i := 0; i < 3; i++ {\n\tgo func() { i := 2; _ = i }()\n}", false},
 		{"field of a session value", "\ngo func() { s.n++; s.mu.Lock() }()", true},
 		{"loop variable", "\nfor i := 0; i < 3; i++ {\n\tgo func() { total += i }()\n}", false},
 		{"range variable", "\nfor _, v := range xs {\n\tgo func() { total += v }()\n}", false},
@@ -60,7 +63,7 @@ func TestHoistedGoLiteralKeepsLinesAndColumns(t *testing.T) {
 // (Its panics: kernel/interp, TestGoLiteralMadeAFunctionPanicsAsALiteral.)
 func TestGoLiteralsOfALoopRunAsSessionFunctions(t *testing.T) {
 	w := newBenchWorker(t)
-	code := "var total int64\nvar wg sync.WaitGroup\nfor i := 0; i < 1000; i++ {\n\twg.Add(1)\n\tgo func(k int64) {\n\t\tdefer wg.Done()\n\t\tatomic.AddInt64(&total, k)\n\t}(int64(i))\n}\nwg.Wait()\ntotal"
+	code := "var total int64\nvar wg sync.WaitGroup\nfor i := 0; i < 1000; i++ {\n\twg.Add(1)\n\tgo func(i int64) {\n\t\tdefer wg.Done()\n\t\tatomic.AddInt64(&total, i)\n\t}(int64(i))\n}\nwg.Wait()\ntotal"
 	res := w.execute(1, wire.Execute{Code: "import (\"sync\"; \"sync/atomic\")\n" + code, Count: 1})
 	if res.Err != nil {
 		t.Fatal(res.Err)
