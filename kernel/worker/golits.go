@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"slices"
 	"strings"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
@@ -67,7 +68,8 @@ func (s *session) hoistGoLiterals(body string) (string, string) {
 	var decls strings.Builder
 	for _, g := range gos {
 		lit := ast.Unparen(g.Call.Fun).(*ast.FuncLit)
-		if !ownNamesOnly(lit, declared) {
+		free, ok := ownNamesOnly(lit, declared)
+		if !ok || slices.ContainsFunc(free, s.statementVar) {
 			continue
 		}
 		s.lits++
@@ -145,14 +147,27 @@ func declares(n ast.Node, name func(string)) {
 	}
 }
 
+// statementVar reports whether name is a session variable a statement
+// declared (x := ...). yaegi v0.16.0 gets such a variable wrong in a
+// function declared after it, where it is of an interface type: the
+// function reads nil (a nil dereference at its method call) or fails
+// with "reflect: Method index out of range"; a function literal of the
+// statements that follow reads it right, so a literal that uses one stays
+// a literal. A variable declared with var T is read right in both.
+func (s *session) statementVar(name string) bool {
+	_, decl := s.decls[name]
+	return s.names[name] == "var" && !decl
+}
+
 // ownNamesOnly reports whether every name lit uses is its own or not
 // declared at all in the statements around it (declared counts the
 // declarations of all of them, lit's included): the literal then uses only
-// names of the session, which a function of the session sees the same. Its
+// names of the session, which a function of the session sees the same;
+// free are those names. Its
 // body's uses of its parameters' names are its own; a name it declares
 // again inside, or that its parameters' types use, must not be declared
 // around it.
-func ownNamesOnly(lit *ast.FuncLit, declared map[string]int) bool {
+func ownNamesOnly(lit *ast.FuncLit, declared map[string]int) (free []string, ok bool) {
 	own := map[string]int{}
 	ast.Inspect(lit, func(n ast.Node) bool {
 		declares(n, func(name string) { own[name]++ })
@@ -169,7 +184,7 @@ func ownNamesOnly(lit *ast.FuncLit, declared map[string]int) bool {
 			}
 		}
 	}
-	ok := true
+	ok = true
 	var walk func(inBody bool) func(n ast.Node) bool
 	walk = func(inBody bool) func(n ast.Node) bool {
 		return func(n ast.Node) bool {
@@ -186,8 +201,12 @@ func ownNamesOnly(lit *ast.FuncLit, declared map[string]int) bool {
 					return false
 				}
 			case *ast.Ident:
-				if !(inBody && params[n.Name]) && declared[n.Name] > own[n.Name] {
+				switch {
+				case inBody && params[n.Name]:
+				case declared[n.Name] > own[n.Name]:
 					ok = false
+				case own[n.Name] == 0:
+					free = append(free, n.Name)
 				}
 			}
 			return ok
@@ -197,5 +216,5 @@ func ownNamesOnly(lit *ast.FuncLit, declared map[string]int) bool {
 	if ok {
 		ast.Inspect(lit.Body, walk(true))
 	}
-	return ok
+	return free, ok
 }

@@ -45,6 +45,21 @@ func TestHoistGoLiterals(t *testing.T) {
 	}
 }
 
+// yaegi reads a variable a statement declared (x := ...) of an interface
+// type wrongly in a function declared after it: a literal that uses such a
+// variable stays a literal.
+func TestGoLiteralUsingAStatementsVariableStaysALiteral(t *testing.T) {
+	body := "\nfor range 3 {\n\tgo func() { <-ctx.Done(); total++ }()\n}"
+	s := &session{names: map[string]string{"ctx": "var", "total": "var"}, decls: map[string]string{"total": "var total int"}}
+	if _, decls := s.hoistGoLiterals(body); decls != "" {
+		t.Errorf("a literal using ctx (declared by ctx := ...) was made a function: %s", decls)
+	}
+	s.decls["ctx"] = "var ctx context.Context"
+	if _, decls := s.hoistGoLiterals(body); decls == "" {
+		t.Error("a literal using only variables declared with var was not made a function")
+	}
+}
+
 func TestHoistedGoLiteralKeepsLinesAndColumns(t *testing.T) {
 	s := &session{}
 	body, decls := s.hoistGoLiterals("\nfor i := 0; i < 3; i++ {\n\tgo func(k int) {\n\t\ttotal += k\n\t}(\n\t\ti)\n}")
@@ -75,6 +90,15 @@ func TestGoLiteralsOfALoopRunAsSessionFunctions(t *testing.T) {
 		t.Error("the loop's literal was not made a session function")
 	}
 
+	// A context from a statement: its method works in the literal.
+	code = "import \"context\"\nctx, cancel := context.WithCancel(context.Background())\nvar stopped atomic.Int64\nfor range 3 {\n\twg.Add(1)\n\tgo func() {\n\t\tdefer wg.Done()\n\t\t<-ctx.Done()\n\t\tstopped.Add(1)\n\t}()\n}\ncancel()\nwg.Wait()\nstopped.Load()"
+	res = w.execute(2, wire.Execute{Code: code, Count: 2})
+	if res.Err != nil {
+		t.Fatal(res.Err.Value)
+	}
+	if got := res.Data["text/plain"]; got != "3" {
+		t.Errorf("stopped = %v, want 3", got)
+	}
 }
 
 func TestAnErrorInAGoLiteralOfALoopNamesTheCellsLine(t *testing.T) {
