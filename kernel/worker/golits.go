@@ -69,7 +69,7 @@ func (s *session) hoistGoLiterals(body string) (string, string) {
 	for _, g := range gos {
 		lit := ast.Unparen(g.Call.Fun).(*ast.FuncLit)
 		free, ok := ownNamesOnly(lit, declared)
-		if !ok || slices.ContainsFunc(free, s.statementVar) {
+		if !ok || slices.ContainsFunc(free, s.misread) {
 			continue
 		}
 		s.lits++
@@ -147,16 +147,35 @@ func declares(n ast.Node, name func(string)) {
 	}
 }
 
-// statementVar reports whether name is a session variable a statement
-// declared (x := ...). yaegi v0.16.0 gets such a variable wrong in a
-// function declared after it, where it is of an interface type: the
-// function reads nil (a nil dereference at its method call) or fails
-// with "reflect: Method index out of range"; a function literal of the
-// statements that follow reads it right, so a literal that uses one stays
-// a literal. A variable declared with var T is read right in both.
-func (s *session) statementVar(name string) bool {
-	_, decl := s.decls[name]
-	return s.names[name] == "var" && !decl
+// misread reports whether name is a session variable that yaegi v0.16.0
+// may read wrongly in a function declared after it: one that several
+// names take from one call (x, err := f(), var x, err = f()); a
+// statement's x := ... counts too, whose right side the session does not
+// keep. A function that reads such a variable and is called from another
+// function declared later reads a zero value (a nil dereference, or
+// "reflect: Method index out of range" at its method call), while a
+// function literal of the statements reads it right; so a literal that
+// uses one stays a literal.
+func (s *session) misread(name string) bool {
+	if s.names[name] != "var" {
+		return false
+	}
+	src, decl := s.decls[name]
+	if !decl {
+		return true
+	}
+	sn, err := cell.ParseDecls(src)
+	if err != nil {
+		return true
+	}
+	multi := true
+	ast.Inspect(sn.File, func(n ast.Node) bool {
+		if vs, ok := n.(*ast.ValueSpec); ok && slices.ContainsFunc(vs.Names, func(id *ast.Ident) bool { return id.Name == name }) {
+			multi = len(vs.Values) > 0 && len(vs.Values) < len(vs.Names)
+		}
+		return true
+	})
+	return multi
 }
 
 // ownNamesOnly reports whether every name lit uses is its own or not

@@ -45,18 +45,26 @@ func TestHoistGoLiterals(t *testing.T) {
 	}
 }
 
-// yaegi reads a variable a statement declared (x := ...) of an interface
-// type wrongly in a function declared after it: a literal that uses such a
-// variable stays a literal.
+// yaegi may read a variable that several names take from one call, or
+// that a statement declared, wrongly in a function declared after it: a
+// literal that uses such a variable stays a literal.
 func TestGoLiteralUsingAStatementsVariableStaysALiteral(t *testing.T) {
 	body := "\nfor range 3 {\n\tgo func() { <-ctx.Done(); total++ }()\n}"
 	s := &session{names: map[string]string{"ctx": "var", "total": "var"}, decls: map[string]string{"total": "var total int"}}
 	if _, decls := s.hoistGoLiterals(body); decls != "" {
 		t.Errorf("a literal using ctx (declared by ctx := ...) was made a function: %s", decls)
 	}
+	s.decls["ctx"] = "var ctx, cancel = context.WithCancel(context.Background())"
+	if _, decls := s.hoistGoLiterals(body); decls != "" {
+		t.Errorf("a literal using ctx (declared with var ctx, cancel = f()) was made a function: %s", decls)
+	}
 	s.decls["ctx"] = "var ctx context.Context"
 	if _, decls := s.hoistGoLiterals(body); decls == "" {
 		t.Error("a literal using only variables declared with var was not made a function")
+	}
+	s.decls["ctx"] = "var (\n\tn = 1\n\tctx = context.Background()\n)"
+	if _, decls := s.hoistGoLiterals(body); decls == "" {
+		t.Error("a literal using only variables declared with var, one value each, was not made a function")
 	}
 }
 
