@@ -110,7 +110,8 @@ func (r *rewriter) rewrite() (string, []*Instance, *Error) {
 	for _, n := range r.it.nodes {
 		r.visit(n)
 	}
-	r.varsInOrder() // ifacevalues.go
+	r.varsInOrder()     // varstmts.go
+	r.resultsOneByOne() // varstmts.go
 	if r.err != nil {
 		if r.inGenericFunc(nil) {
 			// A generic function runs only through its instances, which
