@@ -326,7 +326,15 @@ def test_new_notebook_runs_kernel(lab_run):
     rec = _check(lab_run, "new_notebook")
     assert rec["open"]["kernel_name"] == "gocurrent", _show(rec)
     assert rec["kernelspec"] == {"name": "gocurrent", "display_name": "Go (gocurrent)", "language": "go"}, _show(rec)
-    assert rec["language_info"]["name"] == "go", _show(rec)
+    assert (rec["kernel_language_info"] or {}).get("name") == "go", _show(rec)
+    if (rec["language_info"] or {}).get("name") != "go":
+        # JupyterLab 3.6 at times cancels the kernel_info_request it sends
+        # as the notebook opens ("Canceled future for kernel_info_request
+        # message before replies were done" on the console) and leaves the
+        # notebook's language_info empty; the kernel's answer above is
+        # right. JupyterLab 4.6 must get it right.
+        canceled = any("Canceled future for kernel_info_request" in e["text"] for e in lab_run.get("console", []))
+        assert lab_run["version"] == "lab3" and canceled, _show(rec)
     assert rec["toolbar_kernel"] == "Go (gocurrent)", _show(rec)
     assert rec["open"]["idle"] and rec["open"]["idle_bar"] == "Go (gocurrent) | Idle", _show(rec)
 

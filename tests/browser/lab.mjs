@@ -466,14 +466,25 @@ try {
       const meta = window.gc.panel().content.model.toJSON().metadata;
       return meta.language_info && meta.language_info.name;
     }, null, { timeout: 10000 }).catch(() => {});
-    const info = await page.evaluate(() => {
+    const info = await page.evaluate(async () => {
       const p = window.gc.panel();
       const meta = p.content.model.toJSON().metadata;
       const name = p.toolbar.node.querySelector('.jp-Toolbar-kernelName');
+      // What the kernel answers a kernel_info_request now (the notebook's
+      // metadata keeps the answer to the one sent as it opened).
+      let kernelInfo = null;
+      try {
+        const kernel = p.sessionContext.session && p.sessionContext.session.kernel;
+        const reply = kernel ? await kernel.requestKernelInfo() : null;
+        kernelInfo = reply ? reply.content.language_info : null;
+      } catch (e) {
+        kernelInfo = { error: String(e) };
+      }
       return {
         path: p.context.path,
         kernelspec: meta.kernelspec || null,
         language_info: meta.language_info || null,
+        kernel_language_info: kernelInfo,
         toolbar_kernel: name ? name.innerText.trim() : null,
       };
     });
