@@ -504,6 +504,13 @@ try {
       'display.HTML("<b id=\\"gc-html\\">bold from Go</b>")\ndisplay.Markdown("## heading from Go")\ndisplay.JSON(map[string]int{"answer": 42})',
       'display',
     );
+    // JupyterLab renders Markdown and HTML outputs asynchronously: wait for
+    // both to be drawn (or give up after a few seconds) before reading them.
+    await page.waitForFunction((i) => {
+      const node = window.gc.cellNode(i);
+      return !!node.querySelector('.jp-RenderedHTMLCommon b#gc-html')
+        && [...node.querySelectorAll('h2')].some((h) => /heading from Go/.test(h.innerText));
+    }, c.index, { timeout: 10000, polling: 100 }).catch(() => {});
     const shown = await page.evaluate((i) => {
       const node = window.gc.cellNode(i);
       return {
