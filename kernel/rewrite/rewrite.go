@@ -107,6 +107,9 @@ type Plan struct {
 	Created   []*Instance         // instances made for the cell's chunks
 	CheckErrs []error             // the first errors the type check found
 	CheckPos  []Pos               // where each of CheckErrs is in the cell (zero: elsewhere)
+	// Plain says the cell is plain (plain.go): nothing in it was checked
+	// or rewritten, it makes no function and cannot panic.
+	Plain bool
 }
 
 func newPlan() *Plan {
@@ -218,6 +221,11 @@ func (w *Rewriter) Cell(s *Session, c *cell.Cell) (*Plan, *Error) {
 	}
 	w.parsed = w.parsed[:0]
 	plan := newPlan()
+	if w.plain(s, c) { // plain.go
+		w.cellVars = nil
+		plan.Plain = true
+		return plan, nil
+	}
 	var items []*item
 	for i := range c.Chunks {
 		ch := &c.Chunks[i]

@@ -9,10 +9,13 @@ import (
 	"go/token"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/traefik/yaegi/interp"
 
 	"github.com/gocurrent/gocurrent/kernel/cell"
 	"github.com/gocurrent/gocurrent/kernel/engine"
@@ -247,7 +250,10 @@ func (s *session) evalGroup(ctx context.Context, code string, g []cell.Chunk) *e
 		return e
 	}
 	src := s.assembleSupervised(g)
-	if g[0].Kind == cell.Decl || len(g[0].Names) > 0 || !strings.HasPrefix(src, ";") {
+	// A plain cell's statements (kernel/rewrite, plain.go) make no
+	// function literal and cannot panic: they run where they are.
+	plain := s.mod != nil && s.mod.plan != nil && s.mod.plan.Plain
+	if g[0].Kind == cell.Decl || len(g[0].Names) > 0 || !strings.HasPrefix(src, ";") || plain {
 		_, e := s.eval(ctx, code, src)
 		return e
 	}
@@ -257,7 +263,7 @@ func (s *session) evalGroup(ctx context.Context, code string, g []cell.Chunk) *e
 	// empty but for the ";", so the statements keep their lines. The
 	// functions made of its go statements' literals follow it.
 	body, lits := s.hoistGoLiterals(src[1:]) // golits.go
-	if _, e := s.eval(ctx, code, "func "+name+"() {"+body+"\n}"+lits); e != nil {
+	if e := s.declare(ctx, code, "func "+name+"() {"+body+"\n}"+lits); e != nil {
 		return e
 	}
 	_, e := s.eval(ctx, code, ";"+name+"()")
@@ -680,6 +686,32 @@ func (s *session) eval(ctx context.Context, code, src string) (v reflect.Value, 
 		return v, nil
 	}
 	return v, s.describe(ctx, code, err)
+}
+
+// declare evaluates src, which only declares functions: nothing in it
+// runs, so the interpreter compiles it on this goroutine. eval's
+// EvalWithContext would start a goroutine and wait for it, which costs a
+// trivial cell a tenth of its time in thread wake-ups. A panic of the
+// compiler is reported as eval reports it. Starting no goroutine, it does
+// not count in s.evals, which run subtracts from the goroutines a cell
+// started.
+func (s *session) declare(ctx context.Context, code, src string) *engine.Error {
+	src = s.procs.prepare(src) // procs.go
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				var pc [64]uintptr
+				n := runtime.Callers(1, pc[:])
+				err = interp.Panic{Value: r, Callers: pc[:n], Stack: debug.Stack()}
+			}
+		}()
+		_, err = s.i.Eval(src)
+		return err
+	}()
+	if err == nil {
+		return nil
+	}
+	return s.describe(ctx, code, err)
 }
 
 func (s *session) runProgram(ctx context.Context, c *cell.Cell) engine.Result {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gocurrent/gocurrent/kernel/stacks"
+	"github.com/gocurrent/gocurrent/kernel/wire"
 )
 
 // elsewhere is a package path the worker's code does not have: the
@@ -141,5 +142,31 @@ func TestLabelsOfGoroutines(t *testing.T) {
 	}
 	if found["1"][labelRole] != roleWorker || found["2"][labelCell] != "4" || found["2"][labelRole] != "" {
 		t.Errorf("labels %v", found)
+	}
+}
+
+// A cell's statements run in a function declared first: that declaration
+// starts no goroutine, and the cell's count of goroutines started is its
+// own go statements, no more and no fewer.
+func TestGoroutinesStartedByAStatementCell(t *testing.T) {
+	w := newBenchWorker(t)
+	cells := []struct {
+		code string
+		want int64
+	}{
+		{"x := 1", 0},
+		{"x = 2", 0},
+		{"done := make(chan bool)\nfor i := 0; i < 3; i++ {\n\tgo func() { done <- true }()\n}\nfor i := 0; i < 3; i++ {\n\t<-done\n}", 3},
+		{"go func() {}()\nx++", 1},
+		{"func f() {}\nf()", 0},
+	}
+	for i, c := range cells {
+		res := w.execute(int64(i+1), wire.Execute{Code: c.code, Count: i + 1})
+		if res.Err != nil {
+			t.Fatalf("cell %d: %s", i+1, res.Err.Value)
+		}
+		if got := res.Timing.GoroutinesStarted; got != c.want {
+			t.Errorf("cell %d %q: %d goroutines started, want %d", i+1, c.code, got, c.want)
+		}
 	}
 }

@@ -33,3 +33,34 @@ func TestVariablesFromOneCallAreReadByLaterFunctions(t *testing.T) {
 		}
 	}
 }
+
+// Plain cells (kernel/rewrite, plain.go) run at the session's top level,
+// without a check: what they assign is what functions of other cells
+// read, and their values show as Go prints them.
+func TestPlainCellsAssignWhatFunctionsRead(t *testing.T) {
+	w := newBenchWorker(t)
+	cells := []struct{ code, want string }{
+		{"x := 1\ns := \"a\"\nf := 0.5\nok := false", ""},
+		{"func get() int { return x }\nfunc text() string { return s }", ""},
+		{"x = 5", ""},
+		{"x += 2", ""},
+		{"x++\ns = s + \"b\"", ""},
+		{"get()", "8"},
+		{"text()", `"ab"`},
+		{"f = -f * 3\nf", "-1.5"},
+		{"ok = !ok && x > 7\nok", "true"},
+		{"x * 2", "16"},
+	}
+	for i, c := range cells {
+		res := w.execute(int64(i+1), wire.Execute{Code: c.code, Count: i + 1})
+		if res.Err != nil {
+			t.Fatalf("cell %d %q: %s", i+1, c.code, res.Err.Value)
+		}
+		if got, _ := res.Data["text/plain"].(string); got != c.want {
+			t.Errorf("cell %d %q: %q, want %q", i+1, c.code, got, c.want)
+		}
+		if plain := w.sess.mod.plan.Plain; plain != (i >= 2 && i != 5 && i != 6) {
+			t.Errorf("cell %d %q: plain %v", i+1, c.code, plain)
+		}
+	}
+}

@@ -70,6 +70,10 @@ type eventWriter interface {
 func Run() error {
 	labelWorker() // every goroutine the worker starts is labelled its own (goroutines.go)
 	w := &worker{inputs: make(chan wire.Input, 1), markers: wire.MarkersFromEnv()}
+	// The requests are read through the runtime's poller: a read that
+	// blocks in the system would hold a thread, and the runtime would
+	// wake another for each request's work.
+	_ = syscall.SetNonblock(3, true)
 	cellErr := os.NewFile(5, "cell-stderr")
 	reqs := os.NewFile(3, "requests")
 	evs := os.NewFile(4, "events")
