@@ -14,6 +14,9 @@ Reports, side by side, as a Markdown table:
     runs after a warm-up; the time to the execute_reply alone is shown too;
   * the same for a cell that prints a line (fmt.Println / print);
   * iopub messages per cell, for both cells;
+  * gocurrent's `1` again after `%timing off`, which leaves it the same
+    four iopub messages as IPython's (busy, execute_input, execute_result,
+    idle), beside IPython's `1`;
   * memory of the kernel process and all its children (gocurrent's
     worker), via psutil: RSS and PSS (which counts pages the processes
     share, such as the executable's, once) after the warm-up and after the
@@ -216,7 +219,10 @@ def timed_runs(kc, code, runs, halfway=None):
 IDLE = 2.0
 
 
-def measure(kernel_name, starts, runs, warmup, print_code):
+def measure(kernel_name, starts, runs, warmup, print_code, quiet_code=None):
+    """quiet_code, if given, turns the kernel's own extra output off (for
+    gocurrent, %timing off: the timing line is the one iopub message a
+    cell of `1` sends that IPython's does not); `1` is then timed again."""
     startup = []
     for _ in range(starts):
         km, kc, s = start(kernel_name)
@@ -236,6 +242,10 @@ def measure(kernel_name, starts, runs, warmup, print_code):
         time.sleep(IDLE)
         after_idle = memory(pid)
         printing = timed_runs(kc, print_code, max(runs // 4, 50))
+        quiet = None
+        if quiet_code:
+            execute_once(kc, quiet_code)
+            quiet = timed_runs(kc, "1", max(runs // 4, 50))
     finally:
         stop(km, kc)
     return {
@@ -243,6 +253,7 @@ def measure(kernel_name, starts, runs, warmup, print_code):
         "startup_all": startup,
         "trivial": trivial,
         "print": printing,
+        "quiet": quiet,
         "before": before,
         "half": half,
         "after": after,
@@ -345,7 +356,7 @@ def main():
 
         version = subprocess.run([binary, "version"], capture_output=True, text=True).stdout.strip()
         print(f"measuring gocurrent ({version}) ...", file=sys.stderr)
-        go = measure("gocurrent", args.starts, args.runs, args.warmup, 'fmt.Println("hello")')
+        go = measure("gocurrent", args.starts, args.runs, args.warmup, 'fmt.Println("hello")', "%timing off")
         print("measuring IPython kernel (python3) ...", file=sys.stderr)
         py = measure("python3", args.starts, args.runs, args.warmup, 'print("hello")')
         if args.notebook:
@@ -383,6 +394,12 @@ def main():
         (f"print a line, to status idle, p50 ({m} runs)", go["print"]["idle_p50"], py["print"]["idle_p50"], ms),
         (f"print a line, to status idle, p99 ({m} runs)", go["print"]["idle_p99"], py["print"]["idle_p99"], ms),
         ("print a line, iopub messages per cell", go["print"]["msgs"], py["print"]["msgs"], lambda x: f"{x:g}"),
+        (
+            f"execute `1` after `%timing off` (gocurrent {go['quiet']['msgs']:g} iopub messages), to status idle, p50 ({m} runs), vs IPython's `1`",
+            go["quiet"]["idle_p50"],
+            py["trivial"]["idle_p50"],
+            ms,
+        ),
         (
             f"RSS after {args.warmup} cells (kernel + children: {len(go['before']['each'])} vs {len(py['before']['each'])} processes)",
             go["before"]["rss"],

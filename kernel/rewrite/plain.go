@@ -36,7 +36,8 @@ import (
 //
 // A plain cell cannot panic and makes no function literal: the worker
 // runs its statements where they are, at the session's top level, not in
-// a function of their own (kernel/worker, evalGroup).
+// a function of their own (kernel/worker, evalGroup), and shows its value
+// as the evaluation gives it, held in no variable (evalFinal).
 
 // plain reports whether cell c of session s is plain.
 func (w *Rewriter) plain(s *Session, c *cell.Cell) bool {

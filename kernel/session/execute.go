@@ -175,12 +175,17 @@ func (o *output) Input(prompt string, password bool) (string, error) {
 // execute runs an execute_request. When the cell failed with
 // stop_on_error, it returns how many requests were queued before its reply
 // was sent: those are aborted, and requests sent after the reply are not.
-func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
+//
+// after is to be called once the request's status idle is published: it
+// writes the cell to the history (a file write, a tenth of a trivial
+// cell's time in the kernel), which the client does not wait for.
+func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int, after func()) {
+	after = func() {}
 	m := r.m
 	var req executeRequest
 	if err := json.Unmarshal(m.Content, &req); err != nil {
 		k.reply(m, "execute_reply", map[string]any{"status": "error", "ename": "bad request", "evalue": err.Error(), "traceback": []string{}, "execution_count": k.ExecutionCount()}, nil)
-		return 0
+		return 0, after
 	}
 	store := req.StoreHistory == nil || *req.StoreHistory
 	if req.Silent {
@@ -227,9 +232,10 @@ func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
 		stopLive("")
 	}
 	if store {
-		// Written after the reply (a file write, a tenth of a trivial
-		// cell's time in the kernel), before the next request is read.
-		defer k.history.Add(count, req.Code, resultText(res))
+		// Written after the reply and the status idle, before the next
+		// request is read.
+		text := resultText(res)
+		after = func() { k.history.Add(count, req.Code, text) }
 	}
 	metadata := map[string]any{"timing": res.Timing}
 	maps.Copy(metadata, out.metadata)
@@ -251,7 +257,7 @@ func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
 			abort = len(k.shell)
 		}
 		k.reply(m, "execute_reply", content, metadata)
-		return abort
+		return abort, after
 	}
 	if !req.Silent {
 		if res.Data != nil {
@@ -274,7 +280,7 @@ func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int) {
 	content["user_expressions"] = k.userExpressions(ctx, req.UserExprs) // userexpr.go
 	content["status"] = "ok"
 	k.reply(m, "execute_reply", content, metadata)
-	return 0
+	return 0, after
 }
 
 func payload(res engine.Result) []map[string]any {

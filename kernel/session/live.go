@@ -29,16 +29,25 @@ const LiveDisplayPrefix = "gocurrent-live-"
 // watchCell starts the live status of the cell of request parent and
 // returns the function that ends it, which returns once the status, if
 // it was shown, shows final ("" empties it).
+//
+// The status runs on a goroutine of its own only once the cell has run
+// for a while: a goroutine started for every cell cost a fast cell a
+// thread's wake-up.
 func (k *Kernel) watchCell(parent *jupyter.Message, start time.Time) (stop func(final string)) {
 	quit := make(chan struct{})
 	done := make(chan struct{})
 	var final string
-	go func() {
+	// A first sample shortly before the status shows starts the interval
+	// its cores busy is measured over; fast cells read nothing.
+	t := time.AfterFunc(liveAfter-liveEvery, func() {
 		defer close(done)
 		k.liveStatus(parent, start, quit, &final)
-	}()
+	})
 	return func(text string) {
 		final = text
+		if t.Stop() {
+			return // it had not started: nothing was shown
+		}
 		close(quit)
 		<-done
 	}
@@ -47,14 +56,10 @@ func (k *Kernel) watchCell(parent *jupyter.Message, start time.Time) (stop func(
 // liveStatus shows the live status until quit is closed, then shows *final
 // in its place.
 func (k *Kernel) liveStatus(parent *jupyter.Message, start time.Time, quit <-chan struct{}, final *string) {
-	// A first sample shortly before the status shows starts the interval
-	// its cores busy is measured over; fast cells read nothing.
-	wait := time.NewTimer(liveAfter - liveEvery)
-	defer wait.Stop()
 	select {
 	case <-quit:
 		return
-	case <-wait.C:
+	default:
 	}
 	sampler := livestatus.NewSampler(os.Getpid(), start)
 	w, _ := k.eng.(engine.Watcher)

@@ -379,10 +379,12 @@ func (k *Kernel) handleShell(ctx context.Context, r shellRequest) {
 	m := r.m
 	k.status(m, "busy")
 	idle := true
+	after := func() {}
 	defer func() {
 		if idle {
 			k.status(m, "idle")
 		}
+		after()
 	}()
 	switch t := m.Header.MsgType; t {
 	case "kernel_info_request":
@@ -391,7 +393,8 @@ func (k *Kernel) handleShell(ctx context.Context, r shellRequest) {
 		if !k.checkExecute(m) {
 			return
 		}
-		if n := k.execute(ctx, r); n > 0 {
+		var n int
+		if n, after = k.execute(ctx, r); n > 0 {
 			// The failed cell ends (idle) before the requests queued
 			// behind it are answered, as in IPython.
 			idle = false

@@ -249,34 +249,40 @@ func (s *session) evalGroup(ctx context.Context, code string, g []cell.Chunk) *e
 	if e := s.evalInstances(ctx, code, g); e != nil { // modern.go
 		return e
 	}
-	src := s.assembleSupervised(g)
 	// A plain cell's statements (kernel/rewrite, plain.go) make no
-	// function literal and cannot panic: they run where they are.
+	// function literal and cannot panic: they run where they are, without
+	// the marks of where the cell's flow is, whose calls' arguments would
+	// take slots of the session's frame for good.
 	plain := s.mod != nil && s.mod.plan != nil && s.mod.plan.Plain
+	src := s.assembleSupervised(g, !plain)
 	if g[0].Kind == cell.Decl || len(g[0].Names) > 0 || !strings.HasPrefix(src, ";") || plain {
 		_, e := s.eval(ctx, code, src)
 		return e
 	}
-	s.runs++
-	name := fmt.Sprintf("%s%d", runPrefix, s.runs)
 	// The function's header takes the first line, which assemble leaves
 	// empty but for the ";", so the statements keep their lines. The
-	// functions made of its go statements' literals follow it.
+	// functions made of its go statements' literals follow it. Every
+	// group declares the function again under the same name: the
+	// interpreter gives a new name a slot of the session's frame for
+	// good, and makes a new, one longer copy of that frame at every
+	// evaluation after the frame grew (yaegi v0.16.0, resizeFrame), so
+	// that a cell's time grew with the number of cells before it.
+	// Goroutines still running an earlier declaration keep it.
 	body, lits := s.hoistGoLiterals(src[1:]) // golits.go
-	if e := s.declare(ctx, code, "func "+name+"() {"+body+"\n}"+lits); e != nil {
+	if e := s.declare(ctx, code, "func "+runPrefix+"() {"+body+"\n}"+lits); e != nil {
 		return e
 	}
-	_, e := s.eval(ctx, code, ";"+name+"()")
+	_, e := s.eval(ctx, code, ";"+runPrefix+"()")
 	return e
 }
 
-// runPrefix names the functions that run a cell's statements.
+// runPrefix names the function that runs a group of a cell's statements.
 const runPrefix = "_gocurrentRun"
 
 // assembleSupervised assembles a group of chunks with their go statements
 // supervised, evaluating first the twins they need of earlier functions
 // and appending those of functions the group declares.
-func (s *session) assembleSupervised(g []cell.Chunk) string {
+func (s *session) assembleSupervised(g []cell.Chunk, marks bool) string {
 	funcs := map[string]*cell.FuncDecl{}
 	for _, ch := range g {
 		if fd, ok := ch.Node.(*ast.FuncDecl); ok && fd.Recv == nil {
@@ -304,7 +310,7 @@ func (s *session) assembleSupervised(g []cell.Chunk) string {
 		}
 	}
 	s.ensureTwins(need)
-	return assemble(out) + extra.String()
+	return assemble(out, marks) + extra.String()
 }
 
 // refreshTwins evaluates again the twins of redefined functions, before
@@ -377,7 +383,9 @@ func errResult(e *engine.Error) engine.Result { return engine.Result{Err: e} }
 // assemble puts chunks back at their own lines, so the interpreter's
 // positions are the cell's: a chunk on cell line L lands on line L+1 (the
 // interpreter puts its own prefix on line 1, which would shift columns).
-func assemble(chunks []cell.Chunk) string {
+// With marks, each statement is preceded by a mark of where the cell's
+// flow is (for panics).
+func assemble(chunks []cell.Chunk, marks bool) string {
 	var b strings.Builder
 	line, col := 1, 1
 	if len(chunks) > 0 && chunks[0].Kind != cell.Decl {
@@ -393,7 +401,7 @@ func assemble(chunks []cell.Chunk) string {
 			b.WriteString(";")
 			col++
 		}
-		if line < ch.Line+1 && ch.Kind != cell.Decl && ch.Kind != cell.Import {
+		if marks && line < ch.Line+1 && ch.Kind != cell.Decl && ch.Kind != cell.Import {
 			// Where the cell's own flow is: the interpreter places a
 			// panic of some statements (a send, a map assignment) at the
 			// statement before. On the line above, so that columns stay.

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/gocurrent/gocurrent/kernel/wire"
@@ -62,5 +63,49 @@ func TestPlainCellsAssignWhatFunctionsRead(t *testing.T) {
 		if plain := w.sess.mod.plan.Plain; plain != (i >= 2 && i != 5 && i != 6) {
 			t.Errorf("cell %d %q: plain %v", i+1, c.code, plain)
 		}
+	}
+}
+
+// A plain cell's value is shown as Go prints it. Statements, and values
+// that are a name or a literal, take no slot of the interpreter's session
+// frame: the frame stays as long, so a cell's time does not grow with the
+// cells before it (yaegi v0.16.0 copies the whole frame at each
+// evaluation after it grew). The value of an operation (x * 2) still
+// takes one.
+func TestPlainCellsShowTheirValuesAndKeepTheFrame(t *testing.T) {
+	w := newBenchWorker(t)
+	if res := w.execute(1, wire.Execute{Code: "x := 1\nf := 0.5\nvar r rune = 'b'", Count: 1}); res.Err != nil {
+		t.Fatal(res.Err.Value)
+	}
+	values := []struct{ code, want string }{
+		{"1", "1"}, {"1.5", "1.5"}, {"'a'", "97"}, {`"a" + "b"`, `"ab"`}, {"2 > 1", "true"},
+		{"1e100", "1e+100"}, {"1 + 2i", "(1+2i)"}, {"-f", "-0.5"}, {"r + 1", "99"}, {"x + 'a'", "98"}, {"3.0 * x", "3"},
+	}
+	count := 2
+	for _, c := range values {
+		res := w.execute(int64(count), wire.Execute{Code: c.code, Count: count})
+		count++
+		if res.Err != nil {
+			t.Fatalf("%q: %s", c.code, res.Err.Value)
+		}
+		if got, _ := res.Data["text/plain"].(string); got != c.want {
+			t.Errorf("%q shows %q, want %q", c.code, got, c.want)
+		}
+	}
+	frame := reflect.ValueOf(w.sess.i).Elem().FieldByName("frame")
+	if !frame.IsValid() || frame.IsNil() || !frame.Elem().FieldByName("data").IsValid() {
+		t.Fatal("the interpreter has no frame.data: another yaegi version? Check evalGroup's comment")
+	}
+	before := frame.Elem().FieldByName("data").Len()
+	for k := 0; k < 50; k++ {
+		for _, code := range []string{"x = 2", "x++", "x = x * 2", "1", "x", "x = len(\"ab\")", "for i := 0; i < 2; i++ {\n\tx += i\n}"} {
+			if res := w.execute(int64(count), wire.Execute{Code: code, Count: count}); res.Err != nil {
+				t.Fatalf("%q: %s", code, res.Err.Value)
+			}
+			count++
+		}
+	}
+	if after := frame.Elem().FieldByName("data").Len(); after != before {
+		t.Errorf("350 trivial cells grew the session's frame from %d to %d slots", before, after)
 	}
 }

@@ -60,7 +60,6 @@ type session struct {
 	twins      map[string]string         // function -> declaration its twin was made from
 	parsed     map[string]*cell.FuncDecl // function -> its parsed declaration
 	cellConsts map[string]bool           // constants the cell being evaluated declares
-	runs       int                       // functions made to run statements (see evalGroup)
 	lits       int                       // functions made of go statements' literals (golits.go)
 	inProgram  atomic.Bool               // a program cell runs, in an interpreter of its own
 	timers     timers                    // timers cells started, for the deadlock watchdog

@@ -16,6 +16,20 @@ import (
 
 func (s *session) evalFinal(ctx context.Context, code string, ch *cell.Chunk) (map[string]any, *engine.Error) {
 	src := ch.Src
+	if s.mod != nil && s.mod.plan != nil && s.mod.plan.Plain {
+		// The value of a plain cell (kernel/rewrite, plain.go) is a
+		// boolean, a string or a number, with no method to ask for: it
+		// is the evaluation's own, held in no variable, which would take
+		// a slot of the session's frame for good. Evaluating it has no
+		// effect, so an invalid value can take the general path.
+		v, e := s.eval(ctx, code, placed(src, ch.Line))
+		if e != nil {
+			return nil, e
+		}
+		if v.IsValid() && v.CanInterface() {
+			return display.Value(v.Interface()), nil
+		}
+	}
 	if call, ok := ch.Node.(*ast.CallExpr); ok {
 		nout := -1
 		if lit, ok := call.Fun.(*ast.FuncLit); ok {
