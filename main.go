@@ -63,10 +63,6 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == procs.Command {
 		os.Exit(worker.RunProcsChild())
 	}
-	if cc := os.Getenv(compiled.ExtldEnv); cc != "" {
-		// The external linker of a compiled session's cells.
-		os.Exit(compiled.RunExtld(cc, os.Args[1:]))
-	}
 	if len(os.Args) > 1 && os.Args[1] == wire.WorkerCommand {
 		// Cells see the arguments a program run without any sees (flag,
 		// os.Args), not the worker's.

@@ -22,6 +22,11 @@ const Module = "gocurrent.session"
 //go:embed host/*.go
 var hostFiles embed.FS
 
+// extldSrc is the source of the session's external linker.
+//
+//go:embed extld/main.go
+var extldSrc string
+
 // builder builds a session's cells and host in the session's module.
 type builder struct {
 	dir     string            // the session's module
@@ -29,7 +34,8 @@ type builder struct {
 	files   map[string]string // its files, by name, but for the cells'
 	tc      toolchain
 	goBin   string
-	self    string // the gocurrent binary, the cells' links' external linker (RunExtld)
+	self    string // the gocurrent binary
+	extld   string // the cells' links' external linker ("": the C compiler)
 	env     []string
 	ldflags []string // of the cells' plugins
 	race    bool     // build with the race detector
@@ -52,7 +58,7 @@ func newBuilder(goBin string) (*builder, error) {
 		env: append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GOTOOLCHAIN=local", "GO111MODULE=on", "CGO_ENABLED=1")}
 	b.tc = goToolchain(goBin)
 	b.cells = newCellBuilds()
-	files := map[string]string{"go.mod": "module " + Module + "\n\ngo " + b.tc.lang + "\n"}
+	files := map[string]string{"go.mod": "module " + Module + "\n\ngo " + b.tc.lang + "\n", "extld/main.go": extldSrc}
 	b.files = files
 	// Plugins link externally; gold links them about 15% faster than
 	// the default linker. With -w there is no DWARF to compress, and
@@ -163,6 +169,30 @@ func (b *builder) buildHost(ctx context.Context) (string, error) {
 	}
 	if err := copyFile(out, cached); err != nil {
 		return out, nil // the session still has its own
+	}
+	return cached, nil
+}
+
+// buildExtld builds the session's external linker, or finds it in the
+// user's cache; without it ("" and the error) the C compiler links the
+// cells and answers the linker's questions itself, a tenth of a second
+// more per cell.
+func (b *builder) buildExtld(ctx context.Context) (string, error) {
+	cached := ""
+	if dir, err := os.UserCacheDir(); err == nil {
+		h := sha256.New()
+		fmt.Fprintf(h, "%s\n%s", b.tc.setup, extldSrc)
+		cached = filepath.Join(dir, "gocurrent", "extld", hex.EncodeToString(h.Sum(nil))[:24], "extld")
+		if _, err := os.Stat(cached); err == nil {
+			return cached, nil
+		}
+	}
+	out := filepath.Join(b.dir, "extld.bin")
+	if msg, err := b.goCmd(ctx, []string{"build", "-trimpath", "-o", out, "./extld"}); err != nil {
+		return "", fmt.Errorf("build the session's external linker: %w\n%s", err, msg)
+	}
+	if cached == "" || copyFile(out, cached) != nil {
+		return out, nil
 	}
 	return cached, nil
 }

@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 )
 
 // A cell is compiled and linked by calling the toolchain's compile and
@@ -30,14 +29,15 @@ import (
 // (`go list -export`), the first time a cell imports them.
 //
 // The linker, linking a plugin externally, asks the C compiler whether it
-// takes some flags by linking a trivial C program, three times on every
-// link; the session's external linker is this binary (RunExtld), which
-// answers those questions from what the C compiler said the first time.
+// takes some flags by linking a trivial C program, twice on every link
+// (three times without -compressdwarf=false); the session's external
+// linker is a small program of its own (extld/main.go, built by
+// buildExtld), which answers those questions from what the C compiler
+// said the first time.
 
-// ExtldEnv is the environment variable that makes the gocurrent binary
-// act as the external linker of a session's cells: it holds the C
-// compiler's command line, quoted as for the linker's -extld flag.
-const ExtldEnv = "GOCURRENT_EXTLD"
+// extldEnv holds, for the session's external linker, the C compiler's
+// command line, quoted as for the linker's -extld flag.
+const extldEnv = "GOCURRENT_EXTLD"
 
 // extldCacheEnv is where the external linker keeps the C compiler's
 // answers.
@@ -220,16 +220,21 @@ func (c *cellBuilds) link(ctx context.Context, b *builder, path, main, out strin
 	args := []string{"-o", out, "-importcfg", cfg, "-installsuffix", "dynlink",
 		"-pluginpath", path, "-buildmode=plugin", "-buildid=" + id}
 	args = append(args, b.ldflags...)
-	args = append(args, "-extld="+quoteArg(b.self))
-	if b.race {
-		args = append(args, "-race")
-	}
-	args = append(args, main)
 	cc := make([]string, len(b.tc.cc))
 	for i, a := range b.tc.cc {
 		cc[i] = quoteArg(a)
 	}
-	env := []string{"GOROOT=", ExtldEnv + "=" + strings.Join(cc, " "), extldCacheEnv + "=" + filepath.Join(b.dir, "obj", "extld")}
+	env := []string{"GOROOT="}
+	if b.extld != "" {
+		args = append(args, "-extld="+quoteArg(b.extld))
+		env = append(env, extldEnv+"="+strings.Join(cc, " "), extldCacheEnv+"="+filepath.Join(b.dir, "obj", "extld"))
+	} else {
+		args = append(args, "-extld="+strings.Join(cc, " ")) // the C compiler answers every question
+	}
+	if b.race {
+		args = append(args, "-race")
+	}
+	args = append(args, main)
 	return b.tool(ctx, "link", args, env)
 }
 
@@ -261,107 +266,4 @@ func quoteArg(a string) string {
 		return "'" + a + "'"
 	}
 	return `"` + a + `"`
-}
-
-// RunExtld is the external linker of a session's cells, given the C
-// compiler's command line (ExtldEnv) and the linker's arguments. A
-// question the linker asks the C compiler (a trivial program linked with
-// one more flag) is answered with what the C compiler said to the same
-// question before, in the same session; everything else is the C
-// compiler's own work. It returns the exit status.
-func RunExtld(ccLine string, args []string) int {
-	cc := splitQuoted(ccLine)
-	if len(cc) == 0 {
-		fmt.Fprintln(os.Stderr, "gocurrent: no C compiler for the external link")
-		return 2
-	}
-	cache := os.Getenv(extldCacheEnv)
-	trivial := -1
-	for i, a := range args {
-		if filepath.Base(a) == "trivial.c" {
-			trivial = i
-		}
-	}
-	if trivial < 0 || cache == "" {
-		path, err := exec.LookPath(cc[0])
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "gocurrent: external link:", err)
-			return 2
-		}
-		env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-			return strings.HasPrefix(kv, ExtldEnv+"=") || strings.HasPrefix(kv, extldCacheEnv+"=")
-		})
-		err = syscall.Exec(path, append(slices.Clip(cc), args...), env)
-		fmt.Fprintln(os.Stderr, "gocurrent: external link:", err)
-		return 2
-	}
-	// The question, without the linker's temporary directory.
-	tmp := filepath.Dir(args[trivial])
-	key := sha256.New()
-	for _, a := range append(slices.Clip(cc), args...) {
-		fmt.Fprintf(key, "%q\n", strings.ReplaceAll(a, tmp, "$TMP"))
-	}
-	file := filepath.Join(cache, hex.EncodeToString(key.Sum(nil))[:24])
-	if data, err := os.ReadFile(file); err == nil {
-		if status, out, ok := strings.Cut(string(data), "\n"); ok {
-			if code, err := strconv.Atoi(status); err == nil {
-				os.Stdout.WriteString(out)
-				return code
-			}
-		}
-	}
-	cmd := exec.Command(cc[0], append(cc[1:], args...)...)
-	out, err := cmd.CombinedOutput()
-	code := 0
-	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			fmt.Fprintln(os.Stderr, "gocurrent: external link:", err)
-			return 2
-		}
-		code = ee.ExitCode()
-	}
-	os.Stdout.Write(out)
-	if err := os.MkdirAll(cache, 0o755); err == nil {
-		if f, err := os.CreateTemp(cache, ".answer-*"); err == nil {
-			fmt.Fprintf(f, "%d\n%s", code, out)
-			if f.Close() == nil {
-				os.Rename(f.Name(), file)
-			}
-			os.Remove(f.Name())
-		}
-	}
-	return code
-}
-
-// splitQuoted splits a command line as the linker's -extld flag does:
-// at spaces, but not inside single or double quotes.
-func splitQuoted(s string) []string {
-	var out []string
-	var cur strings.Builder
-	var quote rune
-	in := false
-	for _, r := range s {
-		switch {
-		case quote != 0 && r == quote:
-			quote = 0
-		case quote != 0:
-			cur.WriteRune(r)
-		case r == '\'' || r == '"':
-			quote, in = r, true
-		case r == ' ' || r == '\t' || r == '\n':
-			if in {
-				out = append(out, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteRune(r)
-			in = true
-		}
-	}
-	if in {
-		out = append(out, cur.String())
-	}
-	return out
 }

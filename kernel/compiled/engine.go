@@ -149,6 +149,12 @@ func (e *Engine) prepare() {
 			e.b = b
 			e.host, err = b.buildHost(context.Background())
 		}
+		if err == nil {
+			var lerr error
+			if b.extld, lerr = b.buildExtld(context.Background()); lerr != nil {
+				e.opts.Logf("compiled session: %v; the C compiler links the cells", lerr)
+			}
+		}
 		hostErr = err
 		e.opts.Logf("compiled session: host ready in %s", time.Since(start).Round(time.Millisecond))
 	})

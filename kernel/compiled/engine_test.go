@@ -10,15 +10,6 @@ import (
 	"github.com/gocurrent/gocurrent/kernel/engine"
 )
 
-// TestMain makes the test binary the cells' external linker, as the
-// gocurrent binary is.
-func TestMain(m *testing.M) {
-	if cc := os.Getenv(ExtldEnv); cc != "" {
-		os.Exit(RunExtld(cc, os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
-
 // recorder is an engine.Output that keeps what it is given.
 type recorder struct {
 	mu     sync.Mutex
