@@ -152,22 +152,29 @@ func (b *builder) flags() []string {
 // with -trimpath, every session of a toolchain builds the same host, and
 // building it takes about a second.
 func (b *builder) buildHost(ctx context.Context) (string, error) {
-	cached := b.cachedHost()
+	bin, err := b.buildCached(ctx, b.cachedHost(), "host.bin", "./host", b.flags())
+	if err != nil {
+		return "", fmt.Errorf("build the session's host: %w", err)
+	}
+	return bin, nil
+}
+
+// buildCached returns cached, the user's cache's copy of program pkg of
+// the session's module ("" without a cache), if it is there; else it
+// builds the program with flags into the session's directory as name,
+// and copies it to cached for the sessions after this one.
+func (b *builder) buildCached(ctx context.Context, cached, name, pkg string, flags []string) (string, error) {
 	if cached != "" {
 		if _, err := os.Stat(cached); err == nil {
 			return cached, nil
 		}
 	}
-	out := filepath.Join(b.dir, "host.bin")
-	args := append([]string{"build"}, b.flags()...)
-	args = append(args, "-o", out, "./host")
+	out := filepath.Join(b.dir, name)
+	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
 	if msg, err := b.goCmd(ctx, args); err != nil {
-		return "", fmt.Errorf("build the session's host: %w\n%s", err, msg)
+		return "", fmt.Errorf("%w\n%s", err, msg)
 	}
-	if cached == "" {
-		return out, nil
-	}
-	if err := copyFile(out, cached); err != nil {
+	if cached == "" || copyFile(out, cached) != nil {
 		return out, nil // the session still has its own
 	}
 	return cached, nil
@@ -183,18 +190,12 @@ func (b *builder) buildExtld(ctx context.Context) (string, error) {
 		h := sha256.New()
 		fmt.Fprintf(h, "%s\n%s", b.tc.setup, extldSrc)
 		cached = filepath.Join(dir, "gocurrent", "extld", hex.EncodeToString(h.Sum(nil))[:24], "extld")
-		if _, err := os.Stat(cached); err == nil {
-			return cached, nil
-		}
 	}
-	out := filepath.Join(b.dir, "extld.bin")
-	if msg, err := b.goCmd(ctx, []string{"build", "-trimpath", "-o", out, "./extld"}); err != nil {
-		return "", fmt.Errorf("build the session's external linker: %w\n%s", err, msg)
+	bin, err := b.buildCached(ctx, cached, "extld.bin", "./extld", []string{"-trimpath"})
+	if err != nil {
+		return "", fmt.Errorf("build the session's external linker: %w", err)
 	}
-	if cached == "" || copyFile(out, cached) != nil {
-		return out, nil
-	}
-	return cached, nil
+	return bin, nil
 }
 
 // cachedHost is where the user's cache keeps the host of this toolchain,

@@ -253,7 +253,7 @@ func (s *session) evalGroup(ctx context.Context, code string, g []cell.Chunk) *e
 	// function literal and cannot panic: they run where they are, without
 	// the marks of where the cell's flow is, whose calls' arguments would
 	// take slots of the session's frame for good.
-	plain := s.mod != nil && s.mod.plan != nil && s.mod.plan.Plain
+	plain := s.plainCell() // modern.go
 	src := s.assembleSupervised(g, !plain)
 	if g[0].Kind == cell.Decl || len(g[0].Names) > 0 || !strings.HasPrefix(src, ";") || plain {
 		_, e := s.eval(ctx, code, src)

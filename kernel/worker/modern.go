@@ -168,6 +168,13 @@ func (s *session) modernSrc(ch cell.Chunk) string {
 	return s.mod.plan.Src(ch)
 }
 
+// plainCell reports whether the cell being run is plain (kernel/rewrite,
+// plain.go): it makes no function literal, cannot panic, and its value is
+// a boolean, a string or a number.
+func (s *session) plainCell() bool {
+	return s.mod != nil && s.mod.plan != nil && s.mod.plan.Plain
+}
+
 // evalInstances evaluates the instances of generic functions the chunks
 // of g call, before g is evaluated.
 func (s *session) evalInstances(ctx context.Context, code string, g []cell.Chunk) *engine.Error {

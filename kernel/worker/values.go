@@ -16,7 +16,7 @@ import (
 
 func (s *session) evalFinal(ctx context.Context, code string, ch *cell.Chunk) (map[string]any, *engine.Error) {
 	src := ch.Src
-	if s.mod != nil && s.mod.plan != nil && s.mod.plan.Plain {
+	if s.plainCell() { // modern.go
 		// The value of a plain cell (kernel/rewrite, plain.go) is a
 		// boolean, a string or a number, with no method to ask for: it
 		// is the evaluation's own, held in no variable, which would take

@@ -1,8 +1,9 @@
 // Command extld is the external linker of a compiled session's cells.
 //
-// The Go linker, linking a cell's plugin externally, runs it four times:
-// three times to ask the C compiler whether it takes a flag (by linking a
-// trivial C program with it), then for the link itself. extld answers
+// The Go linker, linking a cell's plugin externally, runs it to ask the C
+// compiler whether it takes a flag (by linking a trivial C program with
+// it), twice per link with the flags the kernel gives, then for the link
+// itself. extld answers
 // each question with what the C compiler said to it the first time in the
 // session, kept in $GOCURRENT_EXTLD_CACHE, and hands the link to the C
 // compiler, $GOCURRENT_EXTLD. The kernel builds it once per toolchain
