@@ -323,7 +323,7 @@ func (e *Engine) runCell(ctx context.Context, r wire.Request, count int, out eng
 		}
 		p.mu.Unlock()
 	}()
-	u0, s0 := cpuTimes(p.stat.Fields())
+	var u0, s0 time.Duration // the worker's CPU times when the cell started
 	died := func() engine.Result {
 		p.claim()
 		res := e.died(p, start)
@@ -336,9 +336,18 @@ func (e *Engine) runCell(ctx context.Context, r wire.Request, count int, out eng
 	id := e.id()
 	ch, err := e.call(p, id, r)
 	if err != nil {
+		// The request did not reach the worker: none of its CPU time
+		// is the cell's.
 		<-p.dead
+		if st := p.cmd.ProcessState; st != nil {
+			u0, s0 = st.UserTime(), st.SystemTime()
+		}
 		return nil, died()
 	}
+	// Read once the worker has the request, so that reading the file does
+	// not delay the cell; the worker's CPU time in between is a few
+	// microseconds, and the tick of these times is 10 ms.
+	u0, s0 = cpuTimes(p.stat.Fields())
 	result := func(ev wire.Result) (wire.Result, engine.Result) {
 		p.mu.Lock()
 		p.inCell = false

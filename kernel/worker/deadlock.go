@@ -208,11 +208,64 @@ func (t *timers) symbols() interp.Exports {
 // look (listing them all would cost more than it is worth).
 const maxWatched = 10000
 
-// watch looks for a deadlock of the running cell until ctx ends; count is
-// the cell's execution count.
-func (w *worker) watch(ctx context.Context, count int) {
-	delay := 100 * time.Millisecond
-	start := time.Now()
+// firstLook is how long a cell runs before the watchdog first looks for a
+// deadlock; it then looks every 200 ms, and every second after 5 s.
+const firstLook = 100 * time.Millisecond
+
+// watchdog is the worker's goroutine that looks for a deadlock of the
+// running cell. It waits on a timer that every cell arms and disarms, so a
+// cell that ends within half of firstLook wakes no goroutine for it and
+// starts none, which the runtime's count of goroutines created would show
+// as the cell's.
+type watchdog struct {
+	once  sync.Once
+	timer *time.Timer
+
+	mu    sync.Mutex
+	ctx   context.Context // of the armed cell
+	count int
+	start time.Time
+}
+
+// startWatchdog starts the watchdog's goroutine if it is not running yet.
+// Run starts it before the session, among the worker's own goroutines.
+func (w *worker) startWatchdog() {
+	d := &w.dog
+	d.once.Do(func() {
+		d.timer = time.NewTimer(time.Hour)
+		d.timer.Stop()
+		if w.sess != nil {
+			w.sess.late.ownGoroutine()
+		}
+		go func() {
+			for range d.timer.C {
+				d.mu.Lock()
+				ctx, count, start := d.ctx, d.count, d.start
+				d.mu.Unlock()
+				w.watch(ctx, count, start)
+			}
+		}()
+	})
+}
+
+// startWatch arms the watchdog for the running cell, of execution count
+// count, until ctx ends; it returns what disarms it. The watchdog wakes
+// when the cell has run for half of firstLook, to measure the CPU the cell
+// uses in the other half.
+func (w *worker) startWatch(ctx context.Context, count int) (stop func()) {
+	w.startWatchdog()
+	d := &w.dog
+	d.mu.Lock()
+	d.ctx, d.count, d.start = ctx, count, time.Now()
+	d.mu.Unlock()
+	d.timer.Reset(firstLook / 2)
+	return func() { d.timer.Stop() }
+}
+
+// watch looks for a deadlock of the running cell, which started at start,
+// until ctx ends; count is the cell's execution count.
+func (w *worker) watch(ctx context.Context, count int, start time.Time) {
+	delay := firstLook - time.Since(start)
 	var prev []int64 // ids of the blocked goroutines at the last look
 	u0, s0 := cpuTimes()
 	for {

@@ -23,6 +23,9 @@ import (
 
 // run runs one cell and measures it.
 func (s *session) run(ctx context.Context, code string, count int) engine.Result {
+	if s.mod != nil {
+		s.mod.plan = nil // plainCell below is this cell's
+	}
 	dropRoots(s.i) // yaegiroots.go
 	dropScopeChildren(s.i)
 	s.probes.drop(s.i.FileSet())
@@ -38,7 +41,17 @@ func (s *session) run(ctx context.Context, code string, count int) engine.Result
 	c0 := goroutinesCreatedNow()
 	e0 := s.evals
 	start := time.Now()
+	files := s.i.FileSet().Base()
 	res := s.runCell(ctx, code)
+	if s.plainCell() { // modern.go
+		// A plain cell declares nothing and makes no function: no later
+		// error or panic names its lines, so neither its source nor the
+		// interpreter's files of it are kept, which grew the session by
+		// about 250 bytes a cell.
+		dropFilesFrom(s.i.FileSet(), files) // yaegiroots.go
+		s.probes.dropped(s.i.FileSet())
+		delete(s.code, count)
+	}
 	s.tell(nil) // imports the cell made without declaring anything
 	// A goroutine of the cell may be panicking right now, its deferred
 	// calls (a WaitGroup's Done) having let the cell end: its panic is
@@ -255,7 +268,11 @@ func (s *session) evalGroup(ctx context.Context, code string, g []cell.Chunk) *e
 	// take slots of the session's frame for good.
 	plain := s.plainCell() // modern.go
 	src := s.assembleSupervised(g, !plain)
-	if g[0].Kind == cell.Decl || len(g[0].Names) > 0 || !strings.HasPrefix(src, ";") || plain {
+	if plain {
+		_, e := s.evalHere(ctx, code, src)
+		return e
+	}
+	if g[0].Kind == cell.Decl || len(g[0].Names) > 0 || !strings.HasPrefix(src, ";") {
 		_, e := s.eval(ctx, code, src)
 		return e
 	}
@@ -697,15 +714,23 @@ func (s *session) eval(ctx context.Context, code, src string) (v reflect.Value, 
 }
 
 // declare evaluates src, which only declares functions: nothing in it
-// runs, so the interpreter compiles it on this goroutine. eval's
-// EvalWithContext would start a goroutine and wait for it, which costs a
-// trivial cell a tenth of its time in thread wake-ups. A panic of the
-// compiler is reported as eval reports it. Starting no goroutine, it does
-// not count in s.evals, which run subtracts from the goroutines a cell
-// started.
+// runs, so the interpreter compiles it on this goroutine (evalHere).
 func (s *session) declare(ctx context.Context, code, src string) *engine.Error {
+	_, e := s.evalHere(ctx, code, src)
+	return e
+}
+
+// evalHere evaluates src on this goroutine, for code that cannot block,
+// loop or panic: a declaration of functions, or a plain cell's statements
+// and value (kernel/rewrite, plain.go). eval's EvalWithContext would start
+// a goroutine, grow its stack and wait for it, which cost a trivial cell
+// a third of the worker's time in thread wake-ups. A panic of the compiler
+// is reported as eval reports it. Starting no goroutine, it does not
+// count in s.evals, which run subtracts from the goroutines a cell
+// started.
+func (s *session) evalHere(ctx context.Context, code, src string) (v reflect.Value, e *engine.Error) {
 	src = s.procs.prepare(src) // procs.go
-	err := func() (err error) {
+	v, err := func() (v reflect.Value, err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				var pc [64]uintptr
@@ -713,13 +738,12 @@ func (s *session) declare(ctx context.Context, code, src string) *engine.Error {
 				err = interp.Panic{Value: r, Callers: pc[:n], Stack: debug.Stack()}
 			}
 		}()
-		_, err = s.i.Eval(src)
-		return err
+		return s.i.Eval(src)
 	}()
 	if err == nil {
-		return nil
+		return v, nil
 	}
-	return s.describe(ctx, code, err)
+	return v, s.describe(ctx, code, err)
 }
 
 func (s *session) runProgram(ctx context.Context, c *cell.Cell) engine.Result {

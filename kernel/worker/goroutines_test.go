@@ -146,8 +146,8 @@ func TestLabelsOfGoroutines(t *testing.T) {
 }
 
 // A cell's statements run in a function declared first: that declaration
-// starts no goroutine, and the cell's count of goroutines started is its
-// own go statements, no more and no fewer.
+// starts no goroutine, nor does the deadlock watchdog, and the cell's count
+// of goroutines started is its own go statements, no more and no fewer.
 func TestGoroutinesStartedByAStatementCell(t *testing.T) {
 	w := newBenchWorker(t)
 	cells := []struct {
@@ -159,6 +159,11 @@ func TestGoroutinesStartedByAStatementCell(t *testing.T) {
 		{"done := make(chan bool)\nfor i := 0; i < 3; i++ {\n\tgo func() { done <- true }()\n}\nfor i := 0; i < 3; i++ {\n\t<-done\n}", 3},
 		{"go func() {}()\nx++", 1},
 		{"func f() {}\nf()", 0},
+		{"x", 0}, // plain: evaluated on the worker's goroutine
+		// The watchdog wakes after half of firstLook and looks at
+		// firstLook; it is the worker's goroutine, not the cell's.
+		{"time.Sleep(200 * time.Millisecond)", 0},
+		{"go func() {}()\ntime.Sleep(200 * time.Millisecond)", 1},
 	}
 	for i, c := range cells {
 		res := w.execute(int64(i+1), wire.Execute{Code: c.code, Count: i + 1})

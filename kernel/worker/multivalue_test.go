@@ -1,7 +1,9 @@
 package worker
 
 import (
+	"go/token"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gocurrent/gocurrent/kernel/wire"
@@ -107,5 +109,37 @@ func TestPlainCellsShowTheirValuesAndKeepTheFrame(t *testing.T) {
 	}
 	if after := frame.Elem().FieldByName("data").Len(); after != before {
 		t.Errorf("350 trivial cells grew the session's frame from %d to %d slots", before, after)
+	}
+
+	// Nothing of a plain cell is kept: no later error names its lines.
+	files := func() (n int) {
+		w.sess.i.FileSet().Iterate(func(*token.File) bool { n++; return true })
+		return n
+	}
+	// The probes of the cells above are dropped when the next cell
+	// starts (yaegiroots.go): count after one plain cell.
+	if res := w.execute(int64(count), wire.Execute{Code: "x = 2", Count: count}); res.Err != nil {
+		t.Fatal(res.Err.Value)
+	}
+	count++
+	files0, code0 := files(), len(w.sess.code)
+	for k := 0; k < 20; k++ {
+		for _, code := range []string{"x = 2", "x++", "1", "x", "x * 2", `"a" + "b"`} {
+			if res := w.execute(int64(count), wire.Execute{Code: code, Count: count}); res.Err != nil {
+				t.Fatalf("%q: %s", code, res.Err.Value)
+			}
+			count++
+		}
+	}
+	if n := files(); n != files0 {
+		t.Errorf("120 plain cells left the interpreter's file set with %d files, from %d", n, files0)
+	}
+	if n := len(w.sess.code); n != code0 {
+		t.Errorf("120 plain cells left %d cells' sources, from %d", n, code0)
+	}
+	// A cell after them still names its own lines in a panic.
+	res := w.execute(int64(count), wire.Execute{Code: "x = 1\nvar zs []int\n_ = zs[x]", Count: count})
+	if res.Err == nil || !strings.Contains(strings.Join(res.Err.Traceback, "\n"), "_ = zs[x]") {
+		t.Errorf("the panic after plain cells does not show its line: %+v", res.Err)
 	}
 }

@@ -22,7 +22,7 @@ func (s *session) evalFinal(ctx context.Context, code string, ch *cell.Chunk) (m
 		// is the evaluation's own, held in no variable, which would take
 		// a slot of the session's frame for good. Evaluating it has no
 		// effect, so an invalid value can take the general path.
-		v, e := s.eval(ctx, code, placed(src, ch.Line))
+		v, e := s.evalHere(ctx, code, placed(src, ch.Line))
 		if e != nil {
 			return nil, e
 		}

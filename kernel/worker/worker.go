@@ -42,6 +42,7 @@ type worker struct {
 
 	inputs      chan wire.Input // input replies
 	inputWarned atomic.Bool     // the running cell was told that no input comes
+	dog         watchdog        // deadlock.go
 
 	mu       sync.Mutex
 	cancel   context.CancelFunc // of the running cell
@@ -87,6 +88,7 @@ func Run() error {
 	w.setStdio(os.Stdout, cellErr)
 	limitMemory()
 	w.events = wire.NewWriter[wire.Event](evs)
+	w.startWatchdog() // deadlock.go
 	s, err := newSession(w)
 	if err != nil {
 		return fmt.Errorf("worker: start interpreter: %w", err)
@@ -210,10 +212,7 @@ func (w *worker) asCell(id int64, count int, f func(ctx context.Context)) {
 	case <-w.inputs:
 	default:
 	}
-	if w.sess != nil {
-		w.sess.late.ownGoroutine()
-	}
-	go w.watch(ctx, count)
+	defer w.startWatch(ctx, count)() // deadlock.go
 	// The cell's goroutines inherit the label of the cell, which says in
 	// the deadlock report and %goroutines where they come from.
 	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(labelCell, strconv.Itoa(count))))

@@ -77,15 +77,7 @@ func (p *probeFiles) drop(fset *token.FileSet) {
 	if p.fset != fset {
 		p.fset, p.base = fset, 1
 	}
-	var files []*token.File
-	for pos := p.base; pos < fset.Base(); {
-		f := fset.File(token.Pos(pos))
-		if f == nil {
-			break
-		}
-		files = append(files, f)
-		pos = f.Base() + f.Size() + 1
-	}
+	files := filesFrom(fset, p.base)
 	for i, f := range files {
 		if f.Name() != "" {
 			continue
@@ -98,4 +90,35 @@ func (p *probeFiles) drop(fset *token.FileSet) {
 		}
 	}
 	p.base = fset.Base()
+}
+
+// dropped says that every file of fset up to its base now is removed or
+// looked at: the next drop starts there, not at a removed file, where it
+// would stop.
+func (p *probeFiles) dropped(fset *token.FileSet) {
+	if p.fset == fset {
+		p.base = fset.Base()
+	}
+}
+
+// filesFrom returns the files of fset from base on, in order.
+func filesFrom(fset *token.FileSet, base int) []*token.File {
+	var files []*token.File
+	for pos := base; pos < fset.Base(); {
+		f := fset.File(token.Pos(pos))
+		if f == nil {
+			break
+		}
+		files = append(files, f)
+		pos = f.Base() + f.Size() + 1
+	}
+	return files
+}
+
+// dropFilesFrom removes from fset the files from base on: those that the
+// evaluations since fset's base was base added.
+func dropFilesFrom(fset *token.FileSet, base int) {
+	for _, f := range filesFrom(fset, base) {
+		fset.RemoveFile(f)
+	}
 }
