@@ -137,13 +137,20 @@ def lk(gocurrent_env, tmp_path_factory):
         stop_logged_kernel(k)
 
 
-def client_from_file(lk):
+def client_from_file(lk, ready=True):
     """A new, independent client: what a second frontend does with the
-    same connection file (its own session id and socket identities)."""
+    same connection file (its own session id and socket identities). Like
+    a frontend, it waits until its iopub subscription is in place (a
+    kernel_info reply and an iopub message, then iopub drained), unless
+    ready is false: a PUB socket sends nothing to a subscriber it does not
+    know yet, and a trivial cell can be over before the subscription
+    arrives."""
     blocking = need("jupyter_client.blocking", "python3-jupyter-client")
     kc = blocking.BlockingKernelClient(connection_file=lk.km.connection_file)
     kc.load_connection_file()
     kc.start_channels()
+    if ready:
+        kc.wait_for_ready(timeout=60)
     return kc
 
 
@@ -772,7 +779,9 @@ def test_client_disconnects_mid_cell_and_another_takes_over(lk):
     finally:
         kc1.stop_channels()  # gone, without a word
 
-    kc2 = client_from_file(lk)
+    # Not waiting for kernel_info, which queues behind the long cell, and
+    # then drains iopub of the ticks this client is to see.
+    kc2 = client_from_file(lk, ready=False)
     try:
         time.sleep(0.3)  # let its iopub subscribe
         # kc2 sees the rest of the long cell on iopub, up to its idle
