@@ -14,6 +14,9 @@ Reports, side by side, as a Markdown table:
     runs after a warm-up; the time to the execute_reply alone is shown too;
   * the same for a cell that prints a line (fmt.Println / print);
   * iopub messages per cell, for both cells;
+  * CPU time per cell of `1` (user + system, via psutil) of the kernel's
+    processes (gocurrent's kernel and worker) and of the client, this
+    process with its ZeroMQ threads: two cores are shared by all three;
   * gocurrent's `1` again after `%timing off`, which leaves it the same
     four iopub messages as IPython's (busy, execute_input, execute_result,
     idle), beside IPython's `1`;
@@ -195,6 +198,20 @@ def peak(pid):
     return out
 
 
+def cpu_seconds(pid=None):
+    """User + system CPU seconds so far of pid and all its children, or of
+    this process (the client, its ZeroMQ threads included)."""
+    procs = [psutil.Process()] if pid is None else [psutil.Process(pid)] + psutil.Process(pid).children(recursive=True)
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system
+    return total
+
+
 def timed_runs(kc, code, runs, halfway=None):
     """Runs code runs times; halfway, if given, is called after half of
     them."""
@@ -237,7 +254,10 @@ def measure(kernel_name, starts, runs, warmup, print_code, quiet_code=None):
         time.sleep(IDLE)
         before_idle = memory(pid)
         half = {}
+        k0, c0 = cpu_seconds(pid), cpu_seconds()
         trivial = timed_runs(kc, "1", runs, lambda: half.update(memory(pid)))
+        trivial["kernel_cpu"] = (cpu_seconds(pid) - k0) / runs
+        trivial["client_cpu"] = (cpu_seconds() - c0) / runs
         after = memory(pid)
         time.sleep(IDLE)
         after_idle = memory(pid)
@@ -310,6 +330,10 @@ def go_benchmarks():
 
 def ms(s):
     return f"{s * 1e3:.1f} ms"
+
+
+def us(s):
+    return f"{s * 1e6:.0f} µs"
 
 
 def mib(b):
@@ -391,6 +415,8 @@ def main():
         (f"execute `1`, to status idle, p50 ({n} runs)", go["trivial"]["idle_p50"], py["trivial"]["idle_p50"], ms),
         (f"execute `1`, to status idle, p99 ({n} runs)", go["trivial"]["idle_p99"], py["trivial"]["idle_p99"], ms),
         ("execute `1`, iopub messages per cell", go["trivial"]["msgs"], py["trivial"]["msgs"], lambda x: f"{x:g}"),
+        ("execute `1`, CPU per cell of the kernel (gocurrent: kernel + worker)", go["trivial"]["kernel_cpu"], py["trivial"]["kernel_cpu"], us),
+        ("execute `1`, CPU per cell of the client (jupyter_client)", go["trivial"]["client_cpu"], py["trivial"]["client_cpu"], us),
         (f"print a line, to status idle, p50 ({m} runs)", go["print"]["idle_p50"], py["print"]["idle_p50"], ms),
         (f"print a line, to status idle, p99 ({m} runs)", go["print"]["idle_p99"], py["print"]["idle_p99"], ms),
         ("print a line, iopub messages per cell", go["print"]["msgs"], py["print"]["msgs"], lambda x: f"{x:g}"),
