@@ -34,7 +34,6 @@ type builder struct {
 	files   map[string]string // its files, by name, but for the cells'
 	tc      toolchain
 	goBin   string
-	self    string // the gocurrent binary
 	extld   string // the cells' links' external linker ("": the C compiler)
 	env     []string
 	ldflags []string // of the cells' plugins
@@ -44,17 +43,13 @@ type builder struct {
 
 // newBuilder writes the session module into a new directory.
 func newBuilder(goBin string) (*builder, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("find the gocurrent binary: %w", err)
-	}
 	dir, lock, err := newSessionDir()
 	if err != nil {
 		return nil, err
 	}
 	// Sessions of killed kernels left their directories behind.
 	go removeAbandoned(filepath.Dir(dir))
-	b := &builder{dir: dir, lock: lock, goBin: goBin, self: self,
+	b := &builder{dir: dir, lock: lock, goBin: goBin,
 		env: append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GOTOOLCHAIN=local", "GO111MODULE=on", "CGO_ENABLED=1")}
 	b.tc = goToolchain(goBin)
 	b.cells = newCellBuilds()
@@ -206,7 +201,7 @@ func (b *builder) cachedHost() string {
 		return ""
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%q\n", b.tc.setup, b.self, b.flags())
+	fmt.Fprintf(h, "%s\n%q\n", b.tc.setup, b.flags())
 	names := slices.Sorted(maps.Keys(b.files))
 	for _, name := range names {
 		fmt.Fprintf(h, "%s\n%d\n%s", name, len(b.files[name]), b.files[name])

@@ -724,7 +724,7 @@ func (s *session) declare(ctx context.Context, code, src string) *engine.Error {
 // loop or panic: a declaration of functions, or a plain cell's statements
 // and value (kernel/rewrite, plain.go). eval's EvalWithContext would start
 // a goroutine, grow its stack and wait for it, which cost a trivial cell
-// a third of the worker's time in thread wake-ups. A panic of the compiler
+// a fifth to a third of the worker's time in a running kernel. A panic of the compiler
 // is reported as eval reports it. Starting no goroutine, it does not
 // count in s.evals, which run subtracts from the goroutines a cell
 // started.
