@@ -342,8 +342,14 @@ try {
       await waitCellsDone(nbPage, [i], 15000);
       stoppedMs = Date.now() - t0;
       // The reply (shell) may reach the page before the error (iopub):
-      // the two channels share no order over the websocket.
-      await nbPage.waitForFunction((i) => Jupyter.notebook.get_cell(i).output_area.outputs.length > 0, i, { timeout: 5000 });
+      // the two channels share no order over the websocket. The cell's
+      // live timing display is already among its outputs, so wait for the
+      // error itself.
+      await nbPage.waitForFunction(
+        (i) => Jupyter.notebook.get_cell(i).output_area.outputs.some((o) => o.output_type === 'error'),
+        i,
+        { timeout: 5000 },
+      );
     } catch (e) {
       /* not stopped, or no output */
     }
