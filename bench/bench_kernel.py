@@ -23,9 +23,13 @@ Reports, side by side, as a Markdown table:
   * memory of the kernel process and all its children (gocurrent's
     worker), via psutil: RSS and PSS (which counts pages the processes
     share, such as the executable's, once) after the warm-up and after the
-    runs, and the growth between; and both again after the kernel has been
-    idle for 2 s (gocurrent gives back the heap its requests left after a
-    second without one: what an idle notebook's kernel holds);
+    runs, and the growth between, of USS too (the pages each process has
+    to itself, without the executable's); both again after the kernel has
+    been idle for 2 s (gocurrent gives back the heap its requests left
+    after a second without one: what an idle notebook's kernel holds);
+    and the growth over as many cells again, from the end of the runs to
+    the end of the second batch, when the heaps have reached their
+    working size;
   * with --notebook, for gocurrent only: the notebook's code cells run in a
     fresh kernel, and the peak RSS (VmHWM) of the kernel and of its worker;
   * with --go-bench, the Go benchmarks of the engine (a trivial cell
@@ -168,10 +172,13 @@ def rss_tree(pid):
 
 
 def memory(pid):
-    """RSS and PSS in bytes of pid and all its children, and per process
-    (pid first) the RSS."""
+    """RSS, PSS and USS in bytes of pid and all its children, and per
+    process (pid first) the RSS. USS counts the pages only that process
+    maps: its heap and stacks, not the executable's pages, which the
+    kernel can drop and re-read and which the processes of one binary
+    share."""
     proc = psutil.Process(pid)
-    rss = pss = 0
+    rss = pss = uss = 0
     each = []
     for p in [proc] + proc.children(recursive=True):
         try:
@@ -180,8 +187,9 @@ def memory(pid):
             continue
         rss += info.rss
         pss += info.pss
+        uss += info.uss
         each.append(info.rss)
-    return {"rss": rss, "pss": pss, "each": each}
+    return {"rss": rss, "pss": pss, "uss": uss, "each": each}
 
 
 def peak(pid):
@@ -261,6 +269,12 @@ def measure(kernel_name, starts, runs, warmup, print_code, quiet_code=None):
         after = memory(pid)
         time.sleep(IDLE)
         after_idle = memory(pid)
+        # The same number of cells again: the growth from the first
+        # batch's end to this one's is what each cell adds once the heaps
+        # have reached their working size.
+        for _ in range(runs):
+            execute_once(kc)
+        again = memory(pid)
         printing = timed_runs(kc, print_code, max(runs // 4, 50))
         quiet = None
         if quiet_code:
@@ -279,6 +293,7 @@ def measure(kernel_name, starts, runs, warmup, print_code, quiet_code=None):
         "after": after,
         "before_idle": before_idle,
         "after_idle": after_idle,
+        "again": again,
     }
 
 
@@ -435,6 +450,18 @@ def main():
         (f"RSS after {args.warmup + n} cells", go["after"]["rss"], py["after"]["rss"], mib),
         (f"RSS growth over those {n} cells", go["after"]["rss"] - go["before"]["rss"], py["after"]["rss"] - py["before"]["rss"], mib),
         (f"RSS growth over the last {n - n // 2} of them", go["after"]["rss"] - go["half"]["rss"], py["after"]["rss"] - py["half"]["rss"], mib),
+        (
+            f"USS growth over those {n} cells (pages of the processes' own: heaps, stacks)",
+            go["after"]["uss"] - go["before"]["uss"],
+            py["after"]["uss"] - py["before"]["uss"],
+            mib,
+        ),
+        (
+            f"RSS growth over {n} more cells, from the end of the first {n} (each end right after its last cell)",
+            go["again"]["rss"] - go["after"]["rss"],
+            py["again"]["rss"] - py["after"]["rss"],
+            mib,
+        ),
         (f"PSS after {args.warmup + n} cells (shared pages counted once)", go["after"]["pss"], py["after"]["pss"], mib),
         (f"RSS after {args.warmup + n} cells and {IDLE:g} s idle", go["after_idle"]["rss"], py["after_idle"]["rss"], mib),
         (
