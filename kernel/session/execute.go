@@ -176,11 +176,10 @@ func (o *output) Input(prompt string, password bool) (string, error) {
 // stop_on_error, it returns how many requests were queued before its reply
 // was sent: those are aborted, and requests sent after the reply are not.
 //
-// after is to be called once the request's status idle is published: it
-// writes the cell to the history (a file write, a tenth of a trivial
-// cell's time in the kernel), which the client does not wait for.
+// after, when not nil, is to be called once the request's status idle is
+// written: it writes the cell to the history (a file write, a tenth of a
+// trivial cell's time in the kernel), which the client does not wait for.
 func (k *Kernel) execute(ctx context.Context, r shellRequest) (abort int, after func()) {
-	after = func() {}
 	m := r.m
 	var req executeRequest
 	if err := json.Unmarshal(m.Content, &req); err != nil {

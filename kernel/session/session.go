@@ -255,12 +255,18 @@ type flusher interface {
 	Flush(timeout time.Duration)
 }
 
-func (k *Kernel) reply(parent *jupyter.Message, msgType string, content any, metadata map[string]any) {
-	// Everything a request produced goes out before its reply: clients
-	// take the reply (and the idle after it) as the end of the outputs.
+// flush waits until the iopub messages published so far are written (up
+// to half a second, for a subscriber that reads slowly).
+func (k *Kernel) flush() {
 	if f, ok := k.conn.(flusher); ok {
 		f.Flush(500 * time.Millisecond)
 	}
+}
+
+func (k *Kernel) reply(parent *jupyter.Message, msgType string, content any, metadata map[string]any) {
+	// Everything a request produced goes out before its reply: clients
+	// take the reply (and the idle after it) as the end of the outputs.
+	k.flush()
 	if err := k.conn.Reply(parent, msgType, content, metadata); err != nil {
 		k.logf("reply %s: %v", msgType, err)
 	}
@@ -379,12 +385,17 @@ func (k *Kernel) handleShell(ctx context.Context, r shellRequest) {
 	m := r.m
 	k.status(m, "busy")
 	idle := true
-	after := func() {}
+	var after func()
 	defer func() {
 		if idle {
 			k.status(m, "idle")
 		}
-		after()
+		if after != nil {
+			// The idle is what the client waits for: it goes out
+			// before the history's file write, not after it.
+			k.flush()
+			after()
+		}
 	}()
 	switch t := m.Header.MsgType; t {
 	case "kernel_info_request":
