@@ -171,16 +171,21 @@ def rss_tree(pid):
     return m["rss"], len(m["each"])
 
 
+def tree(pid):
+    """pid's process and all its children, pid first."""
+    proc = psutil.Process(pid)
+    return [proc] + proc.children(recursive=True)
+
+
 def memory(pid):
     """RSS, PSS and USS in bytes of pid and all its children, and per
     process (pid first) the RSS. USS counts the pages only that process
     maps: its heap and stacks, not the executable's pages, which the
     kernel can drop and re-read and which the processes of one binary
     share."""
-    proc = psutil.Process(pid)
     rss = pss = uss = 0
     each = []
-    for p in [proc] + proc.children(recursive=True):
+    for p in tree(pid):
         try:
             info = p.memory_full_info()
         except psutil.Error:
@@ -195,7 +200,7 @@ def memory(pid):
 def peak(pid):
     """VmHWM in bytes of pid and of each of its children."""
     out = []
-    for p in [psutil.Process(pid)] + psutil.Process(pid).children(recursive=True):
+    for p in tree(pid):
         try:
             with open(f"/proc/{p.pid}/status") as f:
                 for line in f:
@@ -209,7 +214,7 @@ def peak(pid):
 def cpu_seconds(pid=None):
     """User + system CPU seconds so far of pid and all its children, or of
     this process (the client, its ZeroMQ threads included)."""
-    procs = [psutil.Process()] if pid is None else [psutil.Process(pid)] + psutil.Process(pid).children(recursive=True)
+    procs = [psutil.Process()] if pid is None else tree(pid)
     total = 0.0
     for p in procs:
         try:
