@@ -2,7 +2,6 @@ package session
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,12 +33,7 @@ func TestHistoryWrittenAfterTheIdleIsOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn := &flushConn{history: path}
-	k := New(conn, Engines{Cells: &fakeEngine{}}, Info{Version: "test"}, h, t.Logf)
-	in := make(chan *jupyter.Message, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { k.Serve(ctx, in); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	in := start(t, New(conn, Engines{Cells: &fakeEngine{}}, Info{Version: "test"}, h, t.Logf), 1)
 
 	m := request(jupyter.Shell, "execute_request", map[string]any{"code": "1"})
 	in <- m

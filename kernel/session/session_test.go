@@ -142,17 +142,23 @@ func request(ch jupyter.Channel, msgType string, content map[string]any) *jupyte
 	return &jupyter.Message{Channel: ch, Header: h, RawHeader: raw, Content: c}
 }
 
+// start serves k's requests until the test ends; they are sent on the
+// channel it returns, which holds buffered of them.
+func start(t *testing.T, k *Kernel, buffered int) chan *jupyter.Message {
+	in := make(chan *jupyter.Message, buffered)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { k.Serve(ctx, in); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return in
+}
+
 // serve runs a kernel and returns a function that sends a request and
 // waits until its idle status.
 func serve(t *testing.T) (*recConn, *fakeEngine, func(*jupyter.Message) []sent, chan<- *jupyter.Message) {
 	conn := &recConn{}
 	eng := &fakeEngine{}
-	k := New(conn, Engines{Cells: eng}, Info{Version: "test"}, nil, t.Logf)
-	in := make(chan *jupyter.Message, 16)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { k.Serve(ctx, in); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	in := start(t, New(conn, Engines{Cells: eng}, Info{Version: "test"}, nil, t.Logf), 16)
 	wait := func(m *jupyter.Message) []sent {
 		deadline := time.Now().Add(10 * time.Second)
 		for time.Now().Before(deadline) {

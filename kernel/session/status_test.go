@@ -1,7 +1,6 @@
 package session
 
 import (
-	"context"
 	"os"
 	"runtime"
 	"strings"
@@ -32,12 +31,7 @@ func (statusEngine) Status() map[string]any {
 // and returns what the kernel sent for it, up to its idle status.
 func serveEngine(t *testing.T, eng engine.Engine) func(*jupyter.Message) []sent {
 	conn := &recConn{}
-	k := New(conn, Engines{Cells: eng}, Info{Version: "test"}, nil, t.Logf)
-	in := make(chan *jupyter.Message, 16)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { k.Serve(ctx, in); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	in := start(t, New(conn, Engines{Cells: eng}, Info{Version: "test"}, nil, t.Logf), 16)
 	return func(m *jupyter.Message) []sent {
 		in <- m
 		deadline := time.Now().Add(10 * time.Second)
