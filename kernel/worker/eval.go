@@ -724,10 +724,10 @@ func (s *session) declare(ctx context.Context, code, src string) *engine.Error {
 // loop or panic: a declaration of functions, or a plain cell's statements
 // and value (kernel/rewrite, plain.go). eval's EvalWithContext would start
 // a goroutine, grow its stack and wait for it, which cost a trivial cell
-// a fifth to a third of the worker's time in a running kernel. A panic of the compiler
-// is reported as eval reports it. Starting no goroutine, it does not
-// count in s.evals, which run subtracts from the goroutines a cell
-// started.
+// a fifth to a third of the worker's time in a running kernel. A panic of
+// the compiler is reported as eval reports it. Starting no goroutine, it
+// does not count in s.evals, which run subtracts from the goroutines a
+// cell started.
 func (s *session) evalHere(ctx context.Context, code, src string) (v reflect.Value, e *engine.Error) {
 	src = s.procs.prepare(src) // procs.go
 	v, err := func() (v reflect.Value, err error) {

@@ -5,9 +5,9 @@
 // it), twice per link with the flags the kernel gives, then for the link
 // itself. extld answers each question with what the C compiler said to it
 // the first time in the session, kept in $GOCURRENT_EXTLD_CACHE, and hands
-// the link to the C compiler, $GOCURRENT_EXTLD. The kernel builds it once per toolchain
-// (kernel/compiled, buildExtld): a small program starts in a few
-// milliseconds, where the gocurrent binary, which did this before, took
+// the link to the C compiler, $GOCURRENT_EXTLD. The kernel builds it once
+// per toolchain (kernel/compiled, buildExtld): a small program starts in a
+// few milliseconds, where the gocurrent binary, which did this before, took
 // tens (its packages' initialisation builds the interpreter's tables).
 package main
 
